@@ -1,0 +1,233 @@
+/// Manifest v1 (DESIGN.md §2): the typed, validated form of a manifest file.
+/// Every value type here is plain data; `ManifestLoader` builds it from YAML/JSON and
+/// `Validator` checks it before any kernel call.
+///
+/// ```yaml
+/// version: 1
+/// bridges: [{name: br0, addresses: [10.88.0.1/16]}]
+/// containers:
+///   - name: web
+///     netns: web
+///     interfaces: [{name: eth0, veth: {bridge: br0}, addresses: [10.88.0.2/16]}]
+///     routes: [{to: default, via: 10.88.0.1}]
+/// ```
+public struct Manifest: Sendable, Equatable {
+    /// Identifies the manifest's objects in /run/plumb and in link aliases.
+    /// Optional `name:` key; defaults to the file's base name without extension.
+    public var name: String
+    public var version: Int
+    public var host: Host
+    public var nics: [NIC]
+    public var bridges: [Bridge]
+    public var containers: [Container]
+    /// Where each value came from: "containers[1].interfaces[0].addresses[0]" → line 14.
+    public var lines: SourceLines
+
+    public init(name: String, version: Int = 1, host: Host = Host(), nics: [NIC] = [],
+                bridges: [Bridge] = [], containers: [Container] = [], lines: SourceLines = SourceLines()) {
+        self.name = name; self.version = version; self.host = host; self.nics = nics
+        self.bridges = bridges; self.containers = containers; self.lines = lines
+    }
+}
+
+/// Path → line map kept beside the model so semantic checks can cite lines too.
+public struct SourceLines: Sendable, Equatable {
+    public var byPath: [String: Int]
+    public init(_ byPath: [String: Int] = [:]) { self.byPath = byPath }
+    /// The line of `path`, or of its nearest recorded ancestor.
+    public func line(of path: String) -> Int? {
+        var p = path
+        while true {
+            if let l = byPath[p] { return l }
+            guard let cut = p.lastIndex(where: { $0 == "." || $0 == "[" }) else { return nil }
+            p = String(p[..<cut])
+        }
+    }
+}
+
+public struct Host: Sendable, Equatable {
+    /// Ordered as written; values kept as the strings /proc/sys takes.
+    public var sysctl: [Sysctl]
+    public init(sysctl: [Sysctl] = []) { self.sysctl = sysctl }
+}
+
+public struct Sysctl: Sendable, Equatable {
+    public var key: String      // dotted, e.g. net.ipv4.ip_forward
+    public var value: String
+    public init(key: String, value: String) { self.key = key; self.value = value }
+}
+
+// MARK: NICs (physical functions)
+
+public struct NIC: Sendable, Equatable {
+    public enum Selector: Sendable, Equatable {
+        case name(String)
+        case pci(String)   // "0000:01:00.0"
+        case mac(MACAddress)
+    }
+    public var selector: Selector
+    public var sriov: SRIOV?
+    public var tuning: Tuning?
+    public init(selector: Selector, sriov: SRIOV? = nil, tuning: Tuning? = nil) {
+        self.selector = selector; self.sriov = sriov; self.tuning = tuning
+    }
+    /// The name containers use in `vf: {nic: …}`: the `name`, else the PCI address or MAC text.
+    public var reference: String {
+        switch selector {
+        case .name(let n): return n
+        case .pci(let p): return p
+        case .mac(let m): return m.description
+        }
+    }
+}
+
+public struct SRIOV: Sendable, Equatable {
+    public var numVFs: Int
+    public var persist: Bool
+    /// Allows a change of a non-zero VF count, which igb can only do through 0 (destroys live VFs).
+    public var allowDisruptive: Bool
+    public var vfs: [VFConfig]
+    public init(numVFs: Int, persist: Bool = false, allowDisruptive: Bool = false, vfs: [VFConfig] = []) {
+        self.numVFs = numVFs; self.persist = persist; self.allowDisruptive = allowDisruptive; self.vfs = vfs
+    }
+}
+
+public struct VFConfig: Sendable, Equatable {
+    public enum VLANProto: String, Sendable, Equatable { case dot1q = "802.1Q", dot1ad = "802.1ad" }
+    public var index: Int
+    public var vlan: Int?          // 0...4095
+    public var qos: Int?           // 0...7
+    public var vlanProto: VLANProto?
+    public var mac: MACAddress?
+    public var spoofCheck: Bool?
+    public var trust: Bool?
+    public var maxTxRate: Int?     // Mbps, 0 = unlimited
+    public var linkState: String?  // auto|enable|disable (igb: unsupported)
+    public init(index: Int, vlan: Int? = nil, qos: Int? = nil, vlanProto: VLANProto? = nil,
+                mac: MACAddress? = nil, spoofCheck: Bool? = nil, trust: Bool? = nil,
+                maxTxRate: Int? = nil, linkState: String? = nil) {
+        self.index = index; self.vlan = vlan; self.qos = qos; self.vlanProto = vlanProto; self.mac = mac
+        self.spoofCheck = spoofCheck; self.trust = trust; self.maxTxRate = maxTxRate; self.linkState = linkState
+    }
+}
+
+public struct Tuning: Sendable, Equatable {
+    public struct Rings: Sendable, Equatable {
+        public var rx: Int?; public var tx: Int?
+        public init(rx: Int? = nil, tx: Int? = nil) { self.rx = rx; self.tx = tx }
+    }
+    public struct Channels: Sendable, Equatable {
+        public var combined: Int?; public var rx: Int?; public var tx: Int?
+        public init(combined: Int? = nil, rx: Int? = nil, tx: Int? = nil) {
+            self.combined = combined; self.rx = rx; self.tx = tx
+        }
+    }
+    public struct Coalesce: Sendable, Equatable {
+        public var adaptiveRx: Bool?; public var rxUsecs: Int?; public var rxFrames: Int?
+        public init(adaptiveRx: Bool? = nil, rxUsecs: Int? = nil, rxFrames: Int? = nil) {
+            self.adaptiveRx = adaptiveRx; self.rxUsecs = rxUsecs; self.rxFrames = rxFrames
+        }
+    }
+    public struct Offloads: Sendable, Equatable {
+        public var gro: Bool?
+        public init(gro: Bool? = nil) { self.gro = gro }
+    }
+    public enum IRQAffinity: Sendable, Equatable {
+        case spread
+        case lists([String])   // one CPU list per queue, e.g. ["0", "1-3"]
+    }
+    public var rings: Rings?
+    public var channels: Channels?
+    public var coalesce: Coalesce?
+    public var offloads: Offloads?
+    public var irqAffinity: IRQAffinity?
+    public init(rings: Rings? = nil, channels: Channels? = nil, coalesce: Coalesce? = nil,
+                offloads: Offloads? = nil, irqAffinity: IRQAffinity? = nil) {
+        self.rings = rings; self.channels = channels; self.coalesce = coalesce
+        self.offloads = offloads; self.irqAffinity = irqAffinity
+    }
+}
+
+// MARK: Bridges
+
+public struct Bridge: Sendable, Equatable {
+    public var name: String
+    public var addresses: [IPPrefix]
+    public var mtu: Int?
+    public var nat: NAT?
+    public init(name: String, addresses: [IPPrefix] = [], mtu: Int? = nil, nat: NAT? = nil) {
+        self.name = name; self.addresses = addresses; self.mtu = mtu; self.nat = nat
+    }
+}
+
+public struct NAT: Sendable, Equatable {
+    public var masquerade: Bool
+    public init(masquerade: Bool = false) { self.masquerade = masquerade }
+}
+
+// MARK: Containers
+
+public enum NetnsRef: Sendable, Equatable, CustomStringConvertible {
+    case named(String)   // /run/netns/NAME, created by plumb when missing
+    case pid(Int)        // /proc/PID/ns/net
+    case path(String)    // any nsfs path
+    public var description: String {
+        switch self {
+        case .named(let n): return n
+        case .pid(let p): return "pid:\(p)"
+        case .path(let p): return p
+        }
+    }
+}
+
+public struct Container: Sendable, Equatable {
+    public var name: String
+    /// nil only for a container meant for the OCI hook, which supplies the pid.
+    public var netns: NetnsRef?
+    public var interfaces: [Interface]
+    public var routes: [Route]
+    public var ports: [PortForward]
+    public init(name: String, netns: NetnsRef?, interfaces: [Interface] = [], routes: [Route] = [],
+                ports: [PortForward] = []) {
+        self.name = name; self.netns = netns; self.interfaces = interfaces; self.routes = routes; self.ports = ports
+    }
+}
+
+public struct Interface: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// A veth pair: the peer (this interface) lives in the container, the host end on `bridge`.
+        case veth(bridge: String, hostName: String?)
+        /// VF `index` of the PF that `nic` names.
+        case vf(nic: String, index: Int)
+    }
+    public var name: String
+    public var kind: Kind
+    public var addresses: [IPPrefix]
+    public var mtu: Int?
+    public var mac: MACAddress?
+    public init(name: String, kind: Kind, addresses: [IPPrefix] = [], mtu: Int? = nil, mac: MACAddress? = nil) {
+        self.name = name; self.kind = kind; self.addresses = addresses; self.mtu = mtu; self.mac = mac
+    }
+}
+
+public struct Route: Sendable, Equatable {
+    /// `default` decodes as 0.0.0.0/0 (or ::/0 when `via` is IPv6).
+    public var to: IPPrefix
+    public var via: IPAddress?
+    /// Interface name inside the container; derived from `via` when absent.
+    public var dev: String?
+    public var metric: Int?
+    public init(to: IPPrefix, via: IPAddress? = nil, dev: String? = nil, metric: Int? = nil) {
+        self.to = to; self.via = via; self.dev = dev; self.metric = metric
+    }
+}
+
+public struct PortForward: Sendable, Equatable {
+    public enum Proto: String, Sendable, Equatable { case tcp, udp }
+    public var host: Int
+    public var container: Int
+    public var proto: Proto
+    public init(host: Int, container: Int, proto: Proto = .tcp) {
+        self.host = host; self.container = container; self.proto = proto
+    }
+}
