@@ -31,6 +31,10 @@ let package = Package(
         .testTarget(name: "PlumbManifestTests", dependencies: ["PlumbManifest"]),
         .testTarget(name: "PlumbEngineTests", dependencies: ["PlumbEngine"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "PlumbIntegrationTests", dependencies: ["PlumbManifest"]),
+        .testTarget(name: "PlumbSystemTests", dependencies: ["PlumbSystem"]),
+        .testTarget(name: "PlumbNetlinkTests", dependencies: ["PlumbNetlink", "PlumbSystem"]),
+        .testTarget(name: "PlumbFirewallTests", dependencies: ["PlumbFirewall", "PlumbSystem"]),
+        // Root: drives the built `plumb` binary inside private namespaces, as a user would.
+        .testTarget(name: "PlumbIntegrationTests"),
     ]
 )
