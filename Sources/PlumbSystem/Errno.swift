@@ -1,0 +1,77 @@
+import Glibc
+
+/// An errno value with its symbolic name, so errors read `EEXIST`, not `17`,
+/// and callers match by name: `catch let e as SystemError where e.errno == .exists`.
+public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertible, Codable {
+    public let rawValue: Int32
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    public static var current: Errno { Errno(rawValue: Glibc.errno) }
+
+    public static let permission = Errno(rawValue: EPERM)
+    public static let noEntry = Errno(rawValue: ENOENT)
+    public static let noProcess = Errno(rawValue: ESRCH)
+    public static let interrupted = Errno(rawValue: EINTR)
+    public static let io = Errno(rawValue: EIO)
+    public static let badFile = Errno(rawValue: EBADF)
+    public static let again = Errno(rawValue: EAGAIN)
+    public static let noMemory = Errno(rawValue: ENOMEM)
+    public static let access = Errno(rawValue: EACCES)
+    public static let busy = Errno(rawValue: EBUSY)
+    public static let exists = Errno(rawValue: EEXIST)
+    public static let noDevice = Errno(rawValue: ENODEV)
+    public static let invalid = Errno(rawValue: EINVAL)
+    public static let range = Errno(rawValue: ERANGE)
+    public static let notSupported = Errno(rawValue: EOPNOTSUPP)
+    public static let addressNotAvailable = Errno(rawValue: EADDRNOTAVAIL)
+    public static let networkUnreachable = Errno(rawValue: ENETUNREACH)
+    public static let notConnected = Errno(rawValue: ENOTCONN)
+    public static let timedOut = Errno(rawValue: ETIMEDOUT)
+    public static let hostUnreachable = Errno(rawValue: EHOSTUNREACH)
+    public static let loop = Errno(rawValue: ELOOP)
+
+    /// The symbolic name (`EEXIST`), falling back to the number.
+    public var name: String {
+        Errno.names[rawValue] ?? "errno \(rawValue)"
+    }
+    /// strerror text, e.g. "File exists".
+    public var message: String { String(cString: strerror(rawValue)) }
+    public var description: String { name }
+
+    private static let names: [Int32: String] = [
+        EPERM: "EPERM", ENOENT: "ENOENT", ESRCH: "ESRCH", EINTR: "EINTR", EIO: "EIO", ENXIO: "ENXIO",
+        E2BIG: "E2BIG", EBADF: "EBADF", EAGAIN: "EAGAIN", ENOMEM: "ENOMEM", EACCES: "EACCES",
+        EFAULT: "EFAULT", EBUSY: "EBUSY", EEXIST: "EEXIST", EXDEV: "EXDEV", ENODEV: "ENODEV",
+        ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EINVAL: "EINVAL", ENFILE: "ENFILE", EMFILE: "EMFILE",
+        ENOSPC: "ENOSPC", EROFS: "EROFS", EPIPE: "EPIPE", ERANGE: "ERANGE", ENAMETOOLONG: "ENAMETOOLONG",
+        ENOSYS: "ENOSYS", ENOTEMPTY: "ENOTEMPTY", ELOOP: "ELOOP", ENODATA: "ENODATA",
+        EPROTONOSUPPORT: "EPROTONOSUPPORT", EOPNOTSUPP: "EOPNOTSUPP", EAFNOSUPPORT: "EAFNOSUPPORT",
+        EADDRINUSE: "EADDRINUSE", EADDRNOTAVAIL: "EADDRNOTAVAIL", ENETDOWN: "ENETDOWN",
+        ENETUNREACH: "ENETUNREACH", ENOBUFS: "ENOBUFS", ENOTCONN: "ENOTCONN", ETIMEDOUT: "ETIMEDOUT",
+        ECONNREFUSED: "ECONNREFUSED", EHOSTUNREACH: "EHOSTUNREACH", EMSGSIZE: "EMSGSIZE",
+        ENOTSUP: "EOPNOTSUPP", EALREADY: "EALREADY", EINPROGRESS: "EINPROGRESS",
+    ]
+}
+
+/// A failed system call: what was attempted, on what, and the errno.
+public struct SystemError: Error, Sendable, CustomStringConvertible {
+    public var operation: String
+    public var object: String
+    public var errno: Errno
+    public init(_ operation: String, _ object: String, _ errno: Errno = .current) {
+        self.operation = operation; self.object = object; self.errno = errno
+    }
+    public var description: String { "\(operation) \(object): \(errno.message) (\(errno.name))" }
+}
+
+/// Runs `body` and turns a -1 result into a SystemError carrying errno.
+@discardableResult
+@inline(__always)
+func check(_ operation: String, _ object: String, _ body: () -> Int32) throws -> Int32 {
+    while true {
+        let r = body()
+        if r != -1 { return r }
+        if Glibc.errno == EINTR { continue }
+        throw SystemError(operation, object)
+    }
+}

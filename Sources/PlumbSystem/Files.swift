@@ -1,0 +1,90 @@
+import Glibc
+
+/// Small file helpers for sysfs, procfs and the state directory.
+/// Paths are read with plain syscalls: no Foundation on the hot path.
+public enum Files {
+    /// Reads a whole (small) file as UTF-8 text.
+    public static func read(_ path: String) throws -> String {
+        let fd = try check("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = Glibc.read(fd, &buf, buf.count)
+            if n < 0 { if errno == EINTR { continue }; throw SystemError("read", path) }
+            if n == 0 { break }
+            bytes.append(contentsOf: buf[0..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Writes `text` to an existing file (sysfs/procfs attribute), in one write.
+    public static func writeAttribute(_ path: String, _ text: String) throws {
+        let fd = try check("open", path) { open(path, O_WRONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        let n = text.utf8CString.withUnsafeBufferPointer { p in write(fd, p.baseAddress, p.count - 1) }
+        if n < 0 { throw SystemError("write", path) }
+    }
+
+    /// Writes a file atomically: temp file (0600, no symlink follow) + fsync + rename.
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws {
+        let tmp = "\(path).tmp.\(getpid())"
+        let fd = try check("open", tmp) { open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode) }
+        var ok = false
+        defer { close(fd); if !ok { unlink(tmp) } }
+        var off = 0
+        while off < bytes.count {
+            let n = bytes[off...].withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; throw SystemError("write", tmp) }
+            off += n
+        }
+        try check("fsync", tmp) { fsync(fd) }
+        try check("rename", "\(tmp) → \(path)") { rename(tmp, path) }
+        ok = true
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0
+    }
+
+    public static func remove(_ path: String) throws {
+        if unlink(path) != 0 && errno != ENOENT { throw SystemError("unlink", path) }
+    }
+
+    /// Resolves a symlink (sysfs `device/driver` → driver name).
+    public static func readLink(_ path: String) throws -> String {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink(path, &buf, buf.count - 1)
+        if n < 0 { throw SystemError("readlink", path) }
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+public enum Directory {
+    /// Entry names of a directory, without "." and "..".
+    public static func entries(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw SystemError("opendir", path) }
+        defer { closedir(dir) }
+        var out: [String] = []
+        while let e = readdir(dir) {
+            let name = withUnsafePointer(to: e.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { out.append(name) }
+        }
+        return out.sorted()
+    }
+
+    /// mkdir -p with a mode for the leaf.
+    public static func create(_ path: String, mode: mode_t) throws {
+        if mkdir(path, mode) == 0 { return }
+        if errno == EEXIST { return }
+        if errno == ENOENT, let cut = path.lastIndex(of: "/"), cut != path.startIndex {
+            try create(String(path[..<cut]), mode: 0o755)
+            try check("mkdir", path) { mkdir(path, mode) }
+            return
+        }
+        throw SystemError("mkdir", path)
+    }
+}

@@ -1,0 +1,102 @@
+import CLinux
+import Glibc
+
+/// A network namespace held open by a file descriptor.
+/// The fd keeps the namespace addressable for as long as Plumb needs it
+/// (veth peers are born in it with IFLA_NET_NS_FD; sockets are opened in it).
+public final class NetworkNamespace {
+    public let fd: Int32
+    /// Where it was opened from: "/run/netns/web", "/proc/1234/ns/net", or "self".
+    public let path: String
+
+    public init(fd: Int32, path: String) { self.fd = fd; self.path = path }
+
+    /// Opens an existing namespace file (`/run/netns/NAME`, `/proc/PID/ns/net`).
+    /// Equivalent to: `ip netns exec NAME …` resolving its target.
+    public static func open(path: String) throws -> NetworkNamespace {
+        let fd = try check("open", path) { Glibc.open(path, O_RDONLY | O_CLOEXEC) }
+        return NetworkNamespace(fd: fd, path: path)
+    }
+
+    /// The namespace this process started in (the "host" side of every veth).
+    public static func current() throws -> NetworkNamespace {
+        try open(path: "/proc/self/ns/net")
+    }
+
+    /// Runs `body` on a fresh thread inside this namespace.
+    public func run<T>(_ body: () throws -> T) throws -> T {
+        try NetnsThread.run(inNamespace: fd, body)
+    }
+
+    /// The namespace inode: equal inodes mean the same namespace.
+    public func inode() throws -> UInt64 {
+        var st = stat()
+        try check("fstat", path) { fstat(fd, &st) }
+        return UInt64(st.st_ino)
+    }
+
+    deinit { Glibc.close(fd) }
+}
+
+/// Named namespaces under /run/netns, made the way iproute2 makes them so that
+/// `ip netns list` and `ip netns exec` see Plumb's namespaces too.
+public enum NamedNamespaces {
+    public static let directory = "/run/netns"
+
+    public static func path(_ name: String) -> String { "\(directory)/\(name)" }
+
+    public static func exists(_ name: String) -> Bool {
+        var st = stat()
+        return lstat(path(name), &st) == 0
+    }
+
+    /// All names under /run/netns (empty when the directory is absent).
+    public static func list() -> [String] {
+        (try? Directory.entries(directory)) ?? []
+    }
+
+    /// Creates /run/netns/NAME bound to a brand-new namespace, and runs `body`
+    /// inside it on the creating thread (to open sockets there).
+    /// Equivalent to: `ip netns add NAME`.
+    public static func create<T>(_ name: String, _ body: () throws -> T) throws -> T {
+        try prepareDirectory()
+        let target = path(name)
+        let fd = try check("create", target) { Glibc.open(target, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0) }
+        Glibc.close(fd)
+        do {
+            return try NetnsThread.runInNewNamespace {
+                // /proc/self is the main thread's namespace; thread-self is this one's.
+                try check("mount --bind", "/proc/thread-self/ns/net → \(target)") {
+                    mount("/proc/thread-self/ns/net", target, "none", UInt(MS_BIND), nil)
+                }
+                return try body()
+            }
+        } catch {
+            unlink(target)
+            throw error
+        }
+    }
+
+    /// Detaches and removes /run/netns/NAME. The kernel frees the namespace (and the
+    /// veths inside it) once nothing else holds it.
+    /// Equivalent to: `ip netns delete NAME`.
+    public static func delete(_ name: String) throws {
+        let target = path(name)
+        if umount2(target, Int32(MNT_DETACH)) != 0 && Glibc.errno != EINVAL && Glibc.errno != ENOENT {
+            throw SystemError("umount", target)
+        }
+        try check("unlink", target) { unlink(target) }
+    }
+
+    /// Makes /run/netns a shared mount point, once, as iproute2 does, so bind
+    /// mounts made here propagate to mount namespaces cloned later.
+    static func prepareDirectory() throws {
+        if mkdir(directory, 0o755) != 0 && Glibc.errno != EEXIST {
+            throw SystemError("mkdir", directory)
+        }
+        if mount("", directory, "none", UInt(MS_SHARED | MS_REC), nil) == 0 { return }
+        guard Glibc.errno == EINVAL else { throw SystemError("mount --make-shared", directory) }
+        try check("mount --bind", directory) { mount(directory, directory, "none", UInt(MS_BIND | MS_REC), nil) }
+        try check("mount --make-shared", directory) { mount("", directory, "none", UInt(MS_SHARED | MS_REC), nil) }
+    }
+}
