@@ -20,7 +20,7 @@ let package = Package(
                        providers: [.apt(["libnftables-dev"])]),
         .target(name: "CLinux"),
         .target(name: "PlumbSystem", dependencies: ["CLinux"]),
-        .target(name: "PlumbNetlink", dependencies: ["CNetlink", "PlumbSystem"]),
+        .target(name: "PlumbNetlink", dependencies: ["CNetlink", "PlumbSystem", "PlumbManifest"]),
         .target(name: "PlumbFirewall", dependencies: ["CNFTables", "PlumbSystem"]),
         .target(name: "PlumbManifest", dependencies: ["Yams"]),
         .target(name: "PlumbEngine", dependencies: ["PlumbManifest", "PlumbSystem", "PlumbNetlink", "PlumbFirewall"]),

@@ -1,1 +1,3 @@
 import PlumbCommands
+
+PlumbCommand.main()

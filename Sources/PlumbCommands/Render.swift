@@ -1,0 +1,34 @@
+import PlumbEngine
+
+/// Human text for plans and verification reports.
+enum Render {
+    static func plan(_ p: Plan, verb: String = "Plan") -> String {
+        if p.converged { return "No changes. The kernel matches manifest \(p.manifest)." }
+        let lines = p.steps.map { "  \($0.summary)" }
+        return (["\(verb) for manifest \(p.manifest):"] + lines + ["\(verb): \(p.steps.count) steps."]).joined(separator: "\n")
+    }
+
+    static func report(_ r: VerifyReport) -> String {
+        var out: [String] = []
+        if !r.host.checks.isEmpty {
+            out.append("host")
+            out += r.host.checks.map(row)
+        }
+        for c in r.containers {
+            out.append("\(c.name) (netns \(c.netns))")
+            out += c.checks.map(row)
+        }
+        let all = r.host.checks + r.containers.flatMap(\.checks)
+        let failed = all.filter { $0.status == .fail }.count
+        out.append("Verify: \(all.filter { $0.status == .pass }.count) passed, \(failed) failed, "
+                   + "\(all.filter { $0.status == .skip }.count) skipped — \(r.ok ? "OK" : "FAILED")")
+        return out.joined(separator: "\n")
+    }
+
+    static func row(_ c: Check) -> String {
+        let status = c.status.rawValue.uppercased().padding(toLength: 4, withPad: " ", startingAt: 0)
+        let what = ((c.interface.map { "\($0) " } ?? "") + c.name).padding(toLength: 26, withPad: " ", startingAt: 0)
+        let detail = c.status == .fail ? "expected \(c.expected), observed \(c.observed)" : c.observed
+        return "  \(status)  \(what) \(detail)"
+    }
+}

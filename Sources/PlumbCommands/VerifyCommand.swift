@@ -1,0 +1,25 @@
+import ArgumentParser
+import PlumbEngine
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check each container's receive path, with a real packet. Changes nothing.",
+        discussion: """
+        Per container and interface: link present and up, MTU, addresses, routes, the
+        host end's bridge port, and an active probe (an ICMP echo to the gateway sent
+        from inside the namespace; the reply must arrive and rx counters must move).
+        Exit 0 when every check passes, 3 otherwise.
+
+        Example: plumb verify manifests/demo.yaml --output json
+        """)
+
+    @OptionGroup var options: ManifestOptions
+
+    func run() throws {
+        let manifest = try loadManifest(options.manifest)
+        let report = PlumbCommands.run { try Engine(manifest: manifest).verify() }
+        if options.output == .json { printJSON(report) } else { print(Render.report(report)) }
+        if !report.ok { throw Exit.verifyFailed }
+    }
+}

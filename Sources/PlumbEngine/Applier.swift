@@ -1,0 +1,138 @@
+import PlumbManifest
+import PlumbNetlink
+import PlumbSystem
+
+/// Executes steps in order. Each executed step yields its undo; if any step
+/// fails, the undos run in reverse and the kernel ends as it was (DESIGN.md §1.7).
+public struct Applier {
+    let session: KernelSession
+    /// Test builds only: make step k (1-based) fail, to prove rollback.
+    let faultStep: Int?
+
+    public init(session: KernelSession, faultStep: Int? = nil) {
+        self.session = session
+        #if DEBUG
+        self.faultStep = faultStep
+        #else
+        self.faultStep = nil
+        #endif
+    }
+
+    public func apply(_ steps: [Step], progress: (Int, Step) -> Void = { _, _ in }) throws {
+        var undo: [Step] = []
+        for (i, step) in steps.enumerated() {
+            progress(i + 1, step)
+            do {
+                if faultStep == i + 1 { throw InjectedFault(stepNumber: i + 1) }
+                if let u = try execute(step) { undo.append(u) }
+            } catch {
+                throw ApplyError(step: step, stepNumber: i + 1, cause: "\(error)", undoFailures: rollback(undo))
+            }
+        }
+    }
+
+    /// Runs undo steps newest first; returns the ones that failed.
+    func rollback(_ undo: [Step]) -> [String] {
+        var failures: [String] = []
+        for u in undo.reversed() {
+            do { _ = try execute(u) } catch let e as NetlinkError where e.errno == .noDevice && u.action == .deleteLink {
+                continue  // already gone with its namespace or its peer
+            } catch {
+                failures.append("\(u.command): \(error)")
+            }
+        }
+        return failures
+    }
+
+    /// Executes one step and returns the step that reverses it (nil: nothing to undo).
+    func execute(_ s: Step) throws -> Step? {
+        switch s.action {
+        case .setSysctl:
+            try Sysctls.write(s.object, s["value"]!)
+            return Step(.setSysctl, s.object, ["value": s["old"] ?? "", "old": s["value"]!])
+        case .createNamespace:
+            try session.createNamed(s.object)
+            return Step(.deleteNamespace, s.object)
+        case .deleteNamespace:
+            try session.deleteNamed(s.object)
+            return nil
+        case .createBridge:
+            try session.host.execute(CreateBridge(name: s.object, mtu: s["mtu"].flatMap { Int($0) }))
+            return Step(.deleteLink, s.object)
+        case .createVeth:
+            return try createVeth(s)
+        case .setLink:
+            return try setLink(s)
+        case .deleteLink:
+            let sock = try session.socket(s.namespace)
+            try sock.deleteLink(index: try index(of: s.object, in: s.namespace), name: s.object)
+            return nil
+        case .addAddress, .deleteAddress:
+            return try address(s)
+        case .addRoute, .deleteRoute:
+            return try route(s)
+        }
+    }
+
+    func index(of name: String, in ns: NamespaceKey) throws -> Int {
+        guard let l = try session.socket(ns).link(name: name) else {
+            throw NetlinkError(operation: "RTM_GETLINK", object: "\(name) in \(ns == hostNamespace ? "the host namespace" : "netns \(ns)")", errno: .noDevice)
+        }
+        return l.index
+    }
+
+    func createVeth(_ s: Step) throws -> Step {
+        let peerNS = s["peerNamespace"]!
+        guard let h = try session.handle(peerNS) else {
+            throw SystemError("open", "netns \(peerNS)", .noEntry)
+        }
+        let master = try index(of: s["bridge"]!, in: hostNamespace)
+        try session.host.execute(CreateVeth(hostName: s.object, peerName: s["peer"]!, peerNamespaceFD: h.namespace.fd,
+                                            masterIndex: master, mtu: s["mtu"].flatMap { Int($0) }))
+        return Step(.deleteLink, s.object)
+    }
+
+    /// Applies up/mtu/mac/alias/master and returns the settings it replaced.
+    func setLink(_ s: Step) throws -> Step {
+        let sock = try session.socket(s.namespace)
+        guard let cur = try sock.link(name: s.object) else {
+            throw NetlinkError(operation: "RTM_GETLINK", object: "\(s.object) in \(sock.label)", errno: .noDevice)
+        }
+        var req = SetLink(index: cur.index)
+        var old: [String: String] = [:]
+        if let v = s["up"] { req.up = v == "true"; old["up"] = String(cur.up) }
+        if let v = s["mtu"] { req.mtu = Int(v); old["mtu"] = String(cur.mtu) }
+        if let v = s["mac"] { req.mac = MACAddress(v); old["mac"] = cur.mac?.description }
+        if let v = s["alias"] { req.alias = v; old["alias"] = cur.alias ?? "" }
+        if let v = s["master"] {
+            req.masterIndex = try index(of: v, in: hostNamespace)
+            old["master"] = cur.master.flatMap { try? sock.link(index: $0)?.name } ?? ""
+        }
+        try sock.execute(req)
+        return Step(.setLink, s.object, in: s.namespace, old)
+    }
+
+    func address(_ s: Step) throws -> Step {
+        let sock = try session.socket(s.namespace)
+        let p = IPPrefix(s["prefix"]!)!
+        let i = try index(of: s.object, in: s.namespace)
+        if s.action == .addAddress {
+            try sock.addAddress(p, index: i, name: s.object)
+            return Step(.deleteAddress, s.object, in: s.namespace, s.fields)
+        }
+        try sock.deleteAddress(p, index: i, name: s.object)
+        return Step(.addAddress, s.object, in: s.namespace, s.fields)
+    }
+
+    func route(_ s: Step) throws -> Step {
+        let sock = try session.socket(s.namespace)
+        let r = RouteInfo(destination: IPPrefix(s["to"]!)!, gateway: s["via"].flatMap { IPAddress($0) },
+                          index: try index(of: s.object, in: s.namespace), metric: Int(s["metric"] ?? "0") ?? 0)
+        if s.action == .addRoute {
+            try sock.addRoute(r, deviceName: s.object)
+            return Step(.deleteRoute, s.object, in: s.namespace, s.fields)
+        }
+        try sock.deleteRoute(r, deviceName: s.object)
+        return Step(.addRoute, s.object, in: s.namespace, s.fields)
+    }
+}

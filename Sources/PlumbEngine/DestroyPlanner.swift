@@ -1,0 +1,32 @@
+import PlumbManifest
+
+extension Planner {
+    /// Removes what the record says Plumb created and the kernel still shows as
+    /// Plumb's (alias marker), then restores sysctls. Namespaces go first: deleting
+    /// a netns removes its veths (and their host ends) without one slow RTM_DELLINK each.
+    public func destroyPlan() -> Plan {
+        var steps: [Step] = []
+        let doomed = Set(record.namespaces.filter { observed.namedNamespaces.contains($0) })
+        steps += record.namespaces.filter { doomed.contains($0) }.map { Step(.deleteNamespace, $0) }
+        for l in record.links where l.namespace == hostNamespace && l.kind == "veth" {
+            if let ns = l.peerNamespace, doomed.contains(ns) { continue }
+            if isStillOurs(l.name) { steps.append(Step(.deleteLink, l.name)) }
+        }
+        for l in record.links where l.namespace == hostNamespace && l.kind == "bridge" && isStillOurs(l.name) {
+            steps.append(Step(.deleteLink, l.name))
+        }
+        for key in record.sysctls.keys.sorted() {
+            let original = record.sysctls[key]!
+            if !original.isEmpty, observed.sysctls[key] != original {
+                steps.append(Step(.setSysctl, key, ["value": original, "old": observed.sysctls[key] ?? "", "reason": "restore"]))
+            }
+        }
+        return Plan(manifest: manifest.name, steps: steps)
+    }
+
+    /// Present in the host namespace and still carrying our alias: a link of the
+    /// same name made by someone else since is left alone.
+    func isStillOurs(_ name: String) -> Bool {
+        observed.host.link(named: name)?.alias == alias
+    }
+}

@@ -1,0 +1,87 @@
+import PlumbManifest
+import PlumbNetlink
+import PlumbSystem
+import Glibc
+
+/// The one engine behind every front end: observe → plan → apply (journaled,
+/// rolled back on failure) → verify, and destroy by ownership.
+public final class Engine {
+    public let manifest: Manifest
+    public let store: StateStore
+    let session: KernelSession
+
+    public init(manifest: Manifest, store: StateStore = StateStore()) throws {
+        self.manifest = manifest
+        self.store = store
+        session = try KernelSession()
+    }
+
+    /// What apply would do now. Read-only: takes no lock, changes nothing.
+    public func plan() throws -> Plan {
+        let record = try store.load(manifest.name)
+        let observed = try Observer(session: session).observe(manifest, record: record)
+        return try Planner(manifest: manifest, observed: observed, record: record).applyPlan()
+    }
+
+    /// Applies the plan. The record is written before the first change (so a crash
+    /// leaves Plumb's objects findable) and restored if the apply rolls back.
+    @discardableResult
+    public func apply(faultStep: Int? = nil, progress: (Int, Int, Step) -> Void = { _, _, _ in }) throws -> Plan {
+        let lock = try store.lock()
+        defer { withExtendedLifetime(lock) {} }
+        let before = try store.load(manifest.name)
+        let observed = try Observer(session: session).observe(manifest, record: before)
+        let plan = try Planner(manifest: manifest, observed: observed, record: before).applyPlan()
+        if plan.converged { return plan }
+        let base = before ?? OwnershipRecord(manifest: manifest.name)
+        try store.save(base.adding(plan.steps))
+        do {
+            try Applier(session: session, faultStep: faultStep).apply(plan.steps) { progress($0, plan.steps.count, $1) }
+        } catch {
+            try? store.save(base)
+            throw error
+        }
+        return plan
+    }
+
+    public func verify() throws -> VerifyReport {
+        try Verifier(session: session, manifest: manifest).verify()
+    }
+
+    /// Removes what this manifest's record owns and restores sysctls. Waits (bounded)
+    /// until the kernel has really removed the veths of deleted namespaces, so
+    /// `ip link` right after shows them gone.
+    @discardableResult
+    public func destroy(progress: (Int, Int, Step) -> Void = { _, _, _ in }) throws -> Plan {
+        let lock = try store.lock()
+        defer { withExtendedLifetime(lock) {} }
+        guard var record = try store.load(manifest.name) else { return Plan(manifest: manifest.name, steps: []) }
+        let observed = try Observer(session: session).observe(manifest, record: record)
+        let plan = Planner(manifest: manifest, observed: observed, record: record).destroyPlan()
+        let applier = Applier(session: session)
+        for (i, step) in plan.steps.enumerated() {
+            progress(i + 1, plan.steps.count, step)
+            do { _ = try applier.execute(step) } catch {
+                try? store.save(record)
+                throw ApplyError(step: step, stepNumber: i + 1, cause: "\(error)", undoFailures: [])
+            }
+            record = record.adding([step])
+        }
+        try waitForVethsGone(record: try store.load(manifest.name) ?? record)
+        try store.remove(manifest.name)
+        return plan
+    }
+
+    /// Polls until no host end of a recorded veth remains (netns cleanup is asynchronous).
+    func waitForVethsGone(record: OwnershipRecord, timeoutMs: Int = 10_000) throws {
+        let alias = ownershipAlias(manifest.name)
+        let names = Set(record.links.filter { $0.namespace == hostNamespace && $0.kind == "veth" }.map(\.name))
+        guard !names.isEmpty else { return }
+        let deadline = monotonicMicros() + timeoutMs * 1000
+        while monotonicMicros() < deadline {
+            let left = try session.host.links().filter { names.contains($0.name) && $0.alias == alias }
+            if left.isEmpty { return }
+            usleep(2000)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import PlumbNetlink
+import PlumbSystem
+
+/// The open handles of one run: a netlink socket per namespace, each created on
+/// a thread inside its namespace and then used from the caller's thread (one
+/// handle per namespace, STYLE.md §5). Not Sendable: libnl objects are not.
+public final class KernelSession {
+    public let host: RouteSocket
+    private var handles: [NamespaceKey: NamespaceHandle] = [:]
+
+    public final class NamespaceHandle {
+        public let namespace: NetworkNamespace
+        public let socket: RouteSocket
+        init(namespace: NetworkNamespace, socket: RouteSocket) { self.namespace = namespace; self.socket = socket }
+    }
+
+    public init() throws {
+        host = try RouteSocket(label: "the host namespace")
+    }
+
+    public static func path(of key: NamespaceKey) -> String {
+        if key.hasPrefix("pid:") { return "/proc/\(key.dropFirst(4))/ns/net" }
+        if key.hasPrefix("/") { return key }
+        return NamedNamespaces.path(key)
+    }
+
+    /// The socket of `key`'s namespace; nil when that namespace does not exist.
+    public func handle(_ key: NamespaceKey) throws -> NamespaceHandle? {
+        if key == hostNamespace { return nil }
+        if let h = handles[key] { return h }
+        let path = KernelSession.path(of: key)
+        guard Files.exists(path) else { return nil }
+        let ns = try NetworkNamespace.open(path: path)
+        let sock = try ns.run { try RouteSocket(label: "netns \(key)") }
+        let h = NamespaceHandle(namespace: ns, socket: sock)
+        handles[key] = h
+        return h
+    }
+
+    /// The socket for steps in `key`, which must exist.
+    public func socket(_ key: NamespaceKey) throws -> RouteSocket {
+        if key == hostNamespace { return host }
+        guard let h = try handle(key) else {
+            throw SystemError("open", "netns \(key) (\(KernelSession.path(of: key)))", .noEntry)
+        }
+        return h.socket
+    }
+
+    /// Equivalent to: `ip netns add NAME` — and opens its socket while inside.
+    public func createNamed(_ name: String) throws {
+        let sock = try NamedNamespaces.create(name) { try RouteSocket(label: "netns \(name)") }
+        let ns = try NetworkNamespace.open(path: NamedNamespaces.path(name))
+        handles[name] = NamespaceHandle(namespace: ns, socket: sock)
+    }
+
+    /// Equivalent to: `ip netns delete NAME`.
+    public func deleteNamed(_ name: String) throws {
+        handles[name] = nil   // close our fd and socket so the kernel can free it
+        try NamedNamespaces.delete(name)
+    }
+}

@@ -1,0 +1,31 @@
+import PlumbManifest
+import PlumbNetlink
+import PlumbSystem
+
+/// Reads the kernel into an ObservedState: one link/address/route dump per
+/// namespace the manifest names, the named-namespace list, the declared sysctls.
+public struct Observer {
+    let session: KernelSession
+
+    public init(session: KernelSession) { self.session = session }
+
+    public func observe(_ m: Manifest, record: OwnershipRecord?) throws -> ObservedState {
+        var state = ObservedState()
+        state.host = try snapshot(session.host)
+        state.namedNamespaces = NamedNamespaces.list()
+        for c in m.containers {
+            guard let key = c.netns?.key, state.namespaces[key] == nil,
+                  let h = try session.handle(key) else { continue }
+            state.namespaces[key] = try snapshot(h.socket)
+        }
+        let keys = Set(m.host.sysctl.map(\.key)).union(record?.sysctls.keys ?? [:].keys)
+        for key in keys {
+            if let v = try? Sysctls.read(key) { state.sysctls[key] = v }
+        }
+        return state
+    }
+
+    func snapshot(_ s: RouteSocket) throws -> NamespaceSnapshot {
+        NamespaceSnapshot(links: try s.links(), addresses: try s.addresses(), routes: try s.routes())
+    }
+}

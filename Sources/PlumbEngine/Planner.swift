@@ -1,0 +1,99 @@
+import PlumbManifest
+import PlumbNetlink
+
+/// Desired (manifest) + observed (kernel) + record (what is ours) → ordered steps.
+/// Pure: no kernel, no files, so `plan` runs on a recorded state and unit tests
+/// drive it from fixtures. An empty plan means converged.
+public struct Planner {
+    public let manifest: Manifest
+    public let observed: ObservedState
+    public let record: OwnershipRecord
+
+    public init(manifest: Manifest, observed: ObservedState, record: OwnershipRecord?) {
+        self.manifest = manifest; self.observed = observed
+        self.record = record ?? OwnershipRecord(manifest: manifest.name)
+    }
+
+    var alias: String { ownershipAlias(manifest.name) }
+
+    /// The apply plan, in kernel order: sysctls, namespaces, bridges, veths,
+    /// peer settings, addresses, then routes (gateways must be reachable first).
+    public func applyPlan() throws -> Plan {
+        var errors: [PlanError] = []
+        var phases = Phases()
+        phases.sysctls = sysctlSteps()
+        for (i, b) in manifest.bridges.enumerated() {
+            do { try bridgeSteps(b, index: i, into: &phases) } catch let e as PlanError { errors.append(e) }
+        }
+        for (i, c) in manifest.containers.enumerated() {
+            do { try containerSteps(c, index: i, into: &phases) } catch let e as PlanError { errors.append(e) }
+        }
+        if !errors.isEmpty { throw PlanErrors(errors: errors) }
+        return Plan(manifest: manifest.name, steps: phases.ordered)
+    }
+
+    struct Phases {
+        var sysctls: [Step] = [], namespaces: [Step] = [], links: [Step] = [], settings: [Step] = []
+        var addresses: [Step] = [], routes: [Step] = []
+        var ordered: [Step] { sysctls + namespaces + links + settings + addresses + routes }
+    }
+
+    func error(_ path: String, _ message: String) -> PlanError {
+        PlanError(path: path, line: manifest.lines.line(of: path), message: message)
+    }
+
+    // MARK: host
+
+    func sysctlSteps() -> [Step] {
+        manifest.host.sysctl.compactMap { s in
+            let current = observed.sysctls[s.key]
+            guard current != s.value else { return nil }
+            return Step(.setSysctl, s.key, ["value": s.value, "old": current ?? ""])
+        }
+    }
+
+    func bridgeSteps(_ b: Bridge, index i: Int, into p: inout Phases) throws {
+        let path = "bridges[\(i)]"
+        guard let link = observed.host.link(named: b.name) else {
+            p.links.append(Step(.createBridge, b.name, b.mtu.map { ["mtu": String($0)] } ?? [:]))
+            p.settings.append(Step(.setLink, b.name, ["up": "true", "alias": alias]))
+            p.addresses += b.addresses.map { Step(.addAddress, b.name, ["prefix": $0.description]) }
+            return
+        }
+        guard link.kind == "bridge" else {
+            throw error("\(path).name", "\(b.name) exists and is a \(link.kind ?? "physical") link, not a bridge")
+        }
+        try requireOwned(link, in: hostNamespace, path: "\(path).name")
+        p.settings += linkSettings(link, in: hostNamespace, mtu: b.mtu, mac: nil)
+        p.addresses += addressSteps(link, desired: b.addresses, snapshot: observed.host, in: hostNamespace)
+    }
+
+    /// A link with a desired name that Plumb did not create is not ours to change.
+    func requireOwned(_ link: LinkInfo, in ns: NamespaceKey, path: String) throws {
+        guard link.alias == alias || record.owns(link: link.name, in: ns) else {
+            let whose = link.alias.map { " (alias \"\($0)\")" } ?? ""
+            throw error(path, "\(link.name) already exists in \(ns == hostNamespace ? "the host namespace" : "netns \(ns)") and was not created by plumb for manifest \(manifest.name)\(whose); rename it in the manifest or remove it")
+        }
+    }
+
+    /// up, MTU, MAC and the ownership alias of an existing link of ours.
+    func linkSettings(_ l: LinkInfo, in ns: NamespaceKey, mtu: Int?, mac: MACAddress?) -> [Step] {
+        var f: [String: String] = [:]
+        if !l.up { f["up"] = "true" }
+        if let m = mtu, l.mtu != m { f["mtu"] = String(m) }
+        if let m = mac, l.mac != m { f["mac"] = m.description }
+        if l.alias != alias { f["alias"] = alias }
+        return f.isEmpty ? [] : [Step(.setLink, l.name, in: ns, f)]
+    }
+
+    /// Missing addresses are added; addresses on our link that the manifest does not
+    /// declare are removed (the link is ours, so its addresses are too).
+    func addressSteps(_ l: LinkInfo, desired: [IPPrefix], snapshot: NamespaceSnapshot, in ns: NamespaceKey) -> [Step] {
+        let current = snapshot.addresses(of: l.index)
+        let add = desired.filter { !current.contains($0) }
+            .map { Step(.addAddress, l.name, in: ns, ["prefix": $0.description]) }
+        let del = current.filter { !desired.contains($0) }
+            .map { Step(.deleteAddress, l.name, in: ns, ["prefix": $0.description, "reason": "not in the manifest"]) }
+        return del + add
+    }
+}

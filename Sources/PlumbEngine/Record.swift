@@ -1,0 +1,60 @@
+import PlumbManifest
+
+/// What Plumb created for one manifest: the ownership record in /run/plumb/NAME.json.
+/// `destroy` removes exactly these objects (and restores the sysctls), never a
+/// thing that merely has a matching name (STYLE.md §7).
+public struct OwnershipRecord: Codable, Sendable, Equatable {
+    public struct OwnedLink: Codable, Sendable, Hashable {
+        public var namespace: NamespaceKey
+        public var name: String
+        public var kind: String
+        /// For a veth host end: the namespace of its peer. Deleting that namespace
+        /// (when it is ours) removes the pair without a slow RTM_DELLINK.
+        public var peerNamespace: NamespaceKey?
+        public init(namespace: NamespaceKey, name: String, kind: String, peerNamespace: NamespaceKey? = nil) {
+            self.namespace = namespace; self.name = name; self.kind = kind; self.peerNamespace = peerNamespace
+        }
+    }
+
+    public var manifest: String
+    /// Named namespaces Plumb created (pre-existing ones are used, never deleted).
+    public var namespaces: [String]
+    public var links: [OwnedLink]
+    /// Original value of every sysctl Plumb changed, restored by destroy.
+    public var sysctls: [String: String]
+
+    public init(manifest: String, namespaces: [String] = [], links: [OwnedLink] = [], sysctls: [String: String] = [:]) {
+        self.manifest = manifest; self.namespaces = namespaces; self.links = links; self.sysctls = sysctls
+    }
+
+    public var isEmpty: Bool { namespaces.isEmpty && links.isEmpty && sysctls.isEmpty }
+
+    public func owns(link name: String, in ns: NamespaceKey) -> Bool {
+        links.contains { $0.name == name && $0.namespace == ns }
+    }
+
+    /// The record once `steps` have been applied: creations join it, the first
+    /// original value of a sysctl is kept, deletions leave it.
+    public func adding(_ steps: [Step]) -> OwnershipRecord {
+        var r = self
+        for s in steps {
+            switch s.action {
+            case .createNamespace where !r.namespaces.contains(s.object): r.namespaces.append(s.object)
+            case .createBridge:
+                r.insert(OwnedLink(namespace: s.namespace, name: s.object, kind: "bridge"))
+            case .createVeth:
+                r.insert(OwnedLink(namespace: s.namespace, name: s.object, kind: "veth", peerNamespace: s["peerNamespace"]))
+                r.insert(OwnedLink(namespace: s["peerNamespace"] ?? "?", name: s["peer"] ?? "?", kind: "veth-peer"))
+            case .setSysctl where r.sysctls[s.object] == nil: r.sysctls[s.object] = s["old"] ?? ""
+            case .deleteNamespace: r.namespaces.removeAll { $0 == s.object }
+            case .deleteLink:
+                let gone = r.links.filter { $0.name == s.object && $0.namespace == s.namespace }
+                r.links.removeAll { l in gone.contains(l) || gone.contains { g in g.kind == "veth" && l.kind == "veth-peer" && l.namespace == g.peerNamespace } }
+            default: break
+            }
+        }
+        return r
+    }
+
+    mutating func insert(_ l: OwnedLink) { if !links.contains(l) { links.append(l) } }
+}

@@ -1,0 +1,50 @@
+/// The verification report: per container, per check, pass/fail with what was
+/// expected and what the kernel showed. Its JSON is a documented, stable schema.
+public struct VerifyReport: Codable, Sendable {
+    public var manifest: String
+    public var ok: Bool
+    public var containers: [ContainerReport]
+    public var host: HostReport
+
+    public init(manifest: String, containers: [ContainerReport], host: HostReport) {
+        self.manifest = manifest; self.containers = containers; self.host = host
+        ok = host.ok && containers.allSatisfy(\.ok)
+    }
+}
+
+public struct ContainerReport: Codable, Sendable {
+    public var name: String
+    public var netns: String
+    public var ok: Bool
+    public var checks: [Check]
+    public init(name: String, netns: String, checks: [Check]) {
+        self.name = name; self.netns = netns; self.checks = checks
+        ok = !checks.contains { $0.status == .fail }
+    }
+}
+
+public struct HostReport: Codable, Sendable {
+    public var ok: Bool
+    public var checks: [Check]
+    public init(checks: [Check]) { self.checks = checks; ok = !checks.contains { $0.status == .fail } }
+}
+
+public struct Check: Codable, Sendable {
+    public enum Status: String, Codable, Sendable { case pass, fail, warn, skip }
+    /// The interface (or bridge / sysctl) the check is about; nil for container-wide ones.
+    public var interface: String?
+    public var name: String
+    public var status: Status
+    public var expected: String
+    public var observed: String
+
+    public init(_ name: String, _ interface: String?, _ status: Status, expected: String, observed: String) {
+        self.name = name; self.interface = interface; self.status = status
+        self.expected = expected; self.observed = observed
+    }
+
+    /// pass when `ok`, fail otherwise.
+    public static func expect(_ name: String, _ interface: String?, _ ok: Bool, expected: String, observed: String) -> Check {
+        Check(name, interface, ok ? .pass : .fail, expected: expected, observed: observed)
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import PlumbSystem
+
+/// Ownership records under /run/plumb (0700; files 0600, written atomically),
+/// serialized by an exclusive flock so concurrent runs never interleave.
+public struct StateStore: Sendable {
+    public let directory: String
+
+    public init(directory: String = "/run/plumb") { self.directory = directory }
+
+    public func path(_ manifest: String) -> String { "\(directory)/\(manifest).json" }
+
+    /// Takes the store's lock (blocking); release by dropping the returned value.
+    public func lock() throws -> FileLock {
+        try prepare()
+        return try FileLock(path: "\(directory)/.lock")
+    }
+
+    public func load(_ manifest: String) throws -> OwnershipRecord? {
+        let p = path(manifest)
+        guard Files.exists(p) else { return nil }
+        let text = try Files.read(p)
+        do {
+            return try JSONDecoder().decode(OwnershipRecord.self, from: Data(text.utf8))
+        } catch {
+            throw SystemError("parse", "\(p): not a plumb ownership record (\(error))", .invalid)
+        }
+    }
+
+    /// Saves `record`, or removes the file when the record holds nothing.
+    public func save(_ record: OwnershipRecord) throws {
+        try prepare()
+        if record.isEmpty { try Files.remove(path(record.manifest)); return }
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try Files.writeAtomically(path(record.manifest), Array(try enc.encode(record)))
+    }
+
+    public func remove(_ manifest: String) throws { try Files.remove(path(manifest)) }
+
+    public func manifests() -> [String] {
+        ((try? Directory.entries(directory)) ?? []).filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }
+    }
+
+    func prepare() throws {
+        try Directory.create(directory, mode: 0o700)
+        chmod(directory, 0o700)
+    }
+}

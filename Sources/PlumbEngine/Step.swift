@@ -1,0 +1,86 @@
+import PlumbManifest
+
+/// One kernel change. Steps are values: the planner makes them without
+/// privileges, the applier executes them and records their undo.
+public struct Step: Codable, Sendable, Equatable {
+    public enum Action: String, Codable, Sendable {
+        case setSysctl = "set-sysctl"
+        case createNamespace = "create-netns"
+        case deleteNamespace = "delete-netns"
+        case createBridge = "create-bridge"
+        case createVeth = "create-veth"
+        case setLink = "set-link"
+        case deleteLink = "delete-link"
+        case addAddress = "add-address"
+        case deleteAddress = "delete-address"
+        case addRoute = "add-route"
+        case deleteRoute = "delete-route"
+    }
+
+    public var action: Action
+    /// The link, netns or sysctl the step is about.
+    public var object: String
+    public var namespace: NamespaceKey
+    /// Action-specific values (kept as strings so plans print and compare simply).
+    public var fields: [String: String]
+
+    public init(_ action: Action, _ object: String, in namespace: NamespaceKey = hostNamespace,
+                _ fields: [String: String] = [:]) {
+        self.action = action; self.object = object; self.namespace = namespace; self.fields = fields
+    }
+
+    public subscript(_ key: String) -> String? { fields[key] }
+
+    /// The step as the `ip` / `sysctl` command it equals — what an operator would have typed.
+    public var command: String {
+        let n = namespace == hostNamespace ? "ip" : "ip -n \(namespace)"
+        switch action {
+        case .setSysctl: return "sysctl -w \(object)=\(self["value"] ?? "")"
+        case .createNamespace: return "ip netns add \(object)"
+        case .deleteNamespace: return "ip netns delete \(object)"
+        case .createBridge: return "ip link add \(object) type bridge" + (self["mtu"].map { " mtu \($0)" } ?? "")
+        case .createVeth:
+            return "ip link add \(object) master \(self["bridge"] ?? "?") up type veth peer name \(self["peer"] ?? "?") netns \(self["peerNamespace"] ?? "?")"
+                + (self["mtu"].map { " mtu \($0)" } ?? "")
+        case .setLink:
+            var parts = ["\(n) link set dev \(object)"]
+            if let v = self["mtu"] { parts.append("mtu \(v)") }
+            if let v = self["mac"] { parts.append("address \(v)") }
+            if let v = self["master"] { parts.append("master \(v)") }
+            if let v = self["alias"] { parts.append("alias \(v)") }
+            if let v = self["up"] { parts.append(v == "true" ? "up" : "down") }
+            return parts.joined(separator: " ")
+        case .deleteLink: return "\(n) link del dev \(object)"
+        case .addAddress: return "\(n) addr add \(self["prefix"] ?? "?") dev \(object)"
+        case .deleteAddress: return "\(n) addr del \(self["prefix"] ?? "?") dev \(object)"
+        case .addRoute: return "\(n) route add \(routeText)"
+        case .deleteRoute: return "\(n) route del \(routeText)"
+        }
+    }
+
+    var routeText: String {
+        let to = self["to"] ?? "?"
+        let dst = to == "0.0.0.0/0" || to == "::/0" ? "default" : to
+        return dst + (self["via"].map { " via \($0)" } ?? "") + " dev \(object)"
+            + (self["metric"].map { $0 == "0" ? "" : " metric \($0)" } ?? "")
+    }
+
+    /// Short human text for plans: "+ web-eth0: create veth …".
+    public var summary: String {
+        let sign: String
+        switch action {
+        case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute: sign = "-"
+        case .setLink, .setSysctl: sign = "~"
+        default: sign = "+"
+        }
+        return "\(sign) \(command)" + (self["reason"].map { "   # \($0)" } ?? "")
+    }
+}
+
+/// An ordered list of steps; empty when the kernel already matches.
+public struct Plan: Codable, Sendable, Equatable {
+    public var manifest: String
+    public var steps: [Step]
+    public var converged: Bool { steps.isEmpty }
+    public init(manifest: String, steps: [Step]) { self.manifest = manifest; self.steps = steps }
+}

@@ -1,0 +1,51 @@
+import CNetlink
+import Glibc
+import PlumbManifest
+
+/// An address on an interface (`ip addr show`).
+public struct AddressInfo: Sendable, Equatable, Codable {
+    public var index: Int
+    public var prefix: IPPrefix
+    public var scope: Int
+    public init(index: Int, prefix: IPPrefix, scope: Int = 0) {
+        self.index = index; self.prefix = prefix; self.scope = scope
+    }
+}
+
+extension RouteSocket {
+    /// Equivalent to: `ip addr show`.
+    public func addresses() throws -> [AddressInfo] {
+        var cache: OpaquePointer?
+        try perform("RTM_GETADDR", "dump") { rtnl_addr_alloc_cache(sock, &cache) }
+        defer { nl_cache_free(cache) }
+        return collect(cache) { a -> AddressInfo? in
+            guard let p = NLAddress.prefix(rtnl_addr_get_local(a)) else { return nil }
+            return AddressInfo(index: Int(rtnl_addr_get_ifindex(a)), prefix: p, scope: Int(rtnl_addr_get_scope(a)))
+        }.compactMap { $0 }
+    }
+
+    /// Equivalent to: `ip addr add PREFIX dev IFINDEX` (EEXIST when present).
+    public func addAddress(_ p: IPPrefix, index: Int, name: String) throws {
+        try withAddress(p, index: index) { a in
+            try perform("RTM_NEWADDR", "\(p) dev \(name)") { rtnl_addr_add(sock, a, NLM_F_CREATE | NLM_F_EXCL) }
+        }
+    }
+
+    /// Equivalent to: `ip addr del PREFIX dev IFINDEX`.
+    public func deleteAddress(_ p: IPPrefix, index: Int, name: String) throws {
+        try withAddress(p, index: index) { a in
+            try perform("RTM_DELADDR", "\(p) dev \(name)") { rtnl_addr_delete(sock, a, 0) }
+        }
+    }
+
+    private func withAddress(_ p: IPPrefix, index: Int, _ body: (OpaquePointer) throws -> Void) throws {
+        let a = rtnl_addr_alloc()!
+        defer { rtnl_addr_put(a) }
+        let local = NLAddress.make(p)
+        defer { nl_addr_put(local) }
+        rtnl_addr_set_ifindex(a, Int32(index))
+        rtnl_addr_set_family(a, p.family == .v4 ? AF_INET : AF_INET6)
+        _ = rtnl_addr_set_local(a, local)
+        try body(a)
+    }
+}

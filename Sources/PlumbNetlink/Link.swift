@@ -1,0 +1,113 @@
+import CNetlink
+import Glibc
+import PlumbManifest
+
+/// One network interface as the kernel reports it (`ip -d -s link show`).
+public struct LinkInfo: Sendable, Equatable, Codable {
+    public var index: Int
+    public var name: String
+    public var kind: String?          // "veth", "bridge", nil for physical
+    public var master: Int?           // ifindex of the bridge it is enslaved to
+    public var mtu: Int
+    public var up: Bool               // IFF_UP (administrative)
+    public var carrier: Bool          // lower layer up (IFF_LOWER_UP)
+    public var operUp: Bool           // operstate UP
+    public var mac: MACAddress?
+    public var alias: String?
+    /// IFLA_LINK: for a veth, the peer's ifindex (in `linkNetnsID`'s namespace when set).
+    public var peerIndex: Int?
+    public var linkNetnsID: Int?
+    public var stats: LinkStats
+
+    public init(index: Int, name: String, kind: String? = nil, master: Int? = nil, mtu: Int = 1500,
+                up: Bool = false, carrier: Bool = false, operUp: Bool = false, mac: MACAddress? = nil,
+                alias: String? = nil, peerIndex: Int? = nil, linkNetnsID: Int? = nil, stats: LinkStats = LinkStats()) {
+        self.index = index; self.name = name; self.kind = kind; self.master = master; self.mtu = mtu
+        self.up = up; self.carrier = carrier; self.operUp = operUp; self.mac = mac; self.alias = alias
+        self.peerIndex = peerIndex; self.linkNetnsID = linkNetnsID; self.stats = stats
+    }
+}
+
+/// The receive-path counters verification compares before and after a probe.
+public struct LinkStats: Sendable, Equatable, Codable {
+    public var rxPackets: UInt64 = 0
+    public var rxBytes: UInt64 = 0
+    public var rxDropped: UInt64 = 0
+    public var rxErrors: UInt64 = 0
+    public var rxFifoErrors: UInt64 = 0
+    public var rxMissedErrors: UInt64 = 0
+    public var rxOverErrors: UInt64 = 0
+    public var txPackets: UInt64 = 0
+    public init() {}
+}
+
+extension LinkInfo {
+    /// Reads the fields Plumb cares about from a libnl link object.
+    init(_ l: OpaquePointer) {
+        let flags = rtnl_link_get_flags(l)
+        var nsid: Int32 = 0
+        let hasNsid = rtnl_link_get_link_netnsid(l, &nsid) == 0
+        let peer = rtnl_link_get_link(l)
+        let master = rtnl_link_get_master(l)
+        self.init(
+            index: Int(rtnl_link_get_ifindex(l)),
+            name: rtnl_link_get_name(l).map { String(cString: $0) } ?? "",
+            kind: rtnl_link_get_type(l).map { String(cString: $0) },
+            master: master > 0 ? Int(master) : nil,
+            mtu: Int(rtnl_link_get_mtu(l)),
+            up: flags & K.iffUp != 0,
+            carrier: flags & K.iffLowerUp != 0,
+            operUp: rtnl_link_get_operstate(l) == K.operUp,
+            mac: NLAddress.mac(rtnl_link_get_addr(l)),
+            alias: rtnl_link_get_ifalias(l).map { String(cString: $0) },
+            peerIndex: peer > 0 ? Int(peer) : nil,
+            linkNetnsID: hasNsid ? Int(nsid) : nil,
+            stats: LinkStats(l))
+    }
+}
+
+extension LinkStats {
+    init(_ l: OpaquePointer) {
+        func s(_ id: rtnl_link_stat_id_t) -> UInt64 { rtnl_link_get_stat(l, id) }
+        rxPackets = s(RTNL_LINK_RX_PACKETS); rxBytes = s(RTNL_LINK_RX_BYTES)
+        rxDropped = s(RTNL_LINK_RX_DROPPED); rxErrors = s(RTNL_LINK_RX_ERRORS)
+        rxFifoErrors = s(RTNL_LINK_RX_FIFO_ERR); rxMissedErrors = s(RTNL_LINK_RX_MISSED_ERR)
+        rxOverErrors = s(RTNL_LINK_RX_OVER_ERR); txPackets = s(RTNL_LINK_TX_PACKETS)
+    }
+}
+
+extension RouteSocket {
+    /// All links of this namespace. Equivalent to: `ip -s -d link show`.
+    public func links() throws -> [LinkInfo] {
+        var cache: OpaquePointer?
+        try perform("RTM_GETLINK", "dump") { rtnl_link_alloc_cache(sock, AF_UNSPEC, &cache) }
+        defer { nl_cache_free(cache) }
+        return collect(cache) { LinkInfo($0) }
+    }
+
+    /// One link by index or name, read fresh from the kernel (a cache is a snapshot).
+    /// Equivalent to: `ip link show dev NAME`. nil when it does not exist.
+    public func link(index: Int = 0, name: String? = nil) throws -> LinkInfo? {
+        var out: OpaquePointer?
+        do {
+            try perform("RTM_GETLINK", name ?? "ifindex \(index)") {
+                rtnl_link_get_kernel(sock, Int32(index), name, &out)
+            }
+        } catch let e as NetlinkError where e.errno == .noDevice {
+            return nil
+        }
+        defer { rtnl_link_put(out) }
+        return out.map { LinkInfo($0) }
+    }
+}
+
+/// Walks a libnl cache, converting each object.
+func collect<T>(_ cache: OpaquePointer?, _ make: (OpaquePointer) -> T) -> [T] {
+    var out: [T] = []
+    var obj = nl_cache_get_first(cache)
+    while let o = obj {
+        out.append(make(o))
+        obj = nl_cache_get_next(o)
+    }
+    return out
+}

@@ -1,0 +1,74 @@
+import CNetlink
+import Glibc
+import PlumbSystem
+
+/// One rtnetlink socket, bound for life to the network namespace of the thread
+/// that created it (vishvananda's `Handle`; DESIGN.md §4). Create it inside the
+/// namespace — `try ns.run { try RouteSocket(label: "web") }` — then use it from
+/// any single thread. Not Sendable: libnl objects are not thread-safe.
+public final class RouteSocket {
+    let sock: OpaquePointer
+    let ack: UnsafeMutablePointer<plumb_nl_ack>
+    /// Names the namespace in error messages ("host", "netns web").
+    public let label: String
+
+    public init(label: String) throws {
+        guard let s = nl_socket_alloc() else {
+            throw NetlinkError(operation: "socket", object: "NETLINK_ROUTE", errno: .noMemory)
+        }
+        sock = s
+        ack = .allocate(capacity: 1)
+        ack.initialize(to: plumb_nl_ack())
+        self.label = label
+        let rc = nl_connect(s, NETLINK_ROUTE)
+        if rc < 0 {
+            ack.deallocate(); nl_socket_free(s)
+            throw NetlinkError(operation: "connect", object: "NETLINK_ROUTE in \(label)", errno: Errno(rawValue: -rc))
+        }
+        _ = plumb_nl_capture_errors(s, ack)
+        // Large dumps (thousands of links) must not overrun the default buffer.
+        _ = nl_socket_set_buffer_size(s, 4 << 20, 1 << 20)
+    }
+
+    deinit {
+        nl_socket_free(sock)
+        ack.deallocate()
+    }
+
+    /// Runs one libnl call and turns a failure into a NetlinkError with the
+    /// kernel's errno and message (libnl's own NLE_* codes are too coarse).
+    func perform(_ operation: String, _ object: @autoclosure () -> String, _ call: () -> Int32) throws {
+        ack.pointee.error = 0
+        ack.pointee.message.0 = 0
+        let rc = call()
+        guard rc < 0 else { return }
+        let errno: Errno
+        var message = ""
+        if ack.pointee.error != 0 {
+            errno = Errno(rawValue: ack.pointee.error)
+            message = withUnsafePointer(to: ack.pointee.message) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+        } else {
+            errno = Errno(rawValue: Int32(nlErrorToErrno(-rc)))
+        }
+        throw NetlinkError(operation: operation, object: "\(object()) in \(label)", errno: errno,
+                           kernelMessage: message)
+    }
+}
+
+/// libnl's NLE_* → errno, for failures libnl detects itself (not the kernel).
+private func nlErrorToErrno(_ nle: Int32) -> Int32 {
+    switch nle {
+    case NLE_NOMEM: return ENOMEM
+    case NLE_EXIST: return EEXIST
+    case NLE_OBJ_NOTFOUND, NLE_NODEV: return ENODEV
+    case NLE_INVAL, NLE_MISSING_ATTR: return EINVAL
+    case NLE_OPNOTSUPP: return EOPNOTSUPP
+    case NLE_PERM, NLE_NOACCESS: return EPERM
+    case NLE_BUSY: return EBUSY
+    case NLE_RANGE: return ERANGE
+    case NLE_AGAIN: return EAGAIN
+    default: return EIO
+    }
+}
