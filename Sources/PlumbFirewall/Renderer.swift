@@ -1,0 +1,43 @@
+/// Turns a `NATRuleset` into nft scripts. Pure: the same input always gives the same
+/// bytes, and the table block is exactly what `nft list table inet plumb` prints back
+/// (tabs, blank lines between chains), so a listing can be compared byte for byte.
+public enum Renderer {
+    /// Tells whoever lists the ruleset by hand whose table this is.
+    public static let tableComment = "owned by plumb: rebuilt from the manifest on every apply"
+
+    /// The table block:
+    /// ```
+    /// table inet plumb {
+    /// 	comment "…"
+    /// 	chain prerouting {
+    /// 		type nat hook prerouting priority dstnat; policy accept;
+    /// 		fib daddr type local tcp dport 8080 dnat ip to 10.88.0.2:80 comment "…"
+    /// 	}
+    /// …
+    /// }
+    /// ```
+    public static func table(_ ruleset: NATRuleset, table: TableName = .plumb) -> String {
+        let chains = ruleset.chains.map(chainBlock).joined(separator: "\n")
+        return "table \(table) {\n\tcomment \"\(tableComment)\"\n\(chains)}\n"
+    }
+
+    /// The atomic replace, one transaction.
+    /// Equivalent to: `nft -f replace.nft` with
+    /// `add table inet plumb; delete table inet plumb; table inet plumb { … }`.
+    /// `add` makes the `delete` valid when the table is absent (nft 1.0.6 has no `destroy`);
+    /// the kernel commits all three or none, so no moment exists without NAT rules.
+    public static func replaceScript(_ ruleset: NATRuleset, table: TableName = .plumb) -> String {
+        deleteScript(table: table) + self.table(ruleset, table: table)
+    }
+
+    /// Removes only the named table, present or not.
+    /// Equivalent to: `nft 'add table inet plumb; delete table inet plumb'`.
+    public static func deleteScript(table: TableName = .plumb) -> String {
+        "add table \(table)\ndelete table \(table)\n"
+    }
+
+    private static func chainBlock(_ chain: FirewallChain) -> String {
+        let rules = chain.rules.map { "\t\t\($0.text)\n" }.joined()
+        return "\tchain \(chain.spec.name) {\n\t\t\(chain.spec.declaration)\n\(rules)\t}\n"
+    }
+}
