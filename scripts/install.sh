@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what Plumb needs to build and test on Debian 12 (run as root).
+# Swift itself is expected on PATH (Swift 6.x toolchain); everything else comes
+# from Debian's packages. Idempotent.
+set -euo pipefail
+pkgs=(
+  pkg-config libnl-3-dev libnl-route-3-dev libnl-genl-3-dev   # netlink (libnl)
+  libnftables-dev nftables                                    # NAT (libnftables); nft only checks tests
+  iproute2 iputils-ping ethtool util-linux procps             # tests check the kernel independently
+)
+missing=()
+for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
+if ((${#missing[@]})); then
+  echo "install: apt-get install ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v swift >/dev/null || { echo "install: swift is not on PATH (need a Swift 6 toolchain, e.g. /opt/swift/usr/bin)" >&2; exit 1; }
+echo "install: dependencies present"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The README's second command: the whole test suite, as root.
+#   unit tests (no privileges) and root tests (each in a private namespace it
+#   creates) via `swift test`; then the lab (emulated Intel 82576 under QEMU)
+#   when Tests/lab is present. Exit non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "$(id -u)" = 0 ] || { echo "test: run as root: the root tests create network namespaces" >&2; exit 1; }
+scripts/install.sh
+swift build --build-tests 2>&1 | tail -1
+swift test --skip-build 2>&1 | tee /tmp/plumb-swift-test.log | grep -vE '^\[|^Test Suite|^Test Case' | tail -40
+status=${PIPESTATUS[0]}
+[ "$status" = 0 ] || { echo "test: swift test failed (full log: /tmp/plumb-swift-test.log)"; exit "$status"; }
+if [ -x Tests/lab/run.sh ] && [ "${PLUMB_SKIP_LAB:-0}" != 1 ]; then
+  Tests/lab/setup.sh
+  Tests/lab/run.sh
+fi
