@@ -38,26 +38,28 @@ public struct IPAddress: Sendable, Hashable, Codable, CustomStringConvertible, C
             halves = [String(s[..<r.lowerBound]), String(s[r.upperBound...])]
             if halves[1].contains("::") { return nil }
         } else { halves = [s] }
-        func groups(_ part: String) -> [UInt16]? {
+        // A dotted IPv4 tail is only allowed as the address's last 32 bits.
+        func groups(_ part: String, last: Bool) -> [UInt16]? {
             if part.isEmpty { return [] }
             var out: [UInt16] = []
             let items = part.split(separator: ":", omittingEmptySubsequences: false)
             for (i, item) in items.enumerated() {
-                if i == items.count - 1, item.contains(".") {
+                if last, i == items.count - 1, item.contains(".") {
                     guard let v4 = parseV4(item) else { return nil }
                     out.append(UInt16(v4[0]) << 8 | UInt16(v4[1]))
                     out.append(UInt16(v4[2]) << 8 | UInt16(v4[3]))
                 } else {
-                    guard !item.isEmpty, item.count <= 4, let v = UInt16(item, radix: 16) else { return nil }
+                    guard !item.isEmpty, item.count <= 4, item.allSatisfy(\.isHexDigit),
+                          let v = UInt16(item, radix: 16) else { return nil }
                     out.append(v)
                 }
             }
             return out
         }
-        guard let head = groups(halves[0]) else { return nil }
+        guard let head = groups(halves[0], last: halves.count == 1) else { return nil }
         var all = head
         if halves.count == 2 {
-            guard let tail = groups(halves[1]), head.count + tail.count <= 7 else { return nil }
+            guard let tail = groups(halves[1], last: true), head.count + tail.count <= 7 else { return nil }
             all += Array(repeating: 0, count: 8 - head.count - tail.count) + tail
         }
         guard all.count == 8 else { return nil }
@@ -163,7 +165,8 @@ public struct MACAddress: Sendable, Hashable, Codable, CustomStringConvertible {
         guard parts.count == 6 else { return nil }
         var b: [UInt8] = []
         for p in parts {
-            guard p.count == 2, let v = UInt8(p, radix: 16) else { return nil }
+            // Hex digits only: UInt8("+f", radix: 16) would accept a sign.
+            guard p.count == 2, p.allSatisfy(\.isHexDigit), let v = UInt8(p, radix: 16) else { return nil }
             b.append(v)
         }
         bytes = b

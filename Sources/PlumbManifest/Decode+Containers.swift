@@ -1,0 +1,77 @@
+/// `containers[]`: a namespace, the interfaces put into it, its routes and its port forwards.
+extension Decode {
+    static func container(_ r: NodeReader) -> Container {
+        guard let o = r.object(["name", "netns", "interfaces", "routes", "ports"]) else {
+            return Container(name: "", netns: nil)
+        }
+        return Container(name: o.required("name")?.string() ?? "",
+                         netns: o.optional("netns").flatMap(netns),
+                         interfaces: o.optional("interfaces")?.list()?.map(interface) ?? [],
+                         routes: o.optional("routes")?.list()?.map(route) ?? [],
+                         ports: o.optional("ports")?.list()?.map(port) ?? [])
+    }
+
+    /// `web` (named, like `ip netns add web`), `{pid: 1234}` or `{path: /proc/1234/ns/net}`.
+    static func netns(_ r: NodeReader) -> NetnsRef? {
+        let forms = "a netns name, {pid: N} or {path: /run/netns/NAME}"
+        if let s = r.scalar {
+            // A bare number is almost surely a pid written the short way: refuse to guess.
+            if s.plain, let pid = NodeReader.decimal(s.text) {
+                r.fail("expected \(forms), got \(pid); for a process write {pid: \(pid)}")
+                return nil
+            }
+            return r.string().map(NetnsRef.named)
+        }
+        guard case .mapping = r.node else { r.expected(forms); return nil }
+        guard let o = r.object(["pid", "path"]), let (key, value) = o.exactlyOne(of: ["pid", "path"]) else { return nil }
+        return key == "pid" ? value.int().map(NetnsRef.pid) : value.string().map(NetnsRef.path)
+    }
+
+    static func interface(_ r: NodeReader) -> Interface {
+        let placeholder = Interface(name: "", kind: .veth(bridge: "", hostName: nil))
+        guard let o = r.object(["name", "veth", "vf", "addresses", "mtu", "mac"]) else { return placeholder }
+        let kind = interfaceKind(o)
+        if kind == nil { r.log.reject(ManifestPath.key(r.path, "veth")) }
+        return Interface(name: o.required("name")?.string() ?? "",
+                         kind: kind ?? placeholder.kind,
+                         addresses: o.optional("addresses")?.prefixes() ?? [],
+                         mtu: o.int("mtu"), mac: o.optional("mac")?.mac())
+    }
+
+    /// Exactly one of `veth: {bridge, hostName}` and `vf: {nic, index}`.
+    static func interfaceKind(_ o: ObjectReader) -> Interface.Kind? {
+        guard let (key, r) = o.exactlyOne(of: ["veth", "vf"]) else { return nil }
+        if key == "veth" {
+            guard let v = r.object(["bridge", "hostName"]), let bridge = v.required("bridge")?.string() else { return nil }
+            return .veth(bridge: bridge, hostName: v.string("hostName"))
+        }
+        guard let v = r.object(["nic", "index"]) else { return nil }
+        let nic = v.required("nic")?.string(), index = v.required("index")?.int()
+        guard let nic, let index else { return nil }
+        return .vf(nic: nic, index: index)
+    }
+
+    /// `to` is `default`, a prefix, or a bare address (a host route). `default` takes the
+    /// family of `via`, so `{to: default, via: fe80::1}` is the IPv6 default route.
+    static func route(_ r: NodeReader) -> Route {
+        guard let o = r.object(["to", "via", "dev", "metric"]) else { return Route(to: .defaultRoute(.v4)) }
+        let via = o.optional("via")?.address()
+        return Route(to: o.required("to").flatMap { destination($0, family: via?.family ?? .v4) } ?? .defaultRoute(.v4),
+                     via: via, dev: o.string("dev"), metric: o.int("metric"))
+    }
+
+    static func destination(_ r: NodeReader, family: IPFamily) -> IPPrefix? {
+        guard let text = r.string() else { return nil }
+        if text == "default" { return .defaultRoute(family) }
+        if let p = IPPrefix(text, allowBare: true) { return p }
+        r.fail("\"\(text)\" is not default, a prefix or an address")
+        return nil
+    }
+
+    static func port(_ r: NodeReader) -> PortForward {
+        guard let o = r.object(["host", "container", "protocol"]) else { return PortForward(host: 0, container: 0) }
+        let proto = o.optional("protocol")?.choice(["tcp", "udp"]).flatMap(PortForward.Proto.init(rawValue:))
+        return PortForward(host: o.required("host")?.int() ?? 0, container: o.required("container")?.int() ?? 0,
+                           proto: proto ?? .tcp)
+    }
+}

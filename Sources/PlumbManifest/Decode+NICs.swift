@@ -1,0 +1,65 @@
+/// `nics[]`: physical functions, their VFs and their receive tuning.
+extension Decode {
+    static func nic(_ r: NodeReader) -> NIC {
+        guard let o = r.object(["name", "match", "sriov", "tuning"]) else { return NIC(selector: .name("")) }
+        let found = selector(o)
+        if found == nil { r.log.reject(ManifestPath.key(r.path, "name")) }
+        return NIC(selector: found ?? .name(""),
+                   sriov: o.optional("sriov").map(sriov),
+                   tuning: o.optional("tuning").map(tuning))
+    }
+
+    /// `name: eth1` or `match: {pci: …}` / `match: {mac: …}`: exactly one way to find the PF.
+    static func selector(_ o: ObjectReader) -> NIC.Selector? {
+        guard let (key, r) = o.exactlyOne(of: ["name", "match"]) else { return nil }
+        if key == "name" { return r.string().map(NIC.Selector.name) }
+        guard let match = r.object(["pci", "mac"]), let (by, value) = match.exactlyOne(of: ["pci", "mac"]) else {
+            return nil
+        }
+        // sysfs spells PCI addresses in lowercase; accept what lspci users may type.
+        return by == "pci" ? value.string().map { .pci($0.lowercased()) } : value.mac().map(NIC.Selector.mac)
+    }
+
+    static func sriov(_ r: NodeReader) -> SRIOV {
+        guard let o = r.object(["numVFs", "persist", "allowDisruptive", "vfs"]) else { return SRIOV(numVFs: 0) }
+        return SRIOV(numVFs: o.required("numVFs")?.int() ?? 0,
+                     persist: o.bool("persist") ?? false,
+                     allowDisruptive: o.bool("allowDisruptive") ?? false,
+                     vfs: o.optional("vfs")?.list()?.map(vf) ?? [])
+    }
+
+    static let vfKeys = ["index", "vlan", "qos", "vlanProto", "mac", "spoofCheck", "trust", "maxTxRate", "linkState"]
+
+    static func vf(_ r: NodeReader) -> VFConfig {
+        guard let o = r.object(vfKeys) else { return VFConfig(index: 0) }
+        let proto = o.optional("vlanProto")?.choice(["802.1Q", "802.1ad"]).flatMap(VFConfig.VLANProto.init(rawValue:))
+        return VFConfig(index: o.required("index")?.int() ?? 0, vlan: o.int("vlan"), qos: o.int("qos"),
+                        vlanProto: proto, mac: o.optional("mac")?.mac(),
+                        spoofCheck: o.bool("spoofCheck"), trust: o.bool("trust"),
+                        maxTxRate: o.int("maxTxRate"), linkState: o.string("linkState"))
+    }
+
+    static func tuning(_ r: NodeReader) -> Tuning {
+        guard let o = r.object(["rings", "channels", "coalesce", "offloads", "irqAffinity"]) else { return Tuning() }
+        return Tuning(
+            rings: o.optional("rings")?.object(["rx", "tx"]).map { Tuning.Rings(rx: $0.int("rx"), tx: $0.int("tx")) },
+            channels: o.optional("channels")?.object(["combined", "rx", "tx"]).map {
+                Tuning.Channels(combined: $0.int("combined"), rx: $0.int("rx"), tx: $0.int("tx"))
+            },
+            coalesce: o.optional("coalesce")?.object(["adaptiveRx", "rxUsecs", "rxFrames"]).map {
+                Tuning.Coalesce(adaptiveRx: $0.bool("adaptiveRx"), rxUsecs: $0.int("rxUsecs"), rxFrames: $0.int("rxFrames"))
+            },
+            offloads: o.optional("offloads")?.object(["gro"]).map { Tuning.Offloads(gro: $0.bool("gro")) },
+            irqAffinity: o.optional("irqAffinity").flatMap(irqAffinity))
+    }
+
+    /// `spread`, or one CPU list per queue (their syntax is checked by the validator).
+    static func irqAffinity(_ r: NodeReader) -> Tuning.IRQAffinity? {
+        if r.scalar?.text == "spread" { return .spread }
+        guard case .sequence = r.node, let items = r.list() else {
+            r.expected("spread or a list of CPU lists")
+            return nil
+        }
+        return .lists(items.map { $0.string() ?? "0" })
+    }
+}
