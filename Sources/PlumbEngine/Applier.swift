@@ -51,7 +51,7 @@ public struct Applier {
             try Sysctls.write(s.object, s["value"]!)
             return Step(.setSysctl, s.object, ["value": s["old"] ?? "", "old": s["value"]!])
         case .createNamespace:
-            try session.createNamed(s.object)
+            try session.createNamed(s.object, ipv6: s["ipv6"] != "off")
             return Step(.deleteNamespace, s.object)
         case .deleteNamespace:
             try session.deleteNamed(s.object)
@@ -88,7 +88,17 @@ public struct Applier {
         }
         let master = try index(of: s["bridge"]!, in: hostNamespace)
         try session.host.execute(CreateVeth(hostName: s.object, peerName: s["peer"]!, peerNamespaceFD: h.namespace.fd,
-                                            masterIndex: master, mtu: s["mtu"].flatMap { Int($0) }))
+                                            masterIndex: master, mtu: s["mtu"].flatMap { Int($0) }, hostUp: false))
+        do {
+            // A bridge port is layer 2 only: without IPv6 it sends no DAD, router
+            // solicitations or MLD reports, which a large bridge floods to every port.
+            try Sysctls.write("net.ipv6.conf.\(s.object).disable_ipv6", "1")
+            try session.host.execute(SetLink(index: try index(of: s.object, in: hostNamespace),
+                                             alias: s["alias"], up: true))
+        } catch {
+            _ = try? session.host.deleteLink(index: try index(of: s.object, in: hostNamespace), name: s.object)
+            throw error
+        }
         return Step(.deleteLink, s.object)
     }
 

@@ -46,9 +46,18 @@ public final class KernelSession {
         return h.socket
     }
 
-    /// Equivalent to: `ip netns add NAME` — and opens its socket while inside.
-    public func createNamed(_ name: String) throws {
-        let sock = try NamedNamespaces.create(name) { try RouteSocket(label: "netns \(name)") }
+    /// Equivalent to: `ip netns add NAME; ip -n NAME link set lo up`
+    /// [`; ip netns exec NAME sysctl -w net.ipv6.conf.default.disable_ipv6=1`] —
+    /// and opens its socket while inside.
+    public func createNamed(_ name: String, ipv6: Bool) throws {
+        let sock = try NamedNamespaces.create(name) { () throws -> RouteSocket in
+            // Links born here later (the veth peer) inherit `default`: a container
+            // with no IPv6 address gets no link-local address, DAD or solicitations.
+            if !ipv6 { try Sysctls.write("net.ipv6.conf.default.disable_ipv6", "1") }
+            let s = try RouteSocket(label: "netns \(name)")
+            try s.execute(SetLink(index: 1, up: true))   // lo is ifindex 1 in a new netns
+            return s
+        }
         let ns = try NetworkNamespace.open(path: NamedNamespaces.path(name))
         handles[name] = NamespaceHandle(namespace: ns, socket: sock)
     }

@@ -13,7 +13,8 @@ extension Planner {
             guard case .named(let name) = ref else {
                 throw error("\(path).netns", "network namespace \(ref.path) does not exist")
             }
-            p.namespaces.append(Step(.createNamespace, name))
+            let v6 = c.interfaces.contains { $0.addresses.contains { $0.family == .v6 } }
+            p.namespaces.append(Step(.createNamespace, name, v6 ? [:] : ["ipv6": "off"]))
         }
         let inner = snapshot ?? NamespaceSnapshot()
         for (ii, iface) in c.interfaces.enumerated() {
@@ -54,10 +55,9 @@ extension Planner {
             try requireOwned(peer, in: ns, path: "\(path).name")
             p.links.append(Step(.deleteLink, iface.name, in: ns, ["reason": "its host end is missing"]))
         }
-        var f = ["bridge": bridge, "peer": iface.name, "peerNamespace": ns]
+        var f = ["bridge": bridge, "peer": iface.name, "peerNamespace": ns, "alias": alias]
         if let m = iface.mtu { f["mtu"] = String(m) }
         p.links.append(Step(.createVeth, hostName, f))
-        p.settings.append(Step(.setLink, hostName, ["alias": alias]))
         var peerSet = ["up": "true", "alias": alias]
         if let m = iface.mac { peerSet["mac"] = m.description }
         p.settings.append(Step(.setLink, iface.name, in: ns, peerSet))

@@ -36,12 +36,13 @@ public struct Step: Codable, Sendable, Equatable {
         let n = namespace == hostNamespace ? "ip" : "ip -n \(namespace)"
         switch action {
         case .setSysctl: return "sysctl -w \(object)=\(self["value"] ?? "")"
-        case .createNamespace: return "ip netns add \(object)"
+        case .createNamespace:
+            return "ip netns add \(object)" + (self["ipv6"] == "off" ? " (lo up, IPv6 off)" : " (lo up)")
         case .deleteNamespace: return "ip netns delete \(object)"
         case .createBridge: return "ip link add \(object) type bridge" + (self["mtu"].map { " mtu \($0)" } ?? "")
         case .createVeth:
             return "ip link add \(object) master \(self["bridge"] ?? "?") up type veth peer name \(self["peer"] ?? "?") netns \(self["peerNamespace"] ?? "?")"
-                + (self["mtu"].map { " mtu \($0)" } ?? "")
+                + (self["mtu"].map { " mtu \($0)" } ?? "") + " (alias \(self["alias"] ?? "?"), IPv6 off on the bridge port)"
         case .setLink:
             var parts = ["\(n) link set dev \(object)"]
             if let v = self["mtu"] { parts.append("mtu \(v)") }
