@@ -71,3 +71,8 @@ static inline int plumb_nl_capture_errors(struct nl_sock *sk, plumb_nl_ack *ack)
     setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
     return nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, plumb_nl_err_cb, ack);
 }
+
+// The ethtool generic netlink family (Sources/PlumbNetlink/Ethtool/).
+#include <linux/genetlink.h>
+#include <linux/ethtool.h>
+#include <linux/ethtool_netlink.h>
