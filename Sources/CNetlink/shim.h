@@ -12,6 +12,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/route.h>
 #include <netlink/route/nexthop.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/sriov.h>

@@ -27,7 +27,7 @@ enum Render {
 
     static func row(_ c: Check) -> String {
         let status = c.status.rawValue.uppercased().padding(toLength: 4, withPad: " ", startingAt: 0)
-        let what = ((c.interface.map { "\($0) " } ?? "") + c.name).padding(toLength: 26, withPad: " ", startingAt: 0)
+        let what = ((c.interface.map { "\($0) " } ?? "") + c.name).padding(toLength: 30, withPad: " ", startingAt: 0)
         let detail = c.status == .fail ? "expected \(c.expected), observed \(c.observed)" : c.observed
         return "  \(status)  \(what) \(detail)"
     }

@@ -1,3 +1,4 @@
+import PlumbFirewall
 import PlumbManifest
 import PlumbNetlink
 import PlumbSystem
@@ -71,7 +72,32 @@ public struct Applier {
             return try address(s)
         case .addRoute, .deleteRoute:
             return try route(s)
+        case .replaceFirewall, .deleteFirewall:
+            return try firewall(s)
         }
+    }
+
+    /// Replaces or deletes our table in one nftables transaction; the undo puts
+    /// back the table's previous text (or removes a table this step created).
+    func firewall(_ s: Step) throws -> Step {
+        let nft = try session.nftContext()
+        let table = try tableName(s.object)
+        let previous = try nft.listTable(family: table.family, name: table.name)
+        if s.action == .replaceFirewall {
+            try nft.run(s["script"]!, operation: "replace table \(s.object)")
+        } else {
+            try session.firewall(table).delete()
+        }
+        guard let previous else { return Step(.deleteFirewall, s.object) }
+        return Step(.replaceFirewall, s.object, ["script": "add table \(s.object)\ndelete table \(s.object)\n\(previous)"])
+    }
+
+    func tableName(_ text: String) throws -> TableName {
+        let parts = text.split(separator: " ")
+        guard parts.count == 2, let f = TableFamily(rawValue: String(parts[0])) else {
+            throw SystemError("parse", "nftables table \(text)", .invalid)
+        }
+        return TableName(family: f, name: String(parts[1]))
     }
 
     func index(of name: String, in ns: NamespaceKey) throws -> Int {

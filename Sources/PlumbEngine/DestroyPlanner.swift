@@ -4,8 +4,13 @@ extension Planner {
     /// Removes what the record says Plumb created and the kernel still shows as
     /// Plumb's (alias marker), then restores sysctls. Namespaces go first: deleting
     /// a netns removes its veths (and their host ends) without one slow RTM_DELLINK each.
-    public func destroyPlan() -> Plan {
+    /// `sharedSysctls`: keys another manifest's record also changed; restoring them
+    /// would pull a host setting out from under that manifest, so they stay.
+    public func destroyPlan(sharedSysctls: Set<String> = []) -> Plan {
         var steps: [Step] = []
+        if let t = record.firewallTable, observed.firewall != nil, t == NATDesign.table(for: manifest.name).description {
+            steps.append(Step(.deleteFirewall, t))
+        }
         let doomed = Set(record.namespaces.filter { observed.namedNamespaces.contains($0) })
         steps += record.namespaces.filter { doomed.contains($0) }.map { Step(.deleteNamespace, $0) }
         for l in record.links where l.namespace == hostNamespace && l.kind == "veth" {
@@ -15,7 +20,7 @@ extension Planner {
         for l in record.links where l.namespace == hostNamespace && l.kind == "bridge" && isStillOurs(l.name) {
             steps.append(Step(.deleteLink, l.name))
         }
-        for key in record.sysctls.keys.sorted() {
+        for key in record.sysctls.keys.sorted() where !sharedSysctls.contains(key) {
             let original = record.sysctls[key]!
             if !original.isEmpty, observed.sysctls[key] != original {
                 steps.append(Step(.setSysctl, key, ["value": original, "old": observed.sysctls[key] ?? "", "reason": "restore"]))

@@ -57,7 +57,9 @@ public final class Engine {
         defer { withExtendedLifetime(lock) {} }
         guard var record = try store.load(manifest.name) else { return Plan(manifest: manifest.name, steps: []) }
         let observed = try Observer(session: session).observe(manifest, record: record)
-        let plan = Planner(manifest: manifest, observed: observed, record: record).destroyPlan()
+        let others = store.manifests().filter { $0 != manifest.name }.compactMap { try? store.load($0) }
+        let shared = Set(others.flatMap { $0.sysctls.keys })
+        let plan = Planner(manifest: manifest, observed: observed, record: record).destroyPlan(sharedSysctls: shared)
         let applier = Applier(session: session)
         for (i, step) in plan.steps.enumerated() {
             progress(i + 1, plan.steps.count, step)

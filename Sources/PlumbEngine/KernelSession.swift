@@ -1,3 +1,4 @@
+import PlumbFirewall
 import PlumbNetlink
 import PlumbSystem
 
@@ -12,6 +13,21 @@ public final class KernelSession {
         public let namespace: NetworkNamespace
         public let socket: RouteSocket
         init(namespace: NetworkNamespace, socket: RouteSocket) { self.namespace = namespace; self.socket = socket }
+    }
+
+    private var nft: NFTables?
+
+    /// Plumb's table in the host namespace. The libnftables context is bound to the
+    /// namespace of the thread that creates it: the caller's, which is the host's.
+    public func firewall(_ table: TableName) throws -> OwnedTable {
+        if nft == nil { nft = try NFTables() }
+        return OwnedTable(nft: nft!, table: table)
+    }
+
+    /// The raw context, for saving a table's text before replacing it (undo).
+    public func nftContext() throws -> NFTables {
+        if nft == nil { nft = try NFTables() }
+        return nft!
     }
 
     public init() throws {

@@ -1,3 +1,4 @@
+import PlumbFirewall
 import PlumbManifest
 import PlumbNetlink
 
@@ -11,10 +12,13 @@ public struct ObservedState: Codable, Sendable, Equatable {
     public var namedNamespaces: [String]
     /// Current values of the sysctls the manifest declares (absent: key missing here).
     public var sysctls: [String: String]
+    /// The manifest's own nftables table, nil when absent.
+    public var firewall: ObservedFirewall?
 
     public init(host: NamespaceSnapshot = NamespaceSnapshot(), namespaces: [NamespaceKey: NamespaceSnapshot] = [:],
-                namedNamespaces: [String] = [], sysctls: [String: String] = [:]) {
+                namedNamespaces: [String] = [], sysctls: [String: String] = [:], firewall: ObservedFirewall? = nil) {
         self.host = host; self.namespaces = namespaces; self.namedNamespaces = namedNamespaces; self.sysctls = sysctls
+        self.firewall = firewall
     }
 }
 

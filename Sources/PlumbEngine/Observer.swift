@@ -1,3 +1,4 @@
+import PlumbFirewall
 import PlumbManifest
 import PlumbNetlink
 import PlumbSystem
@@ -18,9 +19,12 @@ public struct Observer {
                   let h = try session.handle(key) else { continue }
             state.namespaces[key] = try snapshot(h.socket)
         }
-        let keys = Set(m.host.sysctl.map(\.key)).union(record?.sysctls.keys ?? [:].keys)
+        let keys = Set((m.host.sysctl + NATDesign.impliedSysctls(m)).map(\.key)).union(record?.sysctls.keys ?? [:].keys)
         for key in keys {
             if let v = try? Sysctls.read(key) { state.sysctls[key] = v }
+        }
+        if !NATDesign.ruleset(m).isEmpty || record?.firewallTable != nil {
+            state.firewall = try session.firewall(NATDesign.table(for: m.name)).observe()
         }
         return state
     }

@@ -28,14 +28,15 @@ public struct Planner {
         for (i, c) in manifest.containers.enumerated() {
             do { try containerSteps(c, index: i, into: &phases) } catch let e as PlanError { errors.append(e) }
         }
+        phases.firewall = firewallSteps()
         if !errors.isEmpty { throw PlanErrors(errors: errors) }
         return Plan(manifest: manifest.name, steps: phases.ordered)
     }
 
     struct Phases {
         var sysctls: [Step] = [], namespaces: [Step] = [], links: [Step] = [], settings: [Step] = []
-        var addresses: [Step] = [], routes: [Step] = []
-        var ordered: [Step] { sysctls + namespaces + links + settings + addresses + routes }
+        var addresses: [Step] = [], routes: [Step] = [], firewall: [Step] = []
+        var ordered: [Step] { sysctls + namespaces + links + settings + addresses + routes + firewall }
     }
 
     func error(_ path: String, _ message: String) -> PlanError {
@@ -45,7 +46,7 @@ public struct Planner {
     // MARK: host
 
     func sysctlSteps() -> [Step] {
-        manifest.host.sysctl.compactMap { s in
+        desiredSysctls.compactMap { s in
             let current = observed.sysctls[s.key]
             guard current != s.value else { return nil }
             return Step(.setSysctl, s.key, ["value": s.value, "old": current ?? ""])

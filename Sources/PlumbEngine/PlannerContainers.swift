@@ -26,8 +26,8 @@ extension Planner {
                 throw error("\(ipath).vf", "VF interfaces are not supported yet (SR-IOV lands with the nics section)")
             }
         }
-        if !c.ports.isEmpty {
-            throw error("\(path).ports", "port forwards are not supported yet (they land with NAT)")
+        if !c.ports.isEmpty && NATDesign.bridgedIPv4(c, manifest) == nil {
+            throw error("\(path).ports", "container \(c.name) has no IPv4 address on a bridge to forward ports to")
         }
         p.routes += try routeSteps(c, ns: ns, inner: inner, path: path)
     }

@@ -6,25 +6,52 @@ extension Verifier {
     /// One active probe per interface that has an IPv4 address and a gateway on
     /// the same subnet: an ICMP echo sent from inside the container's namespace
     /// must come back, and the interface's rx counters must move with it.
-    func probes(_ c: Container, inner: NamespaceSnapshot, handle h: KernelSession.NamespaceHandle) throws -> [Check] {
+    func probes(_ c: Container, inner: NamespaceSnapshot, handle h: KernelSession.NamespaceHandle,
+                hostNeighbours: Set<IPAddress>) throws -> [Check] {
         try c.interfaces.flatMap { iface -> [Check] in
             guard let link = inner.link(named: iface.name), let target = gateway(for: iface, in: c) else {
                 return [Check("probe", iface.name, .skip, expected: "ICMP echo to a gateway", observed: "no IPv4 gateway on this interface")]
             }
+            let neighboursBefore = Set(try h.socket.neighbours().map(\.address))
             let before = try h.socket.link(index: link.index)?.stats ?? link.stats
-            let reply = try h.namespace.run { try Ping.ipv4(target.bytes) }
+            let outcome = try h.namespace.run { Ping.probe(target.bytes) }
             let after = try h.socket.link(index: link.index)?.stats ?? link.stats
-            let rx = after.rxPackets &- before.rxPackets
-            let drops = after.rxDropped &- before.rxDropped
-            let ok = reply != nil && rx > 0
-            let seen = reply.map { "reply from \(target) in \($0.rttMicroseconds) µs" } ?? "no reply from \(target)"
-            var checks = [Check.expect("probe", iface.name, ok, expected: "echo reply from \(target), rx moving",
-                                       observed: "\(seen), rx +\(rx) packets")]
+            try forgetProbeNeighbours(iface, link: link, target: target, socket: h.socket,
+                                      containerHad: neighboursBefore, hostHad: hostNeighbours)
+            return probeChecks(iface.name, target: target, outcome: outcome, before: before, after: after)
+        }
+    }
+
+    func probeChecks(_ name: String, target: IPAddress, outcome: Ping.Outcome, before: LinkStats, after: LinkStats) -> [Check] {
+        let rx = after.rxPackets &- before.rxPackets
+        let drops = after.rxDropped &- before.rxDropped
+        let seen: String, replied: Bool
+        switch outcome {
+        case .reply(let r): seen = "reply from \(target) in \(r.rttMicroseconds) µs"; replied = true
+        case .noReply(let why): seen = "no reply from \(target): \(why)"; replied = false
+        }
+        return [
+            .expect("probe", name, replied && rx > 0, expected: "echo reply from \(target), rx moving",
+                    observed: "\(seen), rx +\(rx) packets"),
             // Our reply arrived, so a drop in the window was another packet: worth a
             // warning (the receive path is losing something), not a failed probe.
-            checks.append(Check("rx-drops", iface.name, drops == 0 ? .pass : .warn, expected: "no new rx_dropped during the probe",
-                                observed: "rx_dropped +\(drops)"))
-            return checks
+            Check("rx-drops", name, drops == 0 ? .pass : .warn, expected: "no new rx_dropped during the probe",
+                  observed: "rx_dropped +\(drops)"),
+        ]
+    }
+
+    /// The probe leaves no trace: neighbour entries it caused (the container's for
+    /// its gateway, the host's for the container) are removed. The kernel's ARP
+    /// table is shared by all namespaces and capped (gc_thresh3, 1024 by default),
+    /// so probing a thousand containers would otherwise fill it and fail sends.
+    func forgetProbeNeighbours(_ iface: Interface, link: LinkInfo, target: IPAddress, socket: RouteSocket,
+                               containerHad: Set<IPAddress>, hostHad: Set<IPAddress>) throws {
+        if !containerHad.contains(target) {
+            try? socket.deleteNeighbour(target, index: link.index, name: iface.name)
+        }
+        guard case .veth(let bridge, _) = iface.kind, let br = try session.host.link(name: bridge) else { return }
+        for a in iface.addresses where a.family == .v4 && !hostHad.contains(a.address) {
+            try? session.host.deleteNeighbour(a.address, index: br.index, name: bridge)
         }
     }
 

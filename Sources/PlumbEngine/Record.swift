@@ -22,12 +22,16 @@ public struct OwnershipRecord: Codable, Sendable, Equatable {
     public var links: [OwnedLink]
     /// Original value of every sysctl Plumb changed, restored by destroy.
     public var sysctls: [String: String]
+    /// The nftables table Plumb created for this manifest ("inet plumb_demo").
+    public var firewallTable: String?
 
-    public init(manifest: String, namespaces: [String] = [], links: [OwnedLink] = [], sysctls: [String: String] = [:]) {
+    public init(manifest: String, namespaces: [String] = [], links: [OwnedLink] = [], sysctls: [String: String] = [:],
+                firewallTable: String? = nil) {
         self.manifest = manifest; self.namespaces = namespaces; self.links = links; self.sysctls = sysctls
+        self.firewallTable = firewallTable
     }
 
-    public var isEmpty: Bool { namespaces.isEmpty && links.isEmpty && sysctls.isEmpty }
+    public var isEmpty: Bool { namespaces.isEmpty && links.isEmpty && sysctls.isEmpty && firewallTable == nil }
 
     public func owns(link name: String, in ns: NamespaceKey) -> Bool {
         links.contains { $0.name == name && $0.namespace == ns }
@@ -46,6 +50,8 @@ public struct OwnershipRecord: Codable, Sendable, Equatable {
                 r.insert(OwnedLink(namespace: s.namespace, name: s.object, kind: "veth", peerNamespace: s["peerNamespace"]))
                 r.insert(OwnedLink(namespace: s["peerNamespace"] ?? "?", name: s["peer"] ?? "?", kind: "veth-peer"))
             case .setSysctl where r.sysctls[s.object] == nil: r.sysctls[s.object] = s["old"] ?? ""
+            case .replaceFirewall: r.firewallTable = s.object
+            case .deleteFirewall: r.firewallTable = nil
             case .deleteNamespace: r.namespaces.removeAll { $0 == s.object }
             case .deleteLink:
                 let gone = r.links.filter { $0.name == s.object && $0.namespace == s.namespace }

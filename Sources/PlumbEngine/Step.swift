@@ -15,6 +15,8 @@ public struct Step: Codable, Sendable, Equatable {
         case deleteAddress = "delete-address"
         case addRoute = "add-route"
         case deleteRoute = "delete-route"
+        case replaceFirewall = "replace-nft-table"
+        case deleteFirewall = "delete-nft-table"
     }
 
     public var action: Action
@@ -56,6 +58,8 @@ public struct Step: Codable, Sendable, Equatable {
         case .deleteAddress: return "\(n) addr del \(self["prefix"] ?? "?") dev \(object)"
         case .addRoute: return "\(n) route add \(routeText)"
         case .deleteRoute: return "\(n) route del \(routeText)"
+        case .replaceFirewall: return "nft -f - (add table \(object); delete table \(object); table \(object) { … })"
+        case .deleteFirewall: return "nft delete table \(object)"
         }
     }
 
@@ -70,7 +74,8 @@ public struct Step: Codable, Sendable, Equatable {
     public var summary: String {
         let sign: String
         switch action {
-        case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute: sign = "-"
+        case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute, .deleteFirewall: sign = "-"
+        case .replaceFirewall: sign = "~"
         case .setLink, .setSysctl: sign = "~"
         default: sign = "+"
         }

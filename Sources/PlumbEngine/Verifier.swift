@@ -13,8 +13,10 @@ public struct Verifier {
 
     public func verify() throws -> VerifyReport {
         let host = try Observer(session: session).snapshot(session.host)
-        let containers = try manifest.containers.map { try verify($0, host: host) }
-        return VerifyReport(manifest: manifest.name, containers: containers, host: HostReport(checks: hostChecks(host)))
+        let hostNeighbours = Set(try session.host.neighbours().map(\.address))
+        let containers = try manifest.containers.map { try verify($0, host: host, hostNeighbours: hostNeighbours) }
+        return VerifyReport(manifest: manifest.name, containers: containers,
+                            host: HostReport(checks: hostChecks(host) + (try natRulesCheck())))
     }
 
     func hostChecks(_ host: NamespaceSnapshot) -> [Check] {
@@ -27,14 +29,14 @@ public struct Verifier {
             checks.append(.expect("link-up", b.name, l.up, expected: "up", observed: l.up ? "up" : "down"))
             checks.append(addressCheck(b.name, desired: b.addresses, current: host.addresses(of: l.index)))
         }
-        for s in manifest.host.sysctl {
+        for s in manifest.host.sysctl + NATDesign.impliedSysctls(manifest) {
             let v = try? Sysctls.read(s.key)
             checks.append(.expect("sysctl", s.key, v == s.value, expected: s.value, observed: v ?? "absent"))
         }
         return checks
     }
 
-    func verify(_ c: Container, host: NamespaceSnapshot) throws -> ContainerReport {
+    func verify(_ c: Container, host: NamespaceSnapshot, hostNeighbours: Set<IPAddress>) throws -> ContainerReport {
         guard let ref = c.netns else {
             return ContainerReport(name: c.name, netns: "", checks: [Check("netns-present", nil, .fail, expected: "a netns", observed: "none declared")])
         }
@@ -48,7 +50,8 @@ public struct Verifier {
             checks += interfaceChecks(iface, container: c, inner: inner, host: host)
         }
         checks += routeChecks(c, inner: inner)
-        checks += try probes(c, inner: inner, handle: h)
+        checks += try probes(c, inner: inner, handle: h, hostNeighbours: hostNeighbours)
+        checks += try portChecks(c, handle: h)
         return ContainerReport(name: c.name, netns: ref.key, checks: checks)
     }
 

@@ -6,6 +6,23 @@ import Glibc
 public enum Ping {
     public struct Reply: Sendable { public var rttMicroseconds: Int }
 
+    /// The outcome of a probe: a reply, or why none came (timeout, or the send
+    /// itself failing, e.g. ENOBUFS when the kernel's neighbour table is full).
+    public enum Outcome: Sendable {
+        case reply(Reply)
+        case noReply(String)
+    }
+
+    /// Like `ipv4`, but a failed send is an outcome, not an error.
+    public static func probe(_ target: [UInt8], attempts: Int = 3, timeoutMs: Int = 500) -> Outcome {
+        do {
+            if let r = try ipv4(target, attempts: attempts, timeoutMs: timeoutMs) { return .reply(r) }
+            return .noReply("no reply within \(attempts) × \(timeoutMs) ms")
+        } catch {
+            return .noReply("\(error)")
+        }
+    }
+
     /// Sends echo requests to the IPv4 address `target` (4 bytes) until one reply
     /// carrying our nonce arrives or `attempts` × `timeoutMs` pass. Returns nil on timeout.
     public static func ipv4(_ target: [UInt8], attempts: Int = 3, timeoutMs: Int = 500) throws -> Reply? {
