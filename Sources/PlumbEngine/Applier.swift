@@ -58,7 +58,8 @@ public struct Applier {
             try session.deleteNamed(s.object)
             return nil
         case .createBridge:
-            try session.host.execute(CreateBridge(name: s.object, mtu: s["mtu"].flatMap { Int($0) }))
+            try session.host.execute(CreateBridge(name: s.object, mtu: s["mtu"].flatMap { Int($0) },
+                                                  mac: s["mac"].flatMap { MACAddress($0) }))
             return Step(.deleteLink, s.object)
         case .createVeth:
             return try createVeth(s)

@@ -55,8 +55,11 @@ public struct Planner {
 
     func bridgeSteps(_ b: Bridge, index i: Int, into p: inout Phases) throws {
         let path = "bridges[\(i)]"
+        let mac = bridgeMAC(b.name)
         guard let link = observed.host.link(named: b.name) else {
-            p.links.append(Step(.createBridge, b.name, b.mtu.map { ["mtu": String($0)] } ?? [:]))
+            var f = ["mac": mac.description]
+            if let m = b.mtu { f["mtu"] = String(m) }
+            p.links.append(Step(.createBridge, b.name, f))
             p.settings.append(Step(.setLink, b.name, ["up": "true", "alias": alias]))
             p.addresses += b.addresses.map { Step(.addAddress, b.name, ["prefix": $0.description]) }
             return
@@ -65,8 +68,17 @@ public struct Planner {
             throw error("\(path).name", "\(b.name) exists and is a \(link.kind ?? "physical") link, not a bridge")
         }
         try requireOwned(link, in: hostNamespace, path: "\(path).name")
-        p.settings += linkSettings(link, in: hostNamespace, mtu: b.mtu, mac: nil)
+        p.settings += linkSettings(link, in: hostNamespace, mtu: b.mtu, mac: mac)
         p.addresses += addressSteps(link, desired: b.addresses, snapshot: observed.host, in: hostNamespace)
+    }
+
+    /// The bridge's own MAC: stable across applies (derived from the manifest and
+    /// bridge names), locally administered, unicast. Containers' ARP entries for
+    /// their gateway stay valid when ports are added, removed or replaced.
+    func bridgeMAC(_ name: String) -> MACAddress {
+        var h: UInt64 = 0xcbf29ce484222325
+        for byte in "plumb/\(manifest.name)/\(name)".utf8 { h = (h ^ UInt64(byte)) &* 0x100000001b3 }
+        return MACAddress(bytes: [0x02] + (0..<5).map { UInt8(truncatingIfNeeded: h >> (8 * UInt64($0))) })!
     }
 
     /// A link with a desired name that Plumb did not create is not ours to change.

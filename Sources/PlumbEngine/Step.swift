@@ -41,7 +41,9 @@ public struct Step: Codable, Sendable, Equatable {
         case .createNamespace:
             return "ip netns add \(object)" + (self["ipv6"] == "off" ? " (lo up, IPv6 off)" : " (lo up)")
         case .deleteNamespace: return "ip netns delete \(object)"
-        case .createBridge: return "ip link add \(object) type bridge" + (self["mtu"].map { " mtu \($0)" } ?? "")
+        case .createBridge:
+            return "ip link add \(object)" + (self["mac"].map { " address \($0)" } ?? "") + " type bridge"
+                + (self["mtu"].map { " mtu \($0)" } ?? "")
         case .createVeth:
             return "ip link add \(object) master \(self["bridge"] ?? "?") up type veth peer name \(self["peer"] ?? "?") netns \(self["peerNamespace"] ?? "?")"
                 + (self["mtu"].map { " mtu \($0)" } ?? "") + " (alias \(self["alias"] ?? "?"), IPv6 off on the bridge port)"

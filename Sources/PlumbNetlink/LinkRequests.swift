@@ -6,10 +6,13 @@ import PlumbManifest
 /// Each documents the `ip` command it equals (STYLE.md §3–4).
 
 /// Equivalent to: `ip link add NAME [alias A] type bridge [mtu M]`.
+/// With `mac`, `address MAC` too: a bridge with an address of its own keeps it, instead
+/// of taking the lowest MAC of its ports, which changes as ports come and go.
 public struct CreateBridge: Sendable {
     public var name: String
     public var mtu: Int?
-    public init(name: String, mtu: Int? = nil) { self.name = name; self.mtu = mtu }
+    public var mac: MACAddress?
+    public init(name: String, mtu: Int? = nil, mac: MACAddress? = nil) { self.name = name; self.mtu = mtu; self.mac = mac }
 }
 
 /// Equivalent to: `ip link add HOST [master BR] [up] type veth peer name PEER netns NS [mtu M]`.
@@ -54,6 +57,9 @@ extension RouteSocket {
         rtnl_link_set_name(l, r.name)
         _ = rtnl_link_set_type(l, "bridge")
         if let m = r.mtu { rtnl_link_set_mtu(l, UInt32(m)) }
+        var addr: OpaquePointer?
+        if let mac = r.mac { addr = NLAddress.make(mac); rtnl_link_set_addr(l, addr) }
+        defer { if let addr { nl_addr_put(addr) } }
         // NLM_F_EXCL: without it an existing bridge would be silently modified.
         try perform("RTM_NEWLINK", "bridge \(r.name)") {
             rtnl_link_add(sock, l, NLM_F_CREATE | NLM_F_EXCL)
