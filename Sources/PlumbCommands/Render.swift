@@ -18,10 +18,16 @@ enum Render {
             out.append("\(c.name) (netns \(c.netns))")
             out += c.checks.map(row)
         }
-        let all = r.host.checks + r.containers.flatMap(\.checks)
+        for n in r.nics {
+            out.append("nic \(n.name) (driver \(n.driver))")
+            out += n.checks.map(row)
+        }
+        let all = r.host.checks + r.containers.flatMap(\.checks) + r.nics.flatMap(\.checks)
         let failed = all.filter { $0.status == .fail }.count
         out.append("Verify: \(all.filter { $0.status == .pass }.count) passed, \(failed) failed, "
                    + "\(all.filter { $0.status == .skip }.count) skipped — \(r.ok ? "OK" : "FAILED")")
+        let warned = all.filter { $0.status == .warn }.count
+        if warned > 0 { out[out.count - 1] += " (\(warned) warnings)" }
         return out.joined(separator: "\n")
     }
 

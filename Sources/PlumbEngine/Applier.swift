@@ -75,6 +75,8 @@ public struct Applier {
             return try route(s)
         case .replaceFirewall, .deleteFirewall:
             return try firewall(s)
+        case .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity:
+            return try tune(s)
         }
     }
 

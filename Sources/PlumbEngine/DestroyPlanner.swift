@@ -26,7 +26,26 @@ extension Planner {
                 steps.append(Step(.setSysctl, key, ["value": original, "old": observed.sysctls[key] ?? "", "reason": "restore"]))
             }
         }
-        return Plan(manifest: manifest.name, steps: steps)
+        return Plan(manifest: manifest.name, steps: steps + tuningRestoreSteps())
+    }
+
+    /// Sets each recorded original tuning value back, where the NIC still exists.
+    func tuningRestoreSteps() -> [Step] {
+        record.nicOriginals.keys.sorted().flatMap { key -> [Step] in
+            let originals = record.nicOriginals[key]!
+            if key.hasPrefix("irq ") {
+                let irq = String(key.dropFirst(4))
+                return originals["\(Step.Action.setIRQAffinity.rawValue).cpus"].map { [Step(.setIRQAffinity, irq, ["cpus": $0, "reason": "restore", "old.cpus": $0])] } ?? []
+            }
+            guard observed.nics[key] != nil else { return [] }
+            func step(_ a: Step.Action, _ keys: [String]) -> Step? {
+                var f: [String: String] = ["reason": "restore"]
+                for k in keys { if let v = originals["\(a.rawValue).\(k)"] { f[k] = v; f["old.\(k)"] = v } }
+                return f.count > 1 ? Step(a, key, f) : nil
+            }
+            return [step(.setRings, ["rx", "tx"]), step(.setChannels, ["combined", "rx", "tx"]),
+                    step(.setCoalesce, ["adaptiveRx", "rxUsecs", "rxFrames"]), step(.setOffload, ["gro"])].compactMap { $0 }
+        }
     }
 
     /// Present in the host namespace and still carrying our alias: a link of the

@@ -16,6 +16,13 @@ public final class KernelSession {
     }
 
     private var nft: NFTables?
+    private var ethtoolSocket: EthtoolSocket?
+
+    /// The ethtool generic-netlink socket of the host namespace (opened on first use).
+    public func ethtool() throws -> EthtoolSocket {
+        if ethtoolSocket == nil { ethtoolSocket = try EthtoolSocket(label: "the host namespace") }
+        return ethtoolSocket!
+    }
 
     /// Plumb's table in the host namespace. The libnftables context is bound to the
     /// namespace of the thread that creates it: the caller's, which is the host's.
@@ -61,6 +68,8 @@ public final class KernelSession {
         }
         return h.socket
     }
+
+    public func hostHasLink(_ name: String) -> Bool { ((try? host.link(name: name)) ?? nil) != nil }
 
     /// Equivalent to: `ip netns add NAME; ip -n NAME link set lo up`
     /// [`; ip netns exec NAME sysctl -w net.ipv6.conf.default.disable_ipv6=1`] —

@@ -14,6 +14,10 @@ public struct ObservedState: Codable, Sendable, Equatable {
     public var sysctls: [String: String]
     /// The manifest's own nftables table, nil when absent.
     public var firewall: ObservedFirewall?
+    /// Tuning state of the NICs the manifest tunes, by netdev name.
+    public var nics: [String: NICState] = [:]
+    /// PCI/MAC selectors resolved to netdev names.
+    public var nicNames: [String: String] = [:]
 
     public init(host: NamespaceSnapshot = NamespaceSnapshot(), namespaces: [NamespaceKey: NamespaceSnapshot] = [:],
                 namedNamespaces: [String] = [], sysctls: [String: String] = [:], firewall: ObservedFirewall? = nil) {

@@ -23,10 +23,28 @@ public struct Observer {
         for key in keys {
             if let v = try? Sysctls.read(key) { state.sysctls[key] = v }
         }
+        for nic in m.nics where nic.tuning != nil || record?.nicOriginals[nic.reference] != nil {
+            guard let name = resolve(nic) else { continue }
+            state.nicNames[nic.reference] = name
+            if session.hostHasLink(name) { state.nics[name] = NICObserver(ethtool: try session.ethtool()).observe(name) }
+        }
+        for name in (record?.nicOriginals.keys).map(Array.init) ?? [] where state.nics[name] == nil && session.hostHasLink(name) {
+            state.nics[name] = NICObserver(ethtool: try session.ethtool()).observe(name)
+        }
         if !NATDesign.ruleset(m).isEmpty || record?.firewallTable != nil {
             state.firewall = try session.firewall(NATDesign.table(for: m.name)).observe()
         }
         return state
+    }
+
+    /// A NIC selector's netdev name: the name itself, or the device that has the PCI
+    /// address / MAC in sysfs.
+    func resolve(_ nic: NIC) -> String? {
+        switch nic.selector {
+        case .name(let n): return n
+        case .pci(let p): return try? SRIOVSysfs().findPF(pci: p).name
+        case .mac(let m): return try? SRIOVSysfs().findPF(mac: m.description).name
+        }
     }
 
     func snapshot(_ s: RouteSocket) throws -> NamespaceSnapshot {

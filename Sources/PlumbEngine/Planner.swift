@@ -21,7 +21,14 @@ public struct Planner {
     public func applyPlan() throws -> Plan {
         var errors: [PlanError] = []
         var phases = Phases()
-        phases.sysctls = sysctlSteps()
+        do { phases.sysctls = try sysctlSteps() } catch let e as PlanErrors { errors += e.errors }
+        for (i, nic) in manifest.nics.enumerated() {
+            if nic.sriov != nil {
+                errors.append(error("nics[\(i)].sriov", "SR-IOV is not supported yet by this build (the executor lands with the SR-IOV issue)"))
+                continue
+            }
+            do { phases.tuning += try tuningSteps(nic, index: i) } catch let e as PlanError { errors.append(e) }
+        }
         for (i, b) in manifest.bridges.enumerated() {
             do { try bridgeSteps(b, index: i, into: &phases) } catch let e as PlanError { errors.append(e) }
         }
@@ -35,8 +42,8 @@ public struct Planner {
 
     struct Phases {
         var sysctls: [Step] = [], namespaces: [Step] = [], links: [Step] = [], settings: [Step] = []
-        var addresses: [Step] = [], routes: [Step] = [], firewall: [Step] = []
-        var ordered: [Step] { sysctls + namespaces + links + settings + addresses + routes + firewall }
+        var addresses: [Step] = [], routes: [Step] = [], firewall: [Step] = [], tuning: [Step] = []
+        var ordered: [Step] { sysctls + tuning + namespaces + links + settings + addresses + routes + firewall }
     }
 
     func error(_ path: String, _ message: String) -> PlanError {
@@ -45,12 +52,21 @@ public struct Planner {
 
     // MARK: host
 
-    func sysctlSteps() -> [Step] {
-        desiredSysctls.compactMap { s in
-            let current = observed.sysctls[s.key]
+    /// A sysctl missing here is an error before any change: net.core.netdev_budget
+    /// and netdev_max_backlog, for one, exist only in the initial network namespace.
+    func sysctlSteps() throws -> [Step] {
+        var errors: [PlanError] = []
+        let steps = desiredSysctls.compactMap { s -> Step? in
+            guard let current = observed.sysctls[s.key] else {
+                let hint = s.key.hasPrefix("net.core.") ? "; net.core settings exist only in the initial network namespace, and plumb runs in another one" : ""
+                errors.append(error("host.sysctl.\(s.key)", "no such sysctl here (/proc/sys/\(s.key.split(separator: ".").joined(separator: "/")))\(hint)"))
+                return nil
+            }
             guard current != s.value else { return nil }
-            return Step(.setSysctl, s.key, ["value": s.value, "old": current ?? ""])
+            return Step(.setSysctl, s.key, ["value": s.value, "old": current])
         }
+        if !errors.isEmpty { throw PlanErrors(errors: errors) }
+        return steps
     }
 
     func bridgeSteps(_ b: Bridge, index i: Int, into p: inout Phases) throws {

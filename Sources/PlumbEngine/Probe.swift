@@ -14,11 +14,14 @@ extension Verifier {
             }
             let neighboursBefore = Set(try h.socket.neighbours().map(\.address))
             let before = try h.socket.link(index: link.index)?.stats ?? link.stats
+            let softBefore = try? SoftnetStat.read()
             let outcome = try h.namespace.run { Ping.probe(target.bytes) }
+            let softAfter = try? SoftnetStat.read()
             let after = try h.socket.link(index: link.index)?.stats ?? link.stats
             try forgetProbeNeighbours(iface, link: link, target: target, socket: h.socket,
                                       containerHad: neighboursBefore, hostHad: hostNeighbours)
             return probeChecks(iface.name, target: target, outcome: outcome, before: before, after: after)
+                + softnetCheck(iface.name, before: softBefore, after: softAfter)
         }
     }
 
@@ -38,6 +41,16 @@ extension Verifier {
             Check("rx-drops", name, drops == 0 ? .pass : .warn, expected: "no new rx_dropped during the probe",
                   observed: "rx_dropped +\(drops)"),
         ]
+    }
+
+    /// Per-CPU backlog drops and budget squeezes during the probe window
+    /// (/proc/net/softnet_stat): drops mean the host lost packets before any socket.
+    func softnetCheck(_ name: String, before: SoftnetStat?, after: SoftnetStat?) -> [Check] {
+        guard let before, let after else { return [] }
+        let d = after.delta(since: before)
+        let status: Check.Status = d.totalDropped == 0 && d.totalTimeSqueeze == 0 ? .pass : .warn
+        return [Check("softnet", name, status, expected: "no softnet drops or time squeezes during the probe",
+                      observed: "dropped +\(d.totalDropped), time_squeeze +\(d.totalTimeSqueeze) over \(after.cpus.count) CPUs")]
     }
 
     /// The probe leaves no trace: neighbour entries it caused (the container's for

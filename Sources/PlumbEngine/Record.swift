@@ -24,6 +24,9 @@ public struct OwnershipRecord: Codable, Sendable, Equatable {
     public var sysctls: [String: String]
     /// The nftables table Plumb created for this manifest ("inet plumb_demo").
     public var firewallTable: String?
+    /// Original tuning values Plumb replaced, per NIC ("eth1" → "rx" → "256"),
+    /// and per IRQ ("irq 42" → "cpus" → "0-1"); destroy sets them back.
+    public var nicOriginals: [String: [String: String]] = [:]
 
     public init(manifest: String, namespaces: [String] = [], links: [OwnedLink] = [], sysctls: [String: String] = [:],
                 firewallTable: String? = nil) {
@@ -31,7 +34,22 @@ public struct OwnershipRecord: Codable, Sendable, Equatable {
         self.firewallTable = firewallTable
     }
 
-    public var isEmpty: Bool { namespaces.isEmpty && links.isEmpty && sysctls.isEmpty && firewallTable == nil }
+    enum CodingKeys: String, CodingKey { case manifest, namespaces, links, sysctls, firewallTable, nicOriginals }
+
+    /// Reads records written by older versions too: later fields may be absent.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        manifest = try c.decode(String.self, forKey: .manifest)
+        namespaces = try c.decodeIfPresent([String].self, forKey: .namespaces) ?? []
+        links = try c.decodeIfPresent([OwnedLink].self, forKey: .links) ?? []
+        sysctls = try c.decodeIfPresent([String: String].self, forKey: .sysctls) ?? [:]
+        firewallTable = try c.decodeIfPresent(String.self, forKey: .firewallTable)
+        nicOriginals = try c.decodeIfPresent([String: [String: String]].self, forKey: .nicOriginals) ?? [:]
+    }
+
+    public var isEmpty: Bool {
+        namespaces.isEmpty && links.isEmpty && sysctls.isEmpty && firewallTable == nil && nicOriginals.isEmpty
+    }
 
     public func owns(link name: String, in ns: NamespaceKey) -> Bool {
         links.contains { $0.name == name && $0.namespace == ns }
@@ -50,6 +68,8 @@ public struct OwnershipRecord: Codable, Sendable, Equatable {
                 r.insert(OwnedLink(namespace: s.namespace, name: s.object, kind: "veth", peerNamespace: s["peerNamespace"]))
                 r.insert(OwnedLink(namespace: s["peerNamespace"] ?? "?", name: s["peer"] ?? "?", kind: "veth-peer"))
             case .setSysctl where r.sysctls[s.object] == nil: r.sysctls[s.object] = s["old"] ?? ""
+            case .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity:
+                r.rememberOriginals(s)
             case .replaceFirewall: r.firewallTable = s.object
             case .deleteFirewall: r.firewallTable = nil
             case .deleteNamespace: r.namespaces.removeAll { $0 == s.object }
@@ -60,6 +80,19 @@ public struct OwnershipRecord: Codable, Sendable, Equatable {
             }
         }
         return r
+    }
+
+    /// Keeps the first-seen `old.*` value of each tuning setting; a restore step
+    /// (reason "restore") that brings it back drops it.
+    mutating func rememberOriginals(_ s: Step) {
+        let key = s.action == .setIRQAffinity ? "irq \(s.object)" : s.object
+        var o = nicOriginals[key] ?? [:]
+        for (k, v) in s.fields where k.hasPrefix("old.") {
+            // "set-rings.rx", "set-channels.rx": the same word in different settings.
+            let name = "\(s.action.rawValue).\(k.dropFirst(4))"
+            if s["reason"] == "restore" { o[name] = nil } else if o[name] == nil { o[name] = v }
+        }
+        nicOriginals[key] = o.isEmpty ? nil : o
     }
 
     mutating func insert(_ l: OwnedLink) { if !links.contains(l) { links.append(l) } }

@@ -5,10 +5,11 @@ public struct VerifyReport: Codable, Sendable {
     public var ok: Bool
     public var containers: [ContainerReport]
     public var host: HostReport
+    public var nics: [NICReport]
 
-    public init(manifest: String, containers: [ContainerReport], host: HostReport) {
-        self.manifest = manifest; self.containers = containers; self.host = host
-        ok = host.ok && containers.allSatisfy(\.ok)
+    public init(manifest: String, containers: [ContainerReport], host: HostReport, nics: [NICReport] = []) {
+        self.manifest = manifest; self.containers = containers; self.host = host; self.nics = nics
+        ok = host.ok && containers.allSatisfy(\.ok) && nics.allSatisfy(\.ok)
     }
 }
 

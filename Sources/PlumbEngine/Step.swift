@@ -17,6 +17,11 @@ public struct Step: Codable, Sendable, Equatable {
         case deleteRoute = "delete-route"
         case replaceFirewall = "replace-nft-table"
         case deleteFirewall = "delete-nft-table"
+        case setRings = "set-rings"
+        case setChannels = "set-channels"
+        case setCoalesce = "set-coalesce"
+        case setOffload = "set-offload"
+        case setIRQAffinity = "set-irq-affinity"
     }
 
     public var action: Action
@@ -62,7 +67,21 @@ public struct Step: Codable, Sendable, Equatable {
         case .deleteRoute: return "\(n) route del \(routeText)"
         case .replaceFirewall: return "nft -f - (add table \(object); delete table \(object); table \(object) { … })"
         case .deleteFirewall: return "nft delete table \(object)"
+        case .setRings: return "ethtool -G \(object)" + opts(["rx": "rx", "tx": "tx"])
+        case .setChannels: return "ethtool -L \(object)" + opts(["combined": "combined", "rx": "rx", "tx": "tx"])
+        case .setCoalesce:
+            return "ethtool -C \(object)" + opts(["adaptiveRx": "adaptive-rx", "rxUsecs": "rx-usecs", "rxFrames": "rx-frames"])
+        case .setOffload: return "ethtool -K \(object)" + opts(["gro": "gro"])
+        case .setIRQAffinity:
+            return "echo \(self["cpus"] ?? "?") > /proc/irq/\(object)/smp_affinity_list" + (self["queue"].map { "   (\($0))" } ?? "")
         }
+    }
+
+    /// " rx 4096 tx 4096" in a fixed order; booleans as on/off, as ethtool spells them.
+    func opts(_ names: KeyValuePairs<String, String>) -> String {
+        names.compactMap { (key, flag) in
+            self[key].map { " \(flag) \($0 == "true" ? "on" : $0 == "false" ? "off" : $0)" }
+        }.joined()
     }
 
     var routeText: String {
@@ -78,7 +97,7 @@ public struct Step: Codable, Sendable, Equatable {
         switch action {
         case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute, .deleteFirewall: sign = "-"
         case .replaceFirewall: sign = "~"
-        case .setLink, .setSysctl: sign = "~"
+        case .setLink, .setSysctl, .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity: sign = "~"
         default: sign = "+"
         }
         return "\(sign) \(command)" + (self["reason"].map { "   # \($0)" } ?? "")

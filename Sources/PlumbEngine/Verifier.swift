@@ -16,7 +16,7 @@ public struct Verifier {
         let hostNeighbours = Set(try session.host.neighbours().map(\.address))
         let containers = try manifest.containers.map { try verify($0, host: host, hostNeighbours: hostNeighbours) }
         return VerifyReport(manifest: manifest.name, containers: containers,
-                            host: HostReport(checks: hostChecks(host) + (try natRulesCheck())))
+                            host: HostReport(checks: hostChecks(host) + (try natRulesCheck())), nics: try nicReports())
     }
 
     func hostChecks(_ host: NamespaceSnapshot) -> [Check] {

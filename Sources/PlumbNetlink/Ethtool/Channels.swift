@@ -3,7 +3,7 @@ import CNetlink
 extension Ethtool {
     /// A device's queue counts (RSS channels), as `ethtool -l` shows them.
     /// A maximum of 0 means the device has no channels of that kind (ethtool: "n/a").
-    public struct Channels: Sendable, Equatable, CustomStringConvertible {
+    public struct Channels: Sendable, Equatable, Codable, CustomStringConvertible {
         public var rx: Int, rxMax: Int
         public var tx: Int, txMax: Int
         public var other: Int, otherMax: Int

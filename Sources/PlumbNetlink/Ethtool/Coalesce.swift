@@ -3,7 +3,7 @@ import CNetlink
 extension Ethtool {
     /// Interrupt coalescing, as `ethtool -c` shows it. The kernel reports only what the
     /// driver supports (or what is non-zero): nil means not reported.
-    public struct Coalesce: Sendable, Equatable, CustomStringConvertible {
+    public struct Coalesce: Sendable, Equatable, Codable, CustomStringConvertible {
         public var adaptiveRx: Bool?
         public var adaptiveTx: Bool?
         public var rxUsecs: Int?

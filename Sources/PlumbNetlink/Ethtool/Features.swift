@@ -5,7 +5,7 @@ extension Ethtool {
     public static let groFeature = "rx-gro"
 
     /// One netdev feature, as `ethtool -k` shows it.
-    public struct Feature: Sendable, Equatable, CustomStringConvertible {
+    public struct Feature: Sendable, Equatable, Codable, CustomStringConvertible {
         /// In effect now (`dev->features`).
         public var active: Bool
         /// What was last asked for (`dev->wanted_features`); differs from `active`

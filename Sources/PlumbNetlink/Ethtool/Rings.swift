@@ -3,7 +3,7 @@ import CNetlink
 extension Ethtool {
     /// A device's descriptor ring sizes, as `ethtool -g` shows them.
     /// A maximum of 0 means the device has no such ring (ethtool: "n/a").
-    public struct Rings: Sendable, Equatable, CustomStringConvertible {
+    public struct Rings: Sendable, Equatable, Codable, CustomStringConvertible {
         public var rx: Int, rxMax: Int
         public var rxMini: Int, rxMiniMax: Int
         public var rxJumbo: Int, rxJumboMax: Int

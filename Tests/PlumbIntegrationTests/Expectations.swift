@@ -1,0 +1,31 @@
+import Testing
+
+/// Shared observations of "nothing of this manifest is left", as a user checks it by hand.
+extension Sandbox {
+    /// The state file the CLI contract names: `/run/plumb/<manifest name>.json`.
+    static func stateFile(_ manifest: String) -> String { "/run/plumb/\(manifest).json" }
+
+    /// No named netns, only `lo` (after a bounded wait for the kernel's asynchronous netns
+    /// cleanup), and nothing under /run/plumb that belongs to `manifest`.
+    func expectPristine(manifest: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(try netnsList() == [], "named namespaces left", sourceLocation: sourceLocation)
+        var seen: [String] = []
+        let onlyLo = try eventually { seen = try links(); return seen == ["lo"] }
+        #expect(onlyLo, "links left: \(seen)", sourceLocation: sourceLocation)
+        let leftovers = try list("/run/plumb").filter { $0 == "\(manifest).json" || $0.hasPrefix("\(manifest).") }
+        #expect(leftovers == [], "left under /run/plumb", sourceLocation: sourceLocation)
+    }
+
+    /// Applies `manifestPath` and requires success: the setup of tests about what comes after.
+    func applyOrFail(_ manifestPath: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let apply = try plumb("apply", manifestPath)
+        try #require(apply.status == 0, "apply failed:\n\(apply)", sourceLocation: sourceLocation)
+    }
+
+    /// `plan --detailed-exitcode` → 0 with "No changes" in its text.
+    func expectConverged(_ manifestPath: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let plan = try plumb("plan", manifestPath, "--detailed-exitcode")
+        #expect(plan.status == 0, "plan is not empty:\n\(plan)", sourceLocation: sourceLocation)
+        #expect(plan.stdout.contains("No changes"), "\(plan)", sourceLocation: sourceLocation)
+    }
+}
