@@ -9,7 +9,14 @@ struct PlanCommand: ParsableCommand {
         With --detailed-exitcode: exit 0 when the kernel matches the manifest,
         2 when changes are pending (drift), 1 on error — for CI.
 
-        Example: plumb plan manifests/demo.yaml --detailed-exitcode
+        --save-observed FILE records the kernel state the plan was made from;
+        --observed FILE plans against such a recording instead of the kernel
+        (no privileges needed: the planner is pure).
+
+        Examples:
+          plumb plan manifests/demo.yaml --detailed-exitcode
+          plumb plan manifests/demo.yaml --save-observed /tmp/seen.json
+          plumb plan manifests/demo.yaml --observed /tmp/seen.json
         """)
 
     @OptionGroup var options: ManifestOptions
@@ -17,9 +24,31 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Exit 2 when changes are pending, 0 when converged.")
     var detailedExitcode = false
 
+    @Option(help: "Write the observed kernel state (and ownership record) to this file.")
+    var saveObserved: String?
+
+    @Option(help: "Plan against this recorded observation instead of the kernel.")
+    var observed: String?
+
+    func validate() throws {
+        if saveObserved != nil && observed != nil {
+            throw ValidationError("--save-observed and --observed exclude each other")
+        }
+    }
+
     func run() throws {
         let manifest = try loadManifest(options.manifest)
-        let plan = PlumbCommands.run { try Engine(manifest: manifest).plan() }
+        let plan = PlumbCommands.run { () -> Plan in
+            let seen: RecordedObservation
+            if let path = observed {
+                seen = try RecordedObservation.load(path)
+            } else {
+                let (o, r) = try Engine(manifest: manifest).observe()
+                seen = RecordedObservation(observed: o, record: r)
+                if let path = saveObserved { try seen.save(path) }
+            }
+            return try Planner(manifest: manifest, observed: seen.observed, record: seen.record).applyPlan()
+        }
         if options.output == .json { printJSON(PlanOutput(plan)) } else { print(Render.plan(plan)) }
         if detailedExitcode && !plan.converged { throw Exit.changesPending }
     }

@@ -18,9 +18,14 @@ public final class Engine {
 
     /// What apply would do now. Read-only: takes no lock, changes nothing.
     public func plan() throws -> Plan {
-        let record = try store.load(manifest.name)
-        let observed = try Observer(session: session).observe(manifest, record: record)
+        let (observed, record) = try observe()
         return try Planner(manifest: manifest, observed: observed, record: record).applyPlan()
+    }
+
+    /// The kernel state the planner sees, and this manifest's ownership record.
+    public func observe() throws -> (ObservedState, OwnershipRecord?) {
+        let record = try store.load(manifest.name)
+        return (try Observer(session: session).observe(manifest, record: record), record)
     }
 
     /// Applies the plan. The record is written before the first change (so a crash
