@@ -44,7 +44,7 @@ add_scenario() {
     else die "no scenario '$1' (looked in $LAB_DIR/scenarios)"; fi
   fi
   p=$(cd "$(dirname "$p")" && pwd -P)/$(basename "$p")
-  hidden_in_guest "$p" && die "scenario $p is under a path the guest replaces with tmpfs; put it elsewhere"
+  case $p in "$REPO"/*) ;; *) hidden_in_guest "$p" && die "scenario $p is outside the repository and under a path the guest replaces with tmpfs; put it elsewhere" ;; esac
   n=$(basename "$p" .sh)
   NAMES+=("$n"); PATHS+=("$p")
 }
@@ -54,7 +54,7 @@ else
   for p in "$LAB_DIR"/scenarios/*.sh; do [ -f "$p" ] && add_scenario "$p"; done
 fi
 [ ${#NAMES[@]} -gt 0 ] || die "no scenarios to run"
-hidden_in_guest "$REPO/" && die "the repository $REPO is under a path the guest replaces with tmpfs"
+case $REPO in *" "*) die "the repository path $REPO has a space: the guest cannot be told where to mount it" ;; esac
 
 WORK=$(mktemp -d /tmp/plumb-lab.XXXXXX)
 SHARE=$WORK/share
@@ -86,7 +86,7 @@ T0=$(date +%s.%N)
 timeout -k 10 "$TOTAL_TIMEOUT" qemu-system-x86_64 \
   -accel tcg -M q35 -m 1024 -smp 2 -nodefaults -nographic -no-reboot \
   -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" \
-  -append "console=ttyS0 panic=-1 quiet rdinit=/init" \
+  -append "console=ttyS0 panic=-1 quiet rdinit=/init plumb_repo=$REPO" \
   -serial "file:$WORK/console.log" -monitor none \
   -netdev hubport,id=hp0,hubid=0 -netdev hubport,id=hp1,hubid=0 \
   -device pcie-root-port,id=rp1,chassis=1 \
@@ -96,6 +96,7 @@ timeout -k 10 "$TOTAL_TIMEOUT" qemu-system-x86_64 \
   -device virtio-rng-pci \
   -virtfs local,path=/,mount_tag=hostroot,readonly=on,security_model=none,multidevs=remap \
   -virtfs "local,path=$SHARE,mount_tag=labshare,security_model=none" \
+  -virtfs "local,path=$REPO,mount_tag=labrepo,readonly=on,security_model=none,multidevs=remap" \
   </dev/null >"$WORK/qemu.out" 2>&1 &
 QEMU_PID=$!
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }

@@ -234,12 +234,20 @@ mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp
 mount -t tmpfs -o mode=755 tmpfs /newroot/run
 mkdir -p /newroot/run/lab
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 labshare /newroot/run/lab || fail "cannot mount lab share"
+# The repository is also exported on its own and mounted at its host path, so a
+# clone under /tmp or /run (which the guest covers with tmpfs) is still visible.
+repo=$(sed -n 's/.*plumb_repo=\([^ ]*\).*/\1/p' /proc/cmdline)
+if [ -n "$repo" ]; then
+  mkdir -p "/newroot$repo" 2>/dev/null
+  mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose labrepo "/newroot$repo" || fail "cannot mount the repository at $repo"
+fi
 [ -f /newroot/run/lab/guest.sh ] || fail "no guest.sh in the lab share"
 echo "lab-init: chroot into the host root, running guest.sh"
 chroot /newroot /bin/sh /run/lab/guest.sh
 echo "lab-init: guest.sh exited with $?"
 sync
 umount /newroot/run/lab 2>/dev/null
+[ -n "$repo" ] && umount "/newroot$repo" 2>/dev/null
 poweroff -f
 sleep 5
 echo o >/proc/sysrq-trigger
