@@ -14,18 +14,21 @@ enum DuplicateKeys {
     /// Every round removes one repetition; beyond this many the file is not worth rescuing.
     static let maxRounds = 100
 
+    // `.basic`: every scalar stays a plain string; the strict reader types values
+    // itself, so the default resolver's regular expression per scalar is pure cost.
+
     static func compose(_ yaml: String) throws -> Node? {
         var text = yaml
         for round in 1...maxRounds {
             do {
-                return try Yams.compose(yaml: text)
+                return try Yams.compose(yaml: text, .basic)
             } catch let error as YamlError {
                 guard case .duplicatedKeysInMapping(_, let context) = error,
                       let renamed = rename(in: text, at: context.mark, round: round) else { throw error }
                 text = renamed
             }
         }
-        return try Yams.compose(yaml: text)
+        return try Yams.compose(yaml: text, .basic)
     }
 
     /// The key as written, without the prefix `compose` may have added.

@@ -147,7 +147,8 @@ public struct VFSettingError: Error, Sendable, CustomStringConvertible {
         case (.notSupported, .vlan): return "\(who) has no VF port VLAN"
         case (VFSettingError.protocolNotSupported, .vlan): return "\(who) supports only 802.1Q VF VLANs"
         case (.invalid, .maxTxRate):
-            return "the rate must not exceed the PF's link speed in Mb/s (igb: and the PF link must be up)"
+            return "the rate must not exceed the PF's link speed in Mb/s, and igb needs the PF link up"
+                + " (it drops for a moment after VFs are enabled)"
         default: return nil
         }
     }

@@ -46,7 +46,7 @@ public struct ModprobeOption: Sendable, Equatable {
             lastOptions = i
             for t in 2..<tokens.count where isParameter(tokens[t]) {
                 found = true
-                if tokens[t] != "\(parameter)=\(value)" {
+                if Self.value(of: tokens[t]) != value {
                     tokens[t] = "\(parameter)=\(value)"; lines[i] = tokens.joined(separator: " "); changed = true
                 }
             }
@@ -64,7 +64,7 @@ public struct ModprobeOption: Sendable, Equatable {
         var value: String?
         for l in Self.lines(text) {
             for t in optionsTokens(l)?.dropFirst(2) ?? [] where isParameter(t) {
-                value = t.split(separator: "=", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+                value = Self.value(of: t)
             }
         }
         return value
@@ -133,6 +133,11 @@ public struct ModprobeOption: Sendable, Equatable {
     /// `max_vfs=7` or a bare `max_vfs`; the kernel treats '-' and '_' in names alike.
     func isParameter(_ token: String) -> Bool {
         Self.same(String(token.split(separator: "=", maxSplits: 1).first ?? ""), parameter)
+    }
+
+    /// "7" of `max_vfs=7`; "" of a bare `max_vfs`.
+    static func value(of token: String) -> String {
+        token.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).dropFirst().first.map(String.init) ?? ""
     }
 
     static func same(_ a: String, _ b: String) -> Bool {

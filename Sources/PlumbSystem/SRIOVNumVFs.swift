@@ -51,37 +51,21 @@ extension SRIOVSysfs {
     /// no netdev here. Equivalent to: `ls /sys/class/net/PF/device/virtfn*/net/` in a loop.
     public func waitForVFNetdevs(pf: PhysicalFunction, count: Int, timeout: Duration = .seconds(10),
                                  interval: Duration = .milliseconds(50)) throws -> [VirtualFunction] {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        while true {
-            let vfs = try reload(pf).vfs
-            let wanted = vfs.filter { $0.index < count }
-            let ready = wanted.filter { !$0.netdevs.isEmpty }
-            if ready.count == count { return vfs }
-            let now = clock.now
-            guard now < deadline else {
-                throw SRIOVError.vfNetdevsTimeout(
-                    name: pf.name, expected: count, appeared: ready.count, present: vfs.count,
-                    waiting: wanted.filter { $0.netdevs.isEmpty }.map(Self.waitingLabel), seconds: Self.seconds(timeout))
-            }
-            Self.sleep(min(interval, now.duration(to: deadline)))
+        var last: [VirtualFunction] = []
+        let ready = try Poll.until(timeout: timeout, interval: interval) { () -> [VirtualFunction]? in
+            last = try reload(pf).vfs
+            return last.filter { $0.index < count && !$0.netdevs.isEmpty }.count == count ? last : nil
         }
+        if let ready { return ready }
+        let wanted = last.filter { $0.index < count }
+        let waiting = wanted.filter { $0.netdevs.isEmpty }
+        throw SRIOVError.vfNetdevsTimeout(
+            name: pf.name, expected: count, appeared: wanted.count - waiting.count, present: last.count,
+            waiting: waiting.map(Self.waitingLabel), seconds: Poll.seconds(timeout))
     }
 
     static func waitingLabel(_ vf: VirtualFunction) -> String {
         "vf \(vf.index) \(vf.pciAddress) (\(vf.driver.map { "driver \($0)" } ?? "no driver bound"))"
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        let (s, atto) = d.components
-        return Double(s) + Double(atto / 10_000_000_000_000_000) / 100   // to 1/100 s
-    }
-
-    static func sleep(_ d: Duration) {
-        let (s, atto) = d.components
-        var req = timespec(tv_sec: Int(s), tv_nsec: Int(atto / 1_000_000_000))
-        var rem = timespec()
-        while nanosleep(&req, &rem) != 0 && errno == EINTR { req = rem }
     }
 
     /// A sysfs attribute write as `echo N > FILE` does it: O_TRUNC, one write, never
