@@ -24,6 +24,7 @@ struct ApplyCommand: ParsableCommand {
         let json = options.output == .json
         let (plan, report) = PlumbCommands.run { () -> (Plan, VerifyReport?) in
             let engine = try Engine(manifest: manifest)
+            engine.allowDisruptive = options.allowDisruptive
             let plan = try engine.apply(faultStep: faultStep(), progress: progressPrinter(enabled: true))
             return (plan, noVerify ? nil : try engine.verify())
         }

@@ -47,7 +47,8 @@ struct PlanCommand: ParsableCommand {
                 seen = RecordedObservation(observed: o, record: r)
                 if let path = saveObserved { try seen.save(path) }
             }
-            return try Planner(manifest: manifest, observed: seen.observed, record: seen.record).applyPlan()
+            return try Planner(manifest: manifest, observed: seen.observed, record: seen.record,
+                               allowDisruptive: options.allowDisruptive).applyPlan()
         }
         if options.output == .json { printJSON(PlanOutput(plan)) } else { print(Render.plan(plan)) }
         if detailedExitcode && !plan.converged { throw Exit.changesPending }

@@ -31,6 +31,9 @@ struct ManifestOptions: ParsableArguments {
 
     @Option(name: .long, help: "Output format: text or json.")
     var output: OutputFormat = .text
+
+    @Flag(help: "Allow changes that destroy live VFs (igb must pass through 0 VFs to change a non-zero count).")
+    var allowDisruptive = false
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, json }

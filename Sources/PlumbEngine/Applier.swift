@@ -77,6 +77,11 @@ public struct Applier {
             return try firewall(s)
         case .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity:
             return try tune(s)
+        case .setNumVFs: return try setNumVFs(s)
+        case .persistMaxVFs: return try persistMaxVFs(s)
+        case .setVF: return try setVF(s)
+        case .moveVF: return try moveVF(s)
+        case .returnVF: return try returnVF(s)
         }
     }
 

@@ -9,6 +9,8 @@ public final class Engine {
     public let manifest: Manifest
     public let store: StateStore
     let session: KernelSession
+    /// `--allow-disruptive`: VF count changes that destroy live VFs are allowed.
+    public var allowDisruptive = false
 
     public init(manifest: Manifest, store: StateStore = StateStore()) throws {
         self.manifest = manifest
@@ -19,7 +21,7 @@ public final class Engine {
     /// What apply would do now. Read-only: takes no lock, changes nothing.
     public func plan() throws -> Plan {
         let (observed, record) = try observe()
-        return try Planner(manifest: manifest, observed: observed, record: record).applyPlan()
+        return try Planner(manifest: manifest, observed: observed, record: record, allowDisruptive: allowDisruptive).applyPlan()
     }
 
     /// The kernel state the planner sees, and this manifest's ownership record.
@@ -36,9 +38,15 @@ public final class Engine {
         defer { withExtendedLifetime(lock) {} }
         let before = try store.load(manifest.name)
         let observed = try Observer(session: session).observe(manifest, record: before)
-        let plan = try Planner(manifest: manifest, observed: observed, record: before).applyPlan()
-        if plan.converged { return plan }
-        let base = before ?? OwnershipRecord(manifest: manifest.name)
+        let planner = Planner(manifest: manifest, observed: observed, record: before, allowDisruptive: allowDisruptive)
+        let plan = try planner.applyPlan()
+        var base = before ?? OwnershipRecord(manifest: manifest.name)
+        let required = Dictionary(planner.desiredSysctls.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        if plan.converged {
+            if base.requiredSysctls != required { base.requiredSysctls = required; try store.save(base) }
+            return plan
+        }
+        base.requiredSysctls = required
         try store.save(base.adding(plan.steps))
         do {
             try Applier(session: session, faultStep: faultStep).apply(plan.steps) { progress($0, plan.steps.count, $1) }
@@ -63,7 +71,7 @@ public final class Engine {
         guard var record = try store.load(manifest.name) else { return Plan(manifest: manifest.name, steps: []) }
         let observed = try Observer(session: session).observe(manifest, record: record)
         let others = store.manifests().filter { $0 != manifest.name }.compactMap { try? store.load($0) }
-        let shared = Set(others.flatMap { $0.sysctls.keys })
+        let shared = Set(others.flatMap { Array($0.sysctls.keys) + Array($0.requiredSysctls.keys) })
         let plan = Planner(manifest: manifest, observed: observed, record: record).destroyPlan(sharedSysctls: shared)
         let applier = Applier(session: session)
         for (i, step) in plan.steps.enumerated() {

@@ -37,6 +37,14 @@ public final class KernelSession {
         return nft!
     }
 
+    private var hostNS: NetworkNamespace?
+
+    /// The namespace Plumb runs in, held open (VFs return into it).
+    public func hostNetns() throws -> NetworkNamespace {
+        if hostNS == nil { hostNS = try NetworkNamespace.current() }
+        return hostNS!
+    }
+
     public init() throws {
         host = try RouteSocket(label: "the host namespace")
     }

@@ -18,6 +18,28 @@ public struct ObservedState: Codable, Sendable, Equatable {
     public var nics: [String: NICState] = [:]
     /// PCI/MAC selectors resolved to netdev names.
     public var nicNames: [String: String] = [:]
+    /// SR-IOV physical functions by manifest reference (`nics[].name`, PCI or MAC).
+    public var pfs: [String: PFState] = [:]
+    /// PCI bus address of container links that may be VFs, by "netns/ifname".
+    public var busInfo: [String: String] = [:]
+
+    enum CodingKeys: String, CodingKey {
+        case host, namespaces, namedNamespaces, sysctls, firewall, nics, nicNames, pfs, busInfo
+    }
+
+    /// Recordings made before a field existed still load: later fields may be absent.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        host = try c.decode(NamespaceSnapshot.self, forKey: .host)
+        namespaces = try c.decodeIfPresent([NamespaceKey: NamespaceSnapshot].self, forKey: .namespaces) ?? [:]
+        namedNamespaces = try c.decodeIfPresent([String].self, forKey: .namedNamespaces) ?? []
+        sysctls = try c.decodeIfPresent([String: String].self, forKey: .sysctls) ?? [:]
+        firewall = try c.decodeIfPresent(ObservedFirewall.self, forKey: .firewall)
+        nics = try c.decodeIfPresent([String: NICState].self, forKey: .nics) ?? [:]
+        nicNames = try c.decodeIfPresent([String: String].self, forKey: .nicNames) ?? [:]
+        pfs = try c.decodeIfPresent([String: PFState].self, forKey: .pfs) ?? [:]
+        busInfo = try c.decodeIfPresent([String: String].self, forKey: .busInfo) ?? [:]
+    }
 
     public init(host: NamespaceSnapshot = NamespaceSnapshot(), namespaces: [NamespaceKey: NamespaceSnapshot] = [:],
                 namedNamespaces: [String] = [], sysctls: [String: String] = [:], firewall: ObservedFirewall? = nil) {

@@ -23,6 +23,7 @@ public struct Observer {
         for key in keys {
             if let v = try? Sysctls.read(key) { state.sysctls[key] = v }
         }
+        try observePFs(m, into: &state)
         for nic in m.nics where nic.tuning != nil || record?.nicOriginals[nic.reference] != nil {
             guard let name = resolve(nic) else { continue }
             state.nicNames[nic.reference] = name

@@ -8,10 +8,13 @@ public struct Planner {
     public let manifest: Manifest
     public let observed: ObservedState
     public let record: OwnershipRecord
+    /// `--allow-disruptive`: a VF count change that must pass through 0 is allowed.
+    public let allowDisruptive: Bool
 
-    public init(manifest: Manifest, observed: ObservedState, record: OwnershipRecord?) {
+    public init(manifest: Manifest, observed: ObservedState, record: OwnershipRecord?, allowDisruptive: Bool = false) {
         self.manifest = manifest; self.observed = observed
         self.record = record ?? OwnershipRecord(manifest: manifest.name)
+        self.allowDisruptive = allowDisruptive
     }
 
     var alias: String { ownershipAlias(manifest.name) }
@@ -23,10 +26,7 @@ public struct Planner {
         var phases = Phases()
         do { phases.sysctls = try sysctlSteps() } catch let e as PlanErrors { errors += e.errors }
         for (i, nic) in manifest.nics.enumerated() {
-            if nic.sriov != nil {
-                errors.append(error("nics[\(i)].sriov", "SR-IOV is not supported yet by this build (the executor lands with the SR-IOV issue)"))
-                continue
-            }
+            do { phases.sriov += try sriovSteps(nic, index: i) } catch let e as PlanError { errors.append(e) }
             do { phases.tuning += try tuningSteps(nic, index: i) } catch let e as PlanError { errors.append(e) }
         }
         for (i, b) in manifest.bridges.enumerated() {
@@ -42,8 +42,8 @@ public struct Planner {
 
     struct Phases {
         var sysctls: [Step] = [], namespaces: [Step] = [], links: [Step] = [], settings: [Step] = []
-        var addresses: [Step] = [], routes: [Step] = [], firewall: [Step] = [], tuning: [Step] = []
-        var ordered: [Step] { sysctls + tuning + namespaces + links + settings + addresses + routes + firewall }
+        var addresses: [Step] = [], routes: [Step] = [], firewall: [Step] = [], tuning: [Step] = [], sriov: [Step] = []
+        var ordered: [Step] { sysctls + sriov + tuning + namespaces + links + settings + addresses + routes + firewall }
     }
 
     func error(_ path: String, _ message: String) -> PlanError {

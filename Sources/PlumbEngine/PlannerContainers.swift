@@ -22,8 +22,8 @@ extension Planner {
             switch iface.kind {
             case .veth(let bridge, _):
                 try vethSteps(iface, container: c, bridge: bridge, ns: ns, inner: inner, path: ipath, into: &p)
-            case .vf:
-                throw error("\(ipath).vf", "VF interfaces are not supported yet (SR-IOV lands with the nics section)")
+            case .vf(let nic, let index):
+                try vfSteps(iface, nic: nic, index: index, ns: ns, inner: inner, path: ipath, into: &p)
             }
         }
         if !c.ports.isEmpty && NATDesign.bridgedIPv4(c, manifest) == nil {

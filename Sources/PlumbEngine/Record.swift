@@ -27,6 +27,13 @@ public struct OwnershipRecord: Codable, Sendable, Equatable {
     /// Original tuning values Plumb replaced, per NIC ("eth1" → "rx" → "256"),
     /// and per IRQ ("irq 42" → "cpus" → "0-1"); destroy sets them back.
     public var nicOriginals: [String: [String: String]] = [:]
+    /// VFs moved into containers; destroy moves them back under their old names.
+    public var movedVFs: [MovedVF] = []
+    /// The modprobe.d file `persist` wrote, and its text before (restored by destroy).
+    public var modprobe: [String: String] = [:]
+    /// Every sysctl this manifest needs (declared, or implied by NAT), changed or not:
+    /// another manifest's destroy must not restore a value this one relies on.
+    public var requiredSysctls: [String: String] = [:]
 
     public init(manifest: String, namespaces: [String] = [], links: [OwnedLink] = [], sysctls: [String: String] = [:],
                 firewallTable: String? = nil) {
@@ -34,7 +41,9 @@ public struct OwnershipRecord: Codable, Sendable, Equatable {
         self.firewallTable = firewallTable
     }
 
-    enum CodingKeys: String, CodingKey { case manifest, namespaces, links, sysctls, firewallTable, nicOriginals }
+    enum CodingKeys: String, CodingKey {
+        case manifest, namespaces, links, sysctls, firewallTable, nicOriginals, movedVFs, modprobe, requiredSysctls
+    }
 
     /// Reads records written by older versions too: later fields may be absent.
     public init(from decoder: Decoder) throws {
@@ -45,10 +54,14 @@ public struct OwnershipRecord: Codable, Sendable, Equatable {
         sysctls = try c.decodeIfPresent([String: String].self, forKey: .sysctls) ?? [:]
         firewallTable = try c.decodeIfPresent(String.self, forKey: .firewallTable)
         nicOriginals = try c.decodeIfPresent([String: [String: String]].self, forKey: .nicOriginals) ?? [:]
+        movedVFs = try c.decodeIfPresent([MovedVF].self, forKey: .movedVFs) ?? []
+        modprobe = try c.decodeIfPresent([String: String].self, forKey: .modprobe) ?? [:]
+        requiredSysctls = try c.decodeIfPresent([String: String].self, forKey: .requiredSysctls) ?? [:]
     }
 
     public var isEmpty: Bool {
         namespaces.isEmpty && links.isEmpty && sysctls.isEmpty && firewallTable == nil && nicOriginals.isEmpty
+            && movedVFs.isEmpty && modprobe.isEmpty && requiredSysctls.isEmpty
     }
 
     public func owns(link name: String, in ns: NamespaceKey) -> Bool {
@@ -68,8 +81,22 @@ public struct OwnershipRecord: Codable, Sendable, Equatable {
                 r.insert(OwnedLink(namespace: s.namespace, name: s.object, kind: "veth", peerNamespace: s["peerNamespace"]))
                 r.insert(OwnedLink(namespace: s["peerNamespace"] ?? "?", name: s["peer"] ?? "?", kind: "veth-peer"))
             case .setSysctl where r.sysctls[s.object] == nil: r.sysctls[s.object] = s["old"] ?? ""
-            case .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity:
+            case .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setVF:
                 r.rememberOriginals(s)
+            case .setNumVFs:
+                // Only the count before Plumb's first change is restored, and only if
+                // Plumb changed it; a restore that brings it back drops it.
+                if s["reason"] == "restore" { r.nicOriginals[s.object]?["set-numvfs.count"] = nil }
+                else if r.nicOriginals[s.object]?["set-numvfs.count"] == nil {
+                    r.nicOriginals[s.object, default: [:]]["set-numvfs.count"] = s["old"]
+                }
+                if r.nicOriginals[s.object]?.isEmpty == true { r.nicOriginals[s.object] = nil }
+            case .persistMaxVFs where s["restore"] == "true": r.modprobe[s.object] = nil
+            case .persistMaxVFs where r.modprobe[s.object] == nil: r.modprobe[s.object] = s["old"] ?? ""
+            case .moveVF:
+                r.movedVFs.append(MovedVF(pf: s["pf"]!, index: Int(s["vf"]!)!, namespace: s["peerNamespace"]!,
+                                          name: s["name"]!, hostName: s["hostName"] ?? ""))
+            case .returnVF: r.movedVFs.removeAll { $0.namespace == s.namespace && $0.name == s.object }
             case .replaceFirewall: r.firewallTable = s.object
             case .deleteFirewall: r.firewallTable = nil
             case .deleteNamespace: r.namespaces.removeAll { $0 == s.object }

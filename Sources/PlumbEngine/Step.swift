@@ -22,6 +22,11 @@ public struct Step: Codable, Sendable, Equatable {
         case setCoalesce = "set-coalesce"
         case setOffload = "set-offload"
         case setIRQAffinity = "set-irq-affinity"
+        case setNumVFs = "set-numvfs"
+        case persistMaxVFs = "persist-max-vfs"
+        case setVF = "set-vf"
+        case moveVF = "move-vf"
+        case returnVF = "return-vf"
     }
 
     public var action: Action
@@ -72,6 +77,30 @@ public struct Step: Codable, Sendable, Equatable {
         case .setCoalesce:
             return "ethtool -C \(object)" + opts(["adaptiveRx": "adaptive-rx", "rxUsecs": "rx-usecs", "rxFrames": "rx-frames"])
         case .setOffload: return "ethtool -K \(object)" + opts(["gro": "gro"])
+        case .setNumVFs: return "echo \(self["count"] ?? "?") > /sys/class/net/\(object)/device/sriov_numvfs"
+        case .persistMaxVFs:
+            if self["restore"] == "true" {
+                return (self["old"] ?? "").isEmpty ? "rm \(object)" : "restore \(object) as it was"
+            }
+            return "echo 'options igb max_vfs=\(self["count"] ?? "?")' > \(object)"
+        case .setVF:
+            var parts = ["ip link set dev \(self["pf"] ?? "?") vf \(self["vf"] ?? "?")"]
+            if let v = self["mac"] { parts.append("mac \(v)") }
+            if let v = self["vlan"] {
+                let p = v.split(separator: "/")
+                parts.append("vlan \(p[0])" + (p.count > 1 && p[1] != "0" ? " qos \(p[1])" : "")
+                             + (p.count > 2 && p[2] != "802.1Q" ? " proto \(p[2])" : ""))
+            }
+            if let v = self["spoofCheck"] { parts.append("spoofchk \(v == "true" ? "on" : "off")") }
+            if let v = self["trust"] { parts.append("trust \(v == "true" ? "on" : "off")") }
+            if let v = self["maxTxRate"] { parts.append("max_tx_rate \(v)") }
+            if let v = self["linkState"] { parts.append("state \(v)") }
+            return parts.joined(separator: " ")
+        case .moveVF:
+            return "ip link set dev \(self["hostName"] ?? "<VF \(self["vf"] ?? "?") of \(self["pf"] ?? "?")>") netns \(self["peerNamespace"] ?? "?") name \(self["name"] ?? "?")"
+        case .returnVF:
+            let name = (self["hostName"] ?? "").isEmpty ? "eth%d" : self["hostName"]!
+            return "ip -n \(namespace) link set dev \(object) netns 1 name \(name)"
         case .setIRQAffinity:
             return "echo \(self["cpus"] ?? "?") > /proc/irq/\(object)/smp_affinity_list" + (self["queue"].map { "   (\($0))" } ?? "")
         }
@@ -97,7 +126,8 @@ public struct Step: Codable, Sendable, Equatable {
         switch action {
         case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute, .deleteFirewall: sign = "-"
         case .replaceFirewall: sign = "~"
-        case .setLink, .setSysctl, .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity: sign = "~"
+        case .setLink, .setSysctl, .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity,
+             .setNumVFs, .persistMaxVFs, .setVF, .moveVF, .returnVF: sign = "~"
         default: sign = "+"
         }
         return "\(sign) \(command)" + (self["reason"].map { "   # \($0)" } ?? "")

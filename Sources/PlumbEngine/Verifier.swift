@@ -48,6 +48,7 @@ public struct Verifier {
         var checks = [Check("netns-present", nil, .pass, expected: ref.path, observed: ref.path)]
         for iface in c.interfaces {
             checks += interfaceChecks(iface, container: c, inner: inner, host: host)
+            if case .vf(let nic, let index) = iface.kind { checks += try vfChecks(iface, nic: nic, index: index) }
         }
         checks += routeChecks(c, inner: inner)
         checks += try probes(c, inner: inner, handle: h, hostNeighbours: hostNeighbours)

@@ -13,11 +13,16 @@ public enum Ping {
         case noReply(String)
     }
 
-    /// Like `ipv4`, but a failed send is an outcome, not an error.
-    public static func probe(_ target: [UInt8], attempts: Int = 3, timeoutMs: Int = 500) -> Outcome {
+    /// Like `ipv4`, but patient and total: attempts wait 0.25, 0.5, 1, 2 and 4 s,
+    /// so a healthy path answers at once while a link that has just come up (a VF
+    /// resetting after its PF set its MAC and VLAN) gets time; a failed send is an
+    /// outcome, not an error.
+    public static func probe(_ target: [UInt8], backoffMs: [Int] = [250, 500, 1000, 2000, 4000]) -> Outcome {
         do {
-            if let r = try ipv4(target, attempts: attempts, timeoutMs: timeoutMs) { return .reply(r) }
-            return .noReply("no reply within \(attempts) × \(timeoutMs) ms")
+            for t in backoffMs {
+                if let r = try ipv4(target, attempts: 1, timeoutMs: t) { return .reply(r) }
+            }
+            return .noReply("no reply within \(backoffMs.reduce(0, +)) ms (\(backoffMs.count) echo requests)")
         } catch {
             return .noReply("\(error)")
         }
