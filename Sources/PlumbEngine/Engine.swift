@@ -51,7 +51,8 @@ public final class Engine {
         do {
             try Applier(session: session, faultStep: faultStep).apply(plan.steps) { progress($0, plan.steps.count, $1) }
         } catch {
-            try? store.save(base)
+            // Rolled back: the record is exactly what it was before this apply.
+            if let before { try? store.save(before) } else { try? store.remove(manifest.name) }
             throw error
         }
         return plan
@@ -72,6 +73,7 @@ public final class Engine {
         let observed = try Observer(session: session).observe(manifest, record: record)
         let others = store.manifests().filter { $0 != manifest.name }.compactMap { try? store.load($0) }
         let shared = Set(others.flatMap { Array($0.sysctls.keys) + Array($0.requiredSysctls.keys) })
+        try handOver(record.sysctls.filter { shared.contains($0.key) }, to: others)
         let plan = Planner(manifest: manifest, observed: observed, record: record).destroyPlan(sharedSysctls: shared)
         let applier = Applier(session: session)
         for (i, step) in plan.steps.enumerated() {
@@ -85,6 +87,16 @@ public final class Engine {
         try waitForVethsGone(record: try store.load(manifest.name) ?? record)
         try store.remove(manifest.name)
         return plan
+    }
+
+    /// A shared sysctl's original value passes to another manifest that needs it and
+    /// has none recorded, so the last manifest out restores it.
+    func handOver(_ originals: [String: String], to others: [OwnershipRecord]) throws {
+        for (key, value) in originals {
+            guard var heir = others.first(where: { $0.requiredSysctls[key] != nil && $0.sysctls[key] == nil }) else { continue }
+            heir.sysctls[key] = value
+            try store.save(heir)
+        }
     }
 
     /// Polls until no host end of a recorded veth remains (netns cleanup is asynchronous).
