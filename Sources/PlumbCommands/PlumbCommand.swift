@@ -19,7 +19,8 @@ public struct PlumbCommand: ParsableCommand {
           plumb destroy manifests/demo.yaml
         """,
         version: "0.1.0",
-        subcommands: [PlanCommand.self, ApplyCommand.self, VerifyCommand.self, DestroyCommand.self, ShowCommand.self])
+        subcommands: [PlanCommand.self, ApplyCommand.self, VerifyCommand.self, DestroyCommand.self, ShowCommand.self,
+                      HookCommand.self])
 
     public init() {}
 }

@@ -5,9 +5,10 @@ import PlumbManifest
 
 /// Loads and validates the manifest, or prints every mistake and exits 1
 /// before anything touches the kernel.
-func loadManifest(_ path: String) throws -> Manifest {
+/// `requireNetns: false` for commands that work on any manifest, hook ones included.
+func loadManifest(_ path: String, requireNetns: Bool = true) throws -> Manifest {
     do {
-        return try ManifestLoader.load(path: path)
+        return try ManifestLoader.load(path: path, requireNetns: requireNetns)
     } catch {
         fail(error)
     }

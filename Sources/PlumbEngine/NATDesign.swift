@@ -16,7 +16,8 @@ public enum NATDesign {
     }
 
     static func masquerades(_ m: Manifest) -> [Masquerade] {
-        m.bridges.enumerated().flatMap { (i, b) -> [Masquerade] in
+        if m.hostLayerManagedElsewhere { return [] }   // the bridge's own layer masquerades
+        return m.bridges.enumerated().flatMap { (i, b) -> [Masquerade] in
             guard b.nat?.masquerade == true else { return [] }
             return b.addresses.map {
                 Masquerade(subnet: $0.network.description, bridge: b.name, comment: "bridges[\(i)] \(b.name) masquerade")

@@ -25,11 +25,11 @@ public struct Planner {
         var errors: [PlanError] = []
         var phases = Phases()
         do { phases.sysctls = try sysctlSteps() } catch let e as PlanErrors { errors += e.errors }
-        for (i, nic) in manifest.nics.enumerated() {
+        for (i, nic) in manifest.nics.enumerated() where !manifest.hostLayerManagedElsewhere {
             do { phases.sriov += try sriovSteps(nic, index: i) } catch let e as PlanError { errors.append(e) }
             do { phases.tuning += try tuningSteps(nic, index: i) } catch let e as PlanError { errors.append(e) }
         }
-        for (i, b) in manifest.bridges.enumerated() {
+        for (i, b) in manifest.bridges.enumerated() where !manifest.hostLayerManagedElsewhere {
             do { try bridgeSteps(b, index: i, into: &phases) } catch let e as PlanError { errors.append(e) }
         }
         for (i, c) in manifest.containers.enumerated() {

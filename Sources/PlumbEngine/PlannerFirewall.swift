@@ -21,5 +21,7 @@ extension Planner {
     }
 
     /// Declared sysctls plus those NAT implies (net.ipv4.ip_forward).
-    var desiredSysctls: [Sysctl] { manifest.host.sysctl + NATDesign.impliedSysctls(manifest) }
+    var desiredSysctls: [Sysctl] {
+        (manifest.hostLayerManagedElsewhere ? [] : manifest.host.sysctl) + NATDesign.impliedSysctls(manifest)
+    }
 }

@@ -21,7 +21,7 @@ public struct Verifier {
 
     func hostChecks(_ host: NamespaceSnapshot) -> [Check] {
         var checks: [Check] = []
-        for b in manifest.bridges {
+        for b in manifest.bridges where !manifest.hostLayerManagedElsewhere {
             let l = host.link(named: b.name)
             checks.append(.expect("bridge-present", b.name, l?.kind == "bridge", expected: "bridge",
                                   observed: l.map { $0.kind ?? "link" } ?? "absent"))
@@ -29,7 +29,7 @@ public struct Verifier {
             checks.append(.expect("link-up", b.name, l.up, expected: "up", observed: l.up ? "up" : "down"))
             checks.append(addressCheck(b.name, desired: b.addresses, current: host.addresses(of: l.index)))
         }
-        for s in manifest.host.sysctl + NATDesign.impliedSysctls(manifest) {
+        for s in (manifest.hostLayerManagedElsewhere ? [] : manifest.host.sysctl) + NATDesign.impliedSysctls(manifest) {
             let v = try? Sysctls.read(s.key)
             checks.append(.expect("sysctl", s.key, v == s.value, expected: s.value, observed: v ?? "absent"))
         }

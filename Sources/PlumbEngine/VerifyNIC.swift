@@ -90,7 +90,8 @@ public enum NICReporter {
 
 extension Verifier {
     func nicReports() throws -> [NICReport] {
-        try manifest.nics.compactMap { nic -> NICReport? in
+        if manifest.hostLayerManagedElsewhere { return [] }
+        return try manifest.nics.compactMap { nic -> NICReport? in
             guard nic.tuning != nil, let name = Observer(session: session).resolve(nic),
                   let link = try session.host.link(name: name) else { return nil }
             let s = NICObserver(ethtool: try session.ethtool()).observe(name)

@@ -22,6 +22,10 @@ public struct Manifest: Sendable, Equatable {
     public var containers: [Container]
     /// Where each value came from: "containers[1].interfaces[0].addresses[0]" → line 14.
     public var lines: SourceLines
+    /// Set on a per-container layer (OCI hook, CNI): bridges, NICs and host sysctls
+    /// are only referenced here; another layer (the manifest's own) manages them.
+    /// Never read from a file.
+    public var hostLayerManagedElsewhere = false
 
     public init(name: String, version: Int = 1, host: Host = Host(), nics: [NIC] = [],
                 bridges: [Bridge] = [], containers: [Container] = [], lines: SourceLines = SourceLines()) {
