@@ -67,7 +67,7 @@ struct HookCommand: ParsableCommand {
                 throw HookError("container \(c.name) failed verification: " + failed.map { "\($0.interface.map { "\($0) " } ?? "")\($0.name): expected \($0.expected), observed \($0.observed)" }.joined(separator: "; "))
             }
         } catch {
-            if !hostExisted { try? host.destroy() }
+            if !hostExisted { _ = try? host.destroy() }
             throw error
         }
     }

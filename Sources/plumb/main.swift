@@ -1,3 +1,5 @@
 import PlumbCommands
 
+// A CNI runtime runs plugins with CNI_COMMAND set; otherwise this is the CLI.
+if CNIPlugin.isInvoked() { CNIPlugin.main() }
 PlumbCommand.main()

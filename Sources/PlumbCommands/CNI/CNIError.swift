@@ -1,0 +1,24 @@
+/// A CNI error result: `{"cniVersion", "code", "msg", "details"}` on stdout, exit 1.
+/// Codes are the spec's reserved ones; 100+ are Plumb's own.
+struct CNIError: Error, Encodable, CustomStringConvertible {
+    var cniVersion: String
+    var code: Int
+    var msg: String
+    var details: String?
+
+    static let incompatibleVersion = 1, unsupportedField = 2, unknownContainer = 3, invalidEnvironment = 4
+    static let ioFailure = 5, decodeFailure = 6, invalidConfig = 7, tryAgainLater = 11
+    /// Plumb's own: the kernel refused a step (rolled back), or verification failed.
+    static let applyFailed = 100, checkFailed = 101, ipamFailed = 102
+
+    init(_ code: Int, _ msg: String, details: String? = nil, version: String = CNIVersions.current) {
+        self.cniVersion = version; self.code = code; self.msg = msg; self.details = details
+    }
+
+    var description: String { msg + (details.map { ": \($0)" } ?? "") }
+}
+
+enum CNIVersions {
+    static let current = "1.1.0"
+    static let supported = ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"]
+}
