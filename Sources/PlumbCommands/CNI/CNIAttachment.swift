@@ -38,17 +38,9 @@ struct CNIAttachment {
     /// This attachment's layer: the veth into CNI_NETNS with the IPAM addresses and routes.
     func containerLayer(_ host: Manifest, _ ipam: CNIResult) throws -> Manifest {
         guard let b = config.bridge else { throw CNIError(CNIError.invalidConfig, "no bridge in the configuration") }
-        let addrs = try (ipam.ips ?? []).map { ip -> IPPrefix in
-            guard let p = IPPrefix(ip.address) else { throw CNIError(CNIError.ipamFailed, "IPAM gave an invalid address \(ip.address)") }
-            return p
-        }
-        let routes = (ipam.routes ?? []).compactMap { r -> Route? in
-            guard let dst = IPPrefix(r.dst) else { return nil }
-            let via = r.gw.flatMap(IPAddress.init) ?? ipam.ips?.compactMap { $0.gateway.flatMap(IPAddress.init) }.first { $0.family == dst.family }
-            return Route(to: dst.network, via: via)
-        }
-        let iface = Interface(name: ifname, kind: .veth(bridge: b.name, hostName: hostVeth), addresses: addrs, mtu: b.mtu ?? config.mtu)
-        let c = Container(name: containerName, netns: netns.map { .path($0) }, interfaces: [iface], routes: routes)
+        let iface = Interface(name: ifname, kind: .veth(bridge: b.name, hostName: hostVeth), addresses: try ipam.prefixes(),
+                              mtu: b.mtu ?? config.mtu)
+        let c = Container(name: containerName, netns: netns.map { .path($0) }, interfaces: [iface], routes: ipam.manifestRoutes())
         return Layers.container(host, c, netns: nil)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PlumbManifest
 
 /// A CNI success result (SPEC.md "Success"), for every supported version:
 /// `ips[].version` exists only before 1.0.0.
@@ -13,6 +14,23 @@ struct CNIResult: Codable {
     var ips: [IP]?
     var routes: [Route]?
     var dns: DNS?
+
+    /// The IPAM addresses as prefixes; an unparsable one is IPAM's fault.
+    func prefixes() throws -> [IPPrefix] {
+        try (ips ?? []).map { ip in
+            guard let p = IPPrefix(ip.address) else { throw CNIError(CNIError.ipamFailed, "IPAM gave an invalid address \(ip.address)") }
+            return p
+        }
+    }
+
+    /// The IPAM routes; a route without `gw` goes via the gateway of its family.
+    func manifestRoutes() -> [PlumbManifest.Route] {
+        (routes ?? []).compactMap { r in
+            guard let dst = IPPrefix(r.dst) else { return nil }
+            let via = r.gw.flatMap(IPAddress.init) ?? ips?.compactMap { $0.gateway.flatMap(IPAddress.init) }.first { $0.family == dst.family }
+            return PlumbManifest.Route(to: dst.network, via: via)
+        }
+    }
 
     func encoded(as version: String) -> Data {
         var r = self

@@ -19,15 +19,10 @@ struct CNIVF {
         }
         let settings = VFConfig(index: vf.index, vlan: vfConf.vlan, qos: vfConf.qos, mac: vfConf.mac.flatMap(MACAddress.init),
                                 spoofCheck: vfConf.spoofCheck, trust: vfConf.trust, maxTxRate: vfConf.maxTxRate)
-        let addrs = (ipam.ips ?? []).compactMap { IPPrefix($0.address) }
-        let routes = (ipam.routes ?? []).compactMap { r -> Route? in
-            guard let dst = IPPrefix(r.dst) else { return nil }
-            let via = r.gw.flatMap(IPAddress.init) ?? ipam.ips?.compactMap { $0.gateway.flatMap(IPAddress.init) }.first { $0.family == dst.family }
-            return Route(to: dst.network, via: via)
-        }
         let c = Container(name: a.containerName, netns: a.netns.map { .path($0) },
-                          interfaces: [Interface(name: a.ifname, kind: .vf(nic: pf.name, index: vf.index), addresses: addrs, mtu: run.config.mtu)],
-                          routes: routes)
+                          interfaces: [Interface(name: a.ifname, kind: .vf(nic: pf.name, index: vf.index),
+                                                 addresses: try ipam.prefixes(), mtu: run.config.mtu)],
+                          routes: ipam.manifestRoutes())
         return Manifest(name: a.layerName, nics: [NIC(selector: .name(pf.name), sriov: SRIOV(numVFs: pf.numVFs ?? 0, vfs: [settings]))],
                         containers: [c])
     }
