@@ -14,20 +14,23 @@ extension Verifier {
             }
             let neighboursBefore = Set(try h.socket.neighbours().map(\.address))
             let before = try h.socket.link(index: link.index)?.stats ?? link.stats
+            let pf = try pfLink(of: iface)
+            let pfBefore = try pf.flatMap { try session.host.link(index: $0.index)?.stats }
             let softBefore = try? SoftnetStat.read()
             let outcome = try h.namespace.run { Ping.probe(target.bytes) }
             let softAfter = try? SoftnetStat.read()
             let after = try h.socket.link(index: link.index)?.stats ?? link.stats
+            let pfAfter = try pf.flatMap { try session.host.link(index: $0.index)?.stats }
             try forgetProbeNeighbours(iface, link: link, target: target, socket: h.socket,
                                       containerHad: neighboursBefore, hostHad: hostNeighbours)
-            return probeChecks(iface.name, target: target, outcome: outcome, before: before, after: after)
-                + softnetCheck(iface.name, before: softBefore, after: softAfter)
+            var checks = probeChecks(iface.name, target: target, outcome: outcome, before: before, after: after)
+            if let pf, let pfBefore, let pfAfter { checks.append(dropCheck("pf-rx-drops", pf.name, before: pfBefore, after: pfAfter)) }
+            return checks + softnetCheck(iface.name, before: softBefore, after: softAfter)
         }
     }
 
     func probeChecks(_ name: String, target: IPAddress, outcome: Ping.Outcome, before: LinkStats, after: LinkStats) -> [Check] {
         let rx = after.rxPackets &- before.rxPackets
-        let drops = after.rxDropped &- before.rxDropped
         let seen: String, replied: Bool
         switch outcome {
         case .reply(let r): seen = "reply from \(target) in \(r.rttMicroseconds) µs"; replied = true
@@ -36,11 +39,27 @@ extension Verifier {
         return [
             .expect("probe", name, replied && rx > 0, expected: "echo reply from \(target), rx moving",
                     observed: "\(seen), rx +\(rx) packets"),
-            // Our reply arrived, so a drop in the window was another packet: worth a
-            // warning (the receive path is losing something), not a failed probe.
-            Check("rx-drops", name, drops == 0 ? .pass : .warn, expected: "no new rx_dropped during the probe",
-                  observed: "rx_dropped +\(drops)"),
+            dropCheck("rx-drops", name, before: before, after: after),
         ]
+    }
+
+    /// Our reply arrived, so a drop in the probe window was another packet: worth a
+    /// warning (the receive path is losing something), not a failed probe.
+    func dropCheck(_ check: String, _ name: String, before: LinkStats, after: LinkStats) -> Check {
+        let d = [("rx_dropped", after.rxDropped &- before.rxDropped), ("rx_missed_errors", after.rxMissedErrors &- before.rxMissedErrors),
+                 ("rx_fifo_errors", after.rxFifoErrors &- before.rxFifoErrors), ("rx_over_errors", after.rxOverErrors &- before.rxOverErrors)]
+        return Check(check, name, d.allSatisfy { $0.1 == 0 } ? .pass : .warn,
+                     expected: "no new rx_dropped, rx_missed, rx_fifo or rx_over errors during the probe",
+                     observed: d.map { "\($0.0) +\($0.1)" }.joined(separator: ", "))
+    }
+
+    /// For a VF interface, its PF in the host namespace (its counters see what the
+    /// VF never does: frames the NIC itself had to drop).
+    func pfLink(of iface: Interface) throws -> LinkInfo? {
+        guard case .vf(let nic, _) = iface.kind,
+              let decl = manifest.nics.first(where: { $0.reference == nic }),
+              let name = Observer(session: session).resolve(decl) else { return nil }
+        return try session.host.link(name: name)
     }
 
     /// Per-CPU backlog drops and budget squeezes during the probe window

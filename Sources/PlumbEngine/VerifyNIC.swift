@@ -99,3 +99,14 @@ extension Verifier {
         }
     }
 }
+
+extension NICReporter {
+    /// The report of one NIC as it is now, with nothing declared (`plumb show --nic`).
+    public static func current(_ name: String) throws -> NICReport {
+        let session = try KernelSession()
+        guard let link = try session.host.link(name: name) else {
+            throw NetlinkError(operation: "RTM_GETLINK", object: "\(name) in the host namespace", errno: .noDevice)
+        }
+        return report(NICObserver(ethtool: try session.ethtool()).observe(name), tuning: nil, stats: link.stats)
+    }
+}
