@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "test: run as root: the root tests create network namespaces" >&2; exit 1; }
 scripts/install.sh
+scripts/install-runtimes.sh   # crun, runc, podman, the reference CNI plugins: the runtime tests drive them
 swift build --build-tests 2>&1 | tail -1
 swift test --skip-build 2>&1 | tee /tmp/plumb-swift-test.log | grep -vE '^\[|^Test Suite|^Test Case' | tail -40
 status=${PIPESTATUS[0]}

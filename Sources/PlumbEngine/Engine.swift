@@ -78,7 +78,10 @@ public final class Engine {
         let applier = Applier(session: session)
         for (i, step) in plan.steps.enumerated() {
             progress(i + 1, plan.steps.count, step)
-            do { _ = try applier.execute(step) } catch {
+            do { _ = try applier.execute(step) } catch let e as NetlinkError where e.errno == .noDevice && step.action == .deleteLink {
+                // Gone already: a veth leaves with its peer's namespace, which the
+                // kernel may remove between our look and our delete (a container exiting).
+            } catch {
                 try? store.save(record)
                 throw ApplyError(step: step, stepNumber: i + 1, cause: "\(error)", undoFailures: [])
             }

@@ -162,16 +162,32 @@ struct CNIRun {
         let valid = Set((config.validAttachments ?? []).map { "\($0.containerID)@\($0.ifname)" })
         for name in CNIAttachment.attachments(of: probe.network) where !valid.contains(name) {
             try destroyLayer(Layers.containerName(probe.network, name), network: probe.network)
+            try releaseAddress(of: name)
         }
-        if config.ipam != nil, env["CNI_PATH"] != nil {
-            _ = try? IPAM.run(command: "GC", config: input, type: try ipamType(), env: env)
+        if try ipamSpeaks1_1() {
+            _ = try IPAM.run(command: "GC", config: input, type: try ipamType(), env: env)
         }
         if CNIAttachment.attachments(of: probe.network).isEmpty { try destroyHostLayer(probe) }
     }
 
-    /// STATUS: ready when the configuration is usable and IPAM says so.
+    /// A stale attachment's address goes back to IPAM (DEL as that attachment), since
+    /// an IPAM plugin older than 1.1.0 has no GC of its own.
+    func releaseAddress(of attachment: String) throws {
+        guard config.ipam != nil, env["CNI_PATH"] != nil, let at = attachment.lastIndex(of: "@") else { return }
+        var e = env
+        e["CNI_CONTAINERID"] = String(attachment[..<at])
+        e["CNI_IFNAME"] = String(attachment[attachment.index(after: at)...])
+        _ = try IPAM.run(command: "DEL", config: input, type: try ipamType(), env: e)
+    }
+
+    func ipamSpeaks1_1() throws -> Bool {
+        guard config.ipam != nil, env["CNI_PATH"] != nil, config.cniVersion == "1.1.0" else { return false }
+        return IPAM.supports("1.1.0", type: try ipamType(), config: input, env: env)
+    }
+
+    /// STATUS: ready when the configuration is usable and IPAM (if it knows STATUS) says so.
     func status() throws {
-        if config.ipam != nil, env["CNI_PATH"] != nil, config.cniVersion == "1.1.0" {
+        if try ipamSpeaks1_1() {
             _ = try IPAM.run(command: "STATUS", config: input, type: try ipamType(), env: env)
         }
     }

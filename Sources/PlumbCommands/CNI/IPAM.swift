@@ -33,6 +33,15 @@ enum IPAM {
         return try JSONSerialization.data(withJSONObject: obj)
     }
 
+    /// Whether the IPAM plugin speaks `version` (STATUS and GC exist only from 1.1.0:
+    /// an older plugin would take them for something else).
+    static func supports(_ version: String, type: String, config: Data, env: [String: String]) -> Bool {
+        guard let path = find(type, in: env["CNI_PATH"] ?? ""),
+              let answer = try? exec(path, command: "VERSION", config: config, env: env),
+              let obj = try? JSONSerialization.jsonObject(with: answer) as? [String: Any] else { return false }
+        return (obj["supportedVersions"] as? [String] ?? []).contains(version)
+    }
+
     static func exec(_ path: String, command: String, config: Data, env: [String: String]) throws -> Data {
         let type = (path as NSString).lastPathComponent
         let p = Process()

@@ -1,0 +1,292 @@
+import Foundation
+import Testing
+
+/// The CNI front end (DESIGN.md §2b), driven exactly as a runtime drives a plugin — config on
+/// stdin, CNI_COMMAND / CNI_CONTAINERID / CNI_NETNS / CNI_IFNAME / CNI_PATH in the environment,
+/// CNI_NETNS a namespace made by `ip netns add` — and, beside it, Debian's reference `bridge`
+/// plugin with the equivalent config (ipMasq on, host-local IPAM). Both ADD results pass the
+/// same spec check (CNISchema); the rest is what the kernel then shows.
+@Suite("CNI plugin", .timeLimit(.minutes(3)))
+struct CNIPluginTests {
+    /// host-local keeps its leases here: under the sandbox's private /run, one file per address.
+    static let ipamDir = "/run/cni-ipam"
+
+    static func plumbConfig(version: String = "1.1.0", name: String = "plumbnet", bridge: String = "cni-br0",
+                            subnet: String = "10.99.0.0/16", extra: String = "") -> String {
+        """
+        {"cniVersion": "\(version)", "name": "\(name)", "type": "plumb",
+         "bridge": {"name": "\(bridge)", "masquerade": true},
+         "ipam": {"type": "host-local", "ranges": [[{"subnet": "\(subnet)"}]], "routes": [{"dst": "0.0.0.0/0"}],
+                  "dataDir": "\(ipamDir)"}\(extra)}
+        """
+    }
+
+    /// The reference plugin's equivalent: containernetworking-plugins 1.1.1 speaks CNI ≤ 1.0.0.
+    static func referenceConfig(name: String = "refnet", subnet: String = "10.89.0.0/16") -> String {
+        """
+        {"cniVersion": "1.0.0", "name": "\(name)", "type": "bridge", "bridge": "cni-ref0",
+         "isGateway": true, "ipMasq": true,
+         "ipam": {"type": "host-local", "ranges": [[{"subnet": "\(subnet)"}]], "routes": [{"dst": "0.0.0.0/0"}],
+                  "dataDir": "\(ipamDir)"}}
+        """
+    }
+
+    // MARK: Harness self-test: the reference plugin, the env contract and the schema check
+
+    @Test("harness: the reference bridge plugin's ADD passes the schema check, reaches its gateway, CHECK and DEL pass")
+    func referenceBridgeHarness() throws {
+        let sandbox = try Self.sandbox()
+        let bridge = CNIPlugin.referenceBridge
+        let config = Self.referenceConfig()
+        let (add, attachment) = try addOrFail(sandbox, bridge, config: config, id: "ref-a", netns: "ref-a", version: "1.0.0")
+        #expect(attachment.gateway == "10.89.0.1")
+        let ping = try sandbox.ping(from: "ref-a", "10.89.0.1")
+        #expect(ping.succeeded, "\(ping)")
+
+        let check = try sandbox.cni(bridge, "CHECK", config: withPrevResult(config, add.stdout),
+                                    containerID: "ref-a", netns: "/run/netns/ref-a")
+        #expect(check.succeeded, "\(check)")
+        let del = try sandbox.cni(bridge, "DEL", config: config, containerID: "ref-a", netns: "/run/netns/ref-a")
+        #expect(del.succeeded, "\(del)")
+        #expect(try eventually { try sandbox.links(master: "cni-ref0").isEmpty }, "the host veth outlived DEL")
+        #expect(try !sandbox.exists("\(Self.ipamDir)/refnet/\(attachment.ip)"), "the lease outlived DEL")
+        let again = try sandbox.cni(bridge, "DEL", config: config, containerID: "ref-a", netns: "/run/netns/ref-a")
+        #expect(again.succeeded, "\(again)")
+
+        // The error check on the reference's own error (1.1.1 omits cniVersion from it).
+        let bad = try sandbox.cni(bridge, "ADD", config: "garbage", containerID: "ref-b", netns: "/run/netns/ref-a")
+        #expect(!bad.succeeded)
+        #expect(CNISchema.errorViolations(bad.stdout, requireVersion: false) == [], "\(bad)")
+        #expect(CNISchema.errorCode(bad.stdout) == 6)
+    }
+
+    // MARK: ADD
+
+    @Test("plumb and the reference bridge, driven alike: both ADD results pass the same spec check; both containers reach their gateway")
+    func sideBySide() throws {
+        let sandbox = try Self.sandbox()
+        let (_, ours) = try addOrFail(sandbox, try CNIPlugin.plumb(), config: Self.plumbConfig(),
+                                      id: "plumb-a", netns: "plumb-a", version: "1.1.0")
+        let (_, theirs) = try addOrFail(sandbox, CNIPlugin.referenceBridge, config: Self.referenceConfig(),
+                                        id: "ref-a", netns: "ref-a", version: "1.0.0")
+        #expect(ours.gateway == "10.99.0.1", "host-local's gateway is the subnet's .1")
+        #expect(theirs.gateway == "10.89.0.1")
+        let ping = try sandbox.ping(from: "plumb-a", "10.99.0.1")
+        #expect(ping.succeeded, "\(ping)")
+        let refPing = try sandbox.ping(from: "ref-a", "10.89.0.1")
+        #expect(refPing.succeeded, "\(refPing)")
+    }
+
+    @Test("ADD's result is what the kernel shows: eth0 with the address and the default route, the host veth on cni-br0 (gateway .1)")
+    func addMatchesKernel() throws {
+        let sandbox = try Self.sandbox()
+        let (_, a) = try addOrFail(sandbox, try CNIPlugin.plumb(), config: Self.plumbConfig(),
+                                   id: "ctr-a", netns: "a", version: "1.1.0")
+        #expect(a.containerInterface == "eth0")
+        #expect(try sandbox.addresses(netns: "a", dev: "eth0").contains(a.address), "eth0 lacks \(a.address)")
+        #expect(try sandbox.routes(netns: "a").contains(.init(dst: "default", gateway: "10.99.0.1", dev: "eth0")),
+                "\((try? sandbox.routes(netns: "a")) ?? [])")
+        #expect(try sandbox.addresses(dev: "cni-br0").contains("10.99.0.1/16"), "the bridge has not the gateway")
+        let ports = try sandbox.links(master: "cni-br0")
+        #expect(ports.count == 1 && a.hostInterfaces.contains(ports[0]),
+                "the result's host interfaces \(a.hostInterfaces) are not cni-br0's ports \(ports)")
+        #expect(try sandbox.exists("\(Self.ipamDir)/plumbnet/\(a.ip)"), "host-local was not asked for the address")
+    }
+
+    @Test("two ADDs into two namespaces get different addresses, and both reach the gateway")
+    func twoAttachments() throws {
+        let sandbox = try Self.sandbox()
+        let plumb = try CNIPlugin.plumb()
+        let (_, a) = try addOrFail(sandbox, plumb, config: Self.plumbConfig(), id: "ctr-a", netns: "a", version: "1.1.0")
+        let (_, b) = try addOrFail(sandbox, plumb, config: Self.plumbConfig(), id: "ctr-b", netns: "b", version: "1.1.0")
+        #expect(a.address != b.address)
+        #expect(try sandbox.links(master: "cni-br0").count == 2)
+        for netns in ["a", "b"] {
+            let ping = try sandbox.ping(from: netns, "10.99.0.1")
+            #expect(ping.succeeded, "\(ping)")
+        }
+        let across = try sandbox.ping(from: "a", b.ip)
+        #expect(across.succeeded, "a cannot reach b over the bridge: \(across)")
+    }
+
+    @Test("masquerade, plumb and reference alike: the container reaches 192.0.2.2, which has no route back")
+    func masquerade() throws {
+        let sandbox = try Self.sandbox()
+        try sandbox.addUpstream()
+        try addOrFail(sandbox, try CNIPlugin.plumb(), config: Self.plumbConfig(), id: "ctr-a", netns: "a", version: "1.1.0")
+        try addOrFail(sandbox, CNIPlugin.referenceBridge, config: Self.referenceConfig(), id: "ref-a", netns: "ref-a", version: "1.0.0")
+        let ours = try sandbox.ping(from: "a", Upstream.address)
+        #expect(ours.succeeded, "plumb's masquerade: \(ours)")
+        let theirs = try sandbox.ping(from: "ref-a", Upstream.address)
+        #expect(theirs.succeeded, "the reference's ipMasq: \(theirs)")
+    }
+
+    @Test("the result is in the config's cniVersion (1.0.0 for podman 4's libcni, 0.4.0 with ips[].version)",
+          arguments: ["1.0.0", "0.4.0"])
+    func olderVersions(version: String) throws {
+        let sandbox = try Self.sandbox()
+        let (_, a) = try addOrFail(sandbox, try CNIPlugin.plumb(), config: Self.plumbConfig(version: version),
+                                   id: "ctr-a", netns: "a", version: version)
+        #expect(try sandbox.ping(from: "a", a.gateway ?? "10.99.0.1").succeeded)
+    }
+
+    // MARK: CHECK, DEL, GC
+
+    @Test("CHECK with prevResult passes; after the address is removed by hand it fails with a spec error")
+    func check() throws {
+        let sandbox = try Self.sandbox()
+        let plumb = try CNIPlugin.plumb()
+        let config = Self.plumbConfig()
+        let (add, a) = try addOrFail(sandbox, plumb, config: config, id: "ctr-a", netns: "a", version: "1.1.0")
+        let checkConfig = try withPrevResult(config, add.stdout)
+        let check = try sandbox.cni(plumb, "CHECK", config: checkConfig, containerID: "ctr-a", netns: "/run/netns/a")
+        #expect(check.succeeded, "\(check)")
+
+        try sandbox.must(["ip", "-n", "a", "addr", "del", a.address, "dev", "eth0"])
+        let drifted = try sandbox.cni(plumb, "CHECK", config: checkConfig, containerID: "ctr-a", netns: "/run/netns/a")
+        #expect(!drifted.succeeded, "CHECK passed without the address:\n\(drifted)")
+        #expect(CNISchema.errorViolations(drifted.stdout) == [], "\(drifted)")
+    }
+
+    @Test("DEL removes the veth and the lease and any record of the container; a second DEL succeeds too")
+    func delIsIdempotent() throws {
+        let sandbox = try Self.sandbox()
+        let plumb = try CNIPlugin.plumb()
+        let config = Self.plumbConfig()
+        let (_, a) = try addOrFail(sandbox, plumb, config: config, id: "ctr-a7c1", netns: "a", version: "1.1.0")
+        let del = try sandbox.cni(plumb, "DEL", config: config, containerID: "ctr-a7c1", netns: "/run/netns/a")
+        #expect(del.succeeded, "\(del)")
+        #expect(del.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "DEL prints nothing on success")
+        #expect(try eventually { try Self.veths(sandbox) == [] }, "left: \((try? sandbox.links()) ?? [])")
+        #expect(try sandbox.links(netns: "a") == ["lo"], "eth0 is still in the namespace")
+        #expect(try !sandbox.exists("\(Self.ipamDir)/plumbnet/\(a.ip)"), "the lease outlived DEL")
+        try expectNoRecord(of: "ctr-a7c1", in: sandbox)
+
+        let again = try sandbox.cni(plumb, "DEL", config: config, containerID: "ctr-a7c1", netns: "/run/netns/a")
+        #expect(again.succeeded, "a second DEL failed:\n\(again)")
+    }
+
+    @Test("DEL after the namespace is gone succeeds and releases the lease")
+    func delAfterNetnsGone() throws {
+        let sandbox = try Self.sandbox()
+        let plumb = try CNIPlugin.plumb()
+        let config = Self.plumbConfig()
+        let (_, a) = try addOrFail(sandbox, plumb, config: config, id: "ctr-a", netns: "a", version: "1.1.0")
+        try sandbox.must(["ip", "netns", "del", "a"])
+        let del = try sandbox.cni(plumb, "DEL", config: config, containerID: "ctr-a", netns: "/run/netns/a")
+        #expect(del.succeeded, "\(del)")
+        #expect(try eventually { try Self.veths(sandbox) == [] }, "left: \((try? sandbox.links()) ?? [])")
+        #expect(try !sandbox.exists("\(Self.ipamDir)/plumbnet/\(a.ip)"), "the lease outlived DEL")
+        try expectNoRecord(of: "ctr-a", in: sandbox)
+    }
+
+    @Test("GC with cni.dev/valid-attachments removes only the attachments not listed")
+    func gc() throws {
+        let sandbox = try Self.sandbox()
+        let plumb = try CNIPlugin.plumb()
+        let (_, a) = try addOrFail(sandbox, plumb, config: Self.plumbConfig(), id: "ctr-keep", netns: "a", version: "1.1.0")
+        let (_, b) = try addOrFail(sandbox, plumb, config: Self.plumbConfig(), id: "ctr-stale", netns: "b", version: "1.1.0")
+        let gcConfig = Self.plumbConfig(extra: #", "cni.dev/valid-attachments": [{"containerID": "ctr-keep", "ifname": "eth0"}]"#)
+        let gc = try sandbox.cni(plumb, "GC", config: gcConfig, containerID: nil, netns: nil, ifname: nil)
+        #expect(gc.succeeded, "\(gc)")
+        #expect(try eventually { try sandbox.links(master: "cni-br0").count == 1 }, "\((try? sandbox.links()) ?? [])")
+        #expect(try !sandbox.exists("\(Self.ipamDir)/plumbnet/\(b.ip)"), "the stale lease survived GC")
+        #expect(try sandbox.exists("\(Self.ipamDir)/plumbnet/\(a.ip)"), "GC released the valid attachment's lease")
+        let ping = try sandbox.ping(from: "a", "10.99.0.1")
+        #expect(ping.succeeded, "the valid attachment stopped working: \(ping)")
+        try expectNoRecord(of: "ctr-stale", in: sandbox)
+    }
+
+    // MARK: VERSION, STATUS, errors
+
+    @Test("VERSION lists 1.1.0, 1.0.0 and 0.4.0; STATUS exits 0")
+    func versionAndStatus() throws {
+        let sandbox = try Self.sandbox()
+        let plumb = try CNIPlugin.plumb()
+        let version = try sandbox.cni(plumb, "VERSION", config: #"{"cniVersion": "1.1.0"}"#, ifname: nil)
+        #expect(version.succeeded, "\(version)")
+        let object = try #require(CNISchema.object(version.stdout), "\(version)")
+        #expect(object["cniVersion"] as? String == "1.1.0")
+        let supported = object["supportedVersions"] as? [String] ?? []
+        for v in ["1.1.0", "1.0.0", "0.4.0"] { #expect(supported.contains(v), "\(supported)") }
+
+        let status = try sandbox.cni(plumb, "STATUS", config: Self.plumbConfig(), ifname: nil)
+        #expect(status.succeeded, "\(status)")
+    }
+
+    @Test("bad input: exit non-zero, a spec error on stdout with the right code, nothing made",
+          arguments: [
+            BadInput(what: "not JSON", config: "{not json", codes: [6]),
+            BadInput(what: "bridge of the wrong type", config: #"{"cniVersion": "1.1.0", "name": "plumbnet", "type": "plumb", "bridge": 42, "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.99.0.0/16"}]]}}"#, codes: [6, 7]),
+            BadInput(what: "an unknown cniVersion", config: plumbConfig(version: "9.9.9"), codes: [1]),
+            BadInput(what: "no CNI_CONTAINERID", config: plumbConfig(), codes: [4], containerID: nil),
+          ])
+    func badInput(_ input: BadInput) throws {
+        let sandbox = try Self.sandbox()
+        try sandbox.must(["ip", "netns", "add", "a"])
+        let add = try sandbox.cni(try CNIPlugin.plumb(), "ADD", config: input.config,
+                                  containerID: input.containerID, netns: "/run/netns/a")
+        #expect(!add.succeeded && !add.timedOut, "\(add)")
+        #expect(CNISchema.errorViolations(add.stdout) == [], "\(add)")
+        let code = CNISchema.errorCode(add.stdout)
+        #expect(code.map(input.codes.contains) == true, "code \(String(describing: code)), expected one of \(input.codes):\n\(add)")
+        #expect(try sandbox.links() == ["lo"])
+        #expect(try sandbox.links(netns: "a") == ["lo"])
+    }
+
+    struct BadInput: CustomTestStringConvertible, Sendable {
+        var what: String
+        var config: String
+        var codes: [Int]
+        var containerID: String? = "ctr-a"
+        var testDescription: String { what }
+    }
+
+    // MARK: Helpers
+
+    /// Links other than lo and the network's bridge (whether the bridge outlives the last DEL
+    /// is the plugin's choice: the reference keeps it, the contract does not say).
+    static func veths(_ sandbox: Sandbox, bridge: String = "cni-br0") throws -> [String] {
+        try sandbox.links().filter { $0 != "lo" && $0 != bridge }
+    }
+
+    /// A test Sandbox with /var/lib/cni covered too: should a plugin ignore the IPAM dataDir,
+    /// host-local's default leases still land inside the sandbox, not on the machine.
+    static func sandbox() throws -> Sandbox {
+        let sandbox = try Sandbox()
+        try sandbox.coverHostCgroupsAndCNICache()
+        return sandbox
+    }
+
+    /// `ip netns add NETNS`, then ADD; requires exit 0, a result passing CNISchema, and
+    /// returns it with the attachment it describes.
+    @discardableResult
+    private func addOrFail(_ sandbox: Sandbox, _ plugin: CNIPlugin, config: String, id: String, netns: String,
+                           version: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> (CommandResult, CNIAttachment) {
+        try sandbox.must(["ip", "netns", "add", netns])
+        let path = "/run/netns/\(netns)"
+        let add = try sandbox.cni(plugin, "ADD", config: config, containerID: id, netns: path)
+        try #require(add.succeeded, "\(plugin) ADD failed:\n\(add)", sourceLocation: sourceLocation)
+        let problems = CNISchema.resultViolations(add.stdout, cniVersion: version, netns: path, ifname: "eth0")
+        #expect(problems == [], "\(plugin)'s ADD result is not a spec \(version) result:\n\(add.stdout)", sourceLocation: sourceLocation)
+        let attachment = try #require(CNIAttachment(add.stdout), "\(add)", sourceLocation: sourceLocation)
+        return (add, attachment)
+    }
+
+    /// The config with `prevResult` set to an ADD's result, as a runtime sends CHECK.
+    private func withPrevResult(_ config: String, _ result: String) throws -> String {
+        guard var object = CNISchema.object(config), let previous = CNISchema.object(result) else {
+            throw SubprocessError(description: "config or result is not JSON")
+        }
+        object["prevResult"] = previous
+        return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+    }
+
+    /// No file under /run/plumb names the container or mentions it.
+    private func expectNoRecord(of containerID: String, in sandbox: Sandbox,
+                                sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let found = try sandbox.sh("grep -rl -- '\(containerID)' /run/plumb 2>/dev/null; ls /run/plumb 2>/dev/null | grep -- '\(containerID)'; true").stdout
+        #expect(found.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
+                "records of \(containerID) left under /run/plumb:\n\(found)", sourceLocation: sourceLocation)
+    }
+}
