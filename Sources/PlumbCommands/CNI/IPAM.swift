@@ -9,14 +9,55 @@ enum IPAM {
         guard let path = find(type, in: env["CNI_PATH"] ?? "") else {
             throw CNIError(CNIError.invalidConfig, "IPAM plugin \(type) not found on CNI_PATH \(env["CNI_PATH"] ?? "(unset)")")
         }
-        return try exec(path, command: command, config: try negotiated(config, plugin: path, env: env), env: env)
+        // The common case costs one run: the configuration as is. Only a plugin that
+        // answers "incompatible version" is asked its versions, once per binary (cached).
+        if let v = cachedVersion(path), let c = try? relabel(config, v) {
+            return try exec(path, command: command, config: c, env: env)
+        }
+        do {
+            return try exec(path, command: command, config: config, env: env)
+        } catch let e as CNIError where e.code == CNIError.incompatibleVersion {
+            let c = try negotiated(config, plugin: path, env: env)
+            if let v = (try? JSONSerialization.jsonObject(with: c) as? [String: Any])?["cniVersion"] as? String { cacheVersion(path, v) }
+            return try exec(path, command: command, config: c, env: env)
+        }
+    }
+
+    static func cacheFile(_ plugin: String) -> String {
+        "/run/plumb/.ipam-version-" + plugin.map { $0.isLetter || $0.isNumber ? $0 : "_" }
+    }
+
+    /// The version negotiated with this plugin binary before (keyed by its mtime and size).
+    static func cachedVersion(_ plugin: String) -> String? {
+        guard let text = try? String(contentsOfFile: cacheFile(plugin), encoding: .utf8) else { return nil }
+        let parts = text.split(separator: " ")
+        return parts.count == 2 && String(parts[0]) == fingerprint(plugin) ? String(parts[1]) : nil
+    }
+
+    static func cacheVersion(_ plugin: String, _ version: String) {
+        try? "\(fingerprint(plugin)) \(version)".write(toFile: cacheFile(plugin), atomically: true, encoding: .utf8)
+    }
+
+    static func fingerprint(_ plugin: String) -> String {
+        let a = try? FileManager.default.attributesOfItem(atPath: plugin)
+        return "\(Int((a?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0))-\(a?[.size] as? Int ?? 0)"
+    }
+
+    /// The configuration (and its prevResult) labelled with `version`.
+    static func relabel(_ config: Data, _ version: String) throws -> Data {
+        guard var obj = try JSONSerialization.jsonObject(with: config) as? [String: Any] else { return config }
+        guard let wanted = obj["cniVersion"] as? String,
+              CNIVersions.supported.firstIndex(of: version)! < CNIVersions.supported.firstIndex(of: wanted) ?? 0 else { return config }
+        obj["cniVersion"] = version
+        if var p = obj["prevResult"] as? [String: Any] { p["cniVersion"] = version; obj["prevResult"] = p }
+        return try JSONSerialization.data(withJSONObject: obj)
     }
 
     /// An IPAM plugin older than the configuration (Debian 12's host-local speaks up to
     /// 1.0.0) gets the newest version both support: the result shapes of 1.0.0 and
     /// 1.1.0 are the same, and Plumb re-labels the result with the runtime's version.
     static func negotiated(_ config: Data, plugin: String, env: [String: String]) throws -> Data {
-        guard var obj = try JSONSerialization.jsonObject(with: config) as? [String: Any],
+        guard let obj = try JSONSerialization.jsonObject(with: config) as? [String: Any],
               let wanted = obj["cniVersion"] as? String else { return config }
         let answer = try exec(plugin, command: "VERSION", config: config, env: env)
         let theirs = (try? JSONSerialization.jsonObject(with: answer) as? [String: Any])?["supportedVersions"] as? [String] ?? []
@@ -26,11 +67,7 @@ enum IPAM {
             throw CNIError(CNIError.incompatibleVersion, "IPAM plugin \(plugin) supports none of the versions up to \(wanted)",
                            details: "it supports \(theirs.joined(separator: ", "))")
         }
-        obj["cniVersion"] = common
-        if let prev = obj["prevResult"] as? [String: Any] {
-            var p = prev; p["cniVersion"] = common; obj["prevResult"] = p
-        }
-        return try JSONSerialization.data(withJSONObject: obj)
+        return try relabel(config, common)
     }
 
     /// Whether the IPAM plugin speaks `version` (STATUS and GC exist only from 1.1.0:
