@@ -70,7 +70,7 @@ public final class Engine {
         let lock = try store.lock()
         defer { withExtendedLifetime(lock) {} }
         guard var record = try store.load(manifest.name) else { return Plan(manifest: manifest.name, steps: []) }
-        let observed = try Observer(session: session).observe(manifest, record: record)
+        let observed = try Observer(session: session).observe(manifest, record: record, forDestroy: true)
         let others = store.manifests().filter { $0 != manifest.name }.compactMap { try? store.load($0) }
         let shared = Set(others.flatMap { Array($0.sysctls.keys) + Array($0.requiredSysctls.keys) })
         try handOver(record.sysctls.filter { shared.contains($0.key) }, to: others)

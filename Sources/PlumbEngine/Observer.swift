@@ -10,13 +10,16 @@ public struct Observer {
 
     public init(session: KernelSession) { self.session = session }
 
-    public func observe(_ m: Manifest, record: OwnershipRecord?) throws -> ObservedState {
+    /// `forDestroy`: only what a destroy plan reads — the host, the named namespaces,
+    /// and the namespaces holding VFs to return; a container namespace Plumb deletes
+    /// need not be opened and dumped first.
+    public func observe(_ m: Manifest, record: OwnershipRecord?, forDestroy: Bool = false) throws -> ObservedState {
         var state = ObservedState()
         state.host = try snapshot(session.host)
         state.namedNamespaces = NamedNamespaces.list()
-        for c in m.containers {
-            guard let key = c.netns?.key, state.namespaces[key] == nil,
-                  let h = try session.handle(key) else { continue }
+        let wanted = forDestroy ? Set((record?.movedVFs ?? []).map(\.namespace)) : Set(m.containers.compactMap { $0.netns?.key })
+        for key in wanted.sorted() {
+            guard let h = try session.handle(key) else { continue }
             state.namespaces[key] = try snapshot(h.socket)
         }
         let keys = Set((m.host.sysctl + NATDesign.impliedSysctls(m)).map(\.key)).union(record?.sysctls.keys ?? [:].keys)
