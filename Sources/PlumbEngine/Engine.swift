@@ -50,6 +50,10 @@ public final class Engine {
         try store.save(base.adding(plan.steps))
         do {
             try Applier(session: session, faultStep: faultStep).apply(plan.steps) { progress($0, plan.steps.count, $1) }
+        } catch let e as ApplyError where !e.undoFailures.isEmpty {
+            // Rollback incomplete: keep the record of this apply, so what was left
+            // behind stays Plumb's and the next apply or destroy can clean it up.
+            throw e
         } catch {
             // Rolled back: the record is exactly what it was before this apply.
             if let before { try? store.save(before) } else { try? store.remove(manifest.name) }

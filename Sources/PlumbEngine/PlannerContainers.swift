@@ -29,7 +29,10 @@ extension Planner {
         if !c.ports.isEmpty && NATDesign.bridgedIPv4(c, manifest) == nil {
             throw error("\(path).ports", "container \(c.name) has no IPv4 address on a bridge to forward ports to")
         }
-        p.routes += try routeSteps(c, ns: ns, inner: inner, path: path)
+        // Deleting an address takes the kernel's routes through it along: routes on an
+        // interface losing an address are planned again, after the new address.
+        let losing = Set(p.addresses.filter { $0.action == .deleteAddress && $0.namespace == ns }.map(\.object))
+        p.routes += try routeSteps(c, ns: ns, inner: inner, path: path, replanned: losing)
     }
 
     func vethSteps(_ iface: Interface, container c: Container, bridge: String, ns: NamespaceKey,
@@ -80,13 +83,14 @@ extension Planner {
 
     /// Declared routes that are missing. Routes the manifest does not mention are
     /// left alone: a container's other routes may belong to someone else.
-    func routeSteps(_ c: Container, ns: NamespaceKey, inner: NamespaceSnapshot, path: String) throws -> [Step] {
+    func routeSteps(_ c: Container, ns: NamespaceKey, inner: NamespaceSnapshot, path: String,
+                    replanned: Set<String> = []) throws -> [Step] {
         try c.routes.enumerated().compactMap { (ri, r) in
             guard let dev = device(for: r, in: c) else {
                 throw error("\(path).routes[\(ri)]", "no interface of container \(c.name) reaches \(r.via?.description ?? "the destination")")
             }
             let metric = r.metric ?? 0
-            let present = inner.routes.contains { o in
+            let present = !replanned.contains(dev) && inner.routes.contains { o in
                 o.destination.network == r.to.network && o.gateway == r.via && o.metric == metric
                     && o.index.flatMap { inner.link(index: $0)?.name } == dev
             }

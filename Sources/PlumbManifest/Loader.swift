@@ -21,9 +21,11 @@ public enum ManifestLoader {
                              requireNetns: Bool = true) throws -> Manifest {
         let root: Node
         do {
+            try Limits.checkSize(text)
             guard let node = try DuplicateKeys.compose(text) else {
                 throw ManifestDiagnostic(path: "", line: nil, message: "the manifest is empty; it needs at least version: 1")
             }
+            try Limits.checkTree(node)
             root = node
         } catch let error as YamlError {
             throw ManifestError(file: file, diagnostics: [syntaxDiagnostic(error)])

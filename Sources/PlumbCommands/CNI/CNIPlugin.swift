@@ -66,7 +66,15 @@ struct CNIRun {
     }
 
     func attachment(needNetns: Bool) throws -> CNIAttachment {
-        CNIAttachment(config: config, containerID: try require("CNI_CONTAINERID"), ifname: try require("CNI_IFNAME"),
+        // The id names a file under /run/plumb: the spec's alphabet only, never a path.
+        if let id = env["CNI_CONTAINERID"], id.isEmpty || id.count > 128 || id == "." || id == ".."
+            || !id.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0)) }) {
+            throw CNIError(CNIError.invalidEnvironment, "CNI_CONTAINERID \"\(id.prefix(40))\" is not a container id (letters, digits, _ . -, at most 128)")
+        }
+        if let n = env["CNI_IFNAME"], let why = interfaceNameProblem(n) {
+            throw CNIError(CNIError.invalidEnvironment, "CNI_IFNAME \"\(n.prefix(40))\" is not a valid interface name: \(why)")
+        }
+        return CNIAttachment(config: config, containerID: try require("CNI_CONTAINERID"), ifname: try require("CNI_IFNAME"),
                       netns: needNetns ? try require("CNI_NETNS") : env["CNI_NETNS"])
     }
 
