@@ -3,12 +3,21 @@ import PlumbManifest
 import PlumbNetlink
 import PlumbSystem
 
+/// Undo steps a step leaves beyond its own (a reference, so a struct can fill it).
+final class UndoList {
+    var steps: [Step] = []
+    func take() -> [Step] { defer { steps = [] }; return steps }
+}
+
 /// Executes steps in order. Each executed step yields its undo; if any step
 /// fails, the undos run in reverse and the kernel ends as it was (DESIGN.md §1.7).
 public struct Applier {
     let session: KernelSession
     /// Test builds only: make step k (1-based) fail, to prove rollback.
     let faultStep: Int?
+    /// Extra undo steps a step adds beyond its own (routes the kernel dropped with
+    /// a deleted address), run after it when rolling back.
+    let pendingUndo = UndoList()
 
     public init(session: KernelSession, faultStep: Int? = nil) {
         self.session = session
@@ -25,7 +34,11 @@ public struct Applier {
             progress(i + 1, step)
             do {
                 if faultStep == i + 1 { throw InjectedFault(stepNumber: i + 1) }
-                if let u = try execute(step) { undo.append(u) }
+                let u = try execute(step)
+                // Rollback runs backwards: extra undos (routes) before the step's own,
+                // so the address comes back before the routes through it.
+                undo.append(contentsOf: pendingUndo.take())
+                if let u { undo.append(u) }
             } catch {
                 throw ApplyError(step: step, stepNumber: i + 1, cause: "\(error)", undoFailures: rollback(undo))
             }
@@ -149,7 +162,8 @@ public struct Applier {
         if let v = s["mac"] { req.mac = MACAddress(v); old["mac"] = cur.mac?.description }
         if let v = s["alias"] { req.alias = v; old["alias"] = cur.alias ?? "" }
         if let v = s["master"] {
-            req.masterIndex = try index(of: v, in: hostNamespace)
+            // "" restores "no master" (IFLA_MASTER 0 unenslaves: `ip link set dev X nomaster`).
+            req.masterIndex = v.isEmpty ? 0 : try index(of: v, in: hostNamespace)
             old["master"] = cur.master.flatMap { try? sock.link(index: $0)?.name } ?? ""
         }
         try sock.execute(req)
@@ -164,7 +178,16 @@ public struct Applier {
             try sock.addAddress(p, index: i, name: s.object)
             return Step(.deleteAddress, s.object, in: s.namespace, s.fields)
         }
+        // The kernel drops the routes through an address with it; the undo puts them back.
+        let before = try sock.routes().filter { $0.index == i && $0.proto != 2 }
         try sock.deleteAddress(p, index: i, name: s.object)
+        let after = try sock.routes()
+        let lost = before.filter { r in !after.contains(r) }
+        pendingUndo.steps = lost.map { r in
+            var f = ["to": r.destination.network.description, "metric": String(r.metric)]
+            if let g = r.gateway { f["via"] = g.description }
+            return Step(.addRoute, s.object, in: s.namespace, f)
+        }
         return Step(.addAddress, s.object, in: s.namespace, s.fields)
     }
 
