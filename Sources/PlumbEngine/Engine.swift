@@ -92,6 +92,7 @@ public final class Engine {
             record = record.adding([step])
         }
         try waitForVethsGone(record: try store.load(manifest.name) ?? record)
+        for name in record.namespaces { NamedNamespaces.removeStalePlaceholder(name) }
         try store.remove(manifest.name)
         return plan
     }

@@ -61,6 +61,7 @@ public final class KernelSession {
         if let h = handles[key] { return h }
         let path = KernelSession.path(of: key)
         guard Files.exists(path) else { return nil }
+        if path.hasPrefix(NamedNamespaces.directory + "/"), !NamedNamespaces.isMounted(path) { return nil }
         let ns = try NetworkNamespace.open(path: path)
         let sock = try ns.run { try RouteSocket(label: "netns \(key)") }
         let h = NamespaceHandle(namespace: ns, socket: sock)

@@ -35,7 +35,7 @@ public struct Planner {
         for (i, c) in manifest.containers.enumerated() {
             do { try containerSteps(c, index: i, into: &phases) } catch let e as PlanError { errors.append(e) }
         }
-        phases.firewall = firewallSteps()
+        do { phases.firewall = try firewallSteps() } catch let e as PlanError { errors.append(e) }
         if !errors.isEmpty { throw PlanErrors(errors: errors) }
         return Plan(manifest: manifest.name, steps: phases.ordered)
     }

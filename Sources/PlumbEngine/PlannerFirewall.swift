@@ -5,9 +5,14 @@ extension Planner {
     /// One step that swaps the manifest's whole nftables table in, when the kernel's
     /// table differs from the desired ruleset in any rule (each difference named);
     /// or one that deletes our table when the manifest no longer declares NAT.
-    func firewallSteps() -> [Step] {
+    func firewallSteps() throws -> [Step] {
         let table = NATDesign.table(for: manifest.name)
         let desired = NATDesign.ruleset(manifest)
+        // A table with our name that our record does not list was made by someone
+        // else: replacing it would delete their rules.
+        if observed.firewall != nil, record.firewallTable != table.description {
+            throw error("bridges", "nftables table \(table) exists and was not created by plumb for manifest \(manifest.name); rename the manifest or remove the table")
+        }
         if desired.isEmpty {
             guard observed.firewall != nil, record.firewallTable == table.description else { return [] }
             return [Step(.deleteFirewall, table.description, ["reason": "the manifest declares no NAT"])]

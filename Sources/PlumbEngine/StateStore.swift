@@ -19,6 +19,11 @@ public struct StateStore: Sendable {
     public func load(_ manifest: String) throws -> OwnershipRecord? {
         let p = path(manifest)
         guard Files.exists(p) else { return nil }
+        // Never follow a link planted where a record belongs (a root tool reading
+        // or trusting a file someone else points it at).
+        guard !Files.isSymlink(p) else {
+            throw SystemError("refuse to read", "\(p): it is a symbolic link, not a plumb record", .loop)
+        }
         let text = try Files.read(p)
         do {
             return try JSONDecoder().decode(OwnershipRecord.self, from: Data(text.utf8))
@@ -43,6 +48,9 @@ public struct StateStore: Sendable {
     }
 
     func prepare() throws {
+        guard !Files.isSymlink(directory) else {
+            throw SystemError("refuse to use", "\(directory): it is a symbolic link, not plumb's state directory", .loop)
+        }
         try Directory.create(directory, mode: 0o700)
         chmod(directory, 0o700)
     }

@@ -1,13 +1,17 @@
 /// CPU lists as the kernel's `smp_affinity_list` takes them: "0", "1-3,5".
 enum CPUList {
     /// The CPUs named, or nil when the text is not a CPU list (empty item, "3-1", letters).
-    static func parse(_ text: String) -> [Int]? {
-        var cpus: [Int] = []
+    /// The highest CPU number accepted (the kernel's NR_CPUS limit, 8192 CPUs):
+    /// ranges are checked, never expanded, so "0-99999" × 2000 costs nothing.
+    static let maxCPU = 8191
+
+    static func parse(_ text: String) -> [ClosedRange<Int>]? {
+        var ranges: [ClosedRange<Int>] = []
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
-            guard let range = parseItem(item) else { return nil }
-            cpus += range
+            guard let range = parseItem(item), range.upperBound <= maxCPU else { return nil }
+            ranges.append(range)
         }
-        return cpus
+        return ranges
     }
 
     private static func parseItem(_ item: Substring) -> ClosedRange<Int>? {

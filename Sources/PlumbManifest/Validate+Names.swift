@@ -14,8 +14,13 @@ extension Checks {
     }
 
     mutating func checkSysctlKeys() {
-        for s in m.host.sysctl where !NameRules.isValidSysctlKey(s.key) {
-            report("host.sysctl.\(s.key)", "\"\(s.key)\" is not a sysctl key (dotted lowercase words, like net.ipv4.ip_forward)")
+        for s in m.host.sysctl {
+            if !NameRules.isValidSysctlKey(s.key) {
+                report("host.sysctl.\(s.key)", "\"\(s.key)\" is not a sysctl key (dotted lowercase words, like net.ipv4.ip_forward)")
+            } else if !s.key.hasPrefix("net.") {
+                // A network manifest has no business with kernel.core_pattern and friends.
+                report("host.sysctl.\(s.key)", "\"\(s.key)\" is not a network sysctl; plumb sets only net.* keys")
+            }
         }
     }
 

@@ -45,14 +45,26 @@ public enum NamedNamespaces {
 
     public static func path(_ name: String) -> String { "\(directory)/\(name)" }
 
-    public static func exists(_ name: String) -> Bool {
-        var st = stat()
-        return lstat(path(name), &st) == 0
+    public static func exists(_ name: String) -> Bool { isMounted(path(name)) }
+
+    /// All names under /run/netns that are namespaces (empty when the directory is absent).
+    public static func list() -> [String] {
+        ((try? Directory.entries(directory)) ?? []).filter { isMounted(path($0)) }
     }
 
-    /// All names under /run/netns (empty when the directory is absent).
-    public static func list() -> [String] {
-        (try? Directory.entries(directory)) ?? []
+    /// Removes /run/netns/NAME when it is only a placeholder file (never a namespace).
+    public static func removeStalePlaceholder(_ name: String) {
+        let p = path(name)
+        if Files.exists(p) && !isMounted(p) { unlink(p) }
+    }
+
+    /// A namespace file is a bind mount of nsfs: its device differs from its
+    /// directory's. A plain file there is what a create killed between `open` and
+    /// `mount` leaves behind: not a namespace.
+    public static func isMounted(_ p: String) -> Bool {
+        var st = stat(), dir = stat()
+        guard lstat(p, &st) == 0, stat(directory, &dir) == 0 else { return false }
+        return st.st_dev != dir.st_dev
     }
 
     /// Creates /run/netns/NAME bound to a brand-new namespace, and runs `body`
@@ -61,6 +73,7 @@ public enum NamedNamespaces {
     public static func create<T>(_ name: String, _ body: () throws -> T) throws -> T {
         try prepareDirectory()
         let target = path(name)
+        if Files.exists(target) && !isMounted(target) { unlink(target) }   // a killed create's leftover
         let fd = try check("create", target) { Glibc.open(target, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0) }
         Glibc.close(fd)
         do {
