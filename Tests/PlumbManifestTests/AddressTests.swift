@@ -63,9 +63,10 @@ func rejectedMACs(_ text: String) {
 }
 
 @Test func cpuLists() {
-    #expect(CPUList.parse("0") == [0])
-    #expect(CPUList.parse("1-3,5") == [1, 2, 3, 5])
-    for bad in ["", "3-1", "1,", "-1", "1-", "a", "1-2-3", "+1"] {
+    #expect(CPUList.parse("0") == [0...0])
+    #expect(CPUList.parse("1-3,5") == [1...3, 5...5])
+    #expect(CPUList.parse("0-8191") == [0...8191])
+    for bad in ["", "3-1", "1,", "-1", "1-", "a", "1-2-3", "+1", "0-99999", "8192"] {
         #expect(CPUList.parse(bad) == nil, "\(bad)")
     }
 }
