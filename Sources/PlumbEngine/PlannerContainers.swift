@@ -29,10 +29,11 @@ extension Planner {
         if !c.ports.isEmpty && NATDesign.bridgedIPv4(c, manifest) == nil {
             throw error("\(path).ports", "container \(c.name) has no IPv4 address on a bridge to forward ports to")
         }
-        // Deleting an address takes the kernel's routes through it along: routes on an
-        // interface losing an address are planned again, after the new address.
-        let losing = Set(p.addresses.filter { $0.action == .deleteAddress && $0.namespace == ns }.map(\.object))
-        p.routes += try routeSteps(c, ns: ns, inner: inner, path: path, replanned: losing)
+        // Deleting the address that reaches a route's gateway takes the route along in
+        // the kernel: such a route is planned again, after the new address.
+        let deleted = p.addresses.filter { $0.action == .deleteAddress && $0.namespace == ns }
+            .compactMap { s in s["prefix"].flatMap { IPPrefix($0) }.map { (s.object, $0) } }
+        p.routes += try routeSteps(c, ns: ns, inner: inner, path: path, deleted: deleted)
     }
 
     func vethSteps(_ iface: Interface, container c: Container, bridge: String, ns: NamespaceKey,
@@ -84,13 +85,13 @@ extension Planner {
     /// Declared routes that are missing. Routes the manifest does not mention are
     /// left alone: a container's other routes may belong to someone else.
     func routeSteps(_ c: Container, ns: NamespaceKey, inner: NamespaceSnapshot, path: String,
-                    replanned: Set<String> = []) throws -> [Step] {
+                    deleted: [(String, IPPrefix)] = []) throws -> [Step] {
         try c.routes.enumerated().compactMap { (ri, r) in
             guard let dev = device(for: r, in: c) else {
                 throw error("\(path).routes[\(ri)]", "no interface of container \(c.name) reaches \(r.via?.description ?? "the destination")")
             }
             let metric = r.metric ?? 0
-            let present = !replanned.contains(dev) && inner.routes.contains { o in
+            let present = !loses(r.via, on: dev, deleted: deleted, inner: inner) && inner.routes.contains { o in
                 o.destination.network == r.to.network && o.gateway == r.via && o.metric == metric
                     && o.index.flatMap { inner.link(index: $0)?.name } == dev
             }
@@ -99,6 +100,15 @@ extension Planner {
             if let v = r.via { f["via"] = v.description }
             return Step(.addRoute, dev, in: ns, f)
         }
+    }
+
+    /// True when the planned deletions remove every address of `dev` whose subnet
+    /// holds the gateway `via`.
+    func loses(_ via: IPAddress?, on dev: String, deleted: [(String, IPPrefix)], inner: NamespaceSnapshot) -> Bool {
+        guard let via, let link = inner.link(named: dev) else { return false }
+        let gone = deleted.filter { $0.0 == dev }.map(\.1)
+        guard gone.contains(where: { $0.contains(via) }) else { return false }
+        return !inner.addresses(of: link.index).contains { !gone.contains($0) && $0.contains(via) }
     }
 
     /// The route's interface: `dev`, else the one whose subnet holds the gateway.
