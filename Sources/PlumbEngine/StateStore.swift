@@ -17,6 +17,11 @@ public struct StateStore: Sendable {
     }
 
     public func load(_ manifest: String) throws -> OwnershipRecord? {
+        // Without access to the records (not root), a plan would silently assume
+        // Plumb owns nothing: refuse instead.
+        if Files.exists(directory), access(directory, R_OK | X_OK) != 0 {
+            throw SystemError("read", "\(directory) (plumb's ownership records; run plumb as root)", .current)
+        }
         let p = path(manifest)
         guard Files.exists(p) else { return nil }
         // Never follow a link planted where a record belongs (a root tool reading

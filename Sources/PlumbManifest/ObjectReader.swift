@@ -26,7 +26,8 @@ struct ObjectReader {
     private func accept(_ keyNode: Node, allowed: [String]?, firstLine: inout [String: Int?]) -> String? {
         let line = keyNode.mark?.line
         guard case .scalar(let s) = keyNode else {
-            base.log.fail(base.path, line, "keys must be strings, got \(keyNode.mapping != nil ? "a mapping" : "a list")")
+            base.log.fail(base.path.isEmpty ? "(top level)" : base.path, line,
+                          "keys must be strings, got \(keyNode.mapping != nil ? "a mapping" : "a list")")
             return nil
         }
         let key = DuplicateKeys.strip(s.string)

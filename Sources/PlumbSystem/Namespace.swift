@@ -85,6 +85,9 @@ public enum NamedNamespaces {
                 return try body()
             }
         } catch {
+            // The bind mount may already be there (a later step in `body` failed):
+            // a mount point cannot be unlinked until it is detached.
+            umount2(target, Int32(MNT_DETACH))
             unlink(target)
             throw error
         }
