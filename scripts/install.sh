@@ -7,7 +7,7 @@ pkgs=(
   pkg-config libnl-3-dev libnl-route-3-dev libnl-genl-3-dev   # netlink (libnl)
   libnftables-dev nftables                                    # NAT (libnftables); nft only checks tests
   iproute2 iputils-ping ethtool util-linux procps             # tests check the kernel independently
-  python3-minimal time                                        # traffic peers in tests; benchmark RSS
+  python3-minimal time strace                                 # traffic peers in tests; benchmark RSS; undo-failure injection
 )
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done

@@ -11,6 +11,8 @@ scripts/install-runtimes.sh   # crun, runc, podman, the reference CNI plugins: t
 swift build --build-tests 2>&1 | tail -1
 swift test --skip-build 2>&1 | tee /tmp/plumb-swift-test.log | grep -vE '^\[|^Test Suite|^Test Case' | tail -40
 status=${PIPESTATUS[0]}
+# The reliability campaign's counts, for the CI log (the log may hold NULs: -a).
+grep -aE '^(fault-injection|crash|concurrency|fuzz|cni-fuzz|hook-fuzz|hostile):' /tmp/plumb-swift-test.log || true
 [ "$status" = 0 ] || { echo "test: swift test failed (full log: /tmp/plumb-swift-test.log)"; exit "$status"; }
 if [ -x Tests/lab/run.sh ] && [ "${PLUMB_SKIP_LAB:-0}" != 1 ]; then
   Tests/lab/setup.sh

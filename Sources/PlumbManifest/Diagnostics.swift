@@ -12,9 +12,15 @@ public struct ManifestDiagnostic: Error, Sendable, Equatable, CustomStringConver
     }
 
     public var description: String {
-        let head = path.isEmpty ? message : "\(path): \(message)"
+        let head = path.isEmpty ? Self.clipped(message) : "\(Self.clipped(path)): \(Self.clipped(message))"
         guard let line else { return head }
         return "\(head) (line \(line))"
+    }
+
+    /// A hostile value may be megabytes long: quote its start and end, never all of it.
+    static func clipped(_ s: String, limit: Int = 240) -> String {
+        guard s.count > limit else { return s }
+        return "\(s.prefix(limit / 2))…(\(s.count - limit) characters)…\(s.suffix(limit / 2))"
     }
 }
 

@@ -19,7 +19,10 @@ enum DuplicateKeys {
 
     static func compose(_ yaml: String) throws -> Node? {
         var text = yaml
-        for round in 1...maxRounds {
+        // Each round re-parses the whole file: bound the total to ~8 MB of parsing, so
+        // a big file with many repeats reports its first ones instead of taking minutes.
+        let rounds = max(1, min(maxRounds, (8 << 20) / max(1, yaml.utf8.count)))
+        for round in 1...rounds {
             do {
                 return try Yams.compose(yaml: text, .basic)
             } catch let error as YamlError {

@@ -1,7 +1,8 @@
 /// Manifest paths as users read them: `containers[1].interfaces[0].addresses[0]`.
 enum ManifestPath {
     static func key(_ parent: String, _ key: String) -> String {
-        parent.isEmpty ? key : parent + "." + key
+        let k = key.isEmpty ? "\"\"" : key   // an empty key still needs a visible path
+        return parent.isEmpty ? k : parent + "." + k
     }
 
     static func index(_ parent: String, _ i: Int) -> String {
