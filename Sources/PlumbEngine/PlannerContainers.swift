@@ -17,6 +17,11 @@ extension Planner {
             p.namespaces.append(Step(.createNamespace, name, v6 ? [:] : ["ipv6": "off"]))
         }
         let inner = snapshot ?? NamespaceSnapshot()
+        // A namespace Plumb created gets lo up; down is drift (a create killed
+        // between the mount and `lo up` leaves exactly that).
+        if case .named(let name) = ref, record.namespaces.contains(name), let lo = inner.link(named: "lo"), !lo.up {
+            p.settings.append(Step(.setLink, "lo", in: ns, ["up": "true", "reason": "lo is down in a namespace plumb created"]))
+        }
         for (ii, iface) in c.interfaces.enumerated() {
             let ipath = "\(path).interfaces[\(ii)]"
             switch iface.kind {

@@ -40,13 +40,26 @@ public struct StateStore: Sendable {
     /// Saves `record`, or removes the file when the record holds nothing.
     public func save(_ record: OwnershipRecord) throws {
         try prepare()
+        sweepTemporaries(record.manifest)
         if record.isEmpty { try Files.remove(path(record.manifest)); return }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try Files.writeAtomically(path(record.manifest), Array(try enc.encode(record)))
     }
 
-    public func remove(_ manifest: String) throws { try Files.remove(path(manifest)) }
+    public func remove(_ manifest: String) throws {
+        try Files.remove(path(manifest))
+        sweepTemporaries(manifest)
+    }
+
+    /// A write killed between its temp file and the rename leaves NAME.json.tmp.PID;
+    /// we hold the lock, so no live write of this manifest can own one.
+    func sweepTemporaries(_ manifest: String) {
+        let prefix = "\(manifest).json.tmp."
+        for e in (try? Directory.entries(directory)) ?? [] where e.hasPrefix(prefix) {
+            try? Files.remove("\(directory)/\(e)")
+        }
+    }
 
     public func manifests() -> [String] {
         ((try? Directory.entries(directory)) ?? []).filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }
