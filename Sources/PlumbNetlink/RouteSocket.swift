@@ -50,25 +50,9 @@ public final class RouteSocket {
                 $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
             }
         } else {
-            errno = Errno(rawValue: Int32(nlErrorToErrno(-rc)))
+            errno = Errno(rawValue: errnoFromLibnl(-rc))
         }
         throw NetlinkError(operation: operation, object: "\(object()) in \(label)", errno: errno,
                            kernelMessage: message)
-    }
-}
-
-/// libnl's NLE_* → errno, for failures libnl detects itself (not the kernel).
-private func nlErrorToErrno(_ nle: Int32) -> Int32 {
-    switch nle {
-    case NLE_NOMEM: return ENOMEM
-    case NLE_EXIST: return EEXIST
-    case NLE_OBJ_NOTFOUND, NLE_NODEV: return ENODEV
-    case NLE_INVAL, NLE_MISSING_ATTR: return EINVAL
-    case NLE_OPNOTSUPP: return EOPNOTSUPP
-    case NLE_PERM, NLE_NOACCESS: return EPERM
-    case NLE_BUSY: return EBUSY
-    case NLE_RANGE: return ERANGE
-    case NLE_AGAIN: return EAGAIN
-    default: return EIO
     }
 }

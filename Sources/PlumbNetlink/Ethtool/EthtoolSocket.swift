@@ -137,18 +137,3 @@ final class EthtoolExchange {
         }
     }
 }
-
-/// libnl's own NLE_* codes (failures libnl detects before the kernel answers) → errno.
-func errnoFromLibnl(_ nle: Int32) -> Int32 {
-    switch nle {
-    case NLE_NOMEM: return ENOMEM
-    case NLE_OBJ_NOTFOUND: return ENOENT
-    case NLE_NODEV: return ENODEV
-    case NLE_INVAL, NLE_MISSING_ATTR, NLE_MSGSIZE: return EINVAL
-    case NLE_OPNOTSUPP: return EOPNOTSUPP
-    case NLE_PERM, NLE_NOACCESS: return EPERM
-    case NLE_AGAIN: return EAGAIN
-    case NLE_RANGE: return ERANGE
-    default: return EIO
-    }
-}
