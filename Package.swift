@@ -1,8 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point downward only (DESIGN.md §3):
-// plumb → PlumbCommands → PlumbEngine → {PlumbNetlink, PlumbFirewall, PlumbSystem, PlumbManifest}
+// Dependencies point downward only (docs/ARCHITECTURE.md):
+// plumb → PlumbCommands → PlumbEngine → {PlumbManifest, PlumbNetlink, PlumbFirewall} → PlumbSystem → PlumbTypes
+// PlumbNetlink never sees the manifest: the engine turns manifest values into kernel requests.
 let package = Package(
     name: "Plumb",
     platforms: [.macOS(.v13)],
@@ -19,21 +20,25 @@ let package = Package(
         .systemLibrary(name: "CNFTables", pkgConfig: "libnftables",
                        providers: [.apt(["libnftables-dev"])]),
         .target(name: "CLinux"),
-        .target(name: "PlumbSystem", dependencies: ["CLinux"]),
-        .target(name: "PlumbNetlink", dependencies: ["CNetlink", "PlumbSystem", "PlumbManifest"]),
-        .target(name: "PlumbFirewall", dependencies: ["CNFTables", "PlumbSystem"]),
-        .target(name: "PlumbManifest", dependencies: ["Yams"]),
-        .target(name: "PlumbEngine", dependencies: ["PlumbManifest", "PlumbSystem", "PlumbNetlink", "PlumbFirewall"]),
+        // Leaf value types shared by the model and the kernel layers: no Glibc, no kernel.
+        .target(name: "PlumbTypes"),
+        .target(name: "PlumbSystem", dependencies: ["CLinux", "PlumbTypes"]),
+        .target(name: "PlumbNetlink", dependencies: ["CNetlink", "PlumbSystem", "PlumbTypes"]),
+        .target(name: "PlumbFirewall", dependencies: ["CNFTables", "PlumbSystem", "PlumbTypes"]),
+        .target(name: "PlumbManifest", dependencies: ["Yams", "PlumbTypes"]),
+        .target(name: "PlumbEngine", dependencies: ["PlumbTypes", "PlumbManifest", "PlumbSystem", "PlumbNetlink", "PlumbFirewall"]),
         .target(name: "PlumbCommands", dependencies: [
-            "PlumbEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "PlumbEngine", "PlumbManifest", "PlumbSystem", "PlumbTypes",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "plumb", dependencies: ["PlumbCommands"]),
-        .testTarget(name: "PlumbManifestTests", dependencies: ["PlumbManifest"]),
-        .testTarget(name: "PlumbEngineTests", dependencies: ["PlumbEngine"],
+        .testTarget(name: "PlumbTypesTests", dependencies: ["PlumbTypes"]),
+        .testTarget(name: "PlumbManifestTests", dependencies: ["PlumbManifest", "PlumbTypes"]),
+        .testTarget(name: "PlumbEngineTests", dependencies: ["PlumbEngine", "PlumbManifest", "PlumbNetlink", "PlumbSystem", "PlumbFirewall", "PlumbTypes"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "PlumbSystemTests", dependencies: ["PlumbSystem"]),
-        .testTarget(name: "PlumbNetlinkTests", dependencies: ["PlumbNetlink", "PlumbSystem"]),
-        .testTarget(name: "PlumbFirewallTests", dependencies: ["PlumbFirewall", "PlumbSystem"]),
+        .testTarget(name: "PlumbSystemTests", dependencies: ["PlumbSystem", "PlumbTypes"]),
+        .testTarget(name: "PlumbNetlinkTests", dependencies: ["PlumbNetlink", "PlumbSystem", "PlumbTypes"]),
+        .testTarget(name: "PlumbFirewallTests", dependencies: ["PlumbFirewall", "PlumbSystem", "PlumbTypes"]),
         // Root: drives the built `plumb` binary inside private namespaces, as a user would.
         .testTarget(name: "PlumbIntegrationTests"),
     ]

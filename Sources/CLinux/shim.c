@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include <sched.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/syscall.h>
 #include "CLinux.h"
 
@@ -8,3 +10,25 @@ int plumb_unshare(int flags) { return unshare(flags); }
 int plumb_setns(int fd, int nstype) { return setns(fd, nstype); }
 pid_t plumb_gettid(void) { return (pid_t)syscall(SYS_gettid); }
 int plumb_clone_newnet(void) { return CLONE_NEWNET; }
+int plumb_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+/* posix_spawn with the child's stdin and stdout on the given fds and stderr
+   inherited; every other descriptor of ours is close-on-exec. Returns 0 or an errno. */
+int plumb_spawn(pid_t *pid, const char *path, int stdin_fd, int stdout_fd, char *const argv[], char *const envp[]) {
+    posix_spawn_file_actions_t actions;
+    int rc = posix_spawn_file_actions_init(&actions);
+    if (rc != 0) return rc;
+    rc = posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
+    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
+    if (rc == 0) rc = posix_spawn(pid, path, &actions, NULL, argv, envp);
+    posix_spawn_file_actions_destroy(&actions);
+    return rc;
+}
+
+#include <sys/vfs.h>
+#include <linux/magic.h>
+int plumb_is_nsfs(const char *path) {
+    struct statfs fs;
+    if (statfs(path, &fs) != 0) return -1;
+    return fs.f_type == NSFS_MAGIC ? 1 : 0;
+}

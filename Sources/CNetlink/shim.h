@@ -16,6 +16,7 @@
 #include <netlink/route/link/veth.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/sriov.h>
+#include <netlink/route/link/inet6.h>
 #include <netlink/genl/genl.h>
 #include <netlink/genl/ctrl.h>
 #include <linux/netlink.h>

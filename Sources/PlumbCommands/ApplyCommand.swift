@@ -20,26 +20,19 @@ struct ApplyCommand: ParsableCommand {
     var noVerify = false
 
     func run() throws {
-        let manifest = try loadManifest(options.manifest)
-        let json = options.output == .json
+        let m = loadManifest(options.manifest)
         let (plan, report) = PlumbCommands.run { () -> (Plan, VerifyReport?) in
-            let engine = try Engine(manifest: manifest)
-            engine.allowDisruptive = options.allowDisruptive
-            let plan = try engine.apply(faultStep: faultStep(), progress: progressPrinter(enabled: true))
-            return (plan, noVerify ? nil : try engine.verify())
+            let engine = try makeEngine(allowDisruptive: options.allowDisruptive)
+            let plan = try engine.apply(m.layer, progress: progressPrinter(enabled: true))
+            return (plan, noVerify ? nil : try engine.verify(m.layer))
         }
-        if json {
+        if options.output == .json {
             printJSON(ApplyOutput(plan: PlanOutput(plan), verify: report))
         } else {
             print(plan.converged ? Render.plan(plan) : Render.plan(plan, verb: "Applied"))
             if let report { print(Render.report(report)) }
         }
         if let report, !report.ok { throw Exit.verifyFailed }
-    }
-
-    /// The test-only fault seam: PLUMB_FAULT_STEP=k fails step k (debug builds only).
-    func faultStep() -> Int? {
-        ProcessInfo.processInfo.environment["PLUMB_FAULT_STEP"].flatMap { Int($0) }
     }
 }
 

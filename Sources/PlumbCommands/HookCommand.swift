@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PlumbEngine
 import PlumbManifest
+import PlumbTypes
 
 /// `plumb hook STAGE MANIFEST`: an OCI runtime hook (config.json `hooks`, or a
 /// podman/CRI-O hooks.d entry). The runtime writes the container's state JSON on stdin.
@@ -12,10 +13,11 @@ struct HookCommand: ParsableCommand {
         discussion: """
         The container entry is the one named by the annotation plumb.network/container,
         else the one whose name equals the OCI container id; its netns is the state's
-        pid (/proc/PID/ns/net), so the entry may leave netns out. The manifest's bridges
-        are created if missing and stay after poststop (plumb destroy MANIFEST removes
-        them). A relative MANIFEST resolves against the bundle. A failing createRuntime
-        leaves nothing behind: runtimes do not run poststop after it.
+        pid (/proc/PID/ns/net), so the entry may leave netns out. One entry serves one
+        container at a time: a second live container claiming it is refused. The
+        manifest's bridges are created if missing and stay after poststop (plumb destroy
+        MANIFEST removes them). A relative MANIFEST resolves against the bundle. A failing
+        createRuntime leaves nothing behind: runtimes do not run poststop after it.
 
         In config.json (a timeout matters: runtimes wait forever without one):
           "hooks": {
@@ -35,41 +37,33 @@ struct HookCommand: ParsableCommand {
     var manifest: String
 
     func run() throws {
-        let state = PlumbCommands.run { try OCIState.read(FileHandle.standardInput.readDataToEndOfFile()) }
+        let state = PlumbCommands.run { try OCIState.read(FileHandle.standardInput) }
         let path = manifest.hasPrefix("/") ? manifest : (state.bundle as NSString).appendingPathComponent(manifest)
-        let m: Manifest
-        do { m = try ManifestLoader.load(path: path, requireNetns: false) } catch { fail(error) }
-        let c = PlumbCommands.run { try state.container(in: m) }
+        let m = loadManifest(path, requireNetns: false)
+        let c = PlumbCommands.run { try state.container(in: m.manifest) }
         PlumbCommands.run {
+            let engine = try makeEngine()
             switch stage {
-            case .prestart, .createRuntime: try create(m, c, state: state)
-            case .poststop: try Engine(manifest: Layers.container(m, c, netns: nil)).destroy()
+            case .prestart, .createRuntime: try create(m, c, state: state, engine: engine)
+            case .poststop: try engine.unprovision(.hookContainer(m.identity, container: c.name), containerID: state.id)
             }
         }
     }
 
-    /// Host layer, then the container's layer, verified. If the container's part
-    /// fails, a host layer this call created goes too: nothing is left behind.
-    func create(_ m: Manifest, _ c: Container, state: OCIState) throws {
+    /// The host layer, then the container's layer, verified — one provisioning, undone
+    /// as a whole if any part fails.
+    func create(_ m: LoadedManifest, _ c: Container, state: OCIState, engine: Engine) throws {
         guard let pid = state.pid, pid > 0 else {
             throw HookError("\(stage.rawValue): the state of container \(state.id) has no pid; plumb needs the container's process to find its network namespace")
         }
-        let host = try Engine(manifest: Layers.host(m))
-        let hostExisted = try host.store.load(m.name) != nil
-        try host.apply()
-        do {
-            let layer = try Engine(manifest: Layers.container(m, c, netns: .pid(pid)))
-            try layer.apply()
-            let report = try layer.verify()
-            guard report.ok else {
-                try layer.destroy()
-                let failed = report.containers.flatMap(\.checks).filter { $0.status == .fail }
-                throw HookError("container \(c.name) failed verification: " + failed.map { "\($0.interface.map { "\($0) " } ?? "")\($0.name): expected \($0.expected), observed \($0.observed)" }.joined(separator: "; "))
-            }
-        } catch {
-            if !hostExisted { _ = try? host.destroy() }
-            throw error
+        let ns = NamespaceRef.pid(pid)
+        guard let process = try engine.kernel.process(pid), let id = try engine.kernel.identity(of: ns) else {
+            throw HookError("\(stage.rawValue): process \(pid) of container \(state.id) does not exist")
         }
+        let binding = ContainerBinding(containerID: state.id, process: process, namespace: id)
+        try engine.provision(host: .host(of: m.manifest, identity: m.identity),
+                             container: .hookContainer(m.manifest, identity: m.identity, container: c, netns: ns),
+                             binding: binding)
     }
 }
 
@@ -89,8 +83,12 @@ struct OCIState: Decodable {
     var annotations: [String: String]?
 
     static let annotation = "plumb.network/container"
+    /// Runtimes send a few hundred bytes; more than this is not a state.
+    static let maxBytes = 1 << 20
 
-    static func read(_ data: Data) throws -> OCIState {
+    static func read(_ input: FileHandle) throws -> OCIState {
+        let data = (try? input.read(upToCount: maxBytes + 1)) ?? Data()
+        guard data.count <= maxBytes else { throw HookError("the OCI state on stdin is larger than \(maxBytes) bytes") }
         do { return try JSONDecoder().decode(OCIState.self, from: data) } catch {
             throw HookError("the OCI state on stdin is not valid (\(describe(error))); expected {\"ociVersion\", \"id\", \"pid\", \"bundle\", \"annotations\"}")
         }

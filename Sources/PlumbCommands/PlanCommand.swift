@@ -37,17 +37,17 @@ struct PlanCommand: ParsableCommand {
     }
 
     func run() throws {
-        let manifest = try loadManifest(options.manifest)
+        let m = loadManifest(options.manifest)
         let plan = PlumbCommands.run { () -> Plan in
             let seen: RecordedObservation
             if let path = observed {
                 seen = try RecordedObservation.load(path)
             } else {
-                let (o, r) = try Engine(manifest: manifest).observe()
+                let (o, r) = try makeEngine().observe(m.layer)
                 seen = RecordedObservation(observed: o, record: r)
                 if let path = saveObserved { try seen.save(path) }
             }
-            return try Planner(manifest: manifest, observed: seen.observed, record: seen.record,
+            return try Planner(layer: m.layer, observed: seen.observed, record: seen.record,
                                allowDisruptive: options.allowDisruptive).applyPlan()
         }
         if options.output == .json { printJSON(PlanOutput(plan)) } else { print(Render.plan(plan)) }
@@ -55,15 +55,17 @@ struct PlanCommand: ParsableCommand {
     }
 }
 
-/// `plan --output json`: {"manifest", "converged", "steps": [{action, object, namespace, summary, command}]}.
+/// `plan --output json`: {"manifest", "converged", "steps": [{action, object, namespace, summary, command}], "notes"}.
 struct PlanOutput: Encodable {
     struct StepOut: Encodable { var action, object, namespace, summary, command: String }
     var manifest: String
+    var owner: String
     var converged: Bool
     var steps: [StepOut]
+    var notes: [String]
     init(_ p: Plan) {
-        manifest = p.manifest; converged = p.converged
-        steps = p.steps.map { StepOut(action: $0.action.rawValue, object: $0.object, namespace: $0.namespace,
-                                      summary: $0.summary, command: $0.command) }
+        manifest = p.owner.displayName; owner = p.owner.id.rawValue; converged = p.converged; notes = p.notes
+        steps = p.steps.map { StepOut(action: $0.action.name, object: $0.action.object, namespace: $0.action.namespace.description,
+                                      summary: $0.summary, command: $0.action.command) }
     }
 }

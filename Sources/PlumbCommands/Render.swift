@@ -3,9 +3,12 @@ import PlumbEngine
 /// Human text for plans and verification reports.
 enum Render {
     static func plan(_ p: Plan, verb: String = "Plan") -> String {
-        if p.converged { return "No changes. The kernel matches manifest \(p.manifest)." }
+        let notes = p.notes.map { "  note: \($0)" }
+        if p.converged {
+            return (["No changes. The kernel matches manifest \(p.owner.displayName)."] + notes).joined(separator: "\n")
+        }
         let lines = p.steps.map { "  \($0.summary)" }
-        return (["\(verb) for manifest \(p.manifest):"] + lines + ["\(verb): \(p.steps.count) steps."]).joined(separator: "\n")
+        return (["\(verb) for manifest \(p.owner.displayName):"] + lines + notes + ["\(verb): \(p.steps.count) steps."]).joined(separator: "\n")
     }
 
     static func report(_ r: VerifyReport) -> String {

@@ -6,7 +6,9 @@ struct ShowCommand: ParsableCommand {
         commandName: "show",
         abstract: "List what plumb owns on this host, or one NIC's receive-path report.",
         discussion: """
-        Without --nic: every manifest's recorded namespaces, links, VFs, sysctls and tables.
+        Without --nic: every ownership record under /run/plumb — its owner, namespaces,
+        links, VFs, sysctls, tables and original values — and every file there that is
+        not a valid record, with why (a corrupt record never hides the healthy ones).
         With --nic NAME: the NIC's rings, channels, coalescing, GRO, queue IRQ spread and
         error counters — what `ethtool -g -l -c -k -S` and /proc/interrupts show by hand —
         with warnings where the receive path looks starved.
@@ -24,29 +26,43 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         if let nic { return showNIC(nic) }
-        let store = StateStore()
-        let records = PlumbCommands.run { try store.manifests().compactMap { try store.load($0) } }
-        if output == .json { printJSON(records); return }
-        if records.isEmpty { print("plumb owns nothing on this host."); return }
-        for r in records {
-            print("manifest \(r.manifest)")
-            for n in r.namespaces { print("  netns \(n)") }
-            for l in r.links where l.kind != "veth-peer" {
-                print("  \(l.kind) \(l.name)" + (l.peerNamespace.map { " (peer in netns \($0))" } ?? ""))
-            }
-            for v in r.movedVFs { print("  vf \(v.index) of \(v.pf) as \(v.name) in netns \(v.namespace)") }
-            if let t = r.firewallTable { print("  nftables table \(t)") }
-            for (k, v) in r.sysctls.sorted(by: { $0.key < $1.key }) { print("  sysctl \(k) (was \(v))") }
-            for (k, v) in r.nicOriginals.sorted(by: { $0.key < $1.key }) {
-                print("  \(k): " + v.sorted(by: { $0.key < $1.key }).map { "\($0.key) was \($0.value)" }.joined(separator: ", "))
-            }
+        let all = PlumbCommands.run { try RecordStore().all() }
+        let records = all.compactMap { if case .healthy(let r) = $0 { return r } else { return nil } }
+        let corrupt = all.compactMap { s -> CorruptRecord? in
+            if case .corrupt(let file, let reason) = s { return CorruptRecord(file: file, reason: reason) } else { return nil }
         }
+        if output == .json { printJSON(ShowOutput(records: records, corrupt: corrupt)); return }
+        if all.isEmpty { print("plumb owns nothing on this host."); return }
+        for r in records { print(describe(r)) }
+        for c in corrupt { print("CORRUPT \(c.file): \(c.reason)") }
+    }
+
+    func describe(_ r: Record) -> String {
+        var lines = ["\(r.owner) — id \(r.id)"]
+        for n in r.namespaces { lines.append("  \(n.created ? "created" : "uses") \(n.ref)" + (n.identity.map { " (\($0))" } ?? "")) }
+        for l in r.links where l.kind != .vethPeer {
+            lines.append("  \(l.kind.rawValue) \(l.link.name)" + (l.peer.map { " (peer \($0.name) in \($0.namespace))" } ?? ""))
+        }
+        for v in r.movedVFs { lines.append("  vf \(v.vf) of \(v.pf) as \(v.link.name) in \(v.link.namespace)") }
+        if let t = r.table { lines.append("  nftables table \(t)") }
+        for s in r.sysctls { lines.append("  sysctl \(s.key) (was \(s.value))") }
+        for n in r.nics { lines.append("  tuned \(n.nic)") }
+        for i in r.irqs { lines.append("  irq \(i.irq) of \(i.nic) (was \(i.cpus))") }
+        for v in r.vfs { lines.append("  vf \(v.vf) of \(v.pf) settings changed") }
+        for n in r.numVFs { lines.append("  sriov_numvfs of \(n.pf) (was \(n.count))") }
+        for m in r.modprobe { lines.append("  \(m.file.path) (\(m.text == nil ? "absent" : "had text") before)") }
+        if !r.users.isEmpty { lines.append("  used by \(r.users.map(\.rawValue).joined(separator: ", "))") }
+        if let b = r.binding { lines.append("  provisioned into container \(b.containerID)") }
+        return lines.joined(separator: "\n")
     }
 
     func showNIC(_ name: String) {
-        let report = PlumbCommands.run { try NICReporter.current(name) }
+        let report = PlumbCommands.run { try NICReporter.current(name, kernel: try LinuxKernel()) }
         if output == .json { printJSON(report); return }
         print("nic \(report.name) (driver \(report.driver.isEmpty ? "unknown" : report.driver))")
         report.checks.forEach { print(Render.row($0)) }
     }
 }
+
+struct CorruptRecord: Encodable { var file: String; var reason: String }
+struct ShowOutput: Encodable { var records: [Record]; var corrupt: [CorruptRecord] }

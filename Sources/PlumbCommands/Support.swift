@@ -2,22 +2,54 @@ import ArgumentParser
 import Foundation
 import PlumbEngine
 import PlumbManifest
+import PlumbSystem
 
-/// Loads and validates the manifest, or prints every mistake and exits 1
-/// before anything touches the kernel.
-/// `requireNetns: false` for commands that work on any manifest, hook ones included.
-func loadManifest(_ path: String, requireNetns: Bool = true) throws -> Manifest {
+/// A manifest as a command uses it: the model and whose it is.
+struct LoadedManifest {
+    var manifest: Manifest
+    var identity: ManifestIdentity
+    var layer: Layer { .manifest(manifest, identity: identity) }
+    var owner: Owner { .manifest(identity) }
+}
+
+/// Loads and validates the manifest, or prints every mistake and exits 1 before
+/// anything touches the kernel. `requireNetns: false` for commands that work on any
+/// manifest, hook ones included.
+func loadManifest(_ path: String, requireNetns: Bool = true) -> LoadedManifest {
     do {
-        return try ManifestLoader.load(path: path, requireNetns: requireNetns)
+        let m = try ManifestLoader.load(path: path, requireNetns: requireNetns)
+        return LoadedManifest(manifest: m, identity: identity(of: m, at: path))
     } catch {
         fail(error)
     }
 }
 
+/// A manifest that names itself is that name wherever its file is; one named after
+/// its file is that file (two `web.yaml` in two folders are two manifests).
+func identity(of m: Manifest, at path: String) -> ManifestIdentity {
+    ManifestIdentity(name: m.name, source: m.declaresName ? nil : canonicalPath(path))
+}
+
+/// The absolute path with symlinks resolved, so `./web.yaml` and `/etc/plumb/web.yaml` agree.
+func canonicalPath(_ path: String) -> String {
+    guard let p = realpath(path, nil) else { return URL(fileURLWithPath: path).standardizedFileURL.path }
+    defer { free(p) }
+    return String(cString: p)
+}
+
 /// Prints `plumb: error: …` to stderr and exits 1.
 func fail(_ error: Error) -> Never {
-    printErr("plumb: error: \(error)")
+    printErr("plumb: error: \(describe(error))")
     Foundation.exit(Exit.error.rawValue)
+}
+
+/// An error as a user reads it: its text, and for a permission failure the capability missing.
+func describe(_ error: Error) -> String {
+    var text = "\(error)"
+    if !(error is ApplyError), !(error is DestroyError), let hint = (error as? any ErrnoCarrying)?.errno.capabilityHint {
+        text += "\n  \(hint)"
+    }
+    return text
 }
 
 func printErr(_ text: String) {
@@ -45,4 +77,14 @@ func progressPrinter(enabled: Bool) -> (Int, Int, Step) -> Void {
         let pct = i * 100 / n
         if pct >= last + 10 || i == n { last = pct; printErr("plumb: \(i)/\(n) steps (\(pct)%)") }
     }
+}
+
+/// The engine on the real kernel, with the test-only fault seam.
+func makeEngine(allowDisruptive: Bool = false) throws -> Engine {
+    let e = try Engine()
+    e.allowDisruptive = allowDisruptive
+    #if DEBUG
+    e.faultStep = ProcessInfo.processInfo.environment["PLUMB_FAULT_STEP"].flatMap { Int($0) }
+    #endif
+    return e
 }

@@ -6,9 +6,10 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check each container's receive path, with a real packet. Changes nothing.",
         discussion: """
-        Per container and interface: link present and up, MTU, addresses, routes, the
-        host end's bridge port, and an active probe (an ICMP echo to the gateway sent
-        from inside the namespace; the reply must arrive and rx counters must move).
+        Per container and interface: the namespace is the one plumb recorded (not the
+        host's), link present and up, MTU, addresses, routes, the host end's bridge
+        port, and an active probe (an ICMP echo to the gateway sent from inside the
+        namespace; the reply must arrive and rx counters must move).
         Exit 0 when every check passes, 3 otherwise.
 
         Example: plumb verify manifests/demo.yaml --output json
@@ -17,8 +18,8 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var options: ManifestOptions
 
     func run() throws {
-        let manifest = try loadManifest(options.manifest)
-        let report = PlumbCommands.run { try Engine(manifest: manifest).verify() }
+        let m = loadManifest(options.manifest)
+        let report = PlumbCommands.run { try makeEngine().verify(m.layer) }
         if options.output == .json { printJSON(report) } else { print(Render.report(report)) }
         if !report.ok { throw Exit.verifyFailed }
     }

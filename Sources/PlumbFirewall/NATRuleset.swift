@@ -1,3 +1,4 @@
+import PlumbTypes
 /// The whole desired NAT state of the host, as plain data.
 ///
 /// Addresses arrive as text that PlumbManifest has already validated, so this target
@@ -12,7 +13,7 @@
 ///     portForwards: [PortForward(proto: .tcp, hostPort: 8080, destination: "10.88.0.2", destinationPort: 80,
 ///                                bridge: "br0", bridgeSubnet: "10.88.0.0/16", comment: "containers[1] web port tcp/8080")])
 /// ```
-public struct NATRuleset: Sendable, Equatable, Hashable {
+public struct NATRuleset: Sendable, Equatable, Hashable, Codable {
     public var masquerades: [Masquerade]
     public var portForwards: [PortForward]
 
@@ -38,7 +39,7 @@ public enum AddressFamily: String, Sendable, Equatable, Hashable, Codable {
 /// Masquerade traffic from `subnet` leaving through any interface other than `bridge`
 /// (containers reach the outside world with the host's address; traffic between
 /// containers on the bridge keeps its source).
-public struct Masquerade: Sendable, Equatable, Hashable {
+public struct Masquerade: Sendable, Equatable, Hashable, Codable {
     public var family: AddressFamily
     /// Network prefix, e.g. "10.88.0.0/16".
     public var subnet: String
@@ -57,7 +58,7 @@ public struct Masquerade: Sendable, Equatable, Hashable {
 /// A host port published to a container address: DNAT for traffic arriving from anywhere
 /// and for the host's own connections, hairpin masquerade for containers on the same
 /// bridge, and a forward-chain accept.
-public struct PortForward: Sendable, Equatable, Hashable {
+public struct PortForward: Sendable, Equatable, Hashable, Codable {
     public enum Proto: String, Sendable, Equatable, Hashable, Codable {
         case tcp, udp
     }

@@ -6,12 +6,30 @@ public struct ObservedFirewall: Sendable, Equatable, Hashable, Codable {
     /// chain). nft 1.0.6's JSON prints the table's name where its flags belong, so only
     /// the presence of the key is trusted.
     public var hasFlags: Bool
+    /// The table's comment: Plumb's mark. nft 1.0.6 leaves it out of the JSON listing,
+    /// so it is read from the text listing (`comment(inListing:)`).
+    public var comment: String?
+    /// The table as `nft list table` prints it: what an undo puts back.
+    public var text: String?
     public var chains: [ObservedChain]
 
-    public init(table: TableName, hasFlags: Bool = false, chains: [ObservedChain]) {
+    public init(table: TableName, hasFlags: Bool = false, comment: String? = nil, text: String? = nil,
+                chains: [ObservedChain]) {
         self.table = table
         self.hasFlags = hasFlags
+        self.comment = comment
+        self.text = text
         self.chains = chains
+    }
+
+    /// The `comment "…"` line of a table listing, before its first chain.
+    public static func comment(inListing text: String) -> String? {
+        for line in text.split(separator: "\n") {
+            let t = line.drop { $0 == "\t" || $0 == " " }
+            if t.hasPrefix("chain ") { return nil }
+            if t.hasPrefix("comment \""), t.hasSuffix("\"") { return String(t.dropFirst(9).dropLast()) }
+        }
+        return nil
     }
 
     public func chain(named name: String) -> ObservedChain? {

@@ -8,7 +8,7 @@ public struct OwnedTable {
     public let table: TableName
     private let nft: NFTables
 
-    public init(nft: NFTables, table: TableName = .plumb) {
+    public init(nft: NFTables, table: TableName) {
         self.nft = nft
         self.table = table
     }
@@ -16,22 +16,30 @@ public struct OwnedTable {
     /// Swaps the whole table for `ruleset`, atomically: the kernel holds the old table or
     /// the new one, never neither; on any error it keeps the old one.
     /// Equivalent to: `nft -f -` with `add table inet plumb; delete table inet plumb; table inet plumb { … }`.
-    public func replace(with ruleset: NATRuleset) throws {
-        try nft.run(Renderer.replaceScript(ruleset, table: table), operation: "replace table \(table)")
+    public func replace(with ruleset: NATRuleset, comment: String) throws {
+        try nft.run(Renderer.replaceScript(ruleset, table: table, comment: comment), operation: "replace table \(table)")
+    }
+
+    /// Swaps in a table's listed text (an undo), atomically.
+    public func replace(withText text: String) throws {
+        try nft.run(Renderer.replaceScript(text: text, table: table), operation: "restore table \(table)")
     }
 
     /// Checks `ruleset` with nft and the kernel without committing anything, so the engine
     /// can reject a bad ruleset before it touches the kernel.
     /// Equivalent to: `nft -c -f -` with the replace script.
-    public func validate(_ ruleset: NATRuleset) throws {
-        try nft.check(Renderer.replaceScript(ruleset, table: table), operation: "replace table \(table)")
+    public func validate(_ ruleset: NATRuleset, comment: String) throws {
+        try nft.check(Renderer.replaceScript(ruleset, table: table, comment: comment), operation: "replace table \(table)")
     }
 
     /// The table as the kernel holds it, or nil when it does not exist.
     /// Equivalent to: `nft -j list table inet plumb`.
     public func observe() throws -> ObservedFirewall? {
         guard let json = try nft.listTableJSON(family: table.family, name: table.name) else { return nil }
-        return try ObservedFirewall(listingJSON: json)
+        var seen = try ObservedFirewall(listingJSON: json)
+        seen.text = try nft.listTable(family: table.family, name: table.name)
+        seen.comment = seen.text.flatMap(ObservedFirewall.comment(inListing:))
+        return seen
     }
 
     /// Removes the table if it exists; an absent table is not an error.
@@ -43,7 +51,7 @@ public struct OwnedTable {
     /// Every difference between `desired` and `observed`, named by rule comment, e.g.
     /// `missing rule "containers[1] web port tcp/8080" in chain prerouting`. Empty when converged.
     public static func diff(desired: NATRuleset, observed: ObservedFirewall?,
-                            table: TableName = .plumb) -> [FirewallDrift] {
+                            table: TableName) -> [FirewallDrift] {
         DriftDetector.diff(desired: desired, observed: observed, table: table)
     }
 

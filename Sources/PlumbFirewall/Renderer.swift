@@ -3,7 +3,6 @@
 /// (tabs, blank lines between chains), so a listing can be compared byte for byte.
 public enum Renderer {
     /// Tells whoever lists the ruleset by hand whose table this is.
-    public static let tableComment = "owned by plumb: rebuilt from the manifest on every apply"
 
     /// The table block:
     /// ```
@@ -16,9 +15,10 @@ public enum Renderer {
     /// …
     /// }
     /// ```
-    public static func table(_ ruleset: NATRuleset, table: TableName = .plumb) -> String {
+    /// `comment` is the owner's mark (its record id): the table is Plumb's only while it carries it.
+    public static func table(_ ruleset: NATRuleset, table: TableName, comment: String) -> String {
         let chains = ruleset.chains.map(chainBlock).joined(separator: "\n")
-        return "table \(table) {\n\tcomment \"\(tableComment)\"\n\(chains)}\n"
+        return "table \(table) {\n\tcomment \"\(comment)\"\n\(chains)}\n"
     }
 
     /// The atomic replace, one transaction.
@@ -26,13 +26,18 @@ public enum Renderer {
     /// `add table inet plumb; delete table inet plumb; table inet plumb { … }`.
     /// `add` makes the `delete` valid when the table is absent (nft 1.0.6 has no `destroy`);
     /// the kernel commits all three or none, so no moment exists without NAT rules.
-    public static func replaceScript(_ ruleset: NATRuleset, table: TableName = .plumb) -> String {
-        deleteScript(table: table) + self.table(ruleset, table: table)
+    public static func replaceScript(_ ruleset: NATRuleset, table: TableName, comment: String) -> String {
+        deleteScript(table: table) + self.table(ruleset, table: table, comment: comment)
+    }
+
+    /// The same swap with a table's listed text (an undo puts back what was there).
+    public static func replaceScript(text: String, table: TableName) -> String {
+        deleteScript(table: table) + text
     }
 
     /// Removes only the named table, present or not.
     /// Equivalent to: `nft 'add table inet plumb; delete table inet plumb'`.
-    public static func deleteScript(table: TableName = .plumb) -> String {
+    public static func deleteScript(table: TableName) -> String {
         "add table \(table)\ndelete table \(table)\n"
     }
 

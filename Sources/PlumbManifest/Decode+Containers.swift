@@ -1,3 +1,4 @@
+import PlumbTypes
 /// `containers[]`: a namespace, the interfaces put into it, its routes and its port forwards.
 extension Decode {
     static func container(_ r: NodeReader) -> Container {
@@ -12,7 +13,7 @@ extension Decode {
     }
 
     /// `web` (named, like `ip netns add web`), `{pid: 1234}` or `{path: /proc/1234/ns/net}`.
-    static func netns(_ r: NodeReader) -> NetnsRef? {
+    static func netns(_ r: NodeReader) -> NamespaceRef? {
         let forms = "a netns name, {pid: N} or {path: /run/netns/NAME}"
         if let s = r.scalar {
             // A bare number is almost surely a pid written the short way: refuse to guess.
@@ -20,11 +21,11 @@ extension Decode {
                 r.fail("expected \(forms), got \(pid); for a process write {pid: \(pid)}")
                 return nil
             }
-            return r.string().map(NetnsRef.named)
+            return r.string().map(NamespaceRef.named)
         }
         guard case .mapping = r.node else { r.expected(forms); return nil }
         guard let o = r.object(["pid", "path"]), let (key, value) = o.exactlyOne(of: ["pid", "path"]) else { return nil }
-        return key == "pid" ? value.int().map(NetnsRef.pid) : value.string().map(NetnsRef.path)
+        return key == "pid" ? value.int().map(NamespaceRef.pid) : value.string().map(NamespaceRef.path)
     }
 
     static func interface(_ r: NodeReader) -> Interface {

@@ -1,3 +1,4 @@
+import PlumbTypes
 /// `nics[]`: physical functions, their VFs and their receive tuning.
 extension Decode {
     static func nic(_ r: NodeReader) -> NIC {
@@ -32,11 +33,11 @@ extension Decode {
 
     static func vf(_ r: NodeReader) -> VFConfig {
         guard let o = r.object(vfKeys) else { return VFConfig(index: 0) }
-        let proto = o.optional("vlanProto")?.choice(["802.1Q", "802.1ad"]).flatMap(VFConfig.VLANProto.init(rawValue:))
+        let proto = o.optional("vlanProto")?.choice(["802.1Q", "802.1ad"]).flatMap(VLANProtocol.init(rawValue:))
         return VFConfig(index: o.required("index")?.int() ?? 0, vlan: o.int("vlan"), qos: o.int("qos"),
                         vlanProto: proto, mac: o.optional("mac")?.mac(),
                         spoofCheck: o.bool("spoofCheck"), trust: o.bool("trust"),
-                        maxTxRate: o.int("maxTxRate"), linkState: o.string("linkState"))
+                        maxTxRate: o.int("maxTxRate"), linkState: o.optional("linkState")?.choice(VFLinkState.allCases.map(\.rawValue)).flatMap(VFLinkState.init(rawValue:)))
     }
 
     static func tuning(_ r: NodeReader) -> Tuning {

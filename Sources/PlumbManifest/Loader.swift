@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Yams
 
 /// Reads a manifest file into a model that is valid as a whole, or throws a `ManifestError`
@@ -56,22 +57,50 @@ public enum ManifestLoader {
         return (manifest, ManifestDiagnostic.sortedByLine(log.diagnostics + findings.map(\.diagnostic)))
     }
 
-    /// The file's text, or the one diagnostic that says why it cannot be had.
+    /// The file's text, or the one diagnostic that says why it cannot be had. Only a
+    /// regular file is read (a FIFO would block, /dev/zero never end), at most one byte
+    /// past the size limit.
     static func readText(_ path: String) throws -> String {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ManifestDiagnostic(path: "", line: nil, message: "cannot read the file: it does not exist")
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw unreadable(errno) }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw ManifestDiagnostic(path: "", line: nil, message: "cannot read the file: it is a directory")
+        default: throw ManifestDiagnostic(path: "", line: nil, message: "cannot read the file: it is not a regular file (a pipe, socket or device)")
         }
-        guard !isDirectory.boolValue else {
-            throw ManifestDiagnostic(path: "", line: nil, message: "cannot read the file: it is a directory")
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw unreadable(errno) }
+        defer { close(fd) }
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+            throw ManifestDiagnostic(path: "", line: nil, message: "cannot read the file: it is not a regular file (a pipe, socket or device)")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ManifestDiagnostic(path: "", line: nil, message: "cannot read the file: permission denied")
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while bytes.count <= Limits.maxBytes {
+            let n = read(fd, &buffer, buffer.count)
+            if n < 0 { if errno == EINTR { continue }; throw unreadable(errno) }
+            if n == 0 { break }
+            bytes += buffer[0..<n]
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        if bytes.count > Limits.maxBytes {
+            throw ManifestDiagnostic(path: "", line: nil, message: "the manifest is larger than \(Limits.maxBytes) bytes; plumb reads manifests of at most \(Limits.maxBytes >> 20) MiB")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ManifestDiagnostic(path: "", line: nil, message: "cannot read the file: it is not UTF-8 text")
         }
         return text
+    }
+
+    static func unreadable(_ e: Int32) -> ManifestDiagnostic {
+        let why: String
+        switch e {
+        case ENOENT: why = "it does not exist"
+        case EACCES, EPERM: why = "permission denied"
+        case ENOTDIR: why = "a part of its path is not a directory"
+        case ELOOP: why = "too many symbolic links"
+        default: why = String(cString: strerror(e))
+        }
+        return ManifestDiagnostic(path: "", line: nil, message: "cannot read the file: \(why)")
     }
 
     /// A YAML syntax error as a diagnostic: libyaml's own words, at its line.

@@ -1,3 +1,4 @@
+import PlumbTypes
 /// Manifest v1 (DESIGN.md §2): the typed, validated form of a manifest file.
 /// Every value type here is plain data; `ManifestLoader` builds it from YAML/JSON and
 /// `Validator` checks it before any kernel call.
@@ -22,10 +23,6 @@ public struct Manifest: Sendable, Equatable {
     public var containers: [Container]
     /// Where each value came from: "containers[1].interfaces[0].addresses[0]" → line 14.
     public var lines: SourceLines
-    /// Set on a per-container layer (OCI hook, CNI): bridges, NICs and host sysctls
-    /// are only referenced here; another layer (the manifest's own) manages them.
-    /// Never read from a file.
-    public var hostLayerManagedElsewhere = false
 
     public init(name: String, version: Int = 1, host: Host = Host(), nics: [NIC] = [],
                 bridges: [Bridge] = [], containers: [Container] = [], lines: SourceLines = SourceLines()) {
@@ -97,19 +94,18 @@ public struct SRIOV: Sendable, Equatable {
 }
 
 public struct VFConfig: Sendable, Equatable {
-    public enum VLANProto: String, Sendable, Equatable { case dot1q = "802.1Q", dot1ad = "802.1ad" }
     public var index: Int
     public var vlan: Int?          // 0...4095
     public var qos: Int?           // 0...7
-    public var vlanProto: VLANProto?
+    public var vlanProto: VLANProtocol?
     public var mac: MACAddress?
     public var spoofCheck: Bool?
     public var trust: Bool?
     public var maxTxRate: Int?     // Mbps, 0 = unlimited
-    public var linkState: String?  // auto|enable|disable (igb: unsupported)
-    public init(index: Int, vlan: Int? = nil, qos: Int? = nil, vlanProto: VLANProto? = nil,
+    public var linkState: VFLinkState?  // igb: unsupported
+    public init(index: Int, vlan: Int? = nil, qos: Int? = nil, vlanProto: VLANProtocol? = nil,
                 mac: MACAddress? = nil, spoofCheck: Bool? = nil, trust: Bool? = nil,
-                maxTxRate: Int? = nil, linkState: String? = nil) {
+                maxTxRate: Int? = nil, linkState: VFLinkState? = nil) {
         self.index = index; self.vlan = vlan; self.qos = qos; self.vlanProto = vlanProto; self.mac = mac
         self.spoofCheck = spoofCheck; self.trust = trust; self.maxTxRate = maxTxRate; self.linkState = linkState
     }
@@ -171,27 +167,17 @@ public struct NAT: Sendable, Equatable {
 
 // MARK: Containers
 
-public enum NetnsRef: Sendable, Equatable, CustomStringConvertible {
-    case named(String)   // /run/netns/NAME, created by plumb when missing
-    case pid(Int)        // /proc/PID/ns/net
-    case path(String)    // any nsfs path
-    public var description: String {
-        switch self {
-        case .named(let n): return n
-        case .pid(let p): return "pid:\(p)"
-        case .path(let p): return p
-        }
-    }
-}
-
 public struct Container: Sendable, Equatable {
     public var name: String
     /// nil only for a container meant for the OCI hook, which supplies the pid.
-    public var netns: NetnsRef?
+    /// Never `.host`: the decoder cannot produce it (`netns: host` is the named
+    /// namespace /run/netns/host), and the engine refuses the host's own namespace
+    /// by identity, whatever name reaches it.
+    public var netns: NamespaceRef?
     public var interfaces: [Interface]
     public var routes: [Route]
     public var ports: [PortForward]
-    public init(name: String, netns: NetnsRef?, interfaces: [Interface] = [], routes: [Route] = [],
+    public init(name: String, netns: NamespaceRef?, interfaces: [Interface] = [], routes: [Route] = [],
                 ports: [PortForward] = []) {
         self.name = name; self.netns = netns; self.interfaces = interfaces; self.routes = routes; self.ports = ports
     }
@@ -234,4 +220,10 @@ public struct PortForward: Sendable, Equatable {
     public init(host: Int, container: Int, proto: Proto = .tcp) {
         self.host = host; self.container = container; self.proto = proto
     }
+}
+
+extension Manifest {
+    /// True when the file names the manifest itself (`name:`); otherwise its name is
+    /// its file's, and the file is part of its identity.
+    public var declaresName: Bool { lines.byPath["name"] != nil }
 }

@@ -1,17 +1,6 @@
 /// Naming rules of the kernel and of plumb, as pure functions: each returns why a name is
 /// refused (nil when it is fine), so a diagnostic can say what to change.
 enum NameRules {
-    /// Linux `dev_valid_name`: at most IFNAMSIZ-1 bytes, no '/', ':' or whitespace, not "." or "..".
-    static func interfaceNameProblem(_ name: String) -> String? {
-        if name.isEmpty { return "it is empty" }
-        if name.utf8.count > 15 { return "it is longer than 15 bytes" }
-        if name == "." || name == ".." { return "\".\" and \"..\" are reserved" }
-        if let bad = name.unicodeScalars.first(where: isForbiddenInInterfaceName) {
-            return "it contains \(describe(bad))"
-        }
-        return nil
-    }
-
     /// Container names end up in state file names and link aliases: keep them to a portable set.
     static func isValidContainerName(_ name: String) -> Bool {
         (1...64).contains(name.utf8.count) && name.unicodeScalars.allSatisfy(isPortable)
@@ -36,33 +25,12 @@ enum NameRules {
         }))
     }
 
-    /// sysctl keys as `sysctl(8)` writes them: dotted words of lowercase, digits, '_' and '-'.
-    static func isValidSysctlKey(_ key: String) -> Bool {
-        let words = key.split(separator: ".", omittingEmptySubsequences: false)
-        return words.count >= 2 && words.allSatisfy { w in
-            !w.isEmpty && w.unicodeScalars.allSatisfy { isLowerAlnum($0) || $0 == "_" || $0 == "-" }
-        }
-    }
-
     /// A PCI address as sysfs spells it: domain:bus:device.function, e.g. 0000:01:00.0.
     static func isValidPCIAddress(_ text: String) -> Bool {
         let hex = Array(text.utf8)
         guard hex.count == 12, hex[4] == UInt8(ascii: ":"), hex[7] == UInt8(ascii: ":"),
               hex[10] == UInt8(ascii: "."), (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(hex[11]) else { return false }
         return [0, 1, 2, 3, 5, 6, 8, 9].allSatisfy { isLowerHex(hex[$0]) }
-    }
-
-    private static func isForbiddenInInterfaceName(_ s: Unicode.Scalar) -> Bool {
-        // The kernel's isspace() set plus '/', ':' and NUL.
-        s == "/" || s == ":" || s == "\0" || s == " " || ("\t"..."\r").contains(s)
-    }
-
-    private static func describe(_ s: Unicode.Scalar) -> String {
-        switch s {
-        case "/", ":": return "'\(s)'"
-        case "\0": return "NUL"
-        default: return "whitespace"
-        }
     }
 
     private static func isPortable(_ s: Unicode.Scalar) -> Bool {

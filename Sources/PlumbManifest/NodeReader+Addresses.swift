@@ -1,3 +1,4 @@
+import PlumbTypes
 /// Typed reads of the address values a manifest holds, with messages that show the text as given.
 extension NodeReader {
     func prefix() -> IPPrefix? {

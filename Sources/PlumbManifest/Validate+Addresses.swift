@@ -1,3 +1,4 @@
+import PlumbTypes
 /// Addressing that could never carry a packet: container addresses outside their bridge's
 /// subnets, gateways no interface can reach.
 extension Checks {

@@ -1,3 +1,4 @@
+import PlumbTypes
 /// Names the kernel or plumb would refuse, caught before anything is created.
 extension Checks {
     mutating func checkNames() {
@@ -15,12 +16,8 @@ extension Checks {
 
     mutating func checkSysctlKeys() {
         for s in m.host.sysctl {
-            if !NameRules.isValidSysctlKey(s.key) {
-                report("host.sysctl.\(s.key)", "\"\(s.key)\" is not a sysctl key (dotted lowercase words, like net.ipv4.ip_forward)")
-            } else if !s.key.hasPrefix("net.") {
-                // A network manifest has no business with kernel.core_pattern and friends.
-                report("host.sysctl.\(s.key)", "\"\(s.key)\" is not a network sysctl; plumb sets only net.* keys")
-            }
+            // A network manifest has no business with kernel.core_pattern and friends.
+            if let why = SysctlKeys.problem(s.key) { report("host.sysctl.\(s.key)", why) }
         }
     }
 
@@ -47,7 +44,7 @@ extension Checks {
         }
     }
 
-    mutating func checkNetns(_ netns: NetnsRef?, at path: String) {
+    mutating func checkNetns(_ netns: NamespaceRef?, at path: String) {
         switch netns {
         case nil where requireNetns:
             report(path, "missing: give a name, {pid: N} or {path: ...} (only the OCI hook may leave it out)")
@@ -57,12 +54,14 @@ extension Checks {
             report(path + ".pid", "\(pid) is not a process id (must be > 0)")
         case .path(let p) where NetnsPath.parse(p) == nil:
             report(path + ".path", "\"\(p)\" is not a netns path; use /run/netns/NAME or /proc/PID/ns/net")
-        default: break
+        case .host:
+            report(path, "the host's own network namespace is never a container's")
+        case nil, .named, .pid, .path: break
         }
     }
 
     mutating func interfaceName(_ name: String, at path: String) {
-        guard let why = NameRules.interfaceNameProblem(name) else { return }
+        guard let why = InterfaceNames.problem(name) else { return }
         report(path, "\"\(name)\" is not a valid interface name: \(why)")
     }
 }
@@ -70,7 +69,7 @@ extension Checks {
 /// The two nsfs paths plumb accepts, seen as the named or pid form they stand for, so that
 /// `{path: /run/netns/web}` and `web` count as the same namespace.
 enum NetnsPath {
-    static func parse(_ path: String) -> NetnsRef? {
+    static func parse(_ path: String) -> NamespaceRef? {
         guard !path.contains("..") else { return nil }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         if parts.count == 4, parts[0].isEmpty, parts[1] == "run", parts[2] == "netns",
@@ -85,7 +84,7 @@ enum NetnsPath {
     }
 
     /// The namespace a reference means, for duplicate detection.
-    static func canonical(_ ref: NetnsRef) -> NetnsRef {
+    static func canonical(_ ref: NamespaceRef) -> NamespaceRef {
         if case .path(let p) = ref, let same = parse(p) { return same }
         return ref
     }

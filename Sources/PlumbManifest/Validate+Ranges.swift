@@ -1,3 +1,4 @@
+import PlumbTypes
 /// Numbers and values the kernel would reject, checked with the range in the message.
 extension Checks {
     mutating func checkRanges() {
@@ -27,9 +28,6 @@ extension Checks {
         if vf.vlan == nil, vf.vlanProto != nil { report(path + ".vlanProto", "vlanProto needs vlan") }
         range(vf.maxTxRate, 0...Int(UInt32.max), at: path + ".maxTxRate")
         unicast(vf.mac, at: path + ".mac")
-        if let state = vf.linkState, !["auto", "enable", "disable"].contains(state) {
-            report(path + ".linkState", "\"\(state)\" is not one of auto, enable, disable")
-        }
     }
 
     /// 0-255 (the netlink VF index space igb and friends use), and inside the declared count.

@@ -1,3 +1,4 @@
+import PlumbTypes
 /// Things that must be declared once: names, namespaces, VFs, addresses, host ports.
 extension Checks {
     mutating func checkUniqueness() {
@@ -42,13 +43,12 @@ extension Checks {
     }
 
     mutating func checkSharedNetns() {
-        var first: [String: (path: String, name: String)] = [:]
+        var first: [NamespaceRef: (path: String, name: String)] = [:]
         for (ci, c) in m.containers.enumerated() {
-            // Named and path forms never collide as text: only a path contains '/'.
-            guard let ns = c.netns.map(NetnsPath.canonical)?.description else { continue }
+            guard let ns = c.netns.map(NetnsPath.canonical) else { continue }
             let path = "containers[\(ci)].netns"
             if let earlier = first[ns] {
-                report(path, "netns \(ns) is already used by container \(earlier.name) at \(place(earlier.path))",
+                report(path, "\(ns) is already used by container \(earlier.name) at \(place(earlier.path))",
                        involving: [earlier.path])
             } else {
                 first[ns] = (path, c.name)

@@ -1,6 +1,6 @@
 import CNetlink
 import Glibc
-import PlumbManifest
+import PlumbTypes
 
 /// An address on an interface (`ip addr show`).
 public struct AddressInfo: Sendable, Equatable, Codable {

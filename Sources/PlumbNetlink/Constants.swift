@@ -8,4 +8,5 @@ enum K {
     static let scopeUniverse: UInt8 = 0       // RT_SCOPE_UNIVERSE
     static let scopeLink: UInt8 = 253         // RT_SCOPE_LINK
     static let unicast: UInt8 = 1             // RTN_UNICAST
+    static let addrGenModeNone: UInt8 = 1     // IN6_ADDR_GEN_MODE_NONE
 }

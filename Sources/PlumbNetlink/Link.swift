@@ -1,6 +1,6 @@
 import CNetlink
 import Glibc
-import PlumbManifest
+import PlumbTypes
 
 /// One network interface as the kernel reports it (`ip -d -s link show`).
 public struct LinkInfo: Sendable, Equatable, Codable {

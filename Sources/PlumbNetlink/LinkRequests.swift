@@ -1,6 +1,6 @@
 import CNetlink
 import Glibc
-import PlumbManifest
+import PlumbTypes
 
 /// Requests are values: build one, hand it to `RouteSocket.execute`.
 /// Each documents the `ip` command it equals (STYLE.md §3–4).
@@ -15,7 +15,7 @@ public struct CreateBridge: Sendable {
     public init(name: String, mtu: Int? = nil, mac: MACAddress? = nil) { self.name = name; self.mtu = mtu; self.mac = mac }
 }
 
-/// Equivalent to: `ip link add HOST [master BR] [up] type veth peer name PEER netns NS [mtu M]`.
+/// Equivalent to: `ip link add HOST [address MAC] [master BR] [up] type veth peer name PEER netns NS [mtu M]`.
 /// The peer is born inside the container's namespace and the host end is enslaved at
 /// creation: one RTM_NEWLINK instead of three (DESIGN.md §4).
 public struct CreateVeth: Sendable {
@@ -25,14 +25,17 @@ public struct CreateVeth: Sendable {
     public var masterIndex: Int?
     public var mtu: Int?
     public var hostUp: Bool
+    /// The host end's MAC from birth (a mark the kernel keeps before any alias is set).
+    public var hostMAC: MACAddress?
     public init(hostName: String, peerName: String, peerNamespaceFD: Int32, masterIndex: Int? = nil,
-                mtu: Int? = nil, hostUp: Bool = true) {
+                mtu: Int? = nil, hostUp: Bool = true, hostMAC: MACAddress? = nil) {
         self.hostName = hostName; self.peerName = peerName; self.peerNamespaceFD = peerNamespaceFD
-        self.masterIndex = masterIndex; self.mtu = mtu; self.hostUp = hostUp
+        self.masterIndex = masterIndex; self.mtu = mtu; self.hostUp = hostUp; self.hostMAC = hostMAC
     }
 }
 
-/// Equivalent to: `ip link set dev IFINDEX [name N] [mtu M] [address MAC] [alias A] [master BR] [up|down] [netns NS]`.
+/// Equivalent to: `ip link set dev IFINDEX [name N] [mtu M] [address MAC] [alias A] [master BR] [up|down] [netns NS]
+/// [addrgenmode none]`.
 /// Addressed by ifindex, never by name (a rename must not race a name).
 public struct SetLink: Sendable {
     public var index: Int
@@ -43,10 +46,14 @@ public struct SetLink: Sendable {
     public var masterIndex: Int?
     public var up: Bool?
     public var namespaceFD: Int32?
+    /// `addrgenmode none`: the link makes no IPv6 link-local address, so it sends no DAD,
+    /// router solicitation or MLD report (a bridge port is layer 2 only). The kernel
+    /// applies it after a flag change in the same message: send it before `up`.
+    public var noIPv6Addresses: Bool
     public init(index: Int, name: String? = nil, mtu: Int? = nil, mac: MACAddress? = nil, alias: String? = nil,
-                masterIndex: Int? = nil, up: Bool? = nil, namespaceFD: Int32? = nil) {
+                masterIndex: Int? = nil, up: Bool? = nil, namespaceFD: Int32? = nil, noIPv6Addresses: Bool = false) {
         self.index = index; self.name = name; self.mtu = mtu; self.mac = mac; self.alias = alias
-        self.masterIndex = masterIndex; self.up = up; self.namespaceFD = namespaceFD
+        self.masterIndex = masterIndex; self.up = up; self.namespaceFD = namespaceFD; self.noIPv6Addresses = noIPv6Addresses
     }
 }
 
@@ -74,6 +81,9 @@ extension RouteSocket {
         rtnl_link_set_name(host, r.hostName)
         if let m = r.masterIndex { rtnl_link_set_master(host, Int32(m)) }
         if r.hostUp { rtnl_link_set_flags(host, K.iffUp) }
+        var addr: OpaquePointer?
+        if let mac = r.hostMAC { addr = NLAddress.make(mac); rtnl_link_set_addr(host, addr) }
+        defer { if let addr { nl_addr_put(addr) } }
         rtnl_link_set_name(peer, r.peerName)
         rtnl_link_set_ns_fd(peer, r.peerNamespaceFD)
         if let m = r.mtu {
@@ -93,6 +103,7 @@ extension RouteSocket {
         if let a = r.alias { rtnl_link_set_ifalias(change, a) }
         if let m = r.masterIndex { rtnl_link_set_master(change, Int32(m)) }
         if let fd = r.namespaceFD { rtnl_link_set_ns_fd(change, fd) }
+        if r.noIPv6Addresses { _ = rtnl_link_inet6_set_addr_gen_mode(change, K.addrGenModeNone) }
         if let mac = r.mac {
             let a = NLAddress.make(mac); defer { nl_addr_put(a) }
             rtnl_link_set_addr(change, a)

@@ -1,6 +1,6 @@
 import CNetlink
 import Glibc
-import PlumbManifest
+import PlumbTypes
 
 /// Conversions between Plumb's address values and libnl's `nl_addr`.
 enum NLAddress {

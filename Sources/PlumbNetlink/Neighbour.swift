@@ -1,6 +1,6 @@
 import CNetlink
 import Glibc
-import PlumbManifest
+import PlumbTypes
 
 /// An IPv4/IPv6 neighbour (ARP/ND) entry (`ip neigh show`).
 public struct NeighbourInfo: Sendable, Equatable {

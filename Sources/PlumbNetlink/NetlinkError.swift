@@ -18,3 +18,6 @@ public struct NetlinkError: Error, Sendable, CustomStringConvertible {
         return "\(operation) \(object): \(text) (\(errno.name))"
     }
 }
+
+extension NetlinkError: ErrnoCarrying {}
+extension VFSettingError: ErrnoCarrying {}

@@ -1,6 +1,6 @@
 import CNetlink
 import Glibc
-import PlumbManifest
+import PlumbTypes
 
 /// A route of the main table (`ip route show table main`).
 public struct RouteInfo: Sendable, Equatable, Codable {

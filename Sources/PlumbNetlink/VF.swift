@@ -1,12 +1,8 @@
 import CNetlink
 import Glibc
-import PlumbManifest
+import PlumbTypes
 
-/// A VF's administrative link state, as `ip link set PF vf N state …` names it.
-/// igb has none (EOPNOTSUPP on set; reads back as `auto`).
-public enum VFLinkState: String, Sendable, Equatable, Codable, CaseIterable {
-    case auto, enable, disable
-
+extension VFLinkState {
     /// IFLA_VF_LINK_STATE_AUTO / _ENABLE / _DISABLE.
     var kernelValue: UInt32 {
         switch self {
@@ -24,40 +20,6 @@ public enum VFLinkState: String, Sendable, Equatable, Codable, CaseIterable {
         default: return nil
         }
     }
-}
-
-/// A VF's port VLAN: inserted on transmit, stripped on receive, set from the PF.
-public struct VFVLAN: Sendable, Equatable, Codable, CustomStringConvertible {
-    public var id: Int                    // 0 = none
-    public var qos: Int                   // 802.1p priority, 0...7
-    public var proto: VFConfig.VLANProto  // igb: 802.1Q only
-
-    public init(id: Int, qos: Int = 0, proto: VFConfig.VLANProto = .dot1q) {
-        self.id = id; self.qos = qos; self.proto = proto
-    }
-
-    /// `vlan 12 qos 3 proto 802.1ad`, as `ip link` takes it.
-    public var description: String {
-        "vlan \(id)" + (qos != 0 ? " qos \(qos)" : "") + (proto != .dot1q ? " proto \(proto.rawValue)" : "")
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(Int.self, forKey: .id)
-        qos = try c.decodeIfPresent(Int.self, forKey: .qos) ?? 0
-        let p = try c.decodeIfPresent(String.self, forKey: .proto) ?? VFConfig.VLANProto.dot1q.rawValue
-        guard let proto = VFConfig.VLANProto(rawValue: p) else {
-            throw DecodingError.dataCorruptedError(forKey: .proto, in: c, debugDescription: "unknown VLAN protocol \(p)")
-        }
-        self.proto = proto
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id); try c.encode(qos, forKey: .qos); try c.encode(proto.rawValue, forKey: .proto)
-    }
-
-    private enum CodingKeys: String, CodingKey { case id, qos, proto }
 }
 
 /// The PF-side settings of one VF: one `vf N …` line of `ip link show PF`.
@@ -83,7 +45,7 @@ public struct VFSettings: Sendable, Equatable, Codable {
 
     public var vlanID: Int { vlan.id }
     public var qos: Int { vlan.qos }
-    public var vlanProto: VFConfig.VLANProto { vlan.proto }
+    public var vlanProto: VLANProtocol { vlan.proto }
 }
 
 extension RouteSocket {

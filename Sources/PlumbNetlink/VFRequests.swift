@@ -1,6 +1,6 @@
 import CNetlink
 import Glibc
-import PlumbManifest
+import PlumbTypes
 import PlumbSystem
 
 /// One PF-side VF setting: one attribute inside IFLA_VFINFO_LIST → IFLA_VF_INFO.
@@ -63,24 +63,6 @@ public struct SetVF: Sendable, Equatable {
         self.pfIndex = pfIndex; self.pfName = pfName; self.vf = vf; self.mac = mac; self.vlan = vlan
         self.maxTxRate = maxTxRate; self.spoofCheck = spoofCheck; self.linkState = linkState
         self.trust = trust; self.driver = driver
-    }
-
-    /// The request a manifest's `vfs[]` entry asks for. `vlan`, `qos` and `vlanProto`
-    /// make one VLAN setting (a missing part is 0 / 802.1Q).
-    public init(pfIndex: Int, pfName: String, driver: String?, config c: VFConfig) throws {
-        var linkState: VFLinkState?
-        if let s = c.linkState {
-            guard let state = VFLinkState(rawValue: s) else {
-                throw VFRequestError(pf: pfName, vf: c.index, setting: "link-state",
-                                     reason: "\"\(s)\" is not auto, enable or disable")
-            }
-            linkState = state
-        }
-        let hasVLAN = c.vlan != nil || c.qos != nil || c.vlanProto != nil
-        self.init(pfIndex: pfIndex, pfName: pfName, vf: c.index, mac: c.mac,
-                  vlan: hasVLAN ? VFVLAN(id: c.vlan ?? 0, qos: c.qos ?? 0, proto: c.vlanProto ?? .dot1q) : nil,
-                  maxTxRate: c.maxTxRate, spoofCheck: c.spoofCheck, linkState: linkState, trust: c.trust,
-                  driver: driver)
     }
 
     /// The settings to send, in the order the kernel applies them within one IFLA_VF_INFO.

@@ -75,3 +75,34 @@ func check(_ operation: String, _ object: String, _ body: () -> Int32) throws ->
         throw SystemError(operation, object)
     }
 }
+
+/// An error that carries the kernel's errno, so a front end can act on it (EPERM →
+/// "needs CAP_NET_ADMIN", a CNI error code) without parsing text.
+public protocol ErrnoCarrying: Error {
+    var errno: Errno { get }
+}
+
+extension SystemError: ErrnoCarrying {}
+
+extension SRIOVError: ErrnoCarrying {
+    public var errno: Errno {
+        switch self {
+        case .numVFsRefused(_, _, _, _, let e): return e
+        case .noInterface, .noDevice, .noPCIDevice, .pciHasNoInterface, .noMAC: return .noDevice
+        case .vfNetdevsTimeout: return .timedOut
+        case .invalidName, .invalidPCIAddress, .invalidMAC, .noSRIOV, .isVirtualFunction, .notVirtualFunction,
+             .ambiguousMAC, .badAttribute, .tooManyVFs: return .invalid
+        }
+    }
+}
+
+extension Errno {
+    /// What a permission failure means for Plumb: which capability is missing.
+    public var capabilityHint: String? {
+        switch self {
+        case .permission, .access:
+            return "plumb needs root: CAP_NET_ADMIN for netlink and nftables, CAP_SYS_ADMIN for network namespaces"
+        default: return nil
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import PlumbTypes
 /// A procfs file whose text does not have the expected shape.
 public struct ProcFormatError: Error, Sendable, CustomStringConvertible {
     public var file: String

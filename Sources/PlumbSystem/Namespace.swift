@@ -1,5 +1,7 @@
 import CLinux
 import Glibc
+import PlumbTypes
+import Synchronization
 
 /// A network namespace held open by a file descriptor.
 /// The fd keeps the namespace addressable for as long as Plumb needs it
@@ -52,6 +54,11 @@ public enum NamedNamespaces {
         ((try? Directory.entries(directory)) ?? []).filter { isMounted(path($0)) }
     }
 
+    /// Names under /run/netns that are not namespaces: plain files.
+    public static func placeholders() -> [String] {
+        ((try? Directory.entries(directory)) ?? []).filter { !isMounted(path($0)) }
+    }
+
     /// Removes /run/netns/NAME when it is only a placeholder file (never a namespace).
     public static func removeStalePlaceholder(_ name: String) {
         let p = path(name)
@@ -67,26 +74,34 @@ public enum NamedNamespaces {
         return st.st_dev != dir.st_dev
     }
 
-    /// Creates /run/netns/NAME bound to a brand-new namespace, and runs `body`
-    /// inside it on the creating thread (to open sockets there).
+    /// Creates /run/netns/NAME bound to a brand-new namespace. `prepare` runs inside
+    /// it on the creating thread *before* the bind mount (to mark it, bring `lo` up and
+    /// open sockets there), so no one ever sees the namespace unprepared.
     /// Equivalent to: `ip netns add NAME`.
-    public static func create<T>(_ name: String, _ body: () throws -> T) throws -> T {
+    /// `replacingPlaceholder`: a plain file there is what an earlier create of the
+    /// caller left when killed before its bind mount; otherwise it is someone's (EEXIST).
+    public static func create<T>(_ name: String, replacingPlaceholder: Bool = false,
+                                 prepare: () throws -> T) throws -> (T, NamespaceIdentity) {
         try prepareDirectory()
         let target = path(name)
-        if Files.exists(target) && !isMounted(target) { unlink(target) }   // a killed create's leftover
+        if replacingPlaceholder, Files.exists(target), !isMounted(target), !Files.isSymlink(target) { unlink(target) }
         let fd = try check("create", target) { Glibc.open(target, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0) }
         Glibc.close(fd)
         do {
             return try NetnsThread.runInNewNamespace {
+                let value = try prepare()
                 // /proc/self is the main thread's namespace; thread-self is this one's.
                 try check("mount --bind", "/proc/thread-self/ns/net → \(target)") {
                     mount("/proc/thread-self/ns/net", target, "none", UInt(MS_BIND), nil)
                 }
-                return try body()
+                guard let id = try Identities.namespace(at: target) else {
+                    throw SystemError("stat", target, .noEntry)
+                }
+                return (value, id)
             }
         } catch {
-            // The bind mount may already be there (a later step in `body` failed):
-            // a mount point cannot be unlinked until it is detached.
+            // The bind mount may already be there (a later step failed): a mount point
+            // cannot be unlinked until it is detached.
             umount2(target, Int32(MNT_DETACH))
             unlink(target)
             throw error
@@ -104,15 +119,22 @@ public enum NamedNamespaces {
         try check("unlink", target) { unlink(target) }
     }
 
-    /// Makes /run/netns a shared mount point, once, as iproute2 does, so bind
-    /// mounts made here propagate to mount namespaces cloned later.
+    /// Makes /run/netns a shared mount point, as iproute2 does, so bind mounts made
+    /// here propagate to mount namespaces cloned later. Once per process: the
+    /// recursive make-shared walks every mount under /run/netns, so doing it per
+    /// namespace costs quadratic time over thousands of them.
     static func prepareDirectory() throws {
+        if directoryPrepared.withLock({ $0 }) { return }
         if mkdir(directory, 0o755) != 0 && Glibc.errno != EEXIST {
             throw SystemError("mkdir", directory)
         }
-        if mount("", directory, "none", UInt(MS_SHARED | MS_REC), nil) == 0 { return }
-        guard Glibc.errno == EINVAL else { throw SystemError("mount --make-shared", directory) }
-        try check("mount --bind", directory) { mount(directory, directory, "none", UInt(MS_BIND | MS_REC), nil) }
-        try check("mount --make-shared", directory) { mount("", directory, "none", UInt(MS_SHARED | MS_REC), nil) }
+        if mount("", directory, "none", UInt(MS_SHARED | MS_REC), nil) != 0 {
+            guard Glibc.errno == EINVAL else { throw SystemError("mount --make-shared", directory) }
+            try check("mount --bind", directory) { mount(directory, directory, "none", UInt(MS_BIND | MS_REC), nil) }
+            try check("mount --make-shared", directory) { mount("", directory, "none", UInt(MS_SHARED | MS_REC), nil) }
+        }
+        directoryPrepared.withLock { $0 = true }
     }
+
+    private static let directoryPrepared = Mutex(false)
 }

@@ -5,3 +5,7 @@ int plumb_unshare(int flags);
 int plumb_setns(int fd, int nstype);
 pid_t plumb_gettid(void);
 int plumb_clone_newnet(void);
+int plumb_pipe_cloexec(int fds[2]);
+int plumb_spawn(pid_t *pid, const char *path, int stdin_fd, int stdout_fd, char *const argv[], char *const envp[]);
+/* 1 when path is on nsfs (a namespace file), 0 when not, -1 on error (errno set). */
+int plumb_is_nsfs(const char *path);

@@ -1,4 +1,5 @@
 import Foundation
+import PlumbTypes
 
 /// The network configuration on stdin. Two kinds:
 ///   a bridge network: `"bridge": {"name": "cni-br0", "masquerade": true}` + `ipam`
@@ -47,7 +48,7 @@ struct CNIConfig: Decodable {
         guard (c.bridge == nil) != (c.vf == nil) else {
             throw CNIError(CNIError.invalidConfig, "give exactly one of \"bridge\" or \"vf\"", version: c.cniVersion)
         }
-        if let b = c.bridge, let why = interfaceNameProblem(b.name) {
+        if let b = c.bridge, let why = InterfaceNames.problem(b.name) {
             throw CNIError(CNIError.invalidConfig, "bridge.name \"\(b.name.prefix(40))\" is not a valid interface name: \(why)", version: c.cniVersion)
         }
         if let m = c.mtu ?? c.bridge?.mtu, !(68...65535).contains(m) {
@@ -55,18 +56,6 @@ struct CNIConfig: Decodable {
         }
         return c
     }
-}
-
-/// Linux's dev_valid_name, as the manifest validator applies it: 1–15 bytes, no '/',
-/// ':', whitespace or NUL, not "." or "..". nil when the name is fine.
-func interfaceNameProblem(_ name: String) -> String? {
-    if name.isEmpty { return "it is empty" }
-    if name.utf8.count > 15 { return "it is longer than 15 bytes" }
-    if name == "." || name == ".." { return "\".\" and \"..\" are reserved" }
-    if let bad = name.unicodeScalars.first(where: { $0 == "/" || $0 == ":" || $0 == "\0" || $0.properties.isWhitespace }) {
-        return "it contains \(bad == "\0" ? "NUL" : "'\(bad)'")"
-    }
-    return nil
 }
 
 /// Any JSON value, to pass `ipam` and `prevResult` through untouched.

@@ -1,6 +1,8 @@
 import Foundation
 import PlumbEngine
 import PlumbManifest
+import PlumbSystem
+import PlumbTypes
 
 /// Plumb as a CNI plugin (spec 1.1.0; 0.3.x, 0.4.0 and 1.0.0 configurations too):
 /// the binary acts as one whenever CNI_COMMAND is set.
@@ -9,17 +11,19 @@ public enum CNIPlugin {
         env["CNI_COMMAND"] != nil
     }
 
+    /// A network configuration is a few KiB; more than this is not one.
+    static let maxInput = 1 << 20
+
     public static func main() -> Never {
         let env = ProcessInfo.processInfo.environment
-        let input = FileHandle.standardInput.readDataToEndOfFile()
+        let input = (try? FileHandle.standardInput.read(upToCount: maxInput + 1)) ?? Data()
         var version = CNIVersions.current
         do {
-            let command = env["CNI_COMMAND"] ?? ""
-            if command == "VERSION" {
-                let v = (try? JSONDecoder().decode([String: JSONValue].self, from: input))?["cniVersion"]?.string ?? version
-                emit(Data("{\"cniVersion\": \"\(v)\", \"supportedVersions\": [\(CNIVersions.supported.map { "\"\($0)\"" }.joined(separator: ", "))]}".utf8))
-                exit(0)
+            guard input.count <= maxInput else {
+                throw CNIError(CNIError.decodeFailure, "the network configuration on stdin is larger than \(maxInput) bytes")
             }
+            let command = env["CNI_COMMAND"] ?? ""
+            if command == "VERSION" { emit(versionResult(input)); exit(0) }
             let config = try CNIConfig.parse(input)
             version = config.cniVersion
             let run = CNIRun(config: config, input: input, env: env)
@@ -36,8 +40,17 @@ public enum CNIPlugin {
             e.cniVersion = version
             fail(e)
         } catch {
-            fail(CNIError(CNIError.applyFailed, "\(error)", version: version))
+            fail(CNIError(error, version: version))
         }
+    }
+
+    /// VERSION: the versions Plumb speaks, labelled with the one asked about (encoded,
+    /// never interpolated: a quote in the input must not break or inject JSON).
+    static func versionResult(_ input: Data) -> Data {
+        struct Version: Encodable { var cniVersion: String; var supportedVersions: [String] }
+        let asked = (try? JSONDecoder().decode([String: JSONValue].self, from: input))?["cniVersion"]?.string
+        let v = asked.flatMap { CNIVersions.supported.contains($0) ? $0 : nil } ?? CNIVersions.current
+        return (try? JSONEncoder().encode(Version(cniVersion: v, supportedVersions: CNIVersions.supported))) ?? Data()
     }
 
     static func emit(_ data: Data) {
@@ -66,16 +79,21 @@ struct CNIRun {
     }
 
     func attachment(needNetns: Bool) throws -> CNIAttachment {
-        // The id names a file under /run/plumb: the spec's alphabet only, never a path.
         if let id = env["CNI_CONTAINERID"], id.isEmpty || id.count > 128 || id == "." || id == ".."
             || !id.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0)) }) {
             throw CNIError(CNIError.invalidEnvironment, "CNI_CONTAINERID \"\(id.prefix(40))\" is not a container id (letters, digits, _ . -, at most 128)")
         }
-        if let n = env["CNI_IFNAME"], let why = interfaceNameProblem(n) {
+        if let n = env["CNI_IFNAME"], let why = InterfaceNames.problem(n) {
             throw CNIError(CNIError.invalidEnvironment, "CNI_IFNAME \"\(n.prefix(40))\" is not a valid interface name: \(why)")
         }
+        let netns = needNetns ? try require("CNI_NETNS") : env["CNI_NETNS"]
+        if needNetns, let netns {
+            guard NamespaceRef.path(netns).problem == nil, Identities.isNamespaceFile(netns) else {
+                throw CNIError(CNIError.invalidEnvironment, "CNI_NETNS \(netns.prefix(200)) is not a network namespace file")
+            }
+        }
         return CNIAttachment(config: config, containerID: try require("CNI_CONTAINERID"), ifname: try require("CNI_IFNAME"),
-                      netns: needNetns ? try require("CNI_NETNS") : env["CNI_NETNS"])
+                             netns: netns)
     }
 
     func ipamType() throws -> String {
@@ -83,39 +101,38 @@ struct CNIRun {
         return t
     }
 
-    /// ADD: addresses from IPAM, the host layer (bridge), this attachment's layer,
-    /// verified with a probe. Any failure undoes all of it, IPAM included.
+    /// The previous plugin's result in a chain, or nil; a garbled one is the runtime's fault.
+    func previousResult() throws -> CNIResult? {
+        guard let prev = config.prevResult else { return nil }
+        do { return try JSONDecoder().decode(CNIResult.self, from: try JSONEncoder().encode(prev)) } catch {
+            throw CNIError(CNIError.invalidConfig, "prevResult is not a CNI result", details: RecordStore.describe(error))
+        }
+    }
+
+    /// ADD: addresses from IPAM, then one provisioning — the network's host layer
+    /// (bridge), this attachment's layer, a verification probe — undone as a whole,
+    /// IPAM included, if any part fails.
     func add() throws -> Data {
         guard config.vf == nil else { return try CNIVF(run: self).add() }
         let a = try attachment(needNetns: true)
         _ = try require("CNI_PATH")
-        let lock = try a.lock()
-        defer { withExtendedLifetime(lock) {} }
+        let prev = try previousResult()
         let ipam = try JSONDecoder().decode(CNIResult.self, from: try IPAM.run(command: "ADD", config: input, type: try ipamType(), env: env))
         do {
-            let host = try a.hostManifest(ipam)
-            try Engine(manifest: host).apply()
-            let layerManifest = try a.containerLayer(host, ipam)
-            let layer = try Engine(manifest: layerManifest)
-            try layer.apply()
-            let report = try layer.verify()
-            guard report.ok else {
-                try layer.destroy()
-                throw CNIError(CNIError.checkFailed, "attachment \(a.containerName) failed verification",
-                               details: report.failures.joined(separator: "; "))
-            }
-            return try result(a, ipam: ipam, layer: layer).encoded(as: config.cniVersion)
+            let engine = try Engine()
+            let host = try a.hostLayer(ipam)
+            try engine.provision(host: host, container: try a.containerLayer(host, ipam),
+                                 binding: ContainerBinding(containerID: a.containerID, process: nil, namespace: nil))
+            return try result(a, ipam: ipam, engine: engine).chained(after: prev).encoded(as: config.cniVersion)
         } catch {
             _ = try? IPAM.run(command: "DEL", config: input, type: try ipamType(), env: env)
-            if CNIAttachment.attachments(of: a.network).isEmpty { _ = try? destroyHostLayer(a) }
             throw error
         }
     }
 
-    func result(_ a: CNIAttachment, ipam: CNIResult, layer: Engine) throws -> CNIResult {
-        let (seen, _) = try layer.observe()
-        let host = seen.host.link(named: a.hostVeth)
-        let inner = seen.namespaces[a.netns ?? ""]?.link(named: a.ifname)
+    func result(_ a: CNIAttachment, ipam: CNIResult, engine: Engine) throws -> CNIResult {
+        let host = try engine.kernel.links(in: .host).link(name: a.hostVeth)
+        let inner = try a.namespace.flatMap { try engine.kernel.links(in: $0).link(name: a.ifname) }
         return CNIResult(cniVersion: config.cniVersion,
                          interfaces: [.init(name: a.hostVeth, mac: host?.mac?.description, mtu: host?.mtu, sandbox: nil),
                                       .init(name: a.ifname, mac: inner?.mac?.description, mtu: inner?.mtu, sandbox: a.netns)],
@@ -123,38 +140,24 @@ struct CNIRun {
                          routes: ipam.routes, dns: ipam.dns)
     }
 
-    /// DEL: idempotent; a netns already gone is fine. The network's bridge goes
-    /// with its last attachment.
+    /// DEL: idempotent; a netns already gone is fine. The network's bridge goes with
+    /// its last attachment.
     func del() throws {
         guard config.vf == nil else { return try CNIVF(run: self).del() }
         let a = try attachment(needNetns: false)
-        let lock = try a.lock()
-        defer { withExtendedLifetime(lock) {} }
-        try destroyLayer(a.layerName, network: a.network)
+        try Engine().unprovision(a.owner, removeUnusedHost: true, host: a.networkOwner)
         if config.ipam != nil, env["CNI_PATH"] != nil {
             _ = try IPAM.run(command: "DEL", config: input, type: try ipamType(), env: env)
         }
-        if CNIAttachment.attachments(of: a.network).isEmpty { try destroyHostLayer(a) }
-    }
-
-    func destroyLayer(_ name: String, network: String) throws {
-        var m = Manifest(name: name, containers: [Container(name: String(name.dropFirst(network.count + 2)), netns: nil)])
-        m.hostLayerManagedElsewhere = true
-        try Engine(manifest: m).destroy()
-    }
-
-    func destroyHostLayer(_ a: CNIAttachment) throws {
-        try Engine(manifest: Manifest(name: a.network)).destroy()
     }
 
     /// CHECK: the attachment still matches prevResult and passes verification.
     func check() throws {
-        guard let prev = config.prevResult else { throw CNIError(CNIError.invalidConfig, "CHECK needs prevResult") }
+        guard let prev = try previousResult() else { throw CNIError(CNIError.invalidConfig, "CHECK needs prevResult") }
         let a = try attachment(needNetns: true)
-        let result = try JSONDecoder().decode(CNIResult.self, from: try JSONEncoder().encode(prev))
-        if config.vf != nil { return try CNIVF(run: self).check(result) }
-        let layer = try Engine(manifest: try a.containerLayer(try a.hostManifest(result), result))
-        let report = try layer.verify()
+        if config.vf != nil { return try CNIVF(run: self).check(prev) }
+        let host = try a.hostLayer(prev)
+        let report = try Engine().verify(try a.containerLayer(host, prev))
         guard report.ok else {
             throw CNIError(CNIError.checkFailed, "attachment \(a.containerName) does not match prevResult",
                            details: report.failures.joined(separator: "; "))
@@ -162,29 +165,31 @@ struct CNIRun {
         if config.ipam != nil { _ = try IPAM.run(command: "CHECK", config: input, type: try ipamType(), env: env) }
     }
 
-    /// GC: removes this network's attachments not in cni.dev/valid-attachments.
+    /// GC (spec 1.1.0): removes this network's attachments that are not in
+    /// `cni.dev/valid-attachments`. Without that key, or for an older configuration,
+    /// it removes nothing: no list is not an empty list.
     func gc() throws {
-        let probe = CNIAttachment(config: config, containerID: "", ifname: "", netns: nil)
-        let lock = try probe.lock()
-        defer { withExtendedLifetime(lock) {} }
-        let valid = Set((config.validAttachments ?? []).map { "\($0.containerID)@\($0.ifname)" })
-        for name in CNIAttachment.attachments(of: probe.network) where !valid.contains(name) {
-            try destroyLayer(Layers.containerName(probe.network, name), network: probe.network)
-            try releaseAddress(of: name)
+        guard let validList = config.validAttachments, CNIVersions.atLeast(config.cniVersion, "1.1.0") else { return }
+        let engine = try Engine()
+        let valid = Set(validList.map { "\($0.containerID)@\($0.ifname)" })
+        for record in try engine.store.records() {
+            guard case .cniAttachment(let network, let id, let ifname) = record.owner, network == config.name,
+                  !valid.contains("\(id)@\(ifname)") else { continue }
+            try engine.unprovision(record.owner, removeUnusedHost: true, host: .cniNetwork(config.name))
+            try releaseAddress(containerID: id, ifname: ifname)
         }
         if try ipamSpeaks1_1() {
             _ = try IPAM.run(command: "GC", config: input, type: try ipamType(), env: env)
         }
-        if CNIAttachment.attachments(of: probe.network).isEmpty { try destroyHostLayer(probe) }
     }
 
     /// A stale attachment's address goes back to IPAM (DEL as that attachment), since
     /// an IPAM plugin older than 1.1.0 has no GC of its own.
-    func releaseAddress(of attachment: String) throws {
-        guard config.ipam != nil, env["CNI_PATH"] != nil, let at = attachment.lastIndex(of: "@") else { return }
+    func releaseAddress(containerID: String, ifname: String) throws {
+        guard config.ipam != nil, env["CNI_PATH"] != nil else { return }
         var e = env
-        e["CNI_CONTAINERID"] = String(attachment[..<at])
-        e["CNI_IFNAME"] = String(attachment[attachment.index(after: at)...])
+        e["CNI_CONTAINERID"] = containerID
+        e["CNI_IFNAME"] = ifname
         _ = try IPAM.run(command: "DEL", config: input, type: try ipamType(), env: e)
     }
 
@@ -197,15 +202,6 @@ struct CNIRun {
     func status() throws {
         if try ipamSpeaks1_1() {
             _ = try IPAM.run(command: "STATUS", config: input, type: try ipamType(), env: env)
-        }
-    }
-}
-
-extension VerifyReport {
-    /// "eth0 probe: expected …, observed …" for each failed check.
-    var failures: [String] {
-        (host.checks + containers.flatMap(\.checks)).filter { $0.status == .fail }.map {
-            "\($0.interface.map { "\($0) " } ?? "")\($0.name): expected \($0.expected), observed \($0.observed)"
         }
     }
 }

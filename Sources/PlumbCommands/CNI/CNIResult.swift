@@ -1,5 +1,6 @@
 import Foundation
 import PlumbManifest
+import PlumbTypes
 
 /// A CNI success result (SPEC.md "Success"), for every supported version:
 /// `ips[].version` exists only before 1.0.0.
@@ -30,6 +31,24 @@ struct CNIResult: Codable {
             let via = r.gw.flatMap(IPAddress.init) ?? ips?.compactMap { $0.gateway.flatMap(IPAddress.init) }.first { $0.family == dst.family }
             return PlumbManifest.Route(to: dst.network, via: via)
         }
+    }
+
+    /// As a plugin chained after another must answer: the previous result's
+    /// interfaces, IPs and routes first, this plugin's after them (its IPs' interface
+    /// indexes shifted past the previous interfaces).
+    func chained(after prev: CNIResult?) -> CNIResult {
+        guard let prev else { return self }
+        var r = self
+        let offset = prev.interfaces?.count ?? 0
+        r.interfaces = (prev.interfaces ?? []) + (interfaces ?? [])
+        r.ips = (prev.ips ?? []) + (ips ?? []).map { ip in
+            var ip = ip
+            ip.interface = ip.interface.map { $0 + offset }
+            return ip
+        }
+        r.routes = (prev.routes ?? []) + (routes ?? [])
+        r.dns = dns ?? prev.dns
+        return r
     }
 
     func encoded(as version: String) -> Data {

@@ -1,4 +1,6 @@
 import Foundation
+import PlumbSystem
+import PlumbTypes
 
 /// IPAM is delegated to the plugin `ipam.type` names, found on CNI_PATH, with the
 /// same environment and the same configuration on stdin — exactly as the CNI spec
@@ -23,19 +25,21 @@ enum IPAM {
         }
     }
 
+    /// Named by a hash of the plugin's path: a path is never a file name here.
     static func cacheFile(_ plugin: String) -> String {
-        "/run/plumb/.ipam-version-" + plugin.map { $0.isLetter || $0.isNumber ? $0 : "_" }
+        "/run/plumb/.ipam-version-" + SHA256.hex(Array(plugin.utf8)).prefix(16)
     }
 
     /// The version negotiated with this plugin binary before (keyed by its mtime and size).
     static func cachedVersion(_ plugin: String) -> String? {
-        guard let text = try? String(contentsOfFile: cacheFile(plugin), encoding: .utf8) else { return nil }
+        guard !Files.isSymlink(cacheFile(plugin)), let text = try? Files.read(cacheFile(plugin)) else { return nil }
         let parts = text.split(separator: " ")
         return parts.count == 2 && String(parts[0]) == fingerprint(plugin) ? String(parts[1]) : nil
     }
 
     static func cacheVersion(_ plugin: String, _ version: String) {
-        try? "\(fingerprint(plugin)) \(version)".write(toFile: cacheFile(plugin), atomically: true, encoding: .utf8)
+        try? Directory.create("/run/plumb", mode: 0o700)
+        try? Files.writeAtomically(cacheFile(plugin), Array("\(fingerprint(plugin)) \(version)".utf8))
     }
 
     static func fingerprint(_ plugin: String) -> String {
@@ -79,28 +83,21 @@ enum IPAM {
         return (obj["supportedVersions"] as? [String] ?? []).contains(version)
     }
 
+    /// Runs the plugin with posix_spawn (never Foundation's Process, whose wait polls
+    /// every 50 ms), the configuration on stdin, CNI_COMMAND set.
     static func exec(_ path: String, command: String, config: Data, env: [String: String]) throws -> Data {
         let type = (path as NSString).lastPathComponent
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
         var e = env
         e["CNI_COMMAND"] = command
-        p.environment = e
-        let stdin = Pipe(), stdout = Pipe()
-        p.standardInput = stdin
-        p.standardOutput = stdout
-        p.standardError = FileHandle.standardError
-        do { try p.run() } catch {
+        let result: Spawn.Result
+        do { result = try Spawn.run(path, argv: [type], environment: e, input: Array(config)) } catch {
             throw CNIError(CNIError.ipamFailed, "cannot run IPAM plugin \(path)", details: "\(error)")
         }
-        stdin.fileHandleForWriting.write(config)
-        try? stdin.fileHandleForWriting.close()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
+        let out = Data(result.stdout)
+        guard result.status == 0 else {
             // Pass the IPAM plugin's own error through when it gave one.
             if let err = try? JSONDecoder().decode(CNIError.self, from: out) { throw err }
-            throw CNIError(CNIError.ipamFailed, "IPAM plugin \(type) \(command) failed (exit \(p.terminationStatus))",
+            throw CNIError(CNIError.ipamFailed, "IPAM plugin \(type) \(command) failed (exit \(result.status))",
                            details: String(decoding: out, as: UTF8.self))
         }
         return out

@@ -1,0 +1,124 @@
+import PlumbNetlink
+import PlumbSystem
+import PlumbTypes
+
+/// Executes steps in order through the kernel seam, journaling each step's undo
+/// *before* it runs; if any step fails, the journal runs backwards and the kernel
+/// ends as it was — including the parts of a step that had already taken effect.
+public final class Applier {
+    let kernel: any Kernel
+    /// Test-only: make step k (1-based) fail, to prove rollback.
+    let faultStep: Int?
+    /// Namespaces this run created, by name: a rollback deletes exactly those.
+    public private(set) var createdNamespaces: [String: NamespaceIdentity] = [:]
+    /// The undo of every step run so far, in order: the journal.
+    public private(set) var completed: [[Action]] = []
+
+    public init(kernel: any Kernel, faultStep: Int? = nil) {
+        self.kernel = kernel
+        self.faultStep = faultStep
+    }
+
+    /// Runs `steps`; on failure, rolls back and throws an `ApplyError` naming the step,
+    /// its typed cause and any undo that failed.
+    public func apply(_ steps: [Step], progress: (Int, Step) -> Void = { _, _ in }) throws {
+        for (i, step) in steps.enumerated() {
+            progress(i + 1, step)
+            completed.append(step.action.undo)
+            do {
+                if faultStep == i + 1 { throw InjectedFault(stepNumber: i + 1) }
+                try execute(step.action)
+            } catch {
+                // A one-message action that failed changed nothing: its undo would
+                // undo what was there before it.
+                if step.action.isSingleChange { completed.removeLast() }
+                let failures = rollback(completed)
+                completed = []
+                throw ApplyError(step: step, stepNumber: i + 1, cause: error, undoFailures: failures)
+            }
+        }
+    }
+
+    /// Runs the journal newest first; returns the undos that failed.
+    func rollback(_ journal: [[Action]]) -> [UndoFailure] {
+        var failures: [UndoFailure] = []
+        for undo in journal.reversed() {
+            for action in undo {
+                do { try execute(action) } catch {
+                    failures.append(UndoFailure(action: action, cause: error))
+                }
+            }
+        }
+        return failures
+    }
+
+    /// Executes one action. Every action tolerates finding its goal already reached
+    /// where that is safe (a deletion of what is gone), and refuses to touch an object
+    /// that no longer carries the proof its step names.
+    public func execute(_ action: Action) throws {
+        switch action {
+        case .setSysctl(let s): try kernel.proc.setSysctl(s.key, s.value.to)
+        case .createNamespace(let c): createdNamespaces[c.name] = try kernel.createNamespace(c)
+        case .deleteNamespace(let d): try deleteNamespace(d)
+        case .createBridge(let b): try createBridge(b)
+        case .createVeth(let v): try createVeth(v)
+        case .setLink(let u): try setLink(u)
+        case .deleteLink(let d): try deleteLink(d)
+        case .addAddress(let a): try addAddress(a)
+        case .deleteAddress(let a): try deleteAddress(a)
+        case .addRoute(let r): try addRoute(r)
+        case .deleteRoute(let r): try deleteRoute(r)
+        case .replaceTable(let t): try replaceTable(t)
+        case .deleteTable(let t): try kernel.firewall(t.table).delete()
+        case .setRings(let c): try kernel.ethtool(in: .host).setRings(c.nic, rx: c.rx?.to, tx: c.tx?.to)
+        case .setChannels(let c):
+            try kernel.ethtool(in: .host).setChannels(c.nic, rx: c.rx?.to, tx: c.tx?.to, combined: c.combined?.to)
+        case .setCoalesce(let c):
+            try kernel.ethtool(in: .host).setCoalesce(c.nic, adaptiveRx: c.adaptiveRx?.to, rxUsecs: c.rxUsecs?.to, rxFrames: c.rxFrames?.to)
+        case .setOffload(let c): try kernel.ethtool(in: .host).setGRO(c.nic, c.gro.to)
+        case .setIRQAffinity(let c): try kernel.proc.setAffinity(of: c.irq, to: c.cpus.to)
+        case .setNumVFs(let w): try setNumVFs(w)
+        case .writeModprobe(let w): try kernel.proc.write(w.file, w.text.to)
+        case .setVF(let u): try setVF(u)
+        case .moveVF(let m): try moveVF(m)
+        case .returnVF(let r): try returnVF(r)
+        }
+    }
+
+    /// `ip netns delete`, only while /run/netns/NAME is the namespace recorded (or the
+    /// one this run created, for a rollback).
+    func deleteNamespace(_ d: NamespaceDeletion) throws {
+        let ref = NamespaceRef.named(d.name)
+        guard let current = try kernel.identity(of: ref) else { return }   // gone already
+        guard let expected = d.identity ?? createdNamespaces[d.name] else { return }   // this run made none
+        guard current == expected else {
+            throw OwnershipError(object: "\(ref)", reason: "it is not the namespace plumb created (\(expected), now \(current))")
+        }
+        try kernel.deleteNamespace(d.name)
+        createdNamespaces[d.name] = nil
+    }
+
+    func replaceTable(_ t: TableReplacement) throws {
+        let fw = try kernel.firewall(t.table)
+        switch t.content {
+        case .ruleset(let r, let comment): try fw.replace(with: r, comment: comment)
+        case .text(let text): try fw.replace(withText: text)
+        }
+    }
+}
+
+extension Action {
+    /// True when the action is one kernel request (or one file write): if it fails,
+    /// nothing changed. The others (create then mark, per-setting VF messages, move
+    /// then rename) may fail half way, and their undo must run.
+    var isSingleChange: Bool {
+        switch self {
+        case .setSysctl, .createNamespace, .deleteNamespace, .setLink, .deleteLink, .addAddress, .deleteAddress, .addRoute, .deleteRoute,
+             .replaceTable, .deleteTable, .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity,
+             .writeModprobe:
+            return true
+        case .createBridge, .createVeth, .setNumVFs, .setVF, .moveVF, .returnVF:
+            return false
+        }
+    }
+}

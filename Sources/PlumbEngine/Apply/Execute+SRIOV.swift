@@ -1,0 +1,93 @@
+import PlumbNetlink
+import PlumbSystem
+import PlumbTypes
+
+extension Applier {
+    /// sriov_numvfs, then (when VFs were created) a bounded wait until their netdevs
+    /// exist and the PF has its carrier back (igb drops it briefly and refuses VF
+    /// rates meanwhile).
+    func setNumVFs(_ w: NumVFsWrite) throws {
+        let pf = try kernel.sriov.findPF(.name(w.pf))
+        if pf.numVFs == w.count.to { return }
+        try kernel.sriov.setNumVFs(pf, w.count.to)
+        guard w.count.to > 0 else { return }
+        try kernel.sriov.waitForVFNetdevs(pf, count: w.count.to)
+        let host = try kernel.links(in: .host)
+        if let link = try host.link(name: pf.name), link.up {
+            try? host.waitForCarrier(index: link.index, name: pf.name, timeout: .seconds(5))
+        }
+    }
+
+    /// PF-side VF settings (`ip link set PF vf N …`), one message per setting; a
+    /// refusal after some took effect leaves the undo (journaled first) to put them back.
+    func setVF(_ u: VFUpdate) throws {
+        let host = try kernel.links(in: .host)
+        guard let link = try host.link(name: u.pf) else {
+            throw NetlinkError(operation: "RTM_GETLINK", object: "\(u.pf) in the host namespace", errno: .noDevice)
+        }
+        let s = u.settings
+        let req = SetVF(pfIndex: link.index, pfName: u.pf, vf: u.vf, mac: s.mac?.to, vlan: s.vlan?.to, maxTxRate: s.maxTxRate?.to,
+                        spoofCheck: s.spoofCheck?.to, linkState: s.linkState?.to, trust: s.trust?.to, driver: u.driver)
+        try req.validate()
+        try host.setVF(req)
+    }
+
+    /// Moves the VF's netdev into the container and renames it there in one request,
+    /// takes over the PF-assigned MAC, then marks it and brings it up.
+    func moveVF(_ m: VFMove) throws {
+        let host = try kernel.links(in: .host)
+        let hostName = try m.hostName ?? vfNetdev(pf: m.pf, index: m.vf)
+        guard let vfLink = try host.link(name: hostName) else {
+            throw NetlinkError(operation: "RTM_GETLINK", object: "\(hostName) (VF \(m.vf) of \(m.pf)) in the host namespace", errno: .noDevice)
+        }
+        try host.moveLink(index: vfLink.index, to: m.to.namespace, name: m.to.name)
+        let inner = try kernel.links(in: m.to.namespace)
+        guard let moved = try inner.link(name: m.to.name) else {
+            throw NetlinkError(operation: "RTM_GETLINK", object: "\(m.to)", errno: .noDevice)
+        }
+        // Marked first: a rollback finds it by its mark even if the MAC never comes.
+        try inner.setLink(SetLink(index: moved.index, mtu: m.mtu, alias: m.alias))
+        if let mac = m.mac { try adoptAdminMAC(moved, mac, ops: inner) }
+        try inner.setLink(SetLink(index: moved.index, up: true))
+    }
+
+    /// A VF netdev keeps its old MAC after its PF assigns one, and spoof checking then
+    /// drops everything it sends. Ask for exactly the assigned MAC from the VF side
+    /// (igb grants a VF the MAC its PF set; `ip link set dev eth1 address MAC`); if the
+    /// driver refuses, fall back to igbvf's re-read on up, down, up. Then wait
+    /// (bounded) until the netdev carries that MAC.
+    func adoptAdminMAC(_ l: LinkInfo, _ mac: MACAddress, ops: any LinkOps) throws {
+        if l.mac != mac {
+            do { try ops.setLink(SetLink(index: l.index, mac: mac)) } catch {
+                try ops.setLink(SetLink(index: l.index, up: true))
+                try ops.setLink(SetLink(index: l.index, up: false))
+            }
+        }
+        try ops.setLink(SetLink(index: l.index, up: true))
+        let ok = try Poll.until(timeout: .seconds(10), interval: .milliseconds(50)) { () -> Bool? in
+            try ops.link(index: l.index)?.mac == mac ? true : nil
+        }
+        guard ok != nil else {
+            let now = try ops.link(index: l.index)?.mac?.description ?? "none"
+            throw SystemError("adopt the PF-assigned MAC \(mac) on", "\(l.name) in \(ops.label) (it still has \(now))", .timedOut)
+        }
+    }
+
+    /// Moves a VF netdev from a container back to the host namespace under its old
+    /// name; one already gone from the container (its namespace died) has come home.
+    func returnVF(_ r: VFReturn) throws {
+        guard try kernel.identity(of: r.from.namespace) != nil,
+              let (ops, link) = try resolve(r.from, .owner(alias: r.alias, mac: nil)) else { return }
+        // A VF enabled by the same apply that moved it had no name yet when the record
+        // was written: let the kernel choose a free one as the driver did ("eth%d").
+        try ops.moveLink(index: link.index, to: .host, name: r.hostName ?? "eth%d")
+    }
+
+    /// The VF's current netdev name, from sysfs (udev may have renamed it since).
+    func vfNetdev(pf: String, index: Int) throws -> String {
+        guard let name = try kernel.sriov.findPF(.name(pf)).vf(index)?.netdev else {
+            throw SystemError("find", "the netdev of VF \(index) of \(pf) (/sys/class/net/\(pf)/device/virtfn\(index)/net)", .noDevice)
+        }
+        return name
+    }
+}

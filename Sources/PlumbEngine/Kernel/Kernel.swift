@@ -1,0 +1,197 @@
+import PlumbFirewall
+import PlumbNetlink
+import PlumbSystem
+import PlumbTypes
+
+/// The engine's whole view of the kernel: the seam between the engine and the C
+/// libraries. `LinuxKernel` implements it with libnl, libnftables, sysfs and procfs;
+/// the unit tests implement it with an in-memory kernel, so the observer, the applier
+/// (rollback after a fault at any step) and the verifier's decisions run without root.
+///
+/// Every operation names the `ip` / `ethtool` command it equals where it implements it.
+/// Nothing here knows the manifest; values are PlumbTypes and kernel readings.
+public protocol Kernel: AnyObject {
+    // MARK: Namespaces
+
+    /// The identity of the namespace Plumb runs in (the host's, for Plumb).
+    func hostIdentity() throws -> NamespaceIdentity
+    /// Which namespace `ns` is now; nil when it does not exist (no file, a placeholder
+    /// under /run/netns that is not a mounted namespace, a pid that is gone).
+    func identity(of ns: NamespaceRef) throws -> NamespaceIdentity?
+    /// The process `pid` is now; nil when there is none.
+    func process(_ pid: Int) throws -> ProcessIdentity?
+    /// The names under /run/netns that are namespaces.
+    func namedNamespaces() throws -> [String]
+    /// The names under /run/netns that are not namespaces (plain files).
+    func namespacePlaceholders() throws -> [String]
+    /// `ip netns add NAME`; `lo` gets `mark` as its alias and comes up before the
+    /// namespace appears under /run/netns.
+    func createNamespace(_ c: NamespaceCreation) throws -> NamespaceIdentity
+    /// `ip netns delete NAME`.
+    func deleteNamespace(_ name: String) throws
+
+    /// The rtnetlink handle of `ns`; throws ENOENT when the namespace does not exist.
+    func links(in ns: NamespaceRef) throws -> any LinkOps
+    /// The ethtool genetlink handle of `ns`.
+    func ethtool(in ns: NamespaceRef) throws -> any EthtoolOps
+    /// The nftables table `table` of the namespace Plumb runs in.
+    func firewall(_ table: TableName) throws -> any FirewallOps
+    var sriov: any SRIOVOps { get }
+    var proc: any ProcOps { get }
+    /// Closes what Plumb holds open in `ns` (a netlink socket, an fd): thousands of
+    /// namespaces must not hold thousands of sockets.
+    func release(_ ns: NamespaceRef)
+
+    // MARK: Probes (verify)
+
+    /// One ICMP echo exchange from inside `ns` (patient: backs off up to ~8 s).
+    /// Equivalent to: `ip netns exec NS ping -c 1 TARGET`.
+    func ping(from ns: NamespaceRef, to target: IPAddress) throws -> Ping.Outcome
+    /// A TCP connection or UDP datagram sent from the host to `address:hostPort` must
+    /// arrive inside `ns` at `containerPort`. nil on success, else why not; `served`
+    /// tells whether a real server already held the port.
+    func probePort(tcp: Bool, in ns: NamespaceRef, containerPort: Int, address: IPAddress, hostPort: Int) throws
+        -> (failure: String?, served: Bool)
+}
+
+/// One namespace's rtnetlink (vishvananda's `Handle`): links, addresses, routes,
+/// neighbours, and the PF-side VF settings of the links in it.
+public protocol LinkOps: AnyObject {
+    /// Names the namespace in messages: "the host namespace", "netns web".
+    var label: String { get }
+    /// `ip -d -s link show`.
+    func links() throws -> [LinkInfo]
+    /// `ip link show dev X`, fresh from the kernel; nil when absent.
+    func link(index: Int) throws -> LinkInfo?
+    func link(name: String) throws -> LinkInfo?
+    /// `ip addr show`.
+    func addresses() throws -> [AddressInfo]
+    /// `ip route show table main` (both families).
+    func routes() throws -> [RouteInfo]
+    /// `ip neigh show`.
+    func neighbours() throws -> [NeighbourInfo]
+    /// `ip neigh del ADDRESS dev X`.
+    func deleteNeighbour(_ address: IPAddress, index: Int, name: String) throws
+    /// `ip link add NAME address MAC type bridge [mtu M]` (fails if it exists).
+    func createBridge(_ r: CreateBridge) throws
+    /// `ip link add HOST address MAC master M type veth peer name PEER netns NS [mtu M]`.
+    func createVeth(_ r: VethRequest) throws
+    /// `ip link set dev IFINDEX …` (never moves it: see `moveLink`).
+    func setLink(_ r: SetLink) throws
+    /// `ip link set dev IFINDEX netns NS name NAME` (down while it moves).
+    func moveLink(index: Int, to ns: NamespaceRef, name: String) throws
+    /// `ip link del dev IFINDEX`.
+    func deleteLink(index: Int, name: String) throws
+    /// `ip addr add PREFIX dev IFINDEX` (EEXIST when present).
+    func addAddress(_ p: IPPrefix, index: Int, name: String) throws
+    /// `ip addr del PREFIX dev IFINDEX`.
+    func deleteAddress(_ p: IPPrefix, index: Int, name: String) throws
+    /// `ip route add ROUTE dev IFINDEX` (EEXIST when present).
+    func addRoute(_ r: RouteInfo, deviceName: String) throws
+    /// `ip route del ROUTE dev IFINDEX`.
+    func deleteRoute(_ r: RouteInfo, deviceName: String) throws
+    /// The `vf N …` lines of `ip link show dev PF`.
+    func vfSettings(pfIndex: Int, pfName: String) throws -> [VFSettings]
+    /// `ip link set dev PF vf N …`, one setting per message; a refusal is a
+    /// `VFSettingError` listing what had already been applied.
+    func setVF(_ r: SetVF) throws
+    /// Polls until the link has carrier (`ip link show` says LOWER_UP).
+    func waitForCarrier(index: Int, name: String, timeout: Duration) throws
+}
+
+/// A veth pair whose peer is born in another namespace and whose host end is
+/// enslaved and marked at creation: one RTM_NEWLINK.
+public struct VethRequest: Sendable, Equatable {
+    public var hostName: String
+    public var hostMAC: MACAddress
+    public var masterIndex: Int
+    public var peerName: String
+    public var peerNamespace: NamespaceRef
+    public var mtu: Int?
+    public init(hostName: String, hostMAC: MACAddress, masterIndex: Int, peerName: String, peerNamespace: NamespaceRef, mtu: Int?) {
+        self.hostName = hostName; self.hostMAC = hostMAC; self.masterIndex = masterIndex
+        self.peerName = peerName; self.peerNamespace = peerNamespace; self.mtu = mtu
+    }
+}
+
+/// The ethtool netlink family of one namespace.
+public protocol EthtoolOps: AnyObject {
+    /// `ethtool -i NIC`.
+    func driverInfo(_ nic: String) throws -> Ethtool.DriverInfo
+    /// `ethtool -g NIC`.
+    func rings(_ nic: String) throws -> Ethtool.Rings
+    /// `ethtool -l NIC`.
+    func channels(_ nic: String) throws -> Ethtool.Channels
+    /// `ethtool -c NIC`.
+    func coalesce(_ nic: String) throws -> Ethtool.Coalesce
+    /// `ethtool -k NIC` (GRO).
+    func gro(_ nic: String) throws -> Ethtool.Feature?
+    /// `ethtool -G NIC [rx N] [tx N]`.
+    func setRings(_ nic: String, rx: Int?, tx: Int?) throws
+    /// `ethtool -L NIC [rx N] [tx N] [combined N]`.
+    func setChannels(_ nic: String, rx: Int?, tx: Int?, combined: Int?) throws
+    /// `ethtool -C NIC [adaptive-rx on|off] [rx-usecs N] [rx-frames N]`.
+    func setCoalesce(_ nic: String, adaptiveRx: Bool?, rxUsecs: Int?, rxFrames: Int?) throws
+    /// `ethtool -K NIC gro on|off`.
+    func setGRO(_ nic: String, _ on: Bool) throws
+}
+
+/// One nftables table of the host namespace.
+public protocol FirewallOps: AnyObject {
+    /// `nft -j list table T` (and its text); nil when absent.
+    func observe() throws -> ObservedFirewall?
+    /// `nft -f -`: add, delete and define the table in one transaction.
+    func replace(with ruleset: NATRuleset, comment: String) throws
+    /// The same swap with a listed table's text (undo).
+    func replace(withText text: String) throws
+    /// `nft delete table T` (absent is fine).
+    func delete() throws
+}
+
+/// SR-IOV through sysfs (the initial namespace's /sys).
+public protocol SRIOVOps: AnyObject {
+    /// The PF a selector names: `/sys/class/net/NAME/device`, by PCI address or by MAC.
+    func findPF(_ selector: PFSelector) throws -> PhysicalFunction
+    /// The VF at a PCI address and its PF.
+    func findVF(pci: String) throws -> (pf: PhysicalFunction, vf: VirtualFunction)
+    /// `echo N > /sys/class/net/PF/device/sriov_numvfs`.
+    func setNumVFs(_ pf: PhysicalFunction, _ n: Int) throws
+    /// Polls until VFs 0..<count have netdevs.
+    func waitForVFNetdevs(_ pf: PhysicalFunction, count: Int) throws
+}
+
+/// How a manifest names a PF.
+public enum PFSelector: Hashable, Sendable, CustomStringConvertible {
+    case name(String)
+    case pci(String)
+    case mac(MACAddress)
+    public var description: String {
+        switch self {
+        case .name(let n): return n
+        case .pci(let p): return p
+        case .mac(let m): return m.description
+        }
+    }
+}
+
+/// procfs and the few files Plumb writes.
+public protocol ProcOps: AnyObject {
+    /// `sysctl -n KEY` in the namespace Plumb runs in; nil when absent here.
+    func sysctl(_ key: String) throws -> String?
+    /// `sysctl -w KEY=VALUE`.
+    func setSysctl(_ key: String, _ value: String) throws
+    /// The queue interrupts of a NIC (device/msi_irqs named in /proc/interrupts).
+    func queueIRQs(of nic: String) throws -> [QueueIRQ]
+    /// `cat /proc/irq/N/smp_affinity_list`.
+    func affinity(of irq: Int) throws -> CPUSet
+    /// `echo CPUS > /proc/irq/N/smp_affinity_list`.
+    func setAffinity(of irq: Int, to cpus: CPUSet) throws
+    /// /sys/devices/system/cpu/online.
+    func onlineCPUs() throws -> CPUSet
+    /// /proc/net/softnet_stat; nil when unreadable.
+    func softnet() -> SoftnetStat?
+    /// The text of a file Plumb may write; nil when absent.
+    func read(_ file: ModprobeFile) throws -> String?
+    /// Writes it atomically (mode 0644), or removes it for nil.
+    func write(_ file: ModprobeFile, _ text: String?) throws
+}

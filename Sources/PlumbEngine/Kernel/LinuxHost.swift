@@ -1,0 +1,71 @@
+import PlumbFirewall
+import PlumbNetlink
+import PlumbSystem
+import PlumbTypes
+
+/// `EthtoolOps` over one ethtool genetlink socket.
+final class LinuxEthtool: EthtoolOps {
+    let socket: EthtoolSocket
+    init(_ socket: EthtoolSocket) { self.socket = socket }
+    func driverInfo(_ nic: String) throws -> Ethtool.DriverInfo { try socket.driverInfo(nic) }
+    func rings(_ nic: String) throws -> Ethtool.Rings { try socket.rings(nic) }
+    func channels(_ nic: String) throws -> Ethtool.Channels { try socket.channels(nic) }
+    func coalesce(_ nic: String) throws -> Ethtool.Coalesce { try socket.coalesce(nic) }
+    func gro(_ nic: String) throws -> Ethtool.Feature? { try socket.features(nic).gro }
+    func setRings(_ nic: String, rx: Int?, tx: Int?) throws { try socket.setRings(nic, rx: rx, tx: tx) }
+    func setChannels(_ nic: String, rx: Int?, tx: Int?, combined: Int?) throws {
+        try socket.setChannels(nic, rx: rx, tx: tx, combined: combined)
+    }
+    func setCoalesce(_ nic: String, adaptiveRx: Bool?, rxUsecs: Int?, rxFrames: Int?) throws {
+        try socket.setCoalesce(nic, adaptiveRx: adaptiveRx, rxUsecs: rxUsecs, rxFrames: rxFrames)
+    }
+    func setGRO(_ nic: String, _ on: Bool) throws { _ = try socket.setGRO(nic, on) }
+}
+
+/// `FirewallOps` over Plumb's table through libnftables.
+final class LinuxFirewall: FirewallOps {
+    let table: OwnedTable
+    init(_ table: OwnedTable) { self.table = table }
+    func observe() throws -> ObservedFirewall? { try table.observe() }
+    func replace(with ruleset: NATRuleset, comment: String) throws { try table.replace(with: ruleset, comment: comment) }
+    func replace(withText text: String) throws { try table.replace(withText: text) }
+    func delete() throws { try table.delete() }
+}
+
+/// `SRIOVOps` over /sys.
+final class LinuxSRIOV: SRIOVOps {
+    let sysfs = SRIOVSysfs()
+    func findPF(_ selector: PFSelector) throws -> PhysicalFunction {
+        switch selector {
+        case .name(let n): return try sysfs.findPF(name: n)
+        case .pci(let p): return try sysfs.findPF(pci: p)
+        case .mac(let m): return try sysfs.findPF(mac: m.description)
+        }
+    }
+    func findVF(pci: String) throws -> (pf: PhysicalFunction, vf: VirtualFunction) { try sysfs.findVF(pci: pci) }
+    func setNumVFs(_ pf: PhysicalFunction, _ n: Int) throws { try sysfs.setNumVFs(pf, n) }
+    func waitForVFNetdevs(_ pf: PhysicalFunction, count: Int) throws { _ = try sysfs.waitForVFNetdevs(pf: pf, count: count) }
+}
+
+/// `ProcOps` over procfs and sysfs.
+final class LinuxProc: ProcOps {
+    func sysctl(_ key: String) throws -> String? {
+        guard Sysctls.exists(key) else { return nil }
+        return try Sysctls.read(key)
+    }
+    func setSysctl(_ key: String, _ value: String) throws { try Sysctls.write(key, value) }
+    func queueIRQs(of nic: String) throws -> [QueueIRQ] { try IRQs.queueIRQs(of: nic) }
+    func affinity(of irq: Int) throws -> CPUSet { try IRQs.affinity(of: irq) }
+    func setAffinity(of irq: Int, to cpus: CPUSet) throws { try IRQs.setAffinity(of: irq, to: cpus) }
+    func onlineCPUs() throws -> CPUSet { try IRQs.onlineCPUs() }
+    func softnet() -> SoftnetStat? { try? SoftnetStat.read() }
+    func read(_ file: ModprobeFile) throws -> String? {
+        guard Files.exists(file.path) else { return nil }
+        return try Files.read(file.path)
+    }
+    func write(_ file: ModprobeFile, _ text: String?) throws {
+        guard let text else { return try Files.remove(file.path) }
+        try Directory.create(String(file.path[..<file.path.lastIndex(of: "/")!]), mode: 0o755)
+        try Files.writeAtomically(file.path, Array(text.utf8), mode: 0o644)
+    }
+}

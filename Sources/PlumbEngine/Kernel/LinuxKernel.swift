@@ -1,0 +1,123 @@
+import PlumbFirewall
+import PlumbNetlink
+import PlumbSystem
+import PlumbTypes
+
+/// The real kernel: one rtnetlink socket per namespace, each opened on a thread inside
+/// its namespace and then used from the caller's thread (one handle per namespace).
+/// Not Sendable: libnl objects are not.
+public final class LinuxKernel: Kernel {
+    final class Handle {
+        let namespace: NetworkNamespace
+        let links: LinuxLinks
+        var ethtool: LinuxEthtool?
+        init(namespace: NetworkNamespace, links: LinuxLinks) { self.namespace = namespace; self.links = links }
+    }
+
+    private var host: LinuxLinks!
+    private var hostEthtool: LinuxEthtool?
+    private var handles: [NamespaceRef: Handle] = [:]
+    private var nft: NFTables?
+    /// The namespace Plumb runs in, held open: VFs return into it.
+    let hostNamespace: NetworkNamespace
+    public let sriov: any SRIOVOps = LinuxSRIOV()
+    public let proc: any ProcOps = LinuxProc()
+
+    public init() throws {
+        hostNamespace = try NetworkNamespace.current()
+        host = LinuxLinks(socket: try RouteSocket(label: "the host namespace"), kernel: self)
+    }
+
+    // MARK: Namespaces
+
+    public func hostIdentity() throws -> NamespaceIdentity { try hostNamespace.identity() }
+
+    public func identity(of ns: NamespaceRef) throws -> NamespaceIdentity? {
+        guard let path = ns.path else { return try hostIdentity() }
+        if case .named = ns, !NamedNamespaces.isMounted(path) { return nil }
+        return try Identities.namespace(at: path)
+    }
+
+    public func process(_ pid: Int) throws -> ProcessIdentity? { try Identities.process(pid) }
+
+    public func namedNamespaces() throws -> [String] { NamedNamespaces.list() }
+    public func namespacePlaceholders() throws -> [String] { NamedNamespaces.placeholders() }
+
+    public func createNamespace(_ c: NamespaceCreation) throws -> NamespaceIdentity {
+        let (socket, id) = try NamedNamespaces.create(c.name, replacingPlaceholder: c.replacesPlaceholder) { () throws -> RouteSocket in
+            // Links born here later (a veth peer) inherit `default`: a container with no
+            // IPv6 address gets no link-local address, DAD or router solicitations.
+            if !c.ipv6 { try Sysctls.write("net.ipv6.conf.default.disable_ipv6", "1") }
+            let s = try RouteSocket(label: "netns \(c.name)")
+            // lo is ifindex 1 in a new namespace; its alias is the namespace's mark.
+            try s.execute(SetLink(index: 1, alias: c.mark, up: true))
+            return s
+        }
+        let ns = NamespaceRef.named(c.name)
+        let opened = try NetworkNamespace.open(path: ns.path!)
+        handles[ns] = Handle(namespace: opened, links: LinuxLinks(socket: socket, kernel: self))
+        return id
+    }
+
+    public func deleteNamespace(_ name: String) throws {
+        handles[.named(name)] = nil   // close our fd and socket so the kernel can free it
+        try NamedNamespaces.delete(name)
+    }
+
+    public func release(_ ns: NamespaceRef) { handles[ns] = nil }
+
+    /// The open namespace of `ns`, opened on first use.
+    func handle(_ ns: NamespaceRef) throws -> Handle {
+        if let h = handles[ns] { return h }
+        guard let path = ns.path, try identity(of: ns) != nil else {
+            throw SystemError("open", "\(ns) (\(ns.path ?? "?"))", .noEntry)
+        }
+        let opened = try NetworkNamespace.open(path: path)
+        let socket = try opened.run { try RouteSocket(label: ns.description) }
+        let h = Handle(namespace: opened, links: LinuxLinks(socket: socket, kernel: self))
+        handles[ns] = h
+        return h
+    }
+
+    /// The fd that moves a link into `ns` (IFLA_NET_NS_FD).
+    func namespaceFD(_ ns: NamespaceRef) throws -> Int32 {
+        if ns == .host { return hostNamespace.fd }
+        return try handle(ns).namespace.fd
+    }
+
+    public func links(in ns: NamespaceRef) throws -> any LinkOps {
+        if ns == .host { return host }
+        return try handle(ns).links
+    }
+
+    public func ethtool(in ns: NamespaceRef) throws -> any EthtoolOps {
+        if ns == .host {
+            if hostEthtool == nil { hostEthtool = LinuxEthtool(try EthtoolSocket(label: "the host namespace")) }
+            return hostEthtool!
+        }
+        let h = try handle(ns)
+        if h.ethtool == nil { h.ethtool = LinuxEthtool(try h.namespace.run { try EthtoolSocket(label: ns.description) }) }
+        return h.ethtool!
+    }
+
+    /// The libnftables context is bound to the namespace of the thread that creates
+    /// it: the caller's, which is the host's.
+    public func firewall(_ table: TableName) throws -> any FirewallOps {
+        if nft == nil { nft = try NFTables() }
+        return LinuxFirewall(OwnedTable(nft: nft!, table: table))
+    }
+
+    // MARK: Probes
+
+    public func ping(from ns: NamespaceRef, to target: IPAddress) throws -> Ping.Outcome {
+        try handle(ns).namespace.run { Ping.probe(target.bytes) }
+    }
+
+    public func probePort(tcp: Bool, in ns: NamespaceRef, containerPort: Int, address: IPAddress, hostPort: Int) throws
+        -> (failure: String?, served: Bool) {
+        let listener = try handle(ns).namespace.run { try PortProbe.listen(tcp: tcp, port: containerPort) }
+        let failure = tcp ? PortProbe.tcp(to: address.bytes, port: hostPort, listener: listener)
+                          : PortProbe.udp(to: address.bytes, port: hostPort, listener: listener)
+        return (failure, !listener.ours)
+    }
+}

@@ -1,0 +1,94 @@
+import PlumbFirewall
+import PlumbNetlink
+import PlumbTypes
+
+/// What the kernel holds, as far as one owner is concerned: the input of the pure
+/// planner. Codable so planner fixtures can record it (`observed.json`).
+public struct ObservedState: Codable, Sendable, Equatable {
+    /// The namespace Plumb runs in, by identity: a container's namespace that is this one is refused.
+    public var hostIdentity: NamespaceIdentity?
+    public var host: NamespaceSnapshot
+    /// The container namespaces that exist, with their identities (and snapshots when read).
+    public var namespaces: [ObservedNamespace]
+    /// Names under /run/netns that are namespaces.
+    public var namedNamespaces: [String]
+    /// Names under /run/netns that are not (plain files: someone's, or a killed create's).
+    public var placeholders: [String] = []
+    /// Current values of the sysctls the owner declares or recorded (absent: no such key here).
+    public var sysctls: [String: String]
+    /// The owner's nftables table, nil when absent.
+    public var firewall: ObservedFirewall?
+    /// Tuning state of the NICs the owner tunes (or tuned), by netdev name.
+    public var nics: [String: NICState]
+    /// PCI/MAC selectors resolved to netdev names.
+    public var nicNames: [String: String]
+    /// SR-IOV physical functions by manifest reference (`nics[].name`, PCI or MAC).
+    public var pfs: [String: PFState]
+    /// PCI bus address of container links that may be VFs.
+    public var busInfo: [BusInfo]
+    /// The modprobe.d file `persist` writes; nil when absent.
+    public var modprobeText: String?
+
+    public init(hostIdentity: NamespaceIdentity? = nil, host: NamespaceSnapshot = NamespaceSnapshot(),
+                namespaces: [ObservedNamespace] = [], namedNamespaces: [String] = [], sysctls: [String: String] = [:],
+                firewall: ObservedFirewall? = nil) {
+        self.hostIdentity = hostIdentity; self.host = host; self.namespaces = namespaces
+        self.namedNamespaces = namedNamespaces; self.sysctls = sysctls; self.firewall = firewall
+        nics = [:]; nicNames = [:]; pfs = [:]; busInfo = []
+    }
+
+    public func namespace(_ ref: NamespaceRef) -> ObservedNamespace? { namespaces.first { $0.ref == ref } }
+
+    public func bus(_ name: String, in ns: NamespaceRef) -> String? {
+        busInfo.first { $0.namespace == ns && $0.link == name }?.pciAddress
+    }
+}
+
+/// A container namespace as observed.
+public struct ObservedNamespace: Codable, Sendable, Equatable {
+    public var ref: NamespaceRef
+    public var identity: NamespaceIdentity
+    /// For `{pid: P}`: the process that holds it now.
+    public var process: ProcessIdentity?
+    /// Its links, addresses and routes; nil when not read (destroy reads only what it needs).
+    public var snapshot: NamespaceSnapshot?
+    public init(ref: NamespaceRef, identity: NamespaceIdentity, process: ProcessIdentity? = nil, snapshot: NamespaceSnapshot?) {
+        self.ref = ref; self.identity = identity; self.process = process; self.snapshot = snapshot
+    }
+    /// The alias of its `lo`: Plumb's mark when Plumb created it.
+    public var loopbackAlias: String? { snapshot?.link(index: 1)?.alias ?? snapshot?.link(named: "lo")?.alias }
+}
+
+/// The PCI address of a link in a container (a VF's netdev has one).
+public struct BusInfo: Codable, Sendable, Equatable {
+    public var namespace: NamespaceRef
+    public var link: String
+    public var pciAddress: String
+}
+
+/// Links, addresses and routes of one namespace.
+public struct NamespaceSnapshot: Codable, Sendable, Equatable {
+    public var links: [LinkInfo]
+    public var addresses: [AddressInfo]
+    public var routes: [RouteInfo]
+
+    public init(links: [LinkInfo] = [], addresses: [AddressInfo] = [], routes: [RouteInfo] = []) {
+        self.links = links; self.addresses = addresses; self.routes = routes
+    }
+
+    public func link(named name: String) -> LinkInfo? { links.first { $0.name == name } }
+    public func link(index: Int) -> LinkInfo? { links.first { $0.index == index } }
+
+    /// Global-scope addresses of a link (link-local ones are the kernel's, not ours).
+    public func addresses(of index: Int) -> [IPPrefix] {
+        addresses.filter { $0.index == index && $0.scope != 253 && !$0.prefix.isIPv6LinkLocal }.map(\.prefix)
+    }
+}
+
+extension IPPrefix {
+    var isIPv6LinkLocal: Bool { family == .v6 && address.bytes[0] == 0xfe && address.bytes[1] & 0xc0 == 0x80 }
+}
+
+extension LinkInfo {
+    var marks: LinkMarks { LinkMarks(name: name, alias: alias, mac: mac) }
+}

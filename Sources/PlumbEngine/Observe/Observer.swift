@@ -1,0 +1,105 @@
+import PlumbFirewall
+import PlumbManifest
+import PlumbNetlink
+import PlumbSystem
+import PlumbTypes
+
+/// Reads the kernel into an ObservedState through the kernel seam: one
+/// link/address/route dump per namespace the layer names, the namespaces'
+/// identities, the sysctls, PFs, NICs and the owner's nftables table.
+public struct Observer {
+    let kernel: any Kernel
+
+    public init(kernel: any Kernel) { self.kernel = kernel }
+
+    /// What an apply plan reads.
+    public func observe(_ layer: Layer, record: Record?) throws -> ObservedState {
+        let m = layer.manifest
+        var state = try base()
+        for c in m.containers {
+            guard let ns = c.netns, state.namespace(ns) == nil else { continue }
+            if let seen = try namespace(ns, dump: true) { state.namespaces.append(seen) }
+        }
+        let sysctls = Set(NATDesign.requiredSysctls(layer).map(\.key) + (record?.sysctls.map(\.key) ?? []))
+        for key in sysctls.sorted() { state.sysctls[key] = try kernel.proc.sysctl(key) }
+        try observePFs(layer, into: &state)
+        try observeBusInfo(m, into: &state)
+        for nic in m.nics where layer.managesHost && nic.tuning != nil {
+            guard let name = resolve(nic.selector.pfSelector) else { continue }
+            state.nicNames[nic.reference] = name
+            if try kernel.links(in: .host).link(name: name) != nil { state.nics[name] = try observeNIC(name) }
+        }
+        for o in record?.nics ?? [] where state.nics[o.nic] == nil {
+            if try kernel.links(in: .host).link(name: o.nic) != nil { state.nics[o.nic] = try observeNIC(o.nic) }
+        }
+        if !NATDesign.ruleset(layer).isEmpty || record?.table != nil {
+            state.firewall = try kernel.firewall(layer.marks.table).observe()
+        }
+        if m.nics.contains(where: { $0.sriov?.persist == true }) || !(record?.modprobe.isEmpty ?? true) {
+            state.modprobeText = try kernel.proc.read(.igbMaxVFs)
+        }
+        return state
+    }
+
+    /// What a destroy plan reads: only the namespaces the record names, and their
+    /// links only where a VF must come home or the namespace's mark must be read.
+    public func observeForDestroy(_ record: Record) throws -> ObservedState {
+        var state = try base()
+        for entry in record.namespaces {
+            let needsLinks = record.movedVFs.contains { $0.link.namespace == entry.ref } || (entry.created && entry.identity == nil)
+            if let seen = try namespace(entry.ref, dump: needsLinks) { state.namespaces.append(seen) }
+        }
+        for s in record.sysctls { state.sysctls[s.key] = try kernel.proc.sysctl(s.key) }
+        for nic in Set(record.nics.map(\.nic) + record.irqs.map(\.nic)).sorted()
+            where try kernel.links(in: .host).link(name: nic) != nil {
+            state.nics[nic] = try observeNIC(nic)
+        }
+        for pf in Set(record.vfs.map(\.pf) + record.numVFs.map(\.pf)).sorted() {
+            state.pfs[pf] = observePF(.name(pf))
+        }
+        if record.table != nil { state.firewall = try kernel.firewall(Marks(record.owner).table).observe() }
+        if !record.modprobe.isEmpty { state.modprobeText = try kernel.proc.read(.igbMaxVFs) }
+        return state
+    }
+
+    func base() throws -> ObservedState {
+        var s = ObservedState(hostIdentity: try kernel.hostIdentity(), host: try snapshot(.host),
+                              namedNamespaces: try kernel.namedNamespaces())
+        s.placeholders = try kernel.namespacePlaceholders()
+        return s
+    }
+
+    /// A namespace's identity (and for a pid, its process), with its links when `dump`.
+    func namespace(_ ns: NamespaceRef, dump: Bool) throws -> ObservedNamespace? {
+        guard let id = try kernel.identity(of: ns) else { return nil }
+        var process: ProcessIdentity?
+        if case .pid(let p) = ns.canonical { process = try kernel.process(p) }
+        return ObservedNamespace(ref: ns, identity: id, process: process, snapshot: dump ? try snapshot(ns) : nil)
+    }
+
+    public func snapshot(_ ns: NamespaceRef) throws -> NamespaceSnapshot {
+        let l = try kernel.links(in: ns)
+        return NamespaceSnapshot(links: try l.links(), addresses: try l.addresses(), routes: try l.routes())
+    }
+
+    /// A NIC selector's netdev name, nil when nothing matches.
+    func resolve(_ selector: PFSelector) -> String? {
+        if case .name(let n) = selector { return n }
+        return try? kernel.sriov.findPF(selector).name
+    }
+
+    func observeNIC(_ name: String) throws -> NICState {
+        NICObserver(ethtool: try kernel.ethtool(in: .host), proc: kernel.proc).observe(name)
+    }
+}
+
+extension NIC.Selector {
+    /// The same selector as the kernel seam takes it.
+    public var pfSelector: PFSelector {
+        switch self {
+        case .name(let n): return .name(n)
+        case .pci(let p): return .pci(p)
+        case .mac(let m): return .mac(m)
+        }
+    }
+}

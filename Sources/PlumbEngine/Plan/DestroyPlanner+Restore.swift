@@ -1,0 +1,92 @@
+import PlumbNetlink
+import PlumbSystem
+import PlumbTypes
+
+/// Original NIC, IRQ and SR-IOV values back where Plumb changed them.
+extension DestroyPlanner {
+    /// Each recorded original tuning value, where the NIC still exists.
+    func tuningRestoreSteps(_ notes: inout [String]) -> [Step] {
+        record.nics.sorted { $0.nic < $1.nic }.flatMap { o -> [Step] in
+            guard let s = observed.nics[o.nic] else {
+                notes.append("\(o.nic) is gone: its original tuning cannot be restored")
+                return []
+            }
+            var steps: [Step] = []
+            if let cur = s.rings {
+                let c = RingsChange(nic: o.nic, rx: restore(o.ringsRx, cur.rx), tx: restore(o.ringsTx, cur.tx))
+                if c.rx != nil || c.tx != nil { steps.append(Step(.setRings(c), reason: "restore")) }
+            }
+            if let cur = s.channels {
+                let c = ChannelsChange(nic: o.nic, combined: restore(o.channelsCombined, cur.combined),
+                                       rx: restore(o.channelsRx, cur.rx), tx: restore(o.channelsTx, cur.tx))
+                if c.combined != nil || c.rx != nil || c.tx != nil { steps.append(Step(.setChannels(c), reason: "restore")) }
+            }
+            if let cur = s.coalesce {
+                var c = CoalesceChange(nic: o.nic)
+                if let a = cur.adaptiveRx { c.adaptiveRx = restore(o.adaptiveRx, a) }
+                if let u = cur.rxUsecs { c.rxUsecs = restore(o.rxUsecs, u) }
+                if let f = cur.rxFrames { c.rxFrames = restore(o.rxFrames, f) }
+                if c.adaptiveRx != nil || c.rxUsecs != nil || c.rxFrames != nil { steps.append(Step(.setCoalesce(c), reason: "restore")) }
+            }
+            if let cur = s.gro, let gro = restore(o.gro, cur.active) {
+                steps.append(Step(.setOffload(OffloadChange(nic: o.nic, gro: gro)), reason: "restore"))
+            }
+            return steps
+        }
+    }
+
+    /// An IRQ's original affinity goes back only while that IRQ is still one of its
+    /// NIC's queue interrupts: a record naming any other interrupt is not acted on.
+    func irqRestoreSteps(_ notes: inout [String]) -> [Step] {
+        record.irqs.sorted { $0.irq < $1.irq }.compactMap { o in
+            guard let q = observed.nics[o.nic]?.irqs.first(where: { $0.irq == o.irq }) else {
+                notes.append("irq \(o.irq) left alone: it is not a queue interrupt of \(o.nic) now")
+                return nil
+            }
+            guard let current = try? CPUSet(parsing: q.cpus), current != o.cpus else { return nil }
+            return Step(.setIRQAffinity(IRQAffinityChange(irq: o.irq, nic: o.nic, queue: o.queue, cpus: Change(to: o.cpus, from: current))),
+                        reason: "restore")
+        }
+    }
+
+    /// PF-side VF settings back to their originals, then the VF count Plumb changed,
+    /// then the modprobe.d file as it was.
+    func sriovRestoreSteps() -> [Step] {
+        var steps: [Step] = []
+        let counts = Dictionary(record.numVFs.map { ($0.pf, $0.count) }, uniquingKeysWith: { a, _ in a })
+        for o in record.vfs.sorted(by: { ($0.pf, $0.vf) < ($1.pf, $1.vf) }) where counts[o.pf] != 0 {
+            guard let state = observed.pfs[o.pf], let current = state.settings(of: o.vf) else { continue }
+            var s = VFSettingsChange()
+            s.mac = restore(o.mac, current.mac ?? VFPlan.noMAC)
+            s.vlan = restore(o.vlan, current.vlan)
+            s.maxTxRate = restore(o.maxTxRate, current.maxTxRate)
+            if let c = current.spoofCheck { s.spoofCheck = restore(o.spoofCheck, c) }
+            if let c = current.trust { s.trust = restore(o.trust, c) }
+            if let c = current.linkState { s.linkState = restore(o.linkState, c) }
+            if !s.isEmpty {
+                steps.append(Step(.setVF(VFUpdate(pf: o.pf, vf: o.vf, driver: o.driver ?? state.pf?.driver, settings: s)), reason: "restore"))
+            }
+        }
+        for o in record.numVFs.sorted(by: { $0.pf < $1.pf }) {
+            guard let pf = observed.pfs[o.pf]?.pf else { continue }
+            var old = pf.numVFs ?? 0
+            for n in NumVFsChange(current: old, desired: o.count).writes {
+                steps.append(Step(.setNumVFs(NumVFsWrite(pf: o.pf, count: Change(to: n, from: old))), reason: "restore"))
+                old = n
+            }
+        }
+        for o in record.modprobe where observed.modprobeText != o.text {
+            // Only a file that still holds what Plumb wrote is put back.
+            guard observed.modprobeText.map({ $0.contains("options igb max_vfs=") }) ?? true else { continue }
+            steps.append(Step(.writeModprobe(ModprobeWrite(file: o.file, text: Change(to: o.text, from: observed.modprobeText), count: nil)),
+                              reason: "restore"))
+        }
+        return steps
+    }
+}
+
+/// The change that puts `original` back, nil when nothing was recorded or it is already there.
+func restore<V>(_ original: V?, _ current: V) -> Change<V>? {
+    guard let original, original != current else { return nil }
+    return Change(to: original, from: current)
+}

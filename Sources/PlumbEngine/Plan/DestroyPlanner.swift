@@ -1,0 +1,142 @@
+import PlumbNetlink
+import PlumbSystem
+import PlumbTypes
+
+/// Removes what a record lists and the kernel still proves to be the owner's, and
+/// puts back every original value it kept. Pure, like the apply planner.
+///
+/// Shared things are reference-counted across records: a namespace another owner
+/// still uses stays (that owner inherits it), a sysctl another owner relies on keeps
+/// its value (that owner inherits the original, so the last one out restores it).
+public struct DestroyPlanner {
+    public let record: Record
+    public let observed: ObservedState
+    /// Every other owner's record.
+    public let others: [Record]
+
+    public init(record: Record, observed: ObservedState, others: [Record]) {
+        self.record = record; self.observed = observed; self.others = others
+    }
+
+    var marks: Marks { Marks(record.owner) }
+
+    /// What passes to another owner when this one goes.
+    public struct Handover: Sendable, Equatable {
+        public enum What: Sendable, Equatable {
+            /// The heir now counts as the namespace's creator (it goes with the heir).
+            case namespace(NamespaceRef)
+            /// The heir keeps the original value, to restore when it goes.
+            case sysctl(SysctlOriginal)
+        }
+        public var heir: OwnerID
+        public var what: What
+    }
+
+    public struct Result: Sendable {
+        public var plan: Plan
+        public var handovers: [Handover]
+    }
+
+    public func plan() -> Result {
+        var steps: [Step] = [], notes: [String] = [], handovers: [Handover] = []
+        steps += tableSteps(&notes)
+        steps += vfReturnSteps(&notes)
+        let (nsSteps, doomed) = namespaceSteps(&notes, &handovers)
+        steps += nsSteps
+        steps += linkSteps(doomed: doomed, &notes)
+        steps += sysctlSteps(&handovers)
+        steps += tuningRestoreSteps(&notes) + irqRestoreSteps(&notes) + sriovRestoreSteps()
+        return Result(plan: Plan(owner: record.owner, steps: steps, notes: notes), handovers: handovers)
+    }
+
+    func tableSteps(_ notes: inout [String]) -> [Step] {
+        guard let t = record.table, let seen = observed.firewall else { return [] }
+        guard seen.comment == marks.tableComment else {
+            notes.append("nftables table \(t) left alone: it no longer carries plumb's mark")
+            return []
+        }
+        return [Step(.deleteTable(TableDeletion(table: t, previous: seen.text)))]
+    }
+
+    /// VFs go home first, under their old names, before their namespace goes (the kernel
+    /// would otherwise return them under whatever name is free).
+    func vfReturnSteps(_ notes: inout [String]) -> [Step] {
+        record.movedVFs.compactMap { v in
+            guard let link = observed.namespace(v.link.namespace)?.snapshot?.link(named: v.link.name) else { return nil }
+            guard link.alias == marks.alias else {
+                notes.append("\(v.link.name) in \(v.link.namespace) left where it is: it no longer carries plumb's mark")
+                return nil
+            }
+            return Step(.returnVF(VFReturn(pf: v.pf, vf: v.vf, from: LinkRef(v.link.name, in: v.link.namespace, index: link.index),
+                                           hostName: v.hostName, alias: marks.alias)))
+        }
+    }
+
+    /// The namespaces this owner created: deleted while they are provably the ones it
+    /// created and no other owner uses them; handed over to a user otherwise.
+    func namespaceSteps(_ notes: inout [String], _ handovers: inout [Handover]) -> ([Step], Set<NamespaceRef>) {
+        var steps: [Step] = [], doomed: Set<NamespaceRef> = []
+        for entry in record.namespaces where entry.created {
+            guard case .named(let name) = entry.ref, let seen = observed.namespace(entry.ref) else { continue }
+            if let id = entry.identity, id != seen.identity {
+                notes.append("\(entry.ref) left alone: it is not the namespace plumb created (\(id), now \(seen.identity))")
+                continue
+            }
+            if entry.identity == nil, seen.loopbackAlias != marks.namespaceAlias {
+                notes.append("\(entry.ref) left alone: it does not carry plumb's mark")
+                continue
+            }
+            if let heir = others.first(where: { uses($0, entry.ref, seen.identity) }) {
+                handovers.append(Handover(heir: heir.id, what: .namespace(entry.ref)))
+                steps.append(Step(.setLink(LinkUpdate(link: LinkRef("lo", in: entry.ref, index: 1),
+                                                      proof: .namespaceLoopback(alias: marks.namespaceAlias),
+                                                      to: LinkSettings(alias: Marks(heir.owner).namespaceAlias),
+                                                      from: LinkSettings(alias: marks.namespaceAlias))),
+                                  reason: "\(heir.owner) still uses it"))
+                continue
+            }
+            doomed.insert(entry.ref)
+            steps.append(Step(.deleteNamespace(NamespaceDeletion(name: name, identity: seen.identity))))
+        }
+        return (steps, doomed)
+    }
+
+    func uses(_ other: Record, _ ref: NamespaceRef, _ id: NamespaceIdentity) -> Bool {
+        other.namespaces.contains { $0.ref == ref && ($0.identity == nil || $0.identity == id) }
+    }
+
+    /// Host ends of veths (whose peers are not going with a namespace) and bridges,
+    /// each only while it still carries this owner's mark.
+    func linkSteps(doomed: Set<NamespaceRef>, _ notes: inout [String]) -> [Step] {
+        let order: [OwnedLinkKind] = [.veth, .bridge]
+        return order.flatMap { kind in
+            record.links.filter { $0.kind == kind && $0.link.namespace == .host }.compactMap { l -> Step? in
+                if let peer = l.peer, doomed.contains(peer.namespace) { return nil }
+                guard let seen = observed.host.link(named: l.link.name) else { return nil }
+                guard marks.marks(seen.marks), seen.kind == (kind == .bridge ? "bridge" : "veth") else {
+                    notes.append("\(l.link.name) left alone: it no longer carries plumb's mark (alias \(seen.alias.map { "\"\($0)\"" } ?? "none"))")
+                    return nil
+                }
+                return Step(.deleteLink(LinkDeletion(link: LinkRef(l.link.name, index: seen.index),
+                                                     proof: .owner(alias: seen.alias ?? "", mac: seen.mac))))
+            }
+        }
+    }
+
+    /// Each changed sysctl back to its original, unless another owner relies on it:
+    /// then that owner inherits the original.
+    func sysctlSteps(_ handovers: inout [Handover]) -> [Step] {
+        record.sysctls.sorted { $0.key < $1.key }.compactMap { original in
+            let reliant = others.filter { o in o.requiredSysctls.contains { $0.key == original.key } || o.sysctls.contains { $0.key == original.key } }
+            if !reliant.isEmpty {
+                if let heir = reliant.first(where: { o in !o.sysctls.contains { $0.key == original.key } }),
+                   !reliant.contains(where: { o in o.sysctls.contains { $0.key == original.key } }) {
+                    handovers.append(Handover(heir: heir.id, what: .sysctl(original)))
+                }
+                return nil
+            }
+            guard let current = observed.sysctls[original.key], current != original.value else { return nil }
+            return Step(.setSysctl(SysctlWrite(key: original.key, value: Change(to: original.value, from: current))), reason: "restore")
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import PlumbFirewall
+import PlumbManifest
+import PlumbTypes
+
+/// A layer's NAT as an nftables ruleset: pure, so the planner can diff it.
+///
+/// Each owner has its own table (`Marks.table`): destroying one never touches
+/// another's rules, and no apply read-modify-writes a table another apply shares.
+public enum NATDesign {
+    public static func ruleset(_ layer: Layer) -> NATRuleset {
+        NATRuleset(masquerades: masquerades(layer), portForwards: portForwards(layer.manifest))
+    }
+
+    /// The bridge's own layer masquerades; a container layer only forwards its ports.
+    static func masquerades(_ layer: Layer) -> [Masquerade] {
+        guard layer.managesHost else { return [] }
+        return layer.manifest.bridges.enumerated().flatMap { (i, b) -> [Masquerade] in
+            guard b.nat?.masquerade == true else { return [] }
+            return b.addresses.map {
+                Masquerade(subnet: $0.network.description, bridge: b.name, comment: "bridges[\(i)] \(b.name) masquerade")
+            }
+        }
+    }
+
+    /// host:port → the container's first IPv4 address on a bridge (validated to exist).
+    static func portForwards(_ m: Manifest) -> [PlumbFirewall.PortForward] {
+        m.containers.enumerated().flatMap { (ci, c) -> [PlumbFirewall.PortForward] in
+            guard let (addr, bridge) = bridgedIPv4(c, m) else { return [] }
+            return c.ports.map { p in
+                PlumbFirewall.PortForward(proto: p.proto == .tcp ? .tcp : .udp, hostPort: p.host, destination: addr.address.description,
+                                          destinationPort: p.container, bridge: bridge.name,
+                                          bridgeSubnet: subnet(of: addr.address, in: bridge)?.network.description ?? addr.network.description,
+                                          comment: "containers[\(ci)] \(c.name) port \(p.proto.rawValue)/\(p.host)")
+            }
+        }
+    }
+
+    static func bridgedIPv4(_ c: Container, _ m: Manifest) -> (IPPrefix, Bridge)? {
+        for iface in c.interfaces {
+            guard case .veth(let name, _) = iface.kind, let b = m.bridges.first(where: { $0.name == name }),
+                  let a = iface.addresses.first(where: { $0.family == .v4 }) else { continue }
+            return (a, b)
+        }
+        return nil
+    }
+
+    static func subnet(of a: IPAddress, in b: Bridge) -> IPPrefix? { b.addresses.first { $0.contains(a) } }
+
+    /// Sysctls NAT needs: forwarding on, unless the manifest sets them itself.
+    public static func impliedSysctls(_ layer: Layer) -> [Sysctl] {
+        let r = ruleset(layer)
+        guard !r.isEmpty else { return [] }
+        var out = [Sysctl(key: "net.ipv4.ip_forward", value: "1")]
+        if r.masquerades.contains(where: { $0.family == .ipv6 }) {
+            out.append(Sysctl(key: "net.ipv6.conf.all.forwarding", value: "1"))
+        }
+        let declared = Set(layer.manifest.host.sysctl.map(\.key))
+        return out.filter { !declared.contains($0.key) || !layer.managesHost }
+    }
+
+    /// Every sysctl the layer relies on: declared (a host layer's) plus implied by NAT.
+    public static func requiredSysctls(_ layer: Layer) -> [Sysctl] {
+        (layer.managesHost ? layer.manifest.host.sysctl : []) + impliedSysctls(layer)
+    }
+}

@@ -1,0 +1,145 @@
+import PlumbManifest
+import PlumbNetlink
+import PlumbTypes
+
+extension Planner {
+    func containerSteps(_ c: Container, index ci: Int, into p: inout Phases) throws {
+        let path = "containers[\(ci)]"
+        guard let ns = c.netns else {
+            throw error("\(path).netns", "container \(c.name) has no netns (only the OCI hook may leave it out)")
+        }
+        let inner: NamespaceSnapshot
+        switch try namespaceStatus(ns, path: "\(path).netns") {
+        case .absent:
+            guard case .named(let name) = ns else {
+                throw error("\(path).netns", "\(ns) (\(ns.path ?? "?")) does not exist")
+            }
+            if let why = placeholderProblem(name) { throw error("\(path).netns", why) }
+            let v6 = c.interfaces.contains { $0.addresses.contains { $0.family == .v6 } }
+            p.namespaces.append(Step(.createNamespace(NamespaceCreation(name: name, ipv6: v6, mark: marks.namespaceAlias,
+                                                                        replacesPlaceholder: observed.placeholders.contains(name)))))
+            inner = NamespaceSnapshot()
+        case .created(let seen):
+            inner = seen.snapshot ?? NamespaceSnapshot()
+            // A namespace Plumb created has lo up; down is drift (what a kill between the
+            // bind mount and `lo up` once left).
+            if let lo = inner.link(index: 1), !lo.up {
+                p.settings.append(Step(.setLink(LinkUpdate(link: LinkRef("lo", in: ns, index: 1), proof: .namespaceLoopback(alias: lo.alias ?? ""),
+                                                           to: LinkSettings(up: true), from: LinkSettings(up: false))),
+                                       reason: "lo is down in a namespace plumb created"))
+            }
+        case .used(let seen):
+            inner = seen.snapshot ?? NamespaceSnapshot()
+        }
+        for (ii, iface) in c.interfaces.enumerated() {
+            let ipath = "\(path).interfaces[\(ii)]"
+            switch iface.kind {
+            case .veth(let bridge, _):
+                try vethSteps(iface, container: c, bridge: bridge, ns: ns, inner: inner, path: ipath, into: &p)
+            case .vf(let nic, let index):
+                try vfSteps(iface, nic: nic, index: index, ns: ns, inner: inner, path: ipath, into: &p)
+            }
+        }
+        if !c.ports.isEmpty && NATDesign.bridgedIPv4(c, manifest) == nil {
+            throw error("\(path).ports", "container \(c.name) has no IPv4 address on a bridge to forward ports to")
+        }
+        // Deleting the address that reaches a route's gateway takes the route along in
+        // the kernel: such a route is planned again, after the new address.
+        let deleted: [(String, IPPrefix)] = p.addresses.compactMap { s in
+            guard case .deleteAddress(let a) = s.action, a.link.namespace == ns else { return nil }
+            return (a.link.name, a.prefix)
+        }
+        p.routes += try routeSteps(c, ns: ns, inner: inner, path: path, deleted: deleted)
+    }
+
+    /// A file under /run/netns that is not a namespace is someone's, unless it is what a
+    /// create of ours left when it was killed before its bind mount.
+    func placeholderProblem(_ name: String) -> String? {
+        guard observed.placeholders.contains(name) else { return nil }
+        if record.namespace(.named(name))?.created == true { return nil }
+        return "/run/netns/\(name) exists and is not a network namespace (a plain file someone else made); plumb will not replace it"
+    }
+
+    func vethSteps(_ iface: Interface, container c: Container, bridge: String, ns: NamespaceRef,
+                   inner: NamespaceSnapshot, path: String, into p: inout Phases) throws {
+        let hostName = iface.hostSideName(container: c.name)
+        let hostLink = observed.host.link(named: hostName)
+        let peer = inner.link(named: iface.name)
+        if let peer, let hostLink, isPair(hostLink, peer) {
+            try requireOwned(hostLink, in: .host, kind: .veth, path: "\(path).veth.hostName")
+            try requireOwned(peer, in: ns, kind: .vethPeer, path: "\(path).name")
+            p.settings += linkSettings(hostLink, in: .host, mtu: iface.mtu, mac: nil, master: .bridge(bridge))
+            p.settings += linkSettings(peer, in: ns, mtu: iface.mtu, mac: iface.mac)
+            p.addresses += addressSteps(peer, desired: iface.addresses, snapshot: inner, in: ns)
+            return
+        }
+        // Half a pair, or a link of another kind with our name: replace it if it is
+        // ours, refuse otherwise.
+        if let hostLink {
+            try requireOwned(hostLink, in: .host, kind: .veth, path: "\(path).veth.hostName")
+            p.links.append(Step(.deleteLink(LinkDeletion(link: LinkRef(hostName, index: hostLink.index),
+                                                         proof: .owner(alias: hostLink.alias ?? "", mac: hostLink.mac))),
+                                reason: "its peer is missing"))
+        }
+        if let peer {
+            try requireOwned(peer, in: ns, kind: .vethPeer, path: "\(path).name")
+            p.links.append(Step(.deleteLink(LinkDeletion(link: LinkRef(iface.name, in: ns, index: peer.index),
+                                                         proof: .owner(alias: peer.alias ?? "", mac: peer.mac))),
+                                reason: "its host end is missing"))
+        }
+        p.links.append(Step(.createVeth(VethCreation(hostName: hostName, hostMAC: marks.mac(for: hostName), bridge: bridge,
+                                                     peer: LinkRef(iface.name, in: ns), peerMAC: iface.mac, mtu: iface.mtu,
+                                                     alias: alias))))
+        p.addresses += iface.addresses.map { address(.add, $0, on: LinkRef(iface.name, in: ns)) }
+    }
+
+    /// Both ends exist; they are one pair when the host end's IFLA_LINK is the peer.
+    func isPair(_ host: LinkInfo, _ peer: LinkInfo) -> Bool {
+        host.kind == "veth" && peer.kind == "veth" && host.peerIndex == peer.index && peer.peerIndex == host.index
+    }
+
+    /// Declared routes that are missing. Routes the manifest does not mention are left
+    /// alone: a container's other routes may belong to someone else.
+    func routeSteps(_ c: Container, ns: NamespaceRef, inner: NamespaceSnapshot, path: String,
+                    deleted: [(String, IPPrefix)] = []) throws -> [Step] {
+        try c.routes.enumerated().compactMap { (ri, r) in
+            guard let dev = device(for: r, in: c) else {
+                throw error("\(path).routes[\(ri)]", "no interface of container \(c.name) reaches \(r.via?.description ?? "the destination")")
+            }
+            let metric = r.metric ?? 0
+            let present = !loses(r.via, on: dev, deleted: deleted, inner: inner) && inner.routes.contains { o in
+                o.destination.network == r.to.network && o.gateway == r.via && o.metric == metric
+                    && o.index.flatMap { inner.link(index: $0)?.name } == dev
+            }
+            if present { return nil }
+            let link = LinkRef(dev, in: ns)
+            return Step(.addRoute(RouteChange(link: link, proof: proof(dev), route: RouteSpec(to: r.to.network, via: r.via, metric: metric))))
+        }
+    }
+
+    /// True when the planned deletions remove every address of `dev` whose subnet
+    /// holds the gateway `via`.
+    func loses(_ via: IPAddress?, on dev: String, deleted: [(String, IPPrefix)], inner: NamespaceSnapshot) -> Bool {
+        guard let via, let link = inner.link(named: dev) else { return false }
+        let gone = deleted.filter { $0.0 == dev }.map(\.1)
+        guard gone.contains(where: { $0.contains(via) }) else { return false }
+        return !inner.addresses(of: link.index).contains { !gone.contains($0) && $0.contains(via) }
+    }
+
+    /// The route's interface: `dev`, else the one whose subnet holds the gateway.
+    func device(for r: Route, in c: Container) -> String? {
+        if let d = r.dev { return d }
+        guard let via = r.via else { return nil }
+        return c.interfaces.first { $0.addresses.contains { $0.contains(via) } }?.name
+    }
+}
+
+extension Interface {
+    /// The host end's name of a veth: `hostName`, else derived (≤ 15 bytes).
+    public func hostSideName(container: String) -> String {
+        switch kind {
+        case .veth(_, let h?): return h
+        case .veth(_, nil), .vf: return vethHostName(container: container, interface: name)
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import PlumbManifest
+import PlumbNetlink
+import PlumbTypes
+
+/// `nics[].tuning` → ethtool / procfs steps, each carrying the value it replaces so
+/// apply can undo it and destroy can restore the original.
+extension Planner {
+    func tuningSteps(_ nic: NIC, index i: Int) throws -> [Step] {
+        guard let t = nic.tuning else { return [] }
+        let path = "nics[\(i)].tuning"
+        guard let name = nicName(nic), let s = observed.nics[name] else {
+            throw error("nics[\(i)]", "no network interface \(nic.reference) in this namespace")
+        }
+        var steps: [Step] = []
+        if let r = t.rings { steps += try ringSteps(r, s, path: "\(path).rings") }
+        if let c = t.channels { steps += try channelSteps(c, s, path: "\(path).channels") }
+        if let c = t.coalesce { steps += try coalesceSteps(c, s, path: "\(path).coalesce") }
+        if let gro = t.offloads?.gro { steps += try groSteps(gro, s, path: "\(path).offloads.gro") }
+        if let a = t.irqAffinity { steps += try irqSteps(a, s, path: "\(path).irqAffinity") }
+        return steps
+    }
+
+    /// The NIC's netdev name (PCI/MAC selectors are resolved by the observer).
+    func nicName(_ nic: NIC) -> String? {
+        if case .name(let n) = nic.selector { return n }
+        return observed.nicNames[nic.reference]
+    }
+
+    func unsupported(_ s: NICState, _ what: String, path: String) -> PlanError {
+        error(path, "\(s.name) (driver \(s.driver.isEmpty ? "unknown" : s.driver)) does not support \(what): \(s.unsupported[what] ?? "not reported")")
+    }
+
+    func beyond(_ v: Int, max: Int, _ s: NICState, path: String) -> PlanError {
+        error(path, "\(v) is beyond the maximum \(max) of \(s.name) (driver \(s.driver))")
+    }
+
+    /// A change when `want` differs from `have`.
+    func change<V>(_ want: V?, _ have: V) -> Change<V>? {
+        guard let want, want != have else { return nil }
+        return Change(to: want, from: have)
+    }
+
+    func ringSteps(_ r: Tuning.Rings, _ s: NICState, path: String) throws -> [Step] {
+        guard let cur = s.rings else { throw unsupported(s, "rings", path: path) }
+        if let rx = r.rx, rx > cur.rxMax { throw beyond(rx, max: cur.rxMax, s, path: "\(path).rx") }
+        if let tx = r.tx, tx > cur.txMax { throw beyond(tx, max: cur.txMax, s, path: "\(path).tx") }
+        let c = RingsChange(nic: s.name, rx: change(r.rx, cur.rx), tx: change(r.tx, cur.tx))
+        return c.rx == nil && c.tx == nil ? [] : [Step(.setRings(c))]
+    }
+
+    func channelSteps(_ want: Tuning.Channels, _ s: NICState, path: String) throws -> [Step] {
+        guard let cur = s.channels else { throw unsupported(s, "channels", path: path) }
+        for (key, v, max) in [("combined", want.combined, cur.combinedMax), ("rx", want.rx, cur.rxMax), ("tx", want.tx, cur.txMax)] {
+            if let v, v > max { throw beyond(v, max: max, s, path: "\(path).\(key)") }
+        }
+        let c = ChannelsChange(nic: s.name, combined: change(want.combined, cur.combined), rx: change(want.rx, cur.rx),
+                               tx: change(want.tx, cur.tx))
+        return c.combined == nil && c.rx == nil && c.tx == nil ? [] : [Step(.setChannels(c))]
+    }
+
+    func coalesceSteps(_ want: Tuning.Coalesce, _ s: NICState, path: String) throws -> [Step] {
+        guard let cur = s.coalesce else { throw unsupported(s, "coalesce", path: path) }
+        func current<V>(_ v: V?, _ key: String) throws -> V? {
+            guard let v else { throw unsupported(s, "coalesce", path: "\(path).\(key)") }
+            return v
+        }
+        var c = CoalesceChange(nic: s.name)
+        if let v = want.adaptiveRx, v != cur.adaptiveRx { c.adaptiveRx = Change(to: v, from: try current(cur.adaptiveRx, "adaptiveRx")!) }
+        if let v = want.rxUsecs, v != cur.rxUsecs { c.rxUsecs = Change(to: v, from: try current(cur.rxUsecs, "rxUsecs")!) }
+        if let v = want.rxFrames, v != cur.rxFrames { c.rxFrames = Change(to: v, from: try current(cur.rxFrames, "rxFrames")!) }
+        return c.adaptiveRx == nil && c.rxUsecs == nil && c.rxFrames == nil ? [] : [Step(.setCoalesce(c))]
+    }
+
+    func groSteps(_ on: Bool, _ s: NICState, path: String) throws -> [Step] {
+        guard let cur = s.gro else { throw unsupported(s, "gro", path: path) }
+        if cur.active == on { return [] }
+        guard cur.changeable else { throw error(path, "GRO of \(s.name) (driver \(s.driver)) is fixed \(cur.active ? "on" : "off")") }
+        return [Step(.setOffload(OffloadChange(nic: s.name, gro: Change(to: on, from: cur.active))))]
+    }
+
+    func irqSteps(_ a: Tuning.IRQAffinity, _ s: NICState, path: String) throws -> [Step] {
+        guard !s.irqs.isEmpty else {
+            throw error(path, "\(s.name) (driver \(s.driver.isEmpty ? "unknown" : s.driver)) has no queue interrupts (device/msi_irqs) to place")
+        }
+        let wanted: [CPUSet]
+        switch a {
+        case .spread:
+            guard !s.onlineCPUs.isEmpty else { throw error(path, "cannot read the online CPUs") }
+            wanted = s.irqs.indices.map { CPUSet([s.onlineCPUs[$0 % s.onlineCPUs.count]]) }
+        case .lists(let lists):
+            guard lists.count == s.irqs.count else {
+                throw error(path, "\(lists.count) CPU lists for \(s.irqs.count) queue interrupts of \(s.name)")
+            }
+            wanted = try lists.enumerated().map { i, text in
+                do { return try CPUSet(parsing: text) } catch { throw self.error("\(path)[\(i)]", "\(error)") }
+            }
+        }
+        return try zip(s.irqs, wanted).compactMap { (q, cpus) in
+            guard let current = try? CPUSet(parsing: q.cpus) else {
+                throw error(path, "cannot read the affinity of irq \(q.irq) of \(s.name) (\(q.cpus))")
+            }
+            guard current != cpus else { return nil }
+            return Step(.setIRQAffinity(IRQAffinityChange(irq: q.irq, nic: s.name, queue: q.name, cpus: Change(to: cpus, from: current))))
+        }
+    }
+}
+
+extension CoalesceChange {
+    init(nic: String) { self.init(nic: nic, adaptiveRx: nil, rxUsecs: nil, rxFrames: nil) }
+}

@@ -1,0 +1,68 @@
+import PlumbManifest
+import PlumbNetlink
+import PlumbTypes
+
+/// Desired (a layer) + observed (kernel) + record (what is this owner's) → ordered
+/// steps. Pure: no kernel, no files, so `plan` runs on a recorded state and unit
+/// tests drive it from fixtures. An empty plan means converged.
+public struct Planner {
+    public let layer: Layer
+    public let observed: ObservedState
+    public let record: Record
+    /// `--allow-disruptive`: a VF count change that must pass through 0 is allowed.
+    public let allowDisruptive: Bool
+
+    public init(layer: Layer, observed: ObservedState, record: Record?, allowDisruptive: Bool = false) {
+        self.layer = layer; self.observed = observed
+        self.record = record ?? Record(owner: layer.owner)
+        self.allowDisruptive = allowDisruptive
+    }
+
+    var manifest: Manifest { layer.manifest }
+    var marks: Marks { layer.marks }
+    var alias: String { marks.alias }
+
+    /// The apply plan, in kernel order: sysctls, SR-IOV, tuning, namespaces, bridges,
+    /// veths, link settings, addresses, routes (gateways must be reachable), NAT.
+    public func applyPlan() throws -> Plan {
+        var errors: [PlanError] = []
+        var p = Phases()
+        func collect(_ body: () throws -> Void) {
+            do { try body() } catch let e as PlanError { errors.append(e) } catch let e as PlanErrors { errors += e.errors } catch {
+                errors.append(PlanError(path: "", line: nil, message: "\(error)"))
+            }
+        }
+        collect { p.sysctls = try sysctlSteps() }
+        if layer.managesHost {
+            for (i, nic) in manifest.nics.enumerated() {
+                collect { p.sriov += try sriovSteps(nic, index: i) }
+                collect { p.tuning += try tuningSteps(nic, index: i) }
+            }
+            for (i, b) in manifest.bridges.enumerated() { collect { try bridgeSteps(b, index: i, into: &p) } }
+        }
+        for (i, c) in manifest.containers.enumerated() { collect { try containerSteps(c, index: i, into: &p) } }
+        collect { p.firewall = try firewallSteps() }
+        if !errors.isEmpty { throw PlanErrors(errors: errors) }
+        return Plan(owner: layer.owner, steps: p.ordered, notes: pruneNotes())
+    }
+
+    /// Steps by phase; `ordered` is the order the kernel needs them in.
+    struct Phases {
+        var sysctls: [Step] = [], sriov: [Step] = [], tuning: [Step] = [], namespaces: [Step] = []
+        var links: [Step] = [], settings: [Step] = [], addresses: [Step] = [], routes: [Step] = [], firewall: [Step] = []
+        var ordered: [Step] { sysctls + sriov + tuning + namespaces + links + settings + addresses + routes + firewall }
+    }
+
+    func error(_ path: String, _ message: String) -> PlanError {
+        PlanError(path: path, line: manifest.lines.line(of: path), message: message)
+    }
+
+    /// The record's namespaces no container of the manifest names any more: apply
+    /// leaves them (their removal cannot be undone if a later step fails); destroy removes them.
+    func pruneNotes() -> [String] {
+        let named = Set(manifest.containers.compactMap(\.netns))
+        return record.namespaces.filter { !named.contains($0.ref) }.map {
+            "\($0.ref) is no longer used by the manifest; \($0.created ? "it stays" : "plumb's links in it stay") until plumb destroy"
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import PlumbNetlink
+import PlumbSystem
+import PlumbTypes
+
+extension Engine {
+    /// Removes what `owner`'s record lists and the kernel still proves to be its own,
+    /// restores what it changed — after the layers resting on it (its users). Waits
+    /// (bounded) until the kernel has really removed the veths of deleted namespaces.
+    @discardableResult
+    public func destroy(_ owner: Owner, progress: (Int, Int, Step) -> Void = { _, _, _ in }) throws -> Plan {
+        let lock = try store.lock()
+        defer { withExtendedLifetime(lock) {} }
+        guard let record = try store.load(owner) else { return Plan(owner: owner, steps: []) }
+        return try destroyLocked(record, progress: progress)
+    }
+
+    /// Destroys a record found by id (its owner need not be known: `plumb destroy --id`).
+    @discardableResult
+    public func destroy(id: OwnerID, progress: (Int, Int, Step) -> Void = { _, _, _ in }) throws -> Plan? {
+        let lock = try store.lock()
+        defer { withExtendedLifetime(lock) {} }
+        guard let record = try store.load(id: id) else { return nil }
+        return try destroyLocked(record, progress: progress)
+    }
+
+    func destroyLocked(_ start: Record, progress: (Int, Int, Step) -> Void = { _, _, _ in }) throws -> Plan {
+        var steps: [Step] = [], notes: [String] = []
+        for user in start.users.sorted() {
+            guard let r = try store.load(id: user) else { continue }
+            let p = try destroyLocked(r, progress: progress)
+            steps += p.steps; notes += p.notes
+        }
+        var record = try store.load(id: start.id) ?? start
+        record.users = []
+        let observed = try Observer(kernel: kernel).observeForDestroy(record)
+        let sharesHostThings = record.namespaces.contains(where: \.created) || !record.sysctls.isEmpty
+        let others = sharesHostThings ? try store.records().filter { $0.id != record.id } : []
+        let result = DestroyPlanner(record: record, observed: observed, others: others).plan()
+        let applier = Applier(kernel: kernel)
+        let vethsToGo = record
+        for (i, step) in result.plan.steps.enumerated() {
+            progress(i + 1, result.plan.steps.count, step)
+            do { try applier.execute(step.action) } catch {
+                try store.save(record)
+                throw DestroyError(step: step, stepNumber: i + 1, cause: error)
+            }
+            record.apply(step.action)
+        }
+        try handOver(result.handovers, observed: observed)
+        try waitForVethsGone(vethsToGo)
+        for entry in record.namespaces where entry.created {
+            if case .named(let n) = entry.ref { NamedNamespaces.removeStalePlaceholder(n) }
+        }
+        try store.remove(record.id)
+        if let parent = record.parent, var p = try store.load(id: parent) {
+            p.users.removeAll { $0 == record.id }
+            try store.save(p)
+        }
+        return Plan(owner: record.owner, steps: steps + result.plan.steps, notes: notes + result.plan.notes)
+    }
+
+    /// What passes to the owners that still need it.
+    func handOver(_ handovers: [DestroyPlanner.Handover], observed: ObservedState) throws {
+        for h in handovers {
+            guard var heir = try store.load(id: h.heir) else { continue }
+            switch h.what {
+            case .namespace(let ref):
+                if let i = heir.namespaces.firstIndex(where: { $0.ref == ref }) {
+                    heir.namespaces[i].created = true
+                    heir.namespaces[i].identity = observed.namespace(ref)?.identity ?? heir.namespaces[i].identity
+                }
+            case .sysctl(let original):
+                if !heir.sysctls.contains(where: { $0.key == original.key }) { heir.sysctls.append(original) }
+            }
+            try store.save(heir)
+        }
+    }
+
+    /// Polls until no host end of the record's veths remains (netns cleanup is asynchronous).
+    func waitForVethsGone(_ record: Record, timeout: Duration = .seconds(10)) throws {
+        let marks = Marks(record.owner)
+        let names = Set(record.links.filter { $0.kind == .veth && $0.link.namespace == .host }.map(\.link.name))
+        guard !names.isEmpty else { return }
+        let host = try kernel.links(in: .host)
+        _ = try Poll.until(timeout: timeout, interval: .milliseconds(2)) { () -> Bool? in
+            try host.links().contains { names.contains($0.name) && marks.marks($0.marks) } ? nil : true
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import PlumbSystem
+import PlumbTypes
+
+/// The one provisioning path of the runtime front ends (OCI hook, CNI plugin): ensure
+/// the host layer, apply the container layer, verify it, and undo all of it on any
+/// failure — under the store lock from the first observation to the last write, so
+/// two containers racing on a missing bridge never see half of each other's work.
+extension Engine {
+    public struct Provisioned {
+        public var host: Plan?
+        public var container: Plan
+        public var report: VerifyReport?
+    }
+
+    public func provision(host: Layer?, container: Layer, binding: ContainerBinding? = nil,
+                          verify: Bool = true) throws -> Provisioned {
+        let lock = try store.lock()
+        defer { withExtendedLifetime(lock) {} }
+        if let binding { try claim(container.owner, for: binding) }
+        let hostApplied = try host.map { try applyLocked($0) }
+        var undoers: [(Applied, Owner)] = hostApplied.map { [($0, host!.owner)] } ?? []
+        do {
+            let applied = try applyLocked(container, binding: binding)
+            undoers.append((applied, container.owner))
+            if let host { try addUser(container.owner.id, to: host.owner) }
+            guard verify else { return Provisioned(host: hostApplied?.plan, container: applied.plan, report: nil) }
+            let report = try Verifier(kernel: kernel, layer: container, record: try store.load(container.owner)).verify()
+            guard report.ok else { throw VerificationFailed(owner: container.owner, report: report) }
+            return Provisioned(host: hostApplied?.plan, container: applied.plan, report: report)
+        } catch {
+            var failures: [UndoFailure] = []
+            if let host { try removeUser(container.owner.id, from: host.owner) }
+            for (a, owner) in undoers.reversed() { failures += try undo(a, owner: owner) }
+            if failures.isEmpty { throw error }
+            throw ProvisionError(cause: error, undoFailures: failures)
+        }
+    }
+
+    /// Tears a container layer down (a poststop, a CNI DEL), and its host layer when
+    /// `removeUnusedHost` and no other layer rests on it. `containerID`: only the
+    /// container the layer was provisioned into may tear it down.
+    @discardableResult
+    public func unprovision(_ owner: Owner, containerID: String? = nil, removeUnusedHost: Bool = false,
+                            host: Owner? = nil) throws -> Plan {
+        let lock = try store.lock()
+        defer { withExtendedLifetime(lock) {} }
+        var steps: [Step] = [], notes: [String] = []
+        if let record = try store.load(owner) {
+            if let containerID, let bound = record.binding, bound.containerID != containerID {
+                return Plan(owner: owner, steps: [], notes: ["\(owner) is provisioned into container \(bound.containerID), not \(containerID): left alone"])
+            }
+            let p = try destroyLocked(record)
+            steps += p.steps; notes += p.notes
+        }
+        if removeUnusedHost, let host, let h = try store.load(host), h.users.isEmpty {
+            let p = try destroyLocked(h)
+            steps += p.steps; notes += p.notes
+        }
+        return Plan(owner: owner, steps: steps, notes: notes)
+    }
+
+    /// One container entry serves one container at a time: a layer bound to another
+    /// container that still runs is refused; one whose container is gone is cleared.
+    func claim(_ owner: Owner, for binding: ContainerBinding) throws {
+        guard let record = try store.load(owner), let bound = record.binding, bound.containerID != binding.containerID else { return }
+        let alive = try bound.process.map { try kernel.process($0.pid) == $0 } ?? false
+        if alive {
+            throw ClaimError(owner: owner, holder: bound)
+        }
+        _ = try destroyLocked(record)
+    }
+
+    func addUser(_ user: OwnerID, to owner: Owner) throws {
+        guard var r = try store.load(owner) else { return }
+        if !r.users.contains(user) { r.users.append(user); try store.save(r) }
+    }
+
+    func removeUser(_ user: OwnerID, from owner: Owner) throws {
+        guard var r = try store.load(owner), r.users.contains(user) else { return }
+        r.users.removeAll { $0 == user }
+        try store.save(r)
+    }
+}
+
+/// A container layer that failed verification (and was undone).
+public struct VerificationFailed: Error, CustomStringConvertible {
+    public var owner: Owner
+    public var report: VerifyReport
+    public var description: String {
+        "\(owner) failed verification: " + report.failures.joined(separator: "; ") + "; everything it changed was undone"
+    }
+}
+
+/// A provisioning that failed and whose undo failed too.
+public struct ProvisionError: Error, CustomStringConvertible {
+    public var cause: any Error
+    public var undoFailures: [UndoFailure]
+    public var description: String {
+        "\(cause)\n  undo INCOMPLETE — these undo steps failed:\n" + undoFailures.map { "    \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// A container entry already provisioned into another, live container.
+public struct ClaimError: Error, CustomStringConvertible {
+    public var owner: Owner
+    public var holder: ContainerBinding
+    public var description: String {
+        "\(owner) is already provisioned into container \(holder.containerID)\(holder.process.map { " (\($0))" } ?? ""), which still runs; one container entry serves one container at a time"
+    }
+}
+
+extension VerifyReport {
+    /// "eth0 probe: expected …, observed …" for each failed check.
+    public var failures: [String] {
+        (host.checks + containers.flatMap(\.checks) + nics.flatMap(\.checks)).filter { $0.status == .fail }.map {
+            "\($0.interface.map { "\($0) " } ?? "")\($0.name): expected \($0.expected), observed \($0.observed)"
+        }
+    }
+}

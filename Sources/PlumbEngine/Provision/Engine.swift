@@ -1,0 +1,125 @@
+import PlumbManifest
+import PlumbSystem
+import PlumbTypes
+
+/// The one engine behind every front end: observe → plan → apply (journaled, rolled
+/// back on failure) → verify, and destroy by proof. Every change to the kernel
+/// happens under the record store's lock, from the first observation to the last
+/// record write.
+public final class Engine {
+    public let kernel: any Kernel
+    public let store: RecordStore
+    /// `--allow-disruptive`: VF count changes that destroy live VFs are allowed.
+    public var allowDisruptive = false
+    /// Test builds only: the step of each apply that fails on purpose (PLUMB_FAULT_STEP).
+    public var faultStep: Int?
+
+    public init(kernel: any Kernel, store: RecordStore = RecordStore()) {
+        self.kernel = kernel
+        self.store = store
+    }
+
+    /// The real kernel.
+    public convenience init(store: RecordStore = RecordStore()) throws {
+        self.init(kernel: try LinuxKernel(), store: store)
+    }
+
+    /// The kernel state the planner sees for `layer`, and the owner's record. Read-only.
+    public func observe(_ layer: Layer) throws -> (ObservedState, Record?) {
+        let record = try store.load(layer.owner)
+        return (try Observer(kernel: kernel).observe(layer, record: record), record)
+    }
+
+    /// What apply would do now. Read-only: takes no lock, changes nothing.
+    public func plan(_ layer: Layer) throws -> Plan {
+        let (observed, record) = try observe(layer)
+        return try Planner(layer: layer, observed: observed, record: record, allowDisruptive: allowDisruptive).applyPlan()
+    }
+
+    /// Makes the kernel match `layer`. The record is written before the first change
+    /// (a crash leaves the objects findable) and restored if the apply rolls back.
+    @discardableResult
+    public func apply(_ layer: Layer, progress: (Int, Int, Step) -> Void = { _, _, _ in }) throws -> Plan {
+        let lock = try store.lock()
+        defer { withExtendedLifetime(lock) {} }
+        return try applyLocked(layer, progress: progress).plan
+    }
+
+    /// One apply, done: its plan, the record before it, and the journal that undoes it.
+    struct Applied {
+        var plan: Plan
+        var before: Record?
+        var applier: Applier
+    }
+
+    func applyLocked(_ layer: Layer, binding: ContainerBinding? = nil,
+                     progress: (Int, Int, Step) -> Void = { _, _, _ in }) throws -> Applied {
+        let before = try store.load(layer.owner)
+        let observed = try Observer(kernel: kernel).observe(layer, record: before)
+        let plan = try Planner(layer: layer, observed: observed, record: before, allowDisruptive: allowDisruptive).applyPlan()
+        let planned = plannedRecord(layer, observed: observed, before: before, binding: binding).adding(plan.steps.map(\.action))
+        let applier = Applier(kernel: kernel, faultStep: faultStep)
+        if planned != before { try store.save(planned) }
+        if plan.converged { return Applied(plan: plan, before: before, applier: applier) }
+        do {
+            try applier.apply(plan.steps) { progress($0, plan.steps.count, $1) }
+        } catch let e as ApplyError where e.undoFailures.isEmpty {
+            try restore(before, of: layer.owner)
+            throw e
+        }
+        // Incomplete rollbacks keep the planned record: what was left stays Plumb's,
+        // so the next apply or destroy can clean it up.
+        try store.save(filled(planned, created: applier.createdNamespaces))
+        return Applied(plan: plan, before: before, applier: applier)
+    }
+
+    /// Undoes a whole apply this call made (a later part of the same provisioning failed).
+    func undo(_ a: Applied, owner: Owner) throws -> [UndoFailure] {
+        let failures = a.applier.undoAll()
+        if failures.isEmpty { try restore(a.before, of: owner) }
+        return failures
+    }
+
+    /// The record as it was before (or none).
+    func restore(_ before: Record?, of owner: Owner) throws {
+        if let before { try store.save(before) } else { try store.remove(owner.id) }
+    }
+
+    /// The record before the plan's own entries: source, parent, the sysctls the layer
+    /// relies on, and every container namespace it uses, with its identity.
+    func plannedRecord(_ layer: Layer, observed: ObservedState, before: Record?, binding: ContainerBinding?) -> Record {
+        var r = before ?? Record(owner: layer.owner)
+        r.parent = layer.parent?.id
+        if let binding { r.binding = binding }
+        r.requiredSysctls = NATDesign.requiredSysctls(layer).map { SysctlOriginal(key: $0.key, value: $0.value) }
+        for ns in layer.manifest.containers.compactMap(\.netns) {
+            guard let seen = observed.namespace(ns) else { continue }
+            if let i = r.namespaces.firstIndex(where: { $0.ref == ns }) {
+                r.namespaces[i].identity = r.namespaces[i].identity ?? seen.identity
+                r.namespaces[i].process = r.namespaces[i].process ?? seen.process
+            } else {
+                r.namespaces.append(NamespaceEntry(ref: ns, identity: seen.identity, process: seen.process, created: false))
+            }
+        }
+        return r
+    }
+
+    /// The identities of the namespaces the apply created, now that they exist.
+    func filled(_ r: Record, created: [String: NamespaceIdentity]) -> Record {
+        var r = r
+        for (i, e) in r.namespaces.enumerated() where e.identity == nil {
+            if case .named(let n) = e.ref, let id = created[n] { r.namespaces[i].identity = id }
+        }
+        return r
+    }
+
+    /// Checks the layer's receive paths against the kernel (and the namespaces against the record).
+    public func verify(_ layer: Layer) throws -> VerifyReport {
+        try Verifier(kernel: kernel, layer: layer, record: try store.load(layer.owner)).verify()
+    }
+}
+
+extension Applier {
+    /// The journal of a finished apply, undone newest first.
+    func undoAll() -> [UndoFailure] { rollback(completed) }
+}

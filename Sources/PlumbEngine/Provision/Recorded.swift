@@ -1,0 +1,25 @@
+import Foundation
+import PlumbSystem
+
+/// A recorded observation: what `plan --save-observed` writes and `plan --observed`
+/// (and the planner's fixture tests) read, so planning runs without privileges.
+public struct RecordedObservation: Codable, Sendable {
+    public var observed: ObservedState
+    public var record: Record?
+
+    public init(observed: ObservedState, record: Record?) { self.observed = observed; self.record = record }
+
+    public static func load(_ path: String) throws -> RecordedObservation {
+        let data = Data(try Files.read(path).utf8)
+        do { return try JSONDecoder().decode(RecordedObservation.self, from: data) } catch {
+            throw StoreError(path: path, reason: "not a recorded observation (\(RecordStore.describe(error)))")
+        }
+    }
+
+    /// Written atomically, 0600, replacing (never following) a symlink at `path`.
+    public func save(_ path: String) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try Files.writeAtomically(path, Array(try enc.encode(self)))
+    }
+}

@@ -1,0 +1,39 @@
+import PlumbTypes
+
+/// A record is input like any other: it may be stale, hand-edited or planted. Every
+/// entry must be one Plumb could have written; a record with one that is not is
+/// refused as a whole (never half-read), naming the entry.
+extension Record {
+    public func problems() -> [String] {
+        var out: [String] = []
+        func name(_ n: String, _ what: String) {
+            if let why = InterfaceNames.problem(n) { out.append("\(what) \"\(n.prefix(40))\": \(why)") }
+        }
+        func namespace(_ ns: NamespaceRef, _ what: String) {
+            if let why = ns.problem { out.append("\(what): \(why)") }
+        }
+        if schema != Record.currentSchema { out.append("schema \(schema) is not \(Record.currentSchema)") }
+        for n in namespaces {
+            namespace(n.ref, "namespace \(n.ref)")
+            if n.ref == .host { out.append("namespace entry names the host namespace") }
+        }
+        for l in links {
+            name(l.link.name, "link"); namespace(l.link.namespace, "link \(l.link.name)")
+            if let p = l.peer { name(p.name, "peer of link \(l.link.name)"); namespace(p.namespace, "peer of link \(l.link.name)") }
+        }
+        if let t = table, t != Marks(owner).table { out.append("nftables table \(t) is not this owner's table \(Marks(owner).table)") }
+        for s in sysctls + requiredSysctls { if let why = SysctlKeys.problem(s.key) { out.append("sysctl: \(why)") } }
+        for n in nics { name(n.nic, "NIC") }
+        for i in irqs {
+            name(i.nic, "NIC of irq \(i.irq)")
+            if !(0...1_048_575).contains(i.irq) { out.append("irq \(i.irq) is not an interrupt number") }
+        }
+        for v in vfs { name(v.pf, "PF"); if v.vf < 0 { out.append("VF index \(v.vf) is negative") } }
+        for n in numVFs { name(n.pf, "PF"); if n.count < 0 { out.append("VF count \(n.count) of \(n.pf) is negative") } }
+        for m in movedVFs {
+            name(m.pf, "PF"); name(m.link.name, "moved VF"); namespace(m.link.namespace, "moved VF \(m.link.name)")
+            if let h = m.hostName { name(h, "host name of moved VF") }
+        }
+        return out
+    }
+}

@@ -1,0 +1,182 @@
+import PlumbFirewall
+import PlumbTypes
+
+/// What one owner holds: the ownership record in /run/plumb/OWNER-ID.json. `destroy`
+/// removes exactly these objects, and only while the kernel still shows the owner's
+/// mark on them; it restores every original value kept here.
+///
+/// ```json
+/// {"schema": 1, "owner": {"kind": "manifest", "manifest": "demo"},
+///  "namespaces": [{"ref": {"named": "web"}, "identity": {"device": 4, "inode": 4026532281}, "created": true}],
+///  "links": [{"link": {"name": "br0", "namespace": {"host": true}}, "kind": "bridge"}], …}
+/// ```
+public struct Record: Codable, Sendable, Equatable {
+    /// The record format. A record of another schema is refused, never half-read.
+    public static let currentSchema = 1
+
+    public var schema: Int
+    public var owner: Owner
+    /// The manifest file last applied (informational: identity is the owner).
+    public var source: String?
+    public var namespaces: [NamespaceEntry]
+    public var links: [LinkEntry]
+    public var table: TableName?
+    /// Original values of the sysctls this owner changed, restored by the last owner needing them.
+    public var sysctls: [SysctlOriginal]
+    /// Every sysctl this owner relies on, changed by it or not: another owner's destroy
+    /// must not restore a value this one needs.
+    public var requiredSysctls: [SysctlOriginal]
+    public var nics: [NICOriginals]
+    public var irqs: [IRQOriginal]
+    public var vfs: [VFOriginal]
+    public var numVFs: [NumVFsOriginal]
+    public var modprobe: [ModprobeOriginal]
+    public var movedVFs: [MovedVF]
+    /// Owners whose objects rest on this one's (hook containers and CNI attachments
+    /// on their host layer): the layer stays while any is here.
+    public var users: [OwnerID]
+    /// The host layer this owner rests on.
+    public var parent: OwnerID?
+    /// For a hook container: the one container it is provisioned into.
+    public var binding: ContainerBinding?
+
+    public init(owner: Owner) {
+        schema = Record.currentSchema
+        self.owner = owner
+        namespaces = []; links = []; sysctls = []; requiredSysctls = []; nics = []; irqs = []; vfs = []
+        numVFs = []; modprobe = []; movedVFs = []; users = []
+    }
+
+    public var id: OwnerID { owner.id }
+
+    /// Nothing left to remove or restore, and nobody resting on it.
+    public var isEmpty: Bool {
+        namespaces.isEmpty && links.isEmpty && table == nil && sysctls.isEmpty && nics.isEmpty && irqs.isEmpty
+            && vfs.isEmpty && numVFs.isEmpty && modprobe.isEmpty && movedVFs.isEmpty && users.isEmpty
+    }
+
+    public func link(_ name: String, in ns: NamespaceRef) -> LinkEntry? {
+        links.first { $0.link.name == name && $0.link.namespace == ns }
+    }
+
+    public func namespace(_ ref: NamespaceRef) -> NamespaceEntry? {
+        namespaces.first { $0.ref == ref }
+    }
+}
+
+/// A container namespace the owner uses; `created`: Plumb made it for this owner
+/// (it carries Plumb's mark on `lo` and goes with the last owner that uses it).
+public struct NamespaceEntry: Codable, Sendable, Hashable {
+    public var ref: NamespaceRef
+    /// nil only while the apply that creates it has not finished.
+    public var identity: NamespaceIdentity?
+    /// For `{pid: P}`: the process whose namespace it is (a reused pid is another process).
+    public var process: ProcessIdentity?
+    public var created: Bool
+    public init(ref: NamespaceRef, identity: NamespaceIdentity?, process: ProcessIdentity? = nil, created: Bool) {
+        self.ref = ref; self.identity = identity; self.process = process; self.created = created
+    }
+}
+
+/// The kinds of link Plumb creates or takes in.
+public enum OwnedLinkKind: String, Codable, Sendable, Hashable {
+    case bridge
+    /// A veth's host end; its peer lives in `peer`'s namespace.
+    case veth
+    /// A veth's end inside a container.
+    case vethPeer = "veth-peer"
+}
+
+/// A link the owner created.
+public struct LinkEntry: Codable, Sendable, Hashable {
+    public var link: LinkRef
+    public var kind: OwnedLinkKind
+    /// For a veth's host end: its peer (deleting the peer's namespace removes the pair).
+    public var peer: LinkRef?
+    public init(link: LinkRef, kind: OwnedLinkKind, peer: LinkRef? = nil) {
+        var l = link
+        l.index = nil   // an ifindex is only valid until the link is recreated
+        self.link = l; self.kind = kind; self.peer = peer
+    }
+}
+
+public struct SysctlOriginal: Codable, Sendable, Hashable {
+    public var key: String
+    public var value: String
+}
+
+/// The first-seen value of each NIC setting this owner changed.
+public struct NICOriginals: Codable, Sendable, Hashable {
+    public var nic: String
+    public var ringsRx: Int?, ringsTx: Int?
+    public var channelsCombined: Int?, channelsRx: Int?, channelsTx: Int?
+    public var adaptiveRx: Bool?, rxUsecs: Int?, rxFrames: Int?
+    public var gro: Bool?
+    public init(nic: String) { self.nic = nic }
+    public var isEmpty: Bool {
+        ringsRx == nil && ringsTx == nil && channelsCombined == nil && channelsRx == nil && channelsTx == nil
+            && adaptiveRx == nil && rxUsecs == nil && rxFrames == nil && gro == nil
+    }
+}
+
+public struct IRQOriginal: Codable, Sendable, Hashable {
+    public var irq: Int
+    public var nic: String
+    public var queue: String
+    public var cpus: CPUSet
+}
+
+/// The first-seen PF-side settings of one VF this owner changed.
+public struct VFOriginal: Codable, Sendable, Hashable {
+    public var pf: String
+    public var vf: Int
+    public var driver: String?
+    public var mac: MACAddress?
+    public var vlan: VFVLAN?
+    public var maxTxRate: Int?
+    public var spoofCheck: Bool?
+    public var linkState: VFLinkState?
+    public var trust: Bool?
+    public var isEmpty: Bool {
+        mac == nil && vlan == nil && maxTxRate == nil && spoofCheck == nil && linkState == nil && trust == nil
+    }
+}
+
+public struct NumVFsOriginal: Codable, Sendable, Hashable {
+    public var pf: String
+    public var count: Int
+}
+
+public struct ModprobeOriginal: Codable, Sendable, Hashable {
+    public var file: ModprobeFile
+    /// The file's text before Plumb wrote it; nil: it did not exist.
+    public var text: String?
+}
+
+/// A VF moved into a container: destroy moves it back under its old name.
+public struct MovedVF: Codable, Sendable, Hashable {
+    public var pf: String
+    public var vf: Int
+    public var link: LinkRef
+    public var hostName: String?
+    public init(pf: String, vf: Int, link: LinkRef, hostName: String?) {
+        var l = link
+        l.index = nil
+        self.pf = pf; self.vf = vf; self.link = l; self.hostName = hostName
+    }
+}
+
+extension TableName {
+    /// A record's table is Plumb's shape: `inet plumb_…`.
+    var isPlumbShaped: Bool { family == .inet && name.hasPrefix("plumb_") }
+}
+
+/// The one container a hook container layer is provisioned into.
+public struct ContainerBinding: Codable, Sendable, Hashable {
+    public var containerID: String
+    public var process: ProcessIdentity?
+    public var namespace: NamespaceIdentity?
+    public init(containerID: String, process: ProcessIdentity?, namespace: NamespaceIdentity?) {
+        self.containerID = containerID; self.process = process; self.namespace = namespace
+    }
+}

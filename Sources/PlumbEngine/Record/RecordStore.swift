@@ -1,0 +1,155 @@
+import Foundation
+import PlumbSystem
+
+/// Ownership records under /run/plumb (0700; files 0600, written atomically, never
+/// read through a symlink), one file per owner named by its id — never by a name.
+/// Every change to the kernel happens under the store's exclusive lock.
+public struct RecordStore: Sendable {
+    public let directory: String
+
+    public init(directory: String = "/run/plumb") { self.directory = directory }
+
+    public func path(_ id: OwnerID) -> String { "\(directory)/\(id.rawValue).json" }
+
+    /// Takes the store's lock (blocking); released when the returned value goes.
+    public func lock() throws -> FileLock {
+        try prepare()
+        return try FileLock(path: "\(directory)/.lock")
+    }
+
+    /// The owner's record, nil when it has none. A file there that is not this owner's
+    /// valid record is an error naming it: a plan must never assume Plumb owns nothing.
+    public func load(_ owner: Owner) throws -> Record? {
+        guard let r = try load(id: owner.id) else { return nil }
+        guard r.owner == owner else {
+            throw StoreError(path: path(owner.id), reason: "it belongs to \(r.owner), not \(owner)")
+        }
+        return r
+    }
+
+    public func load(id: OwnerID) throws -> Record? {
+        try checkReadable()
+        let p = path(id)
+        guard Files.exists(p) else { return nil }
+        let r = try decode(p)
+        guard r.id == id else { throw StoreError(path: p, reason: "its owner is \(r.owner) (id \(r.id)), not \(id)") }
+        return r
+    }
+
+    /// Saves `record`, or removes its file when it holds nothing.
+    public func save(_ record: Record) throws {
+        try prepare()
+        sweepTemporaries(record.id)
+        if record.isEmpty { return try Files.remove(path(record.id)) }
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try Files.writeAtomically(path(record.id), Array(try enc.encode(record)))
+    }
+
+    public func remove(_ id: OwnerID) throws {
+        try Files.remove(path(id))
+        sweepTemporaries(id)
+    }
+
+    /// Every record file: the healthy ones decoded, the others with why they are not.
+    public func all() throws -> [StoredRecord] {
+        try checkReadable()
+        guard Files.exists(directory) else { return [] }
+        return try Directory.entries(directory).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.map { file in
+            let p = "\(directory)/\(file)"
+            do {
+                let r = try decode(p)
+                guard file == "\(r.id.rawValue).json" else {
+                    return .corrupt(file: p, reason: "it holds the record of \(r.owner) (id \(r.id))")
+                }
+                return .healthy(r)
+            } catch let e as StoreError {
+                return .corrupt(file: p, reason: e.reason)
+            }
+        }
+    }
+
+    /// The healthy records (corrupt ones are for `show` to report).
+    public func records() throws -> [Record] {
+        try all().compactMap { if case .healthy(let r) = $0 { return r } else { return nil } }
+    }
+
+    func decode(_ p: String) throws -> Record {
+        // A link planted where a record belongs would make a root tool read, trust or
+        // later delete a file someone else points it at.
+        guard !Files.isSymlink(p) else { throw StoreError(path: p, reason: "it is a symbolic link, not a plumb record") }
+        let data: Data
+        do { data = Data(try Files.read(p).utf8) } catch { throw StoreError(path: p, reason: "\(error)") }
+        struct Header: Decodable { var schema: Int? }
+        guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
+            throw StoreError(path: p, reason: "not a plumb ownership record (not a JSON object)")
+        }
+        guard let schema = header.schema else {
+            throw StoreError(path: p, reason: "not a plumb ownership record of this version (no schema; written by plumb before 0.2?)")
+        }
+        guard schema == Record.currentSchema else {
+            throw StoreError(path: p, reason: "record schema \(schema) is not the one this plumb reads (\(Record.currentSchema)): refused, not half-read")
+        }
+        let r: Record
+        do { r = try JSONDecoder().decode(Record.self, from: data) } catch {
+            throw StoreError(path: p, reason: "not a valid plumb ownership record (\(Self.describe(error)))")
+        }
+        let problems = r.problems()
+        guard problems.isEmpty else {
+            throw StoreError(path: p, reason: "refused: " + problems.joined(separator: "; "))
+        }
+        return r
+    }
+
+    public static func describe(_ e: Error) -> String {
+        switch e {
+        case DecodingError.keyNotFound(let k, let ctx):
+            return "missing \((ctx.codingPath + [k]).map(\.stringValue).joined(separator: "."))"
+        case DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx):
+            return "\(ctx.codingPath.map(\.stringValue).joined(separator: ".")): wrong type"
+        case DecodingError.dataCorrupted(let ctx):
+            let at = ctx.codingPath.map(\.stringValue).joined(separator: ".")
+            return (at.isEmpty ? "" : "\(at): ") + ctx.debugDescription
+        default: return "\(e)"
+        }
+    }
+
+    /// Without access to the records (not root), a plan would silently assume Plumb
+    /// owns nothing: refuse instead.
+    func checkReadable() throws {
+        guard !Files.isSymlink(directory) else {
+            throw StoreError(path: directory, reason: "it is a symbolic link, not plumb's state directory")
+        }
+        if Files.exists(directory), access(directory, R_OK | X_OK) != 0 {
+            throw StoreError(path: directory, reason: "cannot read plumb's ownership records (\(Errno.current.name)); run plumb as root")
+        }
+    }
+
+    /// A write killed between its temp file and the rename leaves ID.json.tmp.PID; under
+    /// the lock no live write of this owner can own one.
+    func sweepTemporaries(_ id: OwnerID) {
+        let prefix = "\(id.rawValue).json.tmp."
+        for e in (try? Directory.entries(directory)) ?? [] where e.hasPrefix(prefix) {
+            try? Files.remove("\(directory)/\(e)")
+        }
+    }
+
+    func prepare() throws {
+        try checkReadable()
+        try Directory.create(directory, mode: 0o700)
+        chmod(directory, 0o700)
+    }
+}
+
+/// One file under /run/plumb: a record, or why it is not one.
+public enum StoredRecord: Sendable {
+    case healthy(Record)
+    case corrupt(file: String, reason: String)
+}
+
+/// A record file Plumb will not use.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var description: String { "\(path): \(reason)" }
+}

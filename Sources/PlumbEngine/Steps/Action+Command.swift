@@ -1,0 +1,99 @@
+import PlumbTypes
+
+extension Action {
+    /// The command an operator would have typed for it (`ip`, `ethtool`, `sysctl`, `nft`).
+    public var command: String {
+        switch self {
+        case .setSysctl(let s): return "sysctl -w \(s.key)=\(s.value.to)"
+        case .createNamespace(let n): return "ip netns add \(n.name) (lo up" + (n.ipv6 ? ")" : ", IPv6 off)")
+        case .deleteNamespace(let n): return "ip netns delete \(n.name)"
+        case .createBridge(let b):
+            return "ip link add \(b.name) address \(b.mac) type bridge" + (b.mtu.map { " mtu \($0)" } ?? "")
+                + "; ip link set dev \(b.name) alias \(quoted(b.alias)) up"
+        case .createVeth(let v):
+            return "ip link add \(v.hostName) address \(v.hostMAC) master \(v.bridge) up type veth peer name \(v.peer.name)"
+                + " netns \(netnsArgument(v.peer.namespace))" + (v.mtu.map { " mtu \($0)" } ?? "")
+                + "; \(v.peer.namespace.ipCommand) link set dev \(v.peer.name)" + (v.peerMAC.map { " address \($0)" } ?? "")
+                + " alias \(quoted(v.alias)) up"
+        case .setLink(let u): return "\(u.link.namespace.ipCommand) link set dev \(u.link.name)" + u.to.arguments
+        case .deleteLink(let d): return "\(d.link.namespace.ipCommand) link del dev \(d.link.name)"
+        case .addAddress(let a): return "\(a.link.namespace.ipCommand) addr add \(a.prefix) dev \(a.link.name)"
+        case .deleteAddress(let a): return "\(a.link.namespace.ipCommand) addr del \(a.prefix) dev \(a.link.name)"
+        case .addRoute(let r): return "\(r.link.namespace.ipCommand) route add \(r.routeText)"
+        case .deleteRoute(let r): return "\(r.link.namespace.ipCommand) route del \(r.routeText)"
+        case .replaceTable(let t):
+            return "nft -f - (add table \(t.table); delete table \(t.table); table \(t.table) { … })"
+        case .deleteTable(let t): return "nft delete table \(t.table)"
+        case .setRings(let c):
+            return "ethtool -G \(c.nic)" + options([("rx", c.rx.map { "\($0.to)" }), ("tx", c.tx.map { "\($0.to)" })])
+        case .setChannels(let c):
+            return "ethtool -L \(c.nic)" + options([("combined", c.combined.map { "\($0.to)" }),
+                                                  ("rx", c.rx.map { "\($0.to)" }), ("tx", c.tx.map { "\($0.to)" })])
+        case .setCoalesce(let c):
+            return "ethtool -C \(c.nic)" + options([("adaptive-rx", c.adaptiveRx.map { onOff($0.to) }),
+                                                  ("rx-usecs", c.rxUsecs.map { "\($0.to)" }),
+                                                  ("rx-frames", c.rxFrames.map { "\($0.to)" })])
+        case .setOffload(let c): return "ethtool -K \(c.nic) gro \(onOff(c.gro.to))"
+        case .setIRQAffinity(let c):
+            return "echo \(c.cpus.to) > /proc/irq/\(c.irq)/smp_affinity_list   (\(c.queue.isEmpty ? c.nic : c.queue))"
+        case .setNumVFs(let w): return "echo \(w.count.to) > /sys/class/net/\(w.pf)/device/sriov_numvfs"
+        case .writeModprobe(let w):
+            if let n = w.count { return "echo 'options igb max_vfs=\(n)' > \(w.file.path)" }
+            return w.text.to == nil ? "rm \(w.file.path)" : "restore \(w.file.path) as it was"
+        case .setVF(let u): return "ip link set dev \(u.pf) vf \(u.vf)" + u.settings.arguments
+        case .moveVF(let m):
+            return "ip link set dev \(m.hostName ?? "<VF \(m.vf) of \(m.pf)>") netns \(netnsArgument(m.to.namespace)) name \(m.to.name)"
+                + "; \(m.to.namespace.ipCommand) link set dev \(m.to.name)" + (m.mtu.map { " mtu \($0)" } ?? "")
+                + " alias \(quoted(m.alias)) up"
+        case .returnVF(let r):
+            return "\(r.from.namespace.ipCommand) link set dev \(r.from.name) netns 1 name \(r.hostName ?? "eth%d")"
+        }
+    }
+}
+
+/// `ip link … netns X` takes a name or a pid; a path is opened by nsenter.
+func netnsArgument(_ ns: NamespaceRef) -> String {
+    switch ns {
+    case .host: return "1"
+    case .named(let n): return n
+    case .pid(let p): return String(p)
+    case .path(let p): return p
+    }
+}
+
+func quoted(_ s: String) -> String { s.contains(" ") ? "\"\(s)\"" : s }
+func onOff(_ b: Bool) -> String { b ? "on" : "off" }
+
+/// " rx 4096 tx 4096": the present options, in order.
+func options(_ pairs: [(String, String?)]) -> String {
+    pairs.compactMap { name, value in value.map { " \(name) \($0)" } }.joined()
+}
+
+extension LinkSettings {
+    /// " mtu 1400 address … master br0 alias … up", as `ip link set` takes them.
+    var arguments: String {
+        options([("mtu", mtu.map(String.init)), ("address", mac?.description)])
+            + (master.map { " \($0)" } ?? "") + (alias.map { " alias \(quoted($0))" } ?? "")
+            + (up.map { $0 ? " up" : " down" } ?? "")
+    }
+}
+
+extension RouteChange {
+    var routeText: String {
+        route.description + " dev \(link.name)" + (route.metric == 0 ? "" : " metric \(route.metric)")
+    }
+}
+
+extension VFSettingsChange {
+    /// " mac M vlan V qos Q spoofchk on …", as `ip link set PF vf N` takes them.
+    var arguments: String {
+        var parts: [String] = []
+        if let m = mac { parts.append("mac \(m.to)") }
+        if let v = vlan { parts.append(v.to.description) }
+        if let r = maxTxRate { parts.append("max_tx_rate \(r.to)") }
+        if let s = spoofCheck { parts.append("spoofchk \(onOff(s.to))") }
+        if let l = linkState { parts.append("state \(l.to.rawValue)") }
+        if let t = trust { parts.append("trust \(onOff(t.to))") }
+        return parts.map { " \($0)" }.joined()
+    }
+}

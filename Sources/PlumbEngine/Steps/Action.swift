@@ -1,0 +1,133 @@
+import PlumbTypes
+
+/// One kernel change, as a case carrying everything it needs. Its command text
+/// (`Action+Command`), its undo (`Action+Undo`), its mark in the ownership record
+/// (`Record+Actions`) and its execution (`Executor`) are exhaustive switches over
+/// these cases: a new case does not compile until every stage handles it.
+public enum Action: Hashable, Sendable, Codable {
+    case setSysctl(SysctlWrite)
+    case createNamespace(NamespaceCreation)
+    case deleteNamespace(NamespaceDeletion)
+    case createBridge(BridgeCreation)
+    case createVeth(VethCreation)
+    case setLink(LinkUpdate)
+    case deleteLink(LinkDeletion)
+    case addAddress(AddressChange)
+    case deleteAddress(AddressChange)
+    case addRoute(RouteChange)
+    case deleteRoute(RouteChange)
+    case replaceTable(TableReplacement)
+    case deleteTable(TableDeletion)
+    case setRings(RingsChange)
+    case setChannels(ChannelsChange)
+    case setCoalesce(CoalesceChange)
+    case setOffload(OffloadChange)
+    case setIRQAffinity(IRQAffinityChange)
+    case setNumVFs(NumVFsWrite)
+    case writeModprobe(ModprobeWrite)
+    case setVF(VFUpdate)
+    case moveVF(VFMove)
+    case returnVF(VFReturn)
+
+    /// The action's name in JSON output (`plan --output json`).
+    public var name: String {
+        switch self {
+        case .setSysctl: return "set-sysctl"
+        case .createNamespace: return "create-netns"
+        case .deleteNamespace: return "delete-netns"
+        case .createBridge: return "create-bridge"
+        case .createVeth: return "create-veth"
+        case .setLink: return "set-link"
+        case .deleteLink: return "delete-link"
+        case .addAddress: return "add-address"
+        case .deleteAddress: return "delete-address"
+        case .addRoute: return "add-route"
+        case .deleteRoute: return "delete-route"
+        case .replaceTable: return "replace-nft-table"
+        case .deleteTable: return "delete-nft-table"
+        case .setRings: return "set-rings"
+        case .setChannels: return "set-channels"
+        case .setCoalesce: return "set-coalesce"
+        case .setOffload: return "set-offload"
+        case .setIRQAffinity: return "set-irq-affinity"
+        case .setNumVFs: return "set-numvfs"
+        case .writeModprobe: return "persist-max-vfs"
+        case .setVF: return "set-vf"
+        case .moveVF: return "move-vf"
+        case .returnVF: return "return-vf"
+        }
+    }
+
+    /// "+" creates, "-" removes, "~" changes: the plan's first column.
+    public var sign: String {
+        switch self {
+        case .createNamespace, .createBridge, .createVeth, .addAddress, .addRoute: return "+"
+        case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute, .deleteTable: return "-"
+        case .setSysctl, .setLink, .replaceTable, .setRings, .setChannels, .setCoalesce, .setOffload,
+             .setIRQAffinity, .setNumVFs, .writeModprobe, .setVF, .moveVF, .returnVF: return "~"
+        }
+    }
+
+    /// The object it is about, for JSON output and errors.
+    public var object: String {
+        switch self {
+        case .setSysctl(let s): return s.key
+        case .createNamespace(let n): return n.name
+        case .deleteNamespace(let n): return n.name
+        case .createBridge(let b): return b.name
+        case .createVeth(let v): return v.hostName
+        case .setLink(let u): return u.link.name
+        case .deleteLink(let d): return d.link.name
+        case .addAddress(let a), .deleteAddress(let a): return a.link.name
+        case .addRoute(let r), .deleteRoute(let r): return r.link.name
+        case .replaceTable(let t): return t.table.description
+        case .deleteTable(let t): return t.table.description
+        case .setRings(let c): return c.nic
+        case .setChannels(let c): return c.nic
+        case .setCoalesce(let c): return c.nic
+        case .setOffload(let c): return c.nic
+        case .setIRQAffinity(let c): return "irq \(c.irq)"
+        case .setNumVFs(let c): return c.pf
+        case .writeModprobe(let w): return w.file.path
+        case .setVF(let u): return "\(u.pf) vf \(u.vf)"
+        case .moveVF(let m): return "\(m.pf) vf \(m.vf)"
+        case .returnVF(let r): return "\(r.pf) vf \(r.vf)"
+        }
+    }
+
+    /// The namespace it happens in.
+    public var namespace: NamespaceRef {
+        switch self {
+        case .setLink(let u): return u.link.namespace
+        case .deleteLink(let d): return d.link.namespace
+        case .addAddress(let a), .deleteAddress(let a): return a.link.namespace
+        case .addRoute(let r), .deleteRoute(let r): return r.link.namespace
+        case .returnVF(let r): return r.from.namespace
+        case .setSysctl, .createNamespace, .deleteNamespace, .createBridge, .createVeth, .replaceTable, .deleteTable,
+             .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setNumVFs, .writeModprobe,
+             .setVF, .moveVF:
+            return .host
+        }
+    }
+}
+
+/// A planned action with the reason the planner gives for it (drift, restore, …).
+public struct Step: Hashable, Sendable, Codable {
+    public var action: Action
+    public var reason: String?
+    public init(_ action: Action, reason: String? = nil) { self.action = action; self.reason = reason }
+
+    /// "+ ip link add …   # reason": a plan line.
+    public var summary: String { "\(action.sign) \(action.command)" + (reason.map { "   # \($0)" } ?? "") }
+}
+
+/// An ordered list of steps; empty when the kernel already matches.
+public struct Plan: Sendable, Codable {
+    public var owner: Owner
+    public var steps: [Step]
+    /// What the plan leaves alone that a user may expect it to touch (a container
+    /// removed from the manifest keeps its namespace until destroy, …).
+    public var notes: [String] = []
+    public var converged: Bool { steps.isEmpty }
+    public init(owner: Owner, steps: [Step], notes: [String] = []) { self.owner = owner; self.steps = steps; self.notes = notes }
+}

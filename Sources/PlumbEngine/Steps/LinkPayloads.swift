@@ -1,0 +1,113 @@
+import PlumbTypes
+
+/// A link as a step names it: where it lives and its name there; `index` when the
+/// planner saw it (the applier then addresses it by index and checks the name).
+public struct LinkRef: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var namespace: NamespaceRef
+    public var name: String
+    public var index: Int?
+    public init(_ name: String, in namespace: NamespaceRef = .host, index: Int? = nil) {
+        self.namespace = namespace; self.name = name; self.index = index
+    }
+    public var description: String { "\(name) in \(namespace)" }
+}
+
+/// What a link must carry for a step to touch it: Plumb's mark of this owner (the
+/// applier re-reads the link and refuses when the mark is not there), or nothing
+/// for a link the manifest names on purpose (a PF, a NIC being tuned).
+public enum LinkProof: Hashable, Sendable, Codable {
+    case owner(alias: String, mac: MACAddress?)
+    case namespaceLoopback(alias: String)
+    case declaredByName
+}
+
+/// Equivalent to: `ip link add NAME address MAC type bridge [mtu M]; ip link set NAME alias A up`.
+public struct BridgeCreation: Hashable, Sendable, Codable {
+    public var name: String
+    public var mac: MACAddress
+    public var mtu: Int?
+    public var alias: String
+}
+
+/// Equivalent to: `ip link add HOST address MAC master BRIDGE type veth peer name PEER netns NS [mtu M]`,
+/// then alias and up on both ends (and the peer's MAC when declared).
+public struct VethCreation: Hashable, Sendable, Codable {
+    public var hostName: String
+    public var hostMAC: MACAddress
+    public var bridge: String
+    public var peer: LinkRef
+    public var peerMAC: MACAddress?
+    public var mtu: Int?
+    public var alias: String
+}
+
+/// Whether a link is enslaved, and to which bridge (by name: it may be created by the same plan).
+public enum Master: Hashable, Sendable, Codable, CustomStringConvertible {
+    case none
+    case bridge(String)
+    public var description: String {
+        switch self {
+        case .none: return "nomaster"
+        case .bridge(let b): return "master \(b)"
+        }
+    }
+}
+
+/// The settings `ip link set` changes on an existing link; nil fields stay as they are.
+public struct LinkSettings: Hashable, Sendable, Codable {
+    public var up: Bool?
+    public var mtu: Int?
+    public var mac: MACAddress?
+    public var alias: String?
+    public var master: Master?
+    public init(up: Bool? = nil, mtu: Int? = nil, mac: MACAddress? = nil, alias: String? = nil, master: Master? = nil) {
+        self.up = up; self.mtu = mtu; self.mac = mac; self.alias = alias; self.master = master
+    }
+    public var isEmpty: Bool { up == nil && mtu == nil && mac == nil && alias == nil && master == nil }
+}
+
+/// Equivalent to: `ip link set dev NAME [mtu M] [address MAC] [master BR|nomaster] [alias A] [up|down]`.
+/// `from` holds the values it replaces (the undo).
+public struct LinkUpdate: Hashable, Sendable, Codable {
+    public var link: LinkRef
+    public var proof: LinkProof
+    public var to: LinkSettings
+    public var from: LinkSettings
+}
+
+/// Equivalent to: `ip link del dev NAME`. The applier deletes it only while it still
+/// carries `proof`; already gone is done.
+public struct LinkDeletion: Hashable, Sendable, Codable {
+    public var link: LinkRef
+    public var proof: LinkProof
+}
+
+/// Equivalent to: `ip addr add|del PREFIX dev NAME`.
+public struct AddressChange: Hashable, Sendable, Codable {
+    public var link: LinkRef
+    public var proof: LinkProof
+    public var prefix: IPPrefix
+    /// For a deletion: the routes through the link the kernel drops with the
+    /// address; undo puts them back.
+    public var routes: [RouteSpec] = []
+}
+
+/// A route of the main table, through one link.
+public struct RouteSpec: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var to: IPPrefix
+    public var via: IPAddress?
+    public var metric: Int
+    public init(to: IPPrefix, via: IPAddress?, metric: Int) { self.to = to; self.via = via; self.metric = metric }
+    public var description: String {
+        (to.isDefault ? "default" : to.network.description) + (via.map { " via \($0)" } ?? "")
+    }
+}
+
+/// Equivalent to: `ip route add|del ROUTE dev NAME [metric M]`. `ifAbsent`: an undo
+/// that re-adds a route the kernel may or may not have dropped.
+public struct RouteChange: Hashable, Sendable, Codable {
+    public var link: LinkRef
+    public var proof: LinkProof
+    public var route: RouteSpec
+    public var ifAbsent: Bool = false
+}

@@ -1,0 +1,75 @@
+import PlumbTypes
+
+/// Equivalent to: `echo N > /sys/class/net/PF/device/sriov_numvfs`.
+public struct NumVFsWrite: Hashable, Sendable, Codable {
+    public var pf: String
+    public var count: Change<Int>
+}
+
+/// The files Plumb may write: a fixed set, never a path from input.
+public enum ModprobeFile: String, Hashable, Sendable, Codable, CaseIterable {
+    /// `options igb max_vfs=N` (nics[].sriov.persist).
+    case igbMaxVFs = "/etc/modprobe.d/plumb-igb.conf"
+    public var path: String { rawValue }
+}
+
+/// Writes the modprobe.d file (nil: removes it). Equivalent to:
+/// `echo 'options igb max_vfs=N' > /etc/modprobe.d/plumb-igb.conf`.
+public struct ModprobeWrite: Hashable, Sendable, Codable {
+    public var file: ModprobeFile
+    public var text: Change<String?>
+    /// The VF count written (for the command text), nil for a restore.
+    public var count: Int?
+}
+
+/// The PF-side settings of one VF that change; each with the value it replaces.
+public struct VFSettingsChange: Hashable, Sendable, Codable {
+    public var mac: Change<MACAddress>?
+    public var vlan: Change<VFVLAN>?
+    public var maxTxRate: Change<Int>?
+    public var spoofCheck: Change<Bool>?
+    public var linkState: Change<VFLinkState>?
+    public var trust: Change<Bool>?
+    public init(mac: Change<MACAddress>? = nil, vlan: Change<VFVLAN>? = nil, maxTxRate: Change<Int>? = nil,
+                spoofCheck: Change<Bool>? = nil, linkState: Change<VFLinkState>? = nil, trust: Change<Bool>? = nil) {
+        self.mac = mac; self.vlan = vlan; self.maxTxRate = maxTxRate; self.spoofCheck = spoofCheck
+        self.linkState = linkState; self.trust = trust
+    }
+    public var isEmpty: Bool {
+        mac == nil && vlan == nil && maxTxRate == nil && spoofCheck == nil && linkState == nil && trust == nil
+    }
+    public var inverted: VFSettingsChange {
+        VFSettingsChange(mac: mac.inverted(), vlan: vlan.inverted(), maxTxRate: maxTxRate.inverted(),
+                         spoofCheck: spoofCheck.inverted(), linkState: linkState.inverted(), trust: trust.inverted())
+    }
+}
+
+/// Equivalent to: `ip link set dev PF vf N [mac M] [vlan V qos Q proto P] [max_tx_rate R] [spoofchk on|off] [state S] [trust on|off]`.
+public struct VFUpdate: Hashable, Sendable, Codable {
+    public var pf: String
+    public var vf: Int
+    public var driver: String?
+    public var settings: VFSettingsChange
+}
+
+/// Equivalent to: `ip link set dev VF netns NS name NAME; ip -n NS link set dev NAME [mtu M] alias A up`.
+/// `hostName` nil: the VF is enabled by the same apply, its name is read from sysfs then.
+public struct VFMove: Hashable, Sendable, Codable {
+    public var pf: String
+    public var vf: Int
+    public var hostName: String?
+    public var to: LinkRef
+    /// The PF-assigned MAC the VF netdev must take over (a VF keeps its old MAC otherwise).
+    public var mac: MACAddress?
+    public var mtu: Int?
+    public var alias: String
+}
+
+/// Equivalent to: `ip -n NS link set dev NAME netns 1 name HOSTNAME` (the kernel picks a name when none is known).
+public struct VFReturn: Hashable, Sendable, Codable {
+    public var pf: String
+    public var vf: Int
+    public var from: LinkRef
+    public var hostName: String?
+    public var alias: String
+}

@@ -1,0 +1,129 @@
+import PlumbManifest
+import PlumbNetlink
+import PlumbSystem
+import PlumbTypes
+
+/// Re-reads the kernel after apply (or on `plumb verify`) and checks each container's
+/// receive path: the namespace is the one recorded, the link, its addresses and
+/// routes, its bridge port, then an active probe — a packet that really arrives
+/// inside the namespace.
+public struct Verifier {
+    let kernel: any Kernel
+    let layer: Layer
+    let record: Record?
+
+    public init(kernel: any Kernel, layer: Layer, record: Record? = nil) {
+        self.kernel = kernel; self.layer = layer; self.record = record
+    }
+
+    var manifest: Manifest { layer.manifest }
+
+    public func verify() throws -> VerifyReport {
+        let host = try Observer(kernel: kernel).snapshot(.host)
+        let hostNeighbours = Set(try kernel.links(in: .host).neighbours().map(\.address))
+        let containers = try manifest.containers.map { try verify($0, host: host, hostNeighbours: hostNeighbours) }
+        return VerifyReport(manifest: layer.owner.displayName, containers: containers,
+                            host: HostReport(checks: hostChecks(host) + (try natRulesCheck())), nics: try nicReports())
+    }
+
+    func hostChecks(_ host: NamespaceSnapshot) -> [Check] {
+        var checks: [Check] = []
+        for b in manifest.bridges where layer.managesHost {
+            let l = host.link(named: b.name)
+            checks.append(.expect("bridge-present", b.name, l?.kind == "bridge", expected: "bridge",
+                                  observed: l.map { $0.kind ?? "link" } ?? "absent"))
+            guard let l else { continue }
+            checks.append(.expect("link-up", b.name, l.up, expected: "up", observed: l.up ? "up" : "down"))
+            checks.append(addressCheck(b.name, desired: b.addresses, current: host.addresses(of: l.index)))
+        }
+        for s in NATDesign.requiredSysctls(layer) {
+            let v = try? kernel.proc.sysctl(s.key)
+            checks.append(.expect("sysctl", s.key, v == s.value, expected: s.value, observed: (v ?? nil) ?? "absent"))
+        }
+        return checks
+    }
+
+    func verify(_ c: Container, host: NamespaceSnapshot, hostNeighbours: Set<IPAddress>) throws -> ContainerReport {
+        guard let ns = c.netns else {
+            return ContainerReport(name: c.name, netns: "", checks: [Check("netns-present", nil, .fail, expected: "a netns", observed: "none declared")])
+        }
+        let shown = ns.path ?? ns.description
+        if let problem = try namespaceProblem(ns) {
+            return ContainerReport(name: c.name, netns: shown, checks: [Check("netns-present", nil, .fail, expected: shown, observed: problem)])
+        }
+        let inner = try Observer(kernel: kernel).snapshot(ns)
+        var checks = [Check("netns-present", nil, .pass, expected: shown, observed: shown)]
+        for iface in c.interfaces {
+            checks += interfaceChecks(iface, container: c, inner: inner, host: host)
+            switch iface.kind {
+            case .vf(let nic, let index): checks += try vfChecks(iface, nic: nic, index: index)
+            case .veth: break
+            }
+        }
+        checks += routeChecks(c, inner: inner)
+        checks += try probes(c, ns: ns, inner: inner, hostNeighbours: hostNeighbours)
+        checks += try portChecks(c, ns: ns)
+        return ContainerReport(name: c.name, netns: shown, checks: checks)
+    }
+
+    /// Why `ns` is not the container's namespace: absent, the host's own, or not the
+    /// one the record names (re-created, or a pid now held by another process).
+    func namespaceProblem(_ ns: NamespaceRef) throws -> String? {
+        guard let id = try kernel.identity(of: ns) else { return "absent" }
+        if id == (try kernel.hostIdentity()) { return "the host's own namespace (\(id))" }
+        guard let entry = record?.namespace(ns) else { return nil }
+        if let recorded = entry.identity, recorded != id { return "another namespace (\(id)) than the one recorded (\(recorded))" }
+        if let was = entry.process, case .pid(let pid) = ns.canonical, try kernel.process(pid) != was {
+            return "pid \(pid) is no longer the process recorded (\(was))"
+        }
+        return nil
+    }
+
+    func interfaceChecks(_ iface: Interface, container c: Container, inner: NamespaceSnapshot, host: NamespaceSnapshot) -> [Check] {
+        let n = iface.name
+        guard let l = inner.link(named: n) else {
+            return [Check("link-present", n, .fail, expected: "present", observed: "absent")]
+        }
+        var checks = [Check("link-present", n, .pass, expected: "present", observed: "ifindex \(l.index)")]
+        checks.append(.expect("link-up", n, l.up && l.operUp, expected: "up, carrier",
+                              observed: "\(l.up ? "up" : "down"), \(l.operUp ? "carrier" : "no carrier")"))
+        if let m = iface.mtu { checks.append(.expect("mtu", n, l.mtu == m, expected: String(m), observed: String(l.mtu))) }
+        if let m = iface.mac {
+            checks.append(.expect("mac", n, l.mac == m, expected: m.description, observed: l.mac?.description ?? "none"))
+        }
+        checks.append(addressCheck(n, desired: iface.addresses, current: inner.addresses(of: l.index)))
+        switch iface.kind {
+        case .veth(let bridge, _): checks.append(bridgePortCheck(iface.hostSideName(container: c.name), bridge: bridge, host: host))
+        case .vf: break
+        }
+        return checks
+    }
+
+    func addressCheck(_ n: String, desired: [IPPrefix], current: [IPPrefix]) -> Check {
+        let missing = desired.filter { !current.contains($0) }
+        return .expect("addresses", n, missing.isEmpty, expected: desired.map(\.description).joined(separator: " "),
+                       observed: current.isEmpty ? "none" : current.map(\.description).joined(separator: " "))
+    }
+
+    func bridgePortCheck(_ hostName: String, bridge: String, host: NamespaceSnapshot) -> Check {
+        guard let l = host.link(named: hostName) else {
+            return Check("bridge-port", hostName, .fail, expected: "\(hostName) up, master \(bridge)", observed: "host end absent")
+        }
+        let master = l.master.flatMap { host.link(index: $0)?.name }
+        return .expect("bridge-port", hostName, l.up && master == bridge, expected: "\(hostName) up, master \(bridge)",
+                       observed: "\(hostName) \(l.up ? "up" : "down"), master \(master ?? "none")")
+    }
+
+    func routeChecks(_ c: Container, inner: NamespaceSnapshot) -> [Check] {
+        c.routes.map { r in
+            let metric = r.metric ?? 0
+            let dev = r.dev ?? c.interfaces.first { i in r.via.map { v in i.addresses.contains { $0.contains(v) } } ?? false }?.name
+            let want = RouteInfo(destination: r.to, gateway: r.via, metric: metric).describe(device: dev ?? "?")
+            let found = inner.routes.first { o in
+                o.destination.network == r.to.network && o.gateway == r.via && o.metric == metric
+                    && o.index.flatMap { inner.link(index: $0)?.name } == dev
+            }
+            return .expect("routes", dev, found != nil, expected: want, observed: found != nil ? want : "absent")
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import PlumbManifest
+import PlumbNetlink
+import PlumbSystem
+
+/// The receive-path report of one NIC: what the seeds inspect by hand with
+/// `ethtool -g -l -c -k -S`, /proc/interrupts and /proc/irq/N/smp_affinity_list.
+public struct NICReport: Codable, Sendable {
+    public var name: String
+    public var driver: String
+    public var ok: Bool
+    public var checks: [Check]
+    public init(name: String, driver: String, checks: [Check]) {
+        self.name = name; self.driver = driver; self.checks = checks
+        ok = !checks.contains { $0.status == .fail }
+    }
+}
+
+public enum NICReporter {
+    /// Checks declared tuning against `s` and adds the report rows and warnings.
+    public static func report(_ s: NICState, tuning t: Tuning?, stats: LinkStats?) -> NICReport {
+        var c: [Check] = []
+        c.append(rings(s, t?.rings, stats))
+        c.append(channels(s, t?.channels))
+        c.append(coalesce(s, t?.coalesce))
+        c.append(gro(s, t?.offloads?.gro))
+        c += irqs(s, t?.irqAffinity)
+        if let stats { c.append(counters(stats)) }
+        return NICReport(name: s.name, driver: s.driver, checks: c)
+    }
+
+    static func status(_ ok: Bool, declared: Bool) -> Check.Status { ok ? .pass : (declared ? .fail : .warn) }
+
+    static func rings(_ s: NICState, _ want: Tuning.Rings?, _ stats: LinkStats?) -> Check {
+        guard let r = s.rings else { return Check("rings", s.name, want == nil ? .skip : .fail, expected: "readable", observed: s.unsupported["rings"] ?? "?") }
+        let ok = (want?.rx.map { $0 == r.rx } ?? true) && (want?.tx.map { $0 == r.tx } ?? true)
+        let observed = "rx \(r.rx)/\(r.rxMax) tx \(r.tx)/\(r.txMax)"
+        if !ok { return Check("rings", s.name, .fail, expected: "rx \(want?.rx.map(String.init) ?? "-") tx \(want?.tx.map(String.init) ?? "-")", observed: observed) }
+        // The seeds' advice: a small ring while the NIC drops for want of buffers.
+        let starving = (stats?.rxMissedErrors ?? 0) + (stats?.rxFifoErrors ?? 0) > 0 && r.rx < r.rxMax
+        return Check("rings", s.name, starving ? .warn : .pass, expected: want == nil ? "report" : "as declared",
+                     observed: observed + (starving ? " — rx_missed/fifo errors while rx ring is below its maximum: consider rings.rx: \(r.rxMax)" : ""))
+    }
+
+    static func channels(_ s: NICState, _ want: Tuning.Channels?) -> Check {
+        guard let ch = s.channels else { return Check("channels", s.name, want == nil ? .skip : .fail, expected: "readable", observed: s.unsupported["channels"] ?? "?") }
+        let ok = (want?.combined.map { $0 == ch.combined } ?? true) && (want?.rx.map { $0 == ch.rx } ?? true) && (want?.tx.map { $0 == ch.tx } ?? true)
+        return Check("channels", s.name, ok ? .pass : .fail, expected: want == nil ? "report" : "combined \(want?.combined.map(String.init) ?? "-") rx \(want?.rx.map(String.init) ?? "-") tx \(want?.tx.map(String.init) ?? "-")",
+                     observed: "combined \(ch.combined)/\(ch.combinedMax) rx \(ch.rx)/\(ch.rxMax) tx \(ch.tx)/\(ch.txMax)")
+    }
+
+    static func coalesce(_ s: NICState, _ want: Tuning.Coalesce?) -> Check {
+        guard let co = s.coalesce else { return Check("coalesce", s.name, want == nil ? .skip : .fail, expected: "readable", observed: s.unsupported["coalesce"] ?? "?") }
+        let ok = (want?.adaptiveRx.map { $0 == co.adaptiveRx } ?? true) && (want?.rxUsecs.map { $0 == co.rxUsecs } ?? true)
+            && (want?.rxFrames.map { $0 == co.rxFrames } ?? true)
+        return Check("coalesce", s.name, ok ? .pass : .fail, expected: want == nil ? "report" : "as declared", observed: co.description)
+    }
+
+    static func gro(_ s: NICState, _ want: Bool?) -> Check {
+        guard let g = s.gro else { return Check("gro", s.name, want == nil ? .skip : .fail, expected: "readable", observed: s.unsupported["gro"] ?? "?") }
+        return Check("gro", s.name, want.map { $0 == g.active } ?? true ? .pass : .fail,
+                     expected: want.map { $0 ? "on" : "off" } ?? "report", observed: g.description)
+    }
+
+    static func irqs(_ s: NICState, _ want: Tuning.IRQAffinity?) -> [Check] {
+        guard !s.irqs.isEmpty else {
+            return [Check("irq-affinity", s.name, want == nil ? .skip : .fail, expected: want == nil ? "report" : "placed", observed: "no queue interrupts")]
+        }
+        let spread = s.irqs.map { "\($0.irq)→\($0.cpus)" }.joined(separator: " ")
+        var wanted: [String]?
+        switch want {
+        case .spread?: wanted = s.onlineCPUs.isEmpty ? nil : s.irqs.indices.map { String(s.onlineCPUs[$0 % s.onlineCPUs.count]) }
+        case .lists(let l)?: wanted = l
+        case nil: wanted = nil
+        }
+        if let wanted {
+            return [Check.expect("irq-affinity", s.name, wanted == s.irqs.map(\.cpus), expected: wanted.joined(separator: " "), observed: spread)]
+        }
+        // The seeds' first finding: every queue interrupt served by one CPU.
+        let oneCPU = s.irqs.count > 1 && s.onlineCPUs.count > 1 && Set(s.irqs.map(\.cpus)).count == 1 && !s.irqs[0].cpus.contains(",") && !s.irqs[0].cpus.contains("-")
+        return [Check("irq-affinity", s.name, oneCPU ? .warn : .pass, expected: "report",
+                      observed: spread + (oneCPU ? " — all queues on one CPU: consider irqAffinity: spread" : ""))]
+    }
+
+    static func counters(_ st: LinkStats) -> Check {
+        let bad = st.rxFifoErrors + st.rxMissedErrors + st.rxOverErrors
+        return Check("rx-errors", nil, bad == 0 ? .pass : .warn, expected: "no fifo/missed/over errors",
+                     observed: "rx_dropped \(st.rxDropped) rx_fifo_errors \(st.rxFifoErrors) rx_missed_errors \(st.rxMissedErrors) rx_over_errors \(st.rxOverErrors)")
+    }
+}
+
+extension Verifier {
+    func nicReports() throws -> [NICReport] {
+        guard layer.managesHost else { return [] }
+        return try manifest.nics.compactMap { nic -> NICReport? in
+            guard nic.tuning != nil, let name = Observer(kernel: kernel).resolve(nic.selector.pfSelector),
+                  let link = try kernel.links(in: .host).link(name: name) else { return nil }
+            let s = NICObserver(ethtool: try kernel.ethtool(in: .host), proc: kernel.proc).observe(name)
+            return NICReporter.report(s, tuning: nic.tuning, stats: link.stats)
+        }
+    }
+}
+
+extension NICReporter {
+    /// The report of one NIC as it is now, with nothing declared (`plumb show --nic`).
+    public static func current(_ name: String, kernel: any Kernel) throws -> NICReport {
+        guard let link = try kernel.links(in: .host).link(name: name) else {
+            throw NetlinkError(operation: "RTM_GETLINK", object: "\(name) in the host namespace", errno: .noDevice)
+        }
+        return report(NICObserver(ethtool: try kernel.ethtool(in: .host), proc: kernel.proc).observe(name), tuning: nil, stats: link.stats)
+    }
+}
