@@ -8,7 +8,7 @@ public struct OwnedTable {
     public let table: TableName
     private let nft: NFTables
 
-    public init(nft: NFTables, table: TableName) {
+    public init(nft: NFTables, table: TableName = .plumb) {
         self.nft = nft
         self.table = table
     }
@@ -16,7 +16,7 @@ public struct OwnedTable {
     /// Swaps the whole table for `ruleset`, atomically: the kernel holds the old table or
     /// the new one, never neither; on any error it keeps the old one.
     /// Equivalent to: `nft -f -` with `add table inet plumb; delete table inet plumb; table inet plumb { … }`.
-    public func replace(with ruleset: NATRuleset, comment: String) throws {
+    public func replace(with ruleset: NATRuleset, comment: String = Renderer.defaultComment) throws {
         try nft.run(Renderer.replaceScript(ruleset, table: table, comment: comment), operation: "replace table \(table)")
     }
 
@@ -28,7 +28,7 @@ public struct OwnedTable {
     /// Checks `ruleset` with nft and the kernel without committing anything, so the engine
     /// can reject a bad ruleset before it touches the kernel.
     /// Equivalent to: `nft -c -f -` with the replace script.
-    public func validate(_ ruleset: NATRuleset, comment: String) throws {
+    public func validate(_ ruleset: NATRuleset, comment: String = Renderer.defaultComment) throws {
         try nft.check(Renderer.replaceScript(ruleset, table: table, comment: comment), operation: "replace table \(table)")
     }
 
@@ -51,7 +51,7 @@ public struct OwnedTable {
     /// Every difference between `desired` and `observed`, named by rule comment, e.g.
     /// `missing rule "containers[1] web port tcp/8080" in chain prerouting`. Empty when converged.
     public static func diff(desired: NATRuleset, observed: ObservedFirewall?,
-                            table: TableName) -> [FirewallDrift] {
+                            table: TableName = .plumb) -> [FirewallDrift] {
         DriftDetector.diff(desired: desired, observed: observed, table: table)
     }
 

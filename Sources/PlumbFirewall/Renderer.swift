@@ -2,6 +2,9 @@
 /// bytes, and the table block is exactly what `nft list table inet plumb` prints back
 /// (tabs, blank lines between chains), so a listing can be compared byte for byte.
 public enum Renderer {
+    /// The comment of a table rendered without an owner's mark (tests, examples).
+    public static let defaultComment = "owned by plumb: rebuilt from the manifest on every apply"
+
     /// Tells whoever lists the ruleset by hand whose table this is.
 
     /// The table block:
@@ -16,7 +19,7 @@ public enum Renderer {
     /// }
     /// ```
     /// `comment` is the owner's mark (its record id): the table is Plumb's only while it carries it.
-    public static func table(_ ruleset: NATRuleset, table: TableName, comment: String) -> String {
+    public static func table(_ ruleset: NATRuleset, table: TableName = .plumb, comment: String = defaultComment) -> String {
         let chains = ruleset.chains.map(chainBlock).joined(separator: "\n")
         return "table \(table) {\n\tcomment \"\(comment)\"\n\(chains)}\n"
     }
@@ -26,7 +29,7 @@ public enum Renderer {
     /// `add table inet plumb; delete table inet plumb; table inet plumb { … }`.
     /// `add` makes the `delete` valid when the table is absent (nft 1.0.6 has no `destroy`);
     /// the kernel commits all three or none, so no moment exists without NAT rules.
-    public static func replaceScript(_ ruleset: NATRuleset, table: TableName, comment: String) -> String {
+    public static func replaceScript(_ ruleset: NATRuleset, table: TableName = .plumb, comment: String = defaultComment) -> String {
         deleteScript(table: table) + self.table(ruleset, table: table, comment: comment)
     }
 
@@ -37,7 +40,7 @@ public enum Renderer {
 
     /// Removes only the named table, present or not.
     /// Equivalent to: `nft 'add table inet plumb; delete table inet plumb'`.
-    public static func deleteScript(table: TableName) -> String {
+    public static func deleteScript(table: TableName = .plumb) -> String {
         "add table \(table)\ndelete table \(table)\n"
     }
 

@@ -1,3 +1,4 @@
+import PlumbTypes
 import Testing
 @testable import PlumbManifest
 
@@ -153,7 +154,7 @@ let expectedExample = Manifest(
     #expect(m.nics[0].selector == .pci("0000:01:00.0"))
     #expect(m.nics[1].reference == "02:aa:bb:00:00:01")
     #expect(m.nics[0].sriov == SRIOV(numVFs: 2, allowDisruptive: true,
-                                     vfs: [VFConfig(index: 1, vlan: 7, qos: 3, vlanProto: .dot1ad, linkState: "auto")]))
+                                     vfs: [VFConfig(index: 1, vlan: 7, qos: 3, vlanProto: .dot1ad, linkState: .auto)]))
     #expect(m.nics[0].tuning?.irqAffinity == .lists(["0", "1-3,5", "4"]))
     #expect(m.containers[0].netns == nil)
     #expect(m.containers[0].routes == [

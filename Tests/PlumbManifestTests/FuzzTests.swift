@@ -115,6 +115,7 @@ struct FuzzTests {
             case .pid(let p):
                 if p <= 0 { broken.append("containers[\(ci)] pid \(p)") }
             case nil: broken.append("containers[\(ci)] without netns")
+            case .host: broken.append("containers[\(ci)] in the host namespace")
             }
             for (ii, iface) in c.interfaces.enumerated() {
                 ifname(iface.name, "containers[\(ci)].interfaces[\(ii)]")

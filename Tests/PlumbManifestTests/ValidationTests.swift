@@ -133,7 +133,7 @@ let rangeMistakes: [Mistake] = [
     Mistake("negative max tx rate", [(vfLine, "        - {index: 0, vlan: 12, maxTxRate: -1}\n")],
             ["nics[0].sriov.vfs[0].maxTxRate: -1 is out of range 0-4294967295 (line 7)"]),
     Mistake("unknown link state", [(vfLine, "        - {index: 0, vlan: 12, linkState: on}\n")],
-            [#"nics[0].sriov.vfs[0].linkState: "on" is not one of auto, enable, disable (line 7)"#]),
+            [#"nics[0].sriov.vfs[0].linkState: expected one of auto, enable, disable, got "on" (line 7)"#]),
     Mistake("multicast VF MAC", [(vfLine, "        - {index: 0, vlan: 12, mac: \"01:00:5e:00:00:01\"}\n")],
             ["nics[0].sriov.vfs[0].mac: 01:00:5e:00:00:01 is a multicast MAC; use a unicast one like 02:00:00:00:00:01 (line 7)"]),
     Mistake("all-zero interface MAC", [(webAddr, webAddr + "        mac: \"00:00:00:00:00:00\"\n")],

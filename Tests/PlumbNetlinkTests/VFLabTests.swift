@@ -1,6 +1,6 @@
+import PlumbTypes
 import Foundation
 import Testing
-import PlumbManifest
 @testable import PlumbNetlink
 import PlumbSystem
 

@@ -1,6 +1,6 @@
+import PlumbTypes
 import CNetlink
 import Testing
-import PlumbManifest
 @testable import PlumbNetlink
 import PlumbSystem
 
@@ -128,20 +128,6 @@ struct SetVFTests {
                                                   "spoofchk on", "state auto", "trust off"])
         #expect(r.settings.map(\.name) == ["mac", "vlan", "max_tx_rate", "spoofchk", "link-state", "trust"])
         #expect(SetVF(pfIndex: 3, pfName: "eth1", vf: 0).settings.isEmpty)
-    }
-
-    @Test("from a manifest entry: vlan, qos and proto make one VLAN setting")
-    func fromConfig() throws {
-        let c = VFConfig(index: 1, vlan: 12, qos: 2, vlanProto: .dot1ad, spoofCheck: false, linkState: "enable")
-        let r = try SetVF(pfIndex: 3, pfName: "eth1", driver: "igb", config: c)
-        #expect(r == SetVF(pfIndex: 3, pfName: "eth1", vf: 1, vlan: VFVLAN(id: 12, qos: 2, proto: .dot1ad),
-                           spoofCheck: false, linkState: .enable, driver: "igb"))
-        #expect(r.settings.map(\.description) == ["vlan 12 qos 2 proto 802.1ad", "spoofchk off", "state enable"])
-        let plain = try SetVF(pfIndex: 3, pfName: "eth1", driver: nil, config: VFConfig(index: 0, vlan: 12))
-        #expect(plain.vlan == VFVLAN(id: 12, qos: 0, proto: .dot1q))
-        #expect(throws: VFRequestError(pf: "eth1", vf: 0, setting: "link-state", reason: "\"up\" is not auto, enable or disable")) {
-            try SetVF(pfIndex: 3, pfName: "eth1", driver: nil, config: VFConfig(index: 0, linkState: "up"))
-        }
     }
 
     @Test("out-of-range values are refused before the kernel sees them", arguments: [

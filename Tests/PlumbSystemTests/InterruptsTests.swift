@@ -1,3 +1,4 @@
+import PlumbTypes
 import Testing
 @testable import PlumbSystem
 
