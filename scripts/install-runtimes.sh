@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the container runtimes the client tests drive (DESIGN.md §6 "clients") on
+# Installs the container runtimes the client tests drive (docs/ARCHITECTURE.md §7 "clients") on
 # Debian 12, as root, and prints their versions. Idempotent: installs only what is missing.
 #
 #   crun, runc                    OCI runtimes that run Plumb as a createRuntime/poststop hook

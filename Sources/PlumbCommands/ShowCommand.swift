@@ -31,7 +31,7 @@ struct ShowCommand: ParsableCommand {
         let corrupt = all.compactMap { s -> CorruptRecord? in
             if case .corrupt(let file, let reason) = s { return CorruptRecord(file: file, reason: reason) } else { return nil }
         }
-        if output == .json { printJSON(ShowOutput(records: records, corrupt: corrupt)); return }
+        if output == .json { printJSON(ShowOutput(records: records.map(ShownRecord.init), corrupt: corrupt)); return }
         if all.isEmpty { print("plumb owns nothing on this host."); return }
         for r in records { print(describe(r)) }
         for c in corrupt { print("CORRUPT \(c.file): \(c.reason)") }
@@ -65,4 +65,17 @@ struct ShowCommand: ParsableCommand {
 }
 
 struct CorruptRecord: Encodable { var file: String; var reason: String }
-struct ShowOutput: Encodable { var records: [Record]; var corrupt: [CorruptRecord] }
+struct ShowOutput: Encodable { var records: [ShownRecord]; var corrupt: [CorruptRecord] }
+
+/// A record as `show --output json` prints it: its fields plus its id and file.
+struct ShownRecord: Encodable {
+    var record: Record
+    init(_ r: Record) { record = r }
+    enum Keys: String, CodingKey { case id, file }
+    func encode(to encoder: Encoder) throws {
+        try record.encode(to: encoder)
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(record.id.rawValue, forKey: .id)
+        try c.encode(RecordStore().path(record.id), forKey: .file)
+    }
+}

@@ -1,4 +1,4 @@
-/// Builds the model from the YAML tree, key by key (DESIGN.md §2 plus the documented extensions).
+/// Builds the model from the YAML tree, key by key (the README's manifest reference).
 ///
 /// Not Codable on purpose: Codable stops at the first error and knows no lines. Here every
 /// reader logs its problem and yields nil, the caller substitutes a placeholder, and the walk

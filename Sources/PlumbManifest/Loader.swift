@@ -83,7 +83,7 @@ public enum ManifestLoader {
             bytes += buffer[0..<n]
         }
         if bytes.count > Limits.maxBytes {
-            throw ManifestDiagnostic(path: "", line: nil, message: "the manifest is larger than \(Limits.maxBytes) bytes; plumb reads manifests of at most \(Limits.maxBytes >> 20) MiB")
+            throw ManifestDiagnostic(path: "", line: nil, message: "the manifest is larger than \(Limits.maxBytes) bytes; plumb reads manifests of at most \(Limits.maxBytes) bytes (\(Limits.maxBytes >> 20) MiB)")
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ManifestDiagnostic(path: "", line: nil, message: "cannot read the file: it is not UTF-8 text")

@@ -1,5 +1,5 @@
 import PlumbTypes
-/// Manifest v1 (DESIGN.md §2): the typed, validated form of a manifest file.
+/// Manifest v1 (the README's manifest reference): the typed, validated form of a manifest file.
 /// Every value type here is plain data; `ManifestLoader` builds it from YAML/JSON and
 /// `Validator` checks it before any kernel call.
 ///

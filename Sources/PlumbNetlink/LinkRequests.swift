@@ -3,7 +3,7 @@ import Glibc
 import PlumbTypes
 
 /// Requests are values: build one, hand it to `RouteSocket.execute`.
-/// Each documents the `ip` command it equals (STYLE.md §3–4).
+/// Each documents the `ip` command it equals (docs/ARCHITECTURE.md §1).
 
 /// Equivalent to: `ip link add NAME [alias A] type bridge [mtu M]`.
 /// With `mac`, `address MAC` too: a bridge with an address of its own keeps it, instead
@@ -17,7 +17,7 @@ public struct CreateBridge: Sendable {
 
 /// Equivalent to: `ip link add HOST [address MAC] [master BR] [up] type veth peer name PEER netns NS [mtu M]`.
 /// The peer is born inside the container's namespace and the host end is enslaved at
-/// creation: one RTM_NEWLINK instead of three (DESIGN.md §4).
+/// creation: one RTM_NEWLINK instead of three (docs/ARCHITECTURE.md §6).
 public struct CreateVeth: Sendable {
     public var hostName: String
     public var peerName: String
@@ -27,10 +27,12 @@ public struct CreateVeth: Sendable {
     public var hostUp: Bool
     /// The host end's MAC from birth (a mark the kernel keeps before any alias is set).
     public var hostMAC: MACAddress?
+    /// The peer's MAC from birth.
+    public var peerMAC: MACAddress?
     public init(hostName: String, peerName: String, peerNamespaceFD: Int32, masterIndex: Int? = nil,
-                mtu: Int? = nil, hostUp: Bool = true, hostMAC: MACAddress? = nil) {
+                mtu: Int? = nil, hostUp: Bool = true, hostMAC: MACAddress? = nil, peerMAC: MACAddress? = nil) {
         self.hostName = hostName; self.peerName = peerName; self.peerNamespaceFD = peerNamespaceFD
-        self.masterIndex = masterIndex; self.mtu = mtu; self.hostUp = hostUp; self.hostMAC = hostMAC
+        self.masterIndex = masterIndex; self.mtu = mtu; self.hostUp = hostUp; self.hostMAC = hostMAC; self.peerMAC = peerMAC
     }
 }
 
@@ -84,6 +86,9 @@ extension RouteSocket {
         var addr: OpaquePointer?
         if let mac = r.hostMAC { addr = NLAddress.make(mac); rtnl_link_set_addr(host, addr) }
         defer { if let addr { nl_addr_put(addr) } }
+        var peerAddr: OpaquePointer?
+        if let mac = r.peerMAC { peerAddr = NLAddress.make(mac); rtnl_link_set_addr(peer, peerAddr) }
+        defer { if let peerAddr { nl_addr_put(peerAddr) } }
         rtnl_link_set_name(peer, r.peerName)
         rtnl_link_set_ns_fd(peer, r.peerNamespaceFD)
         if let m = r.mtu {

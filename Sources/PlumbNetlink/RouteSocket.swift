@@ -3,7 +3,7 @@ import Glibc
 import PlumbSystem
 
 /// One rtnetlink socket, bound for life to the network namespace of the thread
-/// that created it (vishvananda's `Handle`; DESIGN.md §4). Create it inside the
+/// that created it (vishvananda's `Handle`; docs/ARCHITECTURE.md §6). Create it inside the
 /// namespace — `try ns.run { try RouteSocket(label: "web") }` — then use it from
 /// any single thread. Not Sendable: libnl objects are not thread-safe.
 public final class RouteSocket {

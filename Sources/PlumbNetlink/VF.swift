@@ -110,7 +110,7 @@ extension VFSettings {
     }
 
     /// The first entry of the VF's VLAN list. libnl has already converted the protocol
-    /// to host order here (0x8100, 0x88a8), unlike on the set path (DESIGN.md §4).
+    /// to host order here (0x8100, 0x88a8), unlike on the set path (docs/ARCHITECTURE.md §6).
     private static func vlan(_ vf: OpaquePointer) -> VFVLAN {
         var list: UnsafeMutablePointer<nl_vf_vlans_t>?
         guard rtnl_link_vf_get_vlans(vf, &list) == 0, let list else { return VFVLAN(id: 0) }

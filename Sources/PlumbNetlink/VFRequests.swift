@@ -220,7 +220,7 @@ enum VFMessage {
         return 0
     }
 
-    /// libnl sends `vf_vlan_proto` unconverted (DESIGN.md §4): 0 selects 802.1Q and the
+    /// libnl sends `vf_vlan_proto` unconverted (docs/ARCHITECTURE.md §6): 0 selects 802.1Q and the
     /// plain IFLA_VF_VLAN; htons(0x88a8) selects IFLA_VF_VLAN_LIST with 802.1ad.
     private static func setVLAN(_ v: VFVLAN, on vf: OpaquePointer) -> Int32 {
         var list: UnsafeMutablePointer<nl_vf_vlans_t>?

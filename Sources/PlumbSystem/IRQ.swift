@@ -16,7 +16,7 @@ public struct IRQAffinity: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "irq \(irq) → \(cpus)" }
 }
 
-/// The NIC's queue interrupts and their CPU affinity (DESIGN.md §1.5, the seeds'
+/// The NIC's queue interrupts and their CPU affinity (the README's tuning section, the seeds'
 /// `grep eth1 /proc/interrupts` and `echo 2 > /proc/irq/N/smp_affinity_list`).
 /// IRQs and CPUs are host-wide: read and write them from the initial namespace,
 /// where the physical NIC's sysfs entry is.

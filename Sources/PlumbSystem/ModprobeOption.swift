@@ -1,7 +1,7 @@
 import Glibc
 
 /// One module parameter in a modprobe.d file: `options igb max_vfs=7`, the legacy way
-/// to get VFs at module load (`nics[].sriov.persist: true`, DESIGN.md §1.2).
+/// to get VFs at module load (`nics[].sriov.persist: true`, the README's SR-IOV section).
 ///
 /// The file is `/etc/modprobe.d/plumb-igb.conf` by default, not the seed's `igb.conf`:
 /// Plumb owns it (destroy can remove it without editing an administrator's file),

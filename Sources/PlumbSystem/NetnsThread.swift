@@ -6,7 +6,7 @@ import Glibc
 /// `setns` changes only the calling thread, and a Swift concurrency thread can be
 /// reused by other tasks afterwards; so we never switch namespaces on a shared
 /// thread. Sockets opened here stay bound to the namespace after the thread exits,
-/// which is how per-namespace netlink handles are made (DESIGN.md §4).
+/// which is how per-namespace netlink handles are made (docs/ARCHITECTURE.md §6).
 public enum NetnsThread {
     /// Runs `body` on a new thread that first enters the namespace behind `fd`.
     public static func run<T>(inNamespace fd: Int32, _ body: () throws -> T) throws -> T {

@@ -1,5 +1,5 @@
 import PlumbTypes
-/// SR-IOV as sysfs shows it (DESIGN.md §1.2): a physical function (PF) is a PCI
+/// SR-IOV as sysfs shows it (the README's SR-IOV section): a physical function (PF) is a PCI
 /// network device with `device/sriov_totalvfs`; its virtual functions (VFs) are the
 /// `device/virtfnN` links, each a PCI device with its own netdev under `net/`.
 ///

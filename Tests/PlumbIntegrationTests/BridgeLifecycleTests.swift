@@ -109,7 +109,8 @@ struct BridgeLifecycleTests {
         let sandbox = try Sandbox()
         let manifest = try sandbox.writeManifest(Manifests.trio)
         try sandbox.applyOrFail(manifest)
-        #expect(try sandbox.exists(Sandbox.stateFile("trio")), "apply wrote no \(Sandbox.stateFile("trio"))")
+        let record = try sandbox.manifestRecord("trio")
+        #expect(try record.map { try sandbox.exists($0.file) } == true, "apply wrote no record")
 
         let destroy = try sandbox.plumb("destroy", manifest)
         #expect(destroy.status == 0, "\(destroy)")

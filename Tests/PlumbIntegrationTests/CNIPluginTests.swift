@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The CNI front end (DESIGN.md §2b), driven exactly as a runtime drives a plugin — config on
+/// The CNI front end (docs/ARCHITECTURE.md §5), driven exactly as a runtime drives a plugin — config on
 /// stdin, CNI_COMMAND / CNI_CONTAINERID / CNI_NETNS / CNI_IFNAME / CNI_PATH in the environment,
 /// CNI_NETNS a namespace made by `ip netns add` — and, beside it, Debian's reference `bridge`
 /// plugin with the equivalent config (ipMasq on, host-local IPAM). Both ADD results pass the

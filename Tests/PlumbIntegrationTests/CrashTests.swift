@@ -62,7 +62,7 @@ struct CrashTests {
     }
 
     static func crashRuns(seed: UInt64) throws -> Outcome {
-        var (applyTime, destroyTime) = try measure()
+        var (applyTime, destroyTime, record) = try measure()
         let measured = (apply: applyTime, destroy: destroyTime)
         var rng = SplitMix64(seed: seed)
         var t = Tally()
@@ -79,7 +79,7 @@ struct CrashTests {
             let fromRecord = run % 2 == 0
             let span = Double(applyTime.micros) * (fromRecord ? 0.8 : 1.2)
             let applyDelay = Duration.microseconds(Int64(rng.next(below: UInt64(span))))
-            let killedApply = try sandbox.killPlumb(after: applyDelay, once: fromRecord ? "/run/plumb/\(Self.name).json" : nil,
+            let killedApply = try sandbox.killPlumb(after: applyDelay, once: fromRecord ? record : nil,
                                                     "apply", manifest)
             let afterKill = try sandbox.plumb("plan", manifest, "--detailed-exitcode")
             let netns = try sandbox.netnsList()
@@ -92,7 +92,7 @@ struct CrashTests {
             if ![0, 2].contains(afterKill.status) {
                 findings.append("run \(run): plan after a kill at \(applyDelay) exited \(afterKill.status):\n\(afterKill)")
             }
-            try Self.checkRecord(sandbox, run: run, &t, &findings)
+            try Self.checkRecord(sandbox, record, run: run, &t, &findings)
 
             // 2. the next apply converges.
             let again = try sandbox.plumb("apply", manifest, "--no-verify")
@@ -111,7 +111,7 @@ struct CrashTests {
                     t.destroyFinishedFirst += 1
                     destroyTime = (destroyTime + killed.elapsed) / 2
                 }
-                try Self.checkRecord(sandbox, run: run, &t, &findings)
+                try Self.checkRecord(sandbox, record, run: run, &t, &findings)
             }
 
             // 4. destroy leaves nothing.
@@ -124,29 +124,31 @@ struct CrashTests {
         return Outcome(tally: t, findings: findings, applyMillis: measured.apply.millis, destroyMillis: measured.destroy.millis)
     }
 
-    /// Wall time of one apply (with verification) and one destroy of the 50 containers, from spawn to exit.
-    static func measure() throws -> (apply: Duration, destroy: Duration) {
+    /// Wall time of one apply (with verification) and one destroy of the 50 containers, from
+    /// spawn to exit, and the path of the manifest's record (`plumb show` names it).
+    static func measure() throws -> (apply: Duration, destroy: Duration, record: String) {
         let sandbox = try Sandbox()
         defer { sandbox.close() }
         let manifest = try sandbox.writeManifest(Self.manifest, fileName: "\(name).yaml")
         var start = ContinuousClock.now
         try sandbox.mustApply(manifest)
         let apply = ContinuousClock.now - start
+        let record = try #require(try sandbox.manifestRecord(name), "apply wrote no record").file
         start = ContinuousClock.now
         let destroy = try sandbox.plumb("destroy", manifest)
         guard destroy.status == 0 else { throw SubprocessError(description: "destroy failed:\n\(destroy)") }
-        return (apply, ContinuousClock.now - start)
+        return (apply, ContinuousClock.now - start, record)
     }
 
     /// A record on disk after a kill must be whole JSON; a `.tmp.` file is a write cut short.
-    static func checkRecord(_ sandbox: Sandbox, run: Int, _ t: inout Tally, _ findings: inout [String]) throws {
+    static func checkRecord(_ sandbox: Sandbox, _ record: String, run: Int, _ t: inout Tally, _ findings: inout [String]) throws {
         let entries = try sandbox.list("/run/plumb")
         t.tmpLeftovers += entries.filter { $0.contains(".tmp.") }.count
-        guard entries.contains("\(name).json") else { return }
+        guard try sandbox.exists(record) else { return }
         t.recordsSeenAfterKill += 1
-        let text = try sandbox.must(["cat", "/run/plumb/\(name).json"]).stdout
+        let text = try sandbox.must(["cat", record]).stdout
         if (try? JSONSerialization.jsonObject(with: Data(text.utf8))) is [String: Any] { t.recordsWhole += 1 } else {
-            findings.append("run \(run): /run/plumb/\(name).json is not whole JSON after a kill:\n\(text.prefix(300))")
+            findings.append("run \(run): \(record) is not whole JSON after a kill:\n\(text.prefix(300))")
         }
     }
 

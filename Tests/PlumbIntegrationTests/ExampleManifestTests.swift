@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// DESIGN.md §2: example manifests are tested — each applies, verifies, re-plans to nothing
+/// the README's manifest reference: example manifests are tested — each applies, verifies, re-plans to nothing
 /// and destroys cleanly. Only the ones a sandbox can hold (no NICs, no SR-IOV) are listed.
 @Suite("Example manifests", .timeLimit(.minutes(3)))
 struct ExampleManifestTests {

@@ -2,9 +2,6 @@ import Testing
 
 /// Shared observations of "nothing of this manifest is left", as a user checks it by hand.
 extension Sandbox {
-    /// The state file the CLI contract names: `/run/plumb/<manifest name>.json`.
-    static func stateFile(_ manifest: String) -> String { "/run/plumb/\(manifest).json" }
-
     /// No named netns, only `lo` (after a bounded wait for the kernel's asynchronous netns
     /// cleanup), and nothing under /run/plumb that belongs to `manifest`.
     func expectPristine(manifest: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -12,8 +9,10 @@ extension Sandbox {
         var seen: [String] = []
         let onlyLo = try eventually { seen = try links(); return seen == ["lo"] }
         #expect(onlyLo, "links left: \(seen)", sourceLocation: sourceLocation)
-        let leftovers = try list("/run/plumb").filter { $0 == "\(manifest).json" || $0.hasPrefix("\(manifest).") }
-        #expect(leftovers == [], "left under /run/plumb", sourceLocation: sourceLocation)
+        let leftovers = try records().filter { $0.manifest == manifest }
+        #expect(leftovers.isEmpty, "records left: \(leftovers)", sourceLocation: sourceLocation)
+        let temporaries = try list("/run/plumb").filter { $0.contains(".json.tmp.") }
+        #expect(temporaries == [], "temporary record files left", sourceLocation: sourceLocation)
     }
 
     /// Applies `manifestPath` and requires success: the setup of tests about what comes after.

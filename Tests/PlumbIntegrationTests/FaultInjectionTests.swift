@@ -15,7 +15,7 @@ struct FaultInjectionTests {
         var label: String
         /// The manifest whose apply fails at step k.
         var manifest: String
-        /// Its name: the record /run/plumb/<name>.json.
+        /// Its name (`name:`): whose record a good apply writes.
         var name: String
         /// Shell lines run in each fresh sandbox before the snapshot (besides the bystanders).
         var setup: [String] = []
@@ -106,7 +106,8 @@ struct FaultInjectionTests {
         print("fault-injection control: \(scenario.label) lines-changed-by-a-good-apply=\(diff.count)")
         #expect(diff.count >= 3, "a good apply changed only \(diff.count) snapshot lines: \(diff)")
         if scenario.applied == nil {
-            #expect(diff.contains { $0.hasPrefix("+ plumb - f 600 ") && $0.contains(" \(scenario.name).json ") },
+            let record = try #require(try sandbox.manifestRecord(scenario.name), "apply wrote no record")
+            #expect(diff.contains { $0.hasPrefix("+ plumb - f 600 ") && $0.contains(" \(record.id).json ") },
                     "the new record is not in the snapshot: \(diff)")
         }
     }
@@ -157,7 +158,7 @@ struct FaultInjectionTests {
         // The namespaces the failed undo left are still there; they must still be Plumb's.
         let left = try sandbox.netnsList()
         #expect(Set(left) == ["web", "db", "cache"], "left after the incomplete rollback: \(left)")
-        #expect(try sandbox.list("/run/plumb").contains("demo.json"),
+        #expect(try sandbox.manifestRecord("demo") != nil,
                 "the record was removed although the rollback left web, db, cache: nothing can destroy them now")
         let destroy = try sandbox.plumb("destroy", manifest)
         #expect(destroy.status == 0, "\(destroy)")

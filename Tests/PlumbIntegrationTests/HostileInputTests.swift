@@ -202,21 +202,23 @@ struct HostileInputTests {
         Row(label: "eth0 made by hand inside an existing netns web (demo.yaml)", input: demo,
             words: ["eth0", "netns web", "not created by plumb"],
             setup: ["ip netns add web", "ip -n web link add eth0 type veth peer name e1"]),
-        Row(label: "an nftables table inet plumb_natdemo made by hand (nat.yaml)", input: nat,
-            words: ["plumb_natdemo"],
-            setup: ["nft add table inet plumb_natdemo",
-                    "nft 'add chain inet plumb_natdemo mine { type filter hook input priority 0 ; }'",
-                    "nft add rule inet plumb_natdemo mine tcp dport 22 accept"]),
+        // The exact table nat.yaml would own (its name carries the record id), made by hand first.
+        Row(label: "an nftables table with nat.yaml's own name made by hand", input: nat,
+            words: ["plumb_natdemo_", "not plumb's table"],
+            setup: ["nft add table inet @NATTABLE@",
+                    "nft 'add chain inet @NATTABLE@ mine { type filter hook input priority 0 ; }'",
+                    "nft add rule inet @NATTABLE@ mine tcp dport 22 accept"]),
         // State files
-        Row(label: "/run/plumb/demo.json truncated (a half-written record)", input: demo, words: ["/run/plumb/demo.json"],
-            setup: ["mkdir -m 700 /run/plumb", "printf '{\"manifest\": \"demo\", \"links\": [' > /run/plumb/demo.json"]),
-        Row(label: "/run/plumb/demo.json a symlink to a non-record file", input: demo, words: ["/run/plumb/demo.json"],
-            setup: ["printf 'precious\\n' > \(victim)-1", "mkdir -m 700 /run/plumb", "ln -s \(victim)-1 /run/plumb/demo.json"],
+        // demo.yaml's record file is /run/plumb/ID.json (@DEMOREC@: plumb plan --output json names the id).
+        Row(label: "demo's record truncated (a half-written record)", input: demo, words: ["/run/plumb/manifest-", "not a"],
+            setup: ["mkdir -m 700 /run/plumb", "printf '{\"schema\": 1, \"owner\": {\"kind\": \"manifest\", \"links\": [' > @DEMOREC@"]),
+        Row(label: "demo's record a symlink to a non-record file", input: demo, words: ["/run/plumb/manifest-", "symbolic link"],
+            setup: ["printf 'precious\\n' > \(victim)-1", "mkdir -m 700 /run/plumb", "ln -s \(victim)-1 @DEMOREC@"],
             unchanged: "test \"$(cat \(victim)-1)\" = precious"),
         // The target is a real record of demo.yaml (an apply's, kept after its destroy).
-        Row(label: "/run/plumb/demo.json a symlink to a valid record of demo.yaml", input: demo, words: ["/run/plumb/demo.json"],
-            setup: ["@PLUMB@ apply --no-verify @DEMO@ >/dev/null", "cp /run/plumb/demo.json \(victim)-2",
-                    "@PLUMB@ destroy @DEMO@ >/dev/null", "ln -s \(victim)-2 /run/plumb/demo.json",
+        Row(label: "demo's record a symlink to a valid record of demo.yaml", input: demo, words: ["/run/plumb/manifest-", "symbolic link"],
+            setup: ["@PLUMB@ apply --no-verify @DEMO@ >/dev/null", "cp @DEMOREC@ \(victim)-2",
+                    "@PLUMB@ destroy @DEMO@ >/dev/null", "ln -s \(victim)-2 @DEMOREC@",
                     "sha256sum \(victim)-2 > \(victim)-2.sum"],
             unchanged: "sha256sum -c --quiet \(victim)-2.sum"),
         Row(label: "/run/plumb/.lock a symlink", input: demo, words: [".lock"],
@@ -264,9 +266,14 @@ struct HostileInputTests {
         defer { sandbox.close() }
         let binary = try PlumbBinary.path()
         let demo = try sandbox.writeManifest(FaultInjectionTests.example("demo.yaml"), fileName: "demo.yaml")
+        let nat = try sandbox.writeManifest(FaultInjectionTests.example("nat.yaml"), fileName: "nat.yaml")
+        let joined = row.setup.joined()
+        let demoRecord = joined.contains("@DEMOREC@") ? try plannedOwner(sandbox, demo).map { "/run/plumb/\($0.owner).json" } : nil
+        let natTable = joined.contains("@NATTABLE@") ? try plannedOwner(sandbox, nat)?.table : nil
         func expand(_ line: String) -> String {
             line.replacingOccurrences(of: "@SCRATCH@", with: sandbox.scratch.path)
-                .replacingOccurrences(of: "@PLUMB@", with: binary).replacingOccurrences(of: "@DEMO@", with: demo)
+                .replacingOccurrences(of: "@PLUMB@", with: binary).replacingOccurrences(of: "@DEMOREC@", with: demoRecord ?? "?")
+                .replacingOccurrences(of: "@DEMO@", with: demo).replacingOccurrences(of: "@NATTABLE@", with: natTable ?? "?")
         }
         try sandbox.script(FaultInjectionTests.bystanders + row.setup.map(expand))
         let before = try KernelSnapshot.take(sandbox)
@@ -285,6 +292,16 @@ struct HostileInputTests {
         return RowOutcome(result: result, scratch: sandbox.scratch.path,
                           seconds: measured.first.flatMap { Double($0) } ?? -1,
                           kb: measured.count > 1 ? Int(measured[1]) ?? -1 : -1, diff: diff, unchanged: unchanged)
+    }
+
+    /// The record id a manifest gets and its nftables table's name, as `plan --output json` shows them.
+    static func plannedOwner(_ sandbox: Sandbox, _ manifest: String) throws -> (owner: String, table: String?)? {
+        let plan = try sandbox.plumb("plan", manifest, "--output", "json")
+        guard let root = try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any],
+              let owner = root["owner"] as? String else { return nil }
+        let steps = root["steps"] as? [[String: Any]] ?? []
+        let table = steps.compactMap { $0["object"] as? String }.first { $0.hasPrefix("inet plumb_") }.map { String($0.dropFirst(5)) }
+        return (owner, table)
     }
 
     /// One Markdown line per row: on stdout, and appended to $PLUMB_HOSTILE_TABLE when set.

@@ -26,7 +26,8 @@ struct LeftoverTests {
         let sandbox = try Sandbox()
         let manifest = try sandbox.writeManifest(Manifests.trio)
         try sandbox.applyOrFail(manifest)
-        try sandbox.must(["touch", "/run/plumb/trio.json.tmp.99999"])
+        let record = try #require(try sandbox.manifestRecord("trio"))
+        try sandbox.must(["touch", "\(record.file).tmp.99999"])
 
         let destroy = try sandbox.plumb("destroy", manifest)
         #expect(destroy.status == 0, "\(destroy)")

@@ -1,4 +1,4 @@
-/// Manifests the tests apply, written the way a user would (DESIGN.md §2).
+/// Manifests the tests apply, written the way a user would (the README's manifest reference).
 enum Manifests {
     struct Member {
         var container: String

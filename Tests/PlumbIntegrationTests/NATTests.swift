@@ -7,9 +7,16 @@ import Testing
 /// table is never touched, destroy restores ip_forward, bad ports touch nothing.
 @Suite("NAT and port forwards", .timeLimit(.minutes(3)))
 struct NATTests {
-    /// Its table is `inet plumb_nat_itest`: the name with non-alphanumerics as `_`.
+    /// Its table is `inet plumb_nat_itest_HEX`: the name with non-alphanumerics as `_`, then
+    /// 16 hex digits of the record id that make it this manifest's alone.
     static let name = "nat-itest"
-    static let table = "plumb_nat_itest"
+    static let tablePrefix = "plumb_nat_itest_"
+
+    /// The manifest's table as `nft list tables` shows it after an apply.
+    static func table(_ sandbox: Sandbox) throws -> String {
+        let names = try sandbox.nftTables().map { $0.replacingOccurrences(of: "inet ", with: "") }
+        return try #require(names.first { $0.hasPrefix(tablePrefix) }, "no table \(tablePrefix)… in \(names)")
+    }
     static let containerAddress = "10.88.0.2"
 
     static let manifest = """
@@ -96,16 +103,17 @@ struct NATTests {
         let sandbox = try Sandbox()
         let manifest = try sandbox.writeManifest(Self.manifest)
         try sandbox.applyOrFail(manifest)
-        let before = try sandbox.nftTable(Self.table)
-        let beforeHandles = try sandbox.nftTable(Self.table, handles: true)
+        let table = try Self.table(sandbox)
+        let before = try sandbox.nftTable(table)
+        let beforeHandles = try sandbox.nftTable(table, handles: true)
         #expect(before.contains("masquerade"), "no masquerade rule in:\n\(before)")
         #expect(before.contains("dnat ip to 10.88.0.2:80"), "no tcp forward in:\n\(before)")
         #expect(before.contains("dnat ip to 10.88.0.2:53"), "no udp forward in:\n\(before)")
 
         let again = try sandbox.plumb("apply", manifest)
         #expect(again.status == 0, "\(again)")
-        #expect(try sandbox.nftTable(Self.table) == before, "the second apply changed the ruleset")
-        #expect(try sandbox.nftTable(Self.table, handles: true) == beforeHandles,
+        #expect(try sandbox.nftTable(table) == before, "the second apply changed the ruleset")
+        #expect(try sandbox.nftTable(table, handles: true) == beforeHandles,
                 "the second apply rebuilt the table (its rule handles changed)")
         try sandbox.expectConverged(manifest)
     }
@@ -115,12 +123,13 @@ struct NATTests {
         let sandbox = try Sandbox()
         let manifest = try sandbox.writeManifest(Self.manifest)
         try sandbox.applyOrFail(manifest)
-        let original = try sandbox.nftTable(Self.table)
+        let table = try Self.table(sandbox)
+        let original = try sandbox.nftTable(table)
         let comment = "containers[0] web port tcp/8080"
 
-        let handle = try #require(try sandbox.nftRuleHandle(table: Self.table, chain: "prerouting", comment: comment),
+        let handle = try #require(try sandbox.nftRuleHandle(table: table, chain: "prerouting", comment: comment),
                                   "no rule \"\(comment)\" in chain prerouting:\n\(original)")
-        try sandbox.must(["nft", "delete", "rule", "inet", Self.table, "prerouting", "handle", handle])
+        try sandbox.must(["nft", "delete", "rule", "inet", table, "prerouting", "handle", handle])
 
         let plan = try sandbox.plumb("plan", manifest, "--detailed-exitcode")
         #expect(plan.status == 2, "\(plan)")
@@ -133,7 +142,7 @@ struct NATTests {
         let repair = try sandbox.plumb("apply", manifest)
         #expect(repair.status == 0, "\(repair)")
         try sandbox.expectConverged(manifest)
-        #expect(try sandbox.nftTable(Self.table) == original, "the repaired table differs from the original")
+        #expect(try sandbox.nftTable(table) == original, "the repaired table differs from the original")
     }
 
     // MARK: Ownership
@@ -151,7 +160,7 @@ struct NATTests {
 
         try sandbox.applyOrFail(manifest)
         #expect(try sandbox.ipForward() == "1")
-        #expect(try sandbox.nftTables() == ["inet foreign", "inet \(Self.table)"])
+        #expect(try sandbox.nftTables() == ["inet foreign", "inet \(try Self.table(sandbox))"])
         #expect(try sandbox.nftTable("foreign", family: "inet", countersZeroed: true) == foreign,
                 "apply changed the foreign table")
 
@@ -164,7 +173,7 @@ struct NATTests {
         try sandbox.expectPristine(manifest: Self.name)
     }
 
-    /// DESIGN.md §1.4: ip_forward is managed; a manifest's destroy restores it "unless shared".
+    /// the README's NAT section: ip_forward is managed; a manifest's destroy restores it "unless shared".
     /// Two NAT manifests: the first sets ip_forward to 1, the second finds it already 1. Once
     /// the first is destroyed, the second still masquerades, so forwarding must stay on.
     @Test("destroying one of two NAT manifests keeps ip_forward on for the other")
@@ -215,7 +224,7 @@ struct NATTests {
         let manifest = try sandbox.writeManifest(Self.manifest)
         let plan = try sandbox.plumb("plan", manifest, "--output", "json")
         let steps = try plan.decode(PlanReport.self).steps
-        let nftStep = try #require(steps.firstIndex { $0.object == "inet \(Self.table)" }, "no nft step in \(plan)") + 1
+        let nftStep = try #require(steps.firstIndex { $0.object.hasPrefix("inet \(Self.tablePrefix)") }, "no nft step in \(plan)") + 1
         try #require(nftStep > 1)
 
         let apply = try sandbox.plumb("apply", manifest, environment: ["PLUMB_FAULT_STEP": "\(nftStep)"])

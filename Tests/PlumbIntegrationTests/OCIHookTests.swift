@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The OCI hook front end (DESIGN.md §2b): crun and runc run a busybox container whose
+/// The OCI hook front end (docs/ARCHITECTURE.md §5): crun and runc run a busybox container whose
 /// config.json names `plumb hook createRuntime|poststop MANIFEST` as hooks. What a user sees:
 /// the container's own command pings its gateway; after the container is deleted nothing of
 /// it is left (the manifest's bridge stays until `plumb destroy`); a createRuntime that fails
@@ -10,8 +10,6 @@ import Testing
 struct OCIHookTests {
     static let name = "oci-itest"
     static let gateway = "10.88.0.1"
-    /// The container layer's record (contract: `/run/plumb/<manifest>--<container>.json`).
-    static let webRecord = "/run/plumb/oci-itest--web.json"
 
     /// `web` has no netns: the hook supplies /proc/<pid>/ns/net of the container.
     static func manifest(route: String = "{to: default, via: 10.88.0.1}", extra: String = "") -> String {
@@ -92,8 +90,8 @@ struct OCIHookTests {
         // createRuntime ran: br0 with its gateway, the host end of web's veth on it, the records.
         #expect(try sandbox.addresses(dev: "br0").contains("10.88.0.1/16"))
         #expect(try sandbox.links(master: "br0").count == 1, "no veth on br0 after create: \((try? sandbox.links()) ?? [])")
-        #expect(try sandbox.exists(Sandbox.stateFile(Self.name)), "no shared record")
-        #expect(try sandbox.exists(Self.webRecord), "no container record")
+        #expect(try sandbox.manifestRecord(Self.name) != nil, "no shared record")
+        #expect(try sandbox.hookRecord(Self.name, container: "web") != nil, "no container record")
 
         let start = try rt.start(runtime, id: "web")
         try #require(start.succeeded, "\(start)")
@@ -107,7 +105,7 @@ struct OCIHookTests {
         // poststop ran: nothing of web is left; the manifest's shared layer (br0) stays.
         var links: [String] = []
         #expect(try eventually { links = try sandbox.links(); return links == ["lo", "br0"] }, "links left: \(links)")
-        #expect(try !sandbox.exists(Self.webRecord), "the container record outlived delete\n\(hookLog(bundle))")
+        #expect(try sandbox.hookRecord(Self.name, container: "web") == nil, "the container record outlived delete\n\(hookLog(bundle))")
         #expect(try rt.listed(runtime) == [])
 
         let destroy = try sandbox.plumb("destroy", manifest)
@@ -130,7 +128,7 @@ struct OCIHookTests {
 
         var links: [String] = []
         #expect(try eventually { links = try sandbox.links(); return links == ["lo", "br0"] }, "links left: \(links)")
-        #expect(try !sandbox.exists(Self.webRecord), "poststop left web's record\n\(hookLog(bundle))")
+        #expect(try sandbox.hookRecord(Self.name, container: "web") == nil, "poststop left web's record\n\(hookLog(bundle))")
         #expect(try sandbox.plumb("destroy", manifest).succeeded)
         try sandbox.expectPristine(manifest: Self.name)
     }
@@ -145,7 +143,7 @@ struct OCIHookTests {
         let run = try rt.run(runtime, bundle, id: "web")
         #expect(run.succeeded, "\(run)\n\(hookLog(bundle))")
         #expect(try eventually { try sandbox.links() == ["lo", "br0"] }, "left: \((try? sandbox.links()) ?? [])")
-        #expect(try !sandbox.exists(Self.webRecord), "poststop left web's record\n\(hookLog(bundle))")
+        #expect(try sandbox.hookRecord(Self.name, container: "web") == nil, "poststop left web's record\n\(hookLog(bundle))")
     }
 
     @Test("the annotation plumb.network/container selects the entry; a relative MANIFEST is the bundle's")
@@ -160,13 +158,13 @@ struct OCIHookTests {
 
         let create = try rt.create(.crun, bundle, id: "ctr-7f3a9c")
         try #require(create.succeeded, "\(create)\n\(hookLog(bundle))")
-        #expect(try sandbox.exists(Self.webRecord), "the record is not named after the annotated entry: \((try? sandbox.list("/run/plumb")) ?? [])")
+        #expect(try sandbox.hookRecord(Self.name, container: "web") != nil, "the record is not the annotated entry's: \((try? sandbox.records()) ?? [])")
         #expect(try rt.start(.crun, id: "ctr-7f3a9c").succeeded)
         #expect(try rt.waitStopped(.crun, id: "ctr-7f3a9c"))
         #expect(bundle.output("status")?.hasPrefix("0") == true, "ping failed:\n\(bundle.output("ping") ?? "-")")
         #expect(try rt.delete(.crun, id: "ctr-7f3a9c").succeeded)
         #expect(try eventually { try sandbox.links() == ["lo", "br0"] })
-        #expect(try !sandbox.exists(Self.webRecord))
+        #expect(try sandbox.hookRecord(Self.name, container: "web") == nil)
     }
 
     @Test("poststop of web leaves db, on the same bridge, working")
@@ -184,8 +182,8 @@ struct OCIHookTests {
 
         #expect(try sandbox.run(OCIRuntime.crun.argv(["delete", "--force", "web"])).succeeded)
         #expect(try eventually { try sandbox.links(master: "br0").count == 1 }, "web's veth outlived its delete")
-        #expect(try !sandbox.exists(Self.webRecord))
-        #expect(try sandbox.exists("/run/plumb/oci-itest--db.json"), "db's record went with web's")
+        #expect(try sandbox.hookRecord(Self.name, container: "web") == nil)
+        #expect(try sandbox.hookRecord(Self.name, container: "db") != nil, "db's record went with web's")
 
         // db, still created (its init paused), answers from inside its namespace.
         let pid = try #require(try rt.state(.crun, id: "db")?["pid"] as? Int)
@@ -246,10 +244,10 @@ struct OCIHookTests {
             return links == expected || links == alternative
         }
         #expect(clean, "left behind: \(links)", sourceLocation: sourceLocation)
-        let records = try sandbox.list("/run/plumb").filter { $0.contains("--") }
-        #expect(records == [], "container records left: \(records)", sourceLocation: sourceLocation)
+        let records = try sandbox.records().filter { $0.kind == "hook" }
+        #expect(records.isEmpty, "container records left: \(records)", sourceLocation: sourceLocation)
         if expected == ["lo"] && alternative == nil {
-            #expect(try sandbox.list("/run/plumb").filter { $0.hasPrefix(Self.name) } == [],
+            #expect(try sandbox.records().filter { $0.manifest == Self.name }.isEmpty,
                     "a refused hook wrote records", sourceLocation: sourceLocation)
         }
         #expect(try rt.listed(runtime) == [], "\(runtime) kept the refused container", sourceLocation: sourceLocation)

@@ -4,7 +4,7 @@ import Testing
 import Glibc
 #endif
 
-// The client tier (DESIGN.md §6): real container runtimes — crun, runc, podman — and the CNI
+// The client tier (docs/ARCHITECTURE.md §7): real container runtimes — crun, runc, podman — and the CNI
 // env contract, all inside a test Sandbox. What this machine needs, found by hand here:
 //
 // - cgroups are hybrid (v1 controllers + cgroup2 at /sys/fs/cgroup/unified); crun refuses
@@ -172,7 +172,7 @@ struct OCIHook {
         return object
     }
 
-    /// `plumb hook STAGE MANIFEST` for each stage (DESIGN.md §2b).
+    /// `plumb hook STAGE MANIFEST` for each stage (docs/ARCHITECTURE.md §5).
     static func plumb(_ manifest: String, stages: [String] = ["createRuntime", "poststop"]) throws -> [OCIHook] {
         let binary = try PlumbBinary.path()
         return stages.map { OCIHook(stage: $0, path: binary, args: ["plumb", "hook", $0, manifest]) }

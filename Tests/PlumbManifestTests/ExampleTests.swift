@@ -2,7 +2,7 @@ import PlumbTypes
 import Testing
 @testable import PlumbManifest
 
-/// The DESIGN.md §2 example, verbatim: the contract's own sample must load as written.
+/// The manifest contract's example, verbatim: the contract's own sample must load as written.
 let designExample = """
 version: 1
 host:

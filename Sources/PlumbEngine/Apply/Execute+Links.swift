@@ -44,7 +44,7 @@ extension Applier {
         let host = try kernel.links(in: .host)
         let (_, bridge) = try require(LinkRef(v.bridge), .declaredByName, "RTM_GETLINK")
         try host.createVeth(VethRequest(hostName: v.hostName, hostMAC: v.hostMAC, masterIndex: bridge.index,
-                                        peerName: v.peer.name, peerNamespace: v.peer.namespace, mtu: v.mtu))
+                                        peerName: v.peer.name, peerMAC: v.peerMAC, peerNamespace: v.peer.namespace, mtu: v.mtu))
         let (_, hostEnd) = try require(LinkRef(v.hostName), .owner(alias: "", mac: v.hostMAC), "RTM_GETLINK")
         try host.setLink(SetLink(index: hostEnd.index, alias: v.alias, noIPv6Addresses: true))
         try host.setLink(SetLink(index: hostEnd.index, up: true))
@@ -52,7 +52,7 @@ extension Applier {
         guard let peer = try peerOps.link(name: v.peer.name), peer.kind == "veth" else {
             throw NetlinkError(operation: "RTM_GETLINK", object: "\(v.peer.name) in \(v.peer.namespace)", errno: .noDevice)
         }
-        try peerOps.setLink(SetLink(index: peer.index, mac: v.peerMAC, alias: v.alias, up: true))
+        try peerOps.setLink(SetLink(index: peer.index, alias: v.alias, up: true))
     }
 
     /// Applies up/mtu/mac/alias/master to a link that still carries its proof.

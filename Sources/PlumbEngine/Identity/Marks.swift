@@ -20,9 +20,9 @@ public struct Marks: Hashable, Sendable {
 
     /// A MAC set when a link is created (the kernel takes no alias at creation): a
     /// link killed between its creation and its alias still shows whose it is.
-    /// Locally administered, unicast.
-    public func mac(for link: String) -> MACAddress {
-        let digest = SHA256.hash(Array("plumb-mac/1\n\(id.rawValue)\n\(link)".utf8))
+    /// Locally administered, unicast, different for each namespace and name.
+    public func mac(for link: String, in ns: NamespaceRef = .host) -> MACAddress {
+        let digest = SHA256.hash(Array("plumb-mac/1\n\(id.rawValue)\n\(ns)\n\(link)".utf8))
         return MACAddress(bytes: [0x02] + digest[0..<5])!
     }
 
@@ -39,10 +39,11 @@ public struct Marks: Hashable, Sendable {
     /// The table's comment, the table's mark.
     public var tableComment: String { "plumb:\(id) \(owner.displayName.prefix(100))" }
 
-    /// Is `link` marked as this owner's: its alias, or (alias not yet set) the MAC it was born with.
-    public func marks(_ link: LinkMarks) -> Bool {
+    /// Is `link` marked as this owner's: its alias, or (alias not yet set) the MAC it was
+    /// born with — the derived one, or the one the manifest declares for it.
+    public func marks(_ link: LinkMarks, in ns: NamespaceRef = .host, declaredMAC: MACAddress? = nil) -> Bool {
         if let a = link.alias, !a.isEmpty { return a == alias }
-        return link.mac == mac(for: link.name)
+        return link.mac != nil && link.mac == (declaredMAC ?? mac(for: link.name, in: ns))
     }
 }
 

@@ -106,11 +106,13 @@ public struct VethRequest: Sendable, Equatable {
     public var hostMAC: MACAddress
     public var masterIndex: Int
     public var peerName: String
+    public var peerMAC: MACAddress
     public var peerNamespace: NamespaceRef
     public var mtu: Int?
-    public init(hostName: String, hostMAC: MACAddress, masterIndex: Int, peerName: String, peerNamespace: NamespaceRef, mtu: Int?) {
+    public init(hostName: String, hostMAC: MACAddress, masterIndex: Int, peerName: String, peerMAC: MACAddress,
+                peerNamespace: NamespaceRef, mtu: Int?) {
         self.hostName = hostName; self.hostMAC = hostMAC; self.masterIndex = masterIndex
-        self.peerName = peerName; self.peerNamespace = peerNamespace; self.mtu = mtu
+        self.peerName = peerName; self.peerMAC = peerMAC; self.peerNamespace = peerNamespace; self.mtu = mtu
     }
 }
 

@@ -23,7 +23,8 @@ final class LinuxLinks: LinkOps {
     func createVeth(_ r: VethRequest) throws {
         try socket.execute(CreateVeth(hostName: r.hostName, peerName: r.peerName,
                                       peerNamespaceFD: try kernel.namespaceFD(r.peerNamespace),
-                                      masterIndex: r.masterIndex, mtu: r.mtu, hostUp: false, hostMAC: r.hostMAC))
+                                      masterIndex: r.masterIndex, mtu: r.mtu, hostUp: false, hostMAC: r.hostMAC,
+                                      peerMAC: r.peerMAC))
     }
 
     func setLink(_ r: SetLink) throws {

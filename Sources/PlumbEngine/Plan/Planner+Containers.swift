@@ -67,7 +67,7 @@ extension Planner {
         let peer = inner.link(named: iface.name)
         if let peer, let hostLink, isPair(hostLink, peer) {
             try requireOwned(hostLink, in: .host, kind: .veth, path: "\(path).veth.hostName")
-            try requireOwned(peer, in: ns, kind: .vethPeer, path: "\(path).name")
+            try requireOwned(peer, in: ns, kind: .vethPeer, path: "\(path).name", declaredMAC: iface.mac)
             p.settings += linkSettings(hostLink, in: .host, mtu: iface.mtu, mac: nil, master: .bridge(bridge))
             p.settings += linkSettings(peer, in: ns, mtu: iface.mtu, mac: iface.mac)
             p.addresses += addressSteps(peer, desired: iface.addresses, snapshot: inner, in: ns)
@@ -82,13 +82,14 @@ extension Planner {
                                 reason: "its peer is missing"))
         }
         if let peer {
-            try requireOwned(peer, in: ns, kind: .vethPeer, path: "\(path).name")
+            try requireOwned(peer, in: ns, kind: .vethPeer, path: "\(path).name", declaredMAC: iface.mac)
             p.links.append(Step(.deleteLink(LinkDeletion(link: LinkRef(iface.name, in: ns, index: peer.index),
                                                          proof: .owner(alias: peer.alias ?? "", mac: peer.mac))),
                                 reason: "its host end is missing"))
         }
         p.links.append(Step(.createVeth(VethCreation(hostName: hostName, hostMAC: marks.mac(for: hostName), bridge: bridge,
-                                                     peer: LinkRef(iface.name, in: ns), peerMAC: iface.mac, mtu: iface.mtu,
+                                                     peer: LinkRef(iface.name, in: ns),
+                                                     peerMAC: iface.mac ?? marks.mac(for: iface.name, in: ns), mtu: iface.mtu,
                                                      alias: alias))))
         p.addresses += iface.addresses.map { address(.add, $0, on: LinkRef(iface.name, in: ns)) }
     }

@@ -10,9 +10,9 @@ extension Planner {
     }
 
     /// Whether `link`, found where the manifest wants one of `kind`, is this owner's.
-    func ownership(of link: LinkInfo, in ns: NamespaceRef, kind: OwnedLinkKind) -> Ownership {
+    func ownership(of link: LinkInfo, in ns: NamespaceRef, kind: OwnedLinkKind, declaredMAC: MACAddress? = nil) -> Ownership {
         let place = ns == .host ? "the host namespace" : "\(ns)"
-        let marked = marks.marks(link.marks)
+        let marked = marks.marks(link.marks, in: ns, declaredMAC: declaredMAC)
         let listed = record.link(link.name, in: ns)
         let kernelKind = kind == .bridge ? "bridge" : "veth"
         switch (marked, listed) {
@@ -33,8 +33,9 @@ extension Planner {
     func quote(_ s: String?) -> String { s.map { "\"\($0)\"" } ?? "none" }
 
     /// The link or the plan error that says why it is not this owner's to change.
-    func requireOwned(_ link: LinkInfo, in ns: NamespaceRef, kind: OwnedLinkKind, path: String) throws {
-        if case .foreign(let why) = ownership(of: link, in: ns, kind: kind) { throw error(path, why) }
+    func requireOwned(_ link: LinkInfo, in ns: NamespaceRef, kind: OwnedLinkKind, path: String,
+                      declaredMAC: MACAddress? = nil) throws {
+        if case .foreign(let why) = ownership(of: link, in: ns, kind: kind, declaredMAC: declaredMAC) { throw error(path, why) }
     }
 
     /// How a container's namespace stands for this owner.

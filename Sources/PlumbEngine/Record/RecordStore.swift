@@ -121,7 +121,8 @@ public struct RecordStore: Sendable {
             throw StoreError(path: directory, reason: "it is a symbolic link, not plumb's state directory")
         }
         if Files.exists(directory), access(directory, R_OK | X_OK) != 0 {
-            throw StoreError(path: directory, reason: "cannot read plumb's ownership records (\(Errno.current.name)); run plumb as root")
+            let e = Errno.current
+            throw StoreError(path: directory, reason: "cannot read plumb's ownership records: \(e.message) (\(e.name)); run plumb as root")
         }
     }
 

@@ -12,9 +12,8 @@ extension Action {
                 + "; ip link set dev \(b.name) alias \(quoted(b.alias)) up"
         case .createVeth(let v):
             return "ip link add \(v.hostName) address \(v.hostMAC) master \(v.bridge) up type veth peer name \(v.peer.name)"
-                + " netns \(netnsArgument(v.peer.namespace))" + (v.mtu.map { " mtu \($0)" } ?? "")
-                + "; \(v.peer.namespace.ipCommand) link set dev \(v.peer.name)" + (v.peerMAC.map { " address \($0)" } ?? "")
-                + " alias \(quoted(v.alias)) up"
+                + " address \(v.peerMAC) netns \(netnsArgument(v.peer.namespace))" + (v.mtu.map { " mtu \($0)" } ?? "")
+                + "; \(v.peer.namespace.ipCommand) link set dev \(v.peer.name) alias \(quoted(v.alias)) up"
         case .setLink(let u): return "\(u.link.namespace.ipCommand) link set dev \(u.link.name)" + u.to.arguments
         case .deleteLink(let d): return "\(d.link.namespace.ipCommand) link del dev \(d.link.name)"
         case .addAddress(let a): return "\(a.link.namespace.ipCommand) addr add \(a.prefix) dev \(a.link.name)"

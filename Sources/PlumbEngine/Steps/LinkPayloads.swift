@@ -29,14 +29,15 @@ public struct BridgeCreation: Hashable, Sendable, Codable {
     public var alias: String
 }
 
-/// Equivalent to: `ip link add HOST address MAC master BRIDGE type veth peer name PEER netns NS [mtu M]`,
-/// then alias and up on both ends (and the peer's MAC when declared).
+/// Equivalent to: `ip link add HOST address MAC master BRIDGE type veth peer name PEER address MAC netns NS [mtu M]`,
+/// then alias and up on both ends.
 public struct VethCreation: Hashable, Sendable, Codable {
     public var hostName: String
     public var hostMAC: MACAddress
     public var bridge: String
     public var peer: LinkRef
-    public var peerMAC: MACAddress?
+    /// The peer's MAC from birth: declared, else the owner's mark.
+    public var peerMAC: MACAddress
     public var mtu: Int?
     public var alias: String
 }

@@ -3,7 +3,7 @@ import Glibc
 import PlumbSystem
 
 /// Values read from and written to the kernel's ethtool netlink family
-/// (rings, channels, coalescing, features): the receive-path knobs of DESIGN.md §1.5.
+/// (rings, channels, coalescing, features): the receive-path knobs the README's tuning section lists.
 public enum Ethtool {}
 
 /// A generic netlink socket connected to the kernel's `ethtool` family
