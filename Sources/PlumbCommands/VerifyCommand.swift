@@ -10,6 +10,8 @@ struct VerifyCommand: ParsableCommand {
         host's), link present and up, MTU, addresses, routes, the host end's bridge
         port, and an active probe (an ICMP echo to the gateway sent from inside the
         namespace; the reply must arrive and rx counters must move).
+        A container entry the OCI hook provisions (no netns) is verified in the
+        container it is bound to; when no container runs it, it is skipped.
         Exit 0 when every check passes, 3 otherwise.
 
         Example: plumb verify manifests/demo.yaml --output json
@@ -18,8 +20,8 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var options: ManifestOptions
 
     func run() throws {
-        let m = loadManifest(options.manifest)
-        let report = PlumbCommands.run { try makeEngine().verify(m.layer) }
+        let m = loadManifest(options.manifest, requireNetns: false)
+        let report = PlumbCommands.run { try makeEngine().verifyManifest(m.manifest, identity: m.identity) }
         if options.output == .json { printJSON(report) } else { print(Render.report(report)) }
         if !report.ok { throw Exit.verifyFailed }
     }

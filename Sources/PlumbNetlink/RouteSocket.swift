@@ -20,7 +20,7 @@ public final class RouteSocket {
         ack = .allocate(capacity: 1)
         ack.initialize(to: plumb_nl_ack())
         self.label = label
-        let rc = nl_connect(s, NETLINK_ROUTE)
+        let rc = connectWithOwnPort(s) { nl_connect($0, NETLINK_ROUTE) }
         if rc < 0 {
             ack.deallocate(); nl_socket_free(s)
             throw NetlinkError(operation: "connect", object: "NETLINK_ROUTE in \(label)", errno: Errno(rawValue: -rc))

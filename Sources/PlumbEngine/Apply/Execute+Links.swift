@@ -58,7 +58,7 @@ extension Applier {
     /// Applies up/mtu/mac/alias/master to a link that still carries its proof.
     func setLink(_ u: LinkUpdate) throws {
         let (ops, link) = try require(u.link, u.proof, "RTM_NEWLINK")
-        var req = SetLink(index: link.index, mtu: u.to.mtu, mac: u.to.mac, alias: u.to.alias, up: u.to.up)
+        var req = SetLink(index: link.index, name: u.to.name, mtu: u.to.mtu, mac: u.to.mac, alias: u.to.alias, up: u.to.up)
         switch u.to.master {
         case .none?: req.masterIndex = 0   // IFLA_MASTER 0 unenslaves: `ip link set dev X nomaster`
         case .bridge(let b)?: req.masterIndex = try require(LinkRef(b), .declaredByName, "RTM_GETLINK").link.index

@@ -41,13 +41,16 @@ public struct Observer {
         return state
     }
 
-    /// What a destroy plan reads: only the namespaces the record names, and their
-    /// links only where a VF must come home or the namespace's mark must be read.
+    /// What a destroy plan reads: only the namespaces the record names, and their links
+    /// only where a VF must come home or the namespace may be deleted (its mark, and
+    /// whether it holds links that are not Plumb's). Each handle is closed after use:
+    /// thousands of namespaces must not hold thousands of sockets.
     public func observeForDestroy(_ record: Record) throws -> ObservedState {
         var state = try base()
         for entry in record.namespaces {
-            let needsLinks = record.movedVFs.contains { $0.link.namespace == entry.ref } || (entry.created && entry.identity == nil)
+            let needsLinks = record.movedVFs.contains { $0.link.namespace == entry.ref } || entry.created
             if let seen = try namespace(entry.ref, dump: needsLinks) { state.namespaces.append(seen) }
+            kernel.release(entry.ref)
         }
         for s in record.sysctls { state.sysctls[s.key] = try kernel.proc.sysctl(s.key) }
         for nic in Set(record.nics.map(\.nic) + record.irqs.map(\.nic)).sorted()

@@ -63,8 +63,8 @@ extension Planner {
     func vethSteps(_ iface: Interface, container c: Container, bridge: String, ns: NamespaceRef,
                    inner: NamespaceSnapshot, path: String, into p: inout Phases) throws {
         let hostName = iface.hostSideName(container: c.name)
-        let hostLink = observed.host.link(named: hostName)
         let peer = inner.link(named: iface.name)
+        let hostLink = observed.host.link(named: hostName) ?? peer.flatMap { renamedHostEnd(hostName, peer: $0, into: &p) }
         if let peer, let hostLink, isPair(hostLink, peer) {
             try requireOwned(hostLink, in: .host, kind: .veth, path: "\(path).veth.hostName")
             try requireOwned(peer, in: ns, kind: .vethPeer, path: "\(path).name", declaredMAC: iface.mac)
@@ -92,6 +92,19 @@ extension Planner {
                                                      peerMAC: iface.mac ?? marks.mac(for: iface.name, in: ns), mtu: iface.mtu,
                                                      alias: alias))))
         p.addresses += iface.addresses.map { address(.add, $0, on: LinkRef(iface.name, in: ns)) }
+    }
+
+    /// The host end of `peer`'s pair under another name: a veth of ours that someone
+    /// renamed. It gets its name back by ifindex (its routes and port stay).
+    func renamedHostEnd(_ hostName: String, peer: LinkInfo, into p: inout Phases) -> LinkInfo? {
+        guard record.link(hostName, in: .host)?.kind == .veth,
+              var l = observed.host.links.first(where: { l in
+                  l.kind == "veth" && l.name != hostName && isPair(l, peer)
+                      && marks.marks(l.marks, in: .host, declaredMAC: marks.mac(for: hostName))
+              }) else { return nil }
+        p.renames.append(rename(l, to: hostName, in: .host))
+        l.name = hostName
+        return l
     }
 
     /// Both ends exist; they are one pair when the host end's IFLA_LINK is the peer.

@@ -24,7 +24,7 @@ extension Planner {
     func bridgeSteps(_ b: Bridge, index i: Int, into p: inout Phases) throws {
         let path = "bridges[\(i)]"
         let mac = marks.mac(for: b.name)
-        guard let link = observed.host.link(named: b.name) else {
+        guard let link = observed.host.link(named: b.name) ?? renamedBridge(b, into: &p) else {
             p.links.append(Step(.createBridge(BridgeCreation(name: b.name, mac: mac, mtu: b.mtu, alias: alias))))
             p.addresses += b.addresses.map { address(.add, $0, on: LinkRef(b.name)) }
             return
@@ -35,6 +35,27 @@ extension Planner {
         try requireOwned(link, in: .host, kind: .bridge, path: "\(path).name")
         p.settings += linkSettings(link, in: .host, mtu: b.mtu, mac: mac)
         p.addresses += addressSteps(link, desired: b.addresses, snapshot: observed.host, in: .host)
+    }
+
+    /// A bridge the record lists under `b`'s name that someone renamed: it still carries
+    /// this owner's mark and its name is no bridge of the manifest. It gets its name back
+    /// (by ifindex) rather than a twin that would hold the same gateway address.
+    func renamedBridge(_ b: Bridge, into p: inout Phases) -> LinkInfo? {
+        guard record.link(b.name, in: .host)?.kind == .bridge,
+              var l = observed.host.links.first(where: { l in
+                  l.kind == "bridge" && l.name != b.name && marks.marks(l.marks, in: .host, declaredMAC: marks.mac(for: b.name))
+                      && !manifest.bridges.contains { $0.name == l.name }
+              }) else { return nil }
+        p.renames.append(rename(l, to: b.name, in: .host))
+        l.name = b.name
+        return l
+    }
+
+    /// `ip link set dev OLD name NEW`, by ifindex.
+    func rename(_ l: LinkInfo, to name: String, in ns: NamespaceRef) -> Step {
+        Step(.setLink(LinkUpdate(link: LinkRef(l.name, in: ns, index: l.index), proof: .owner(alias: l.alias ?? "", mac: l.mac),
+                                 to: LinkSettings(name: name), from: LinkSettings(name: l.name))),
+             reason: "plumb's \(name) was renamed \(l.name)")
     }
 
     /// The proof a step carries for a link of this owner.

@@ -42,15 +42,18 @@ public struct Planner {
         }
         for (i, c) in manifest.containers.enumerated() { collect { try containerSteps(c, index: i, into: &p) } }
         collect { p.firewall = try firewallSteps() }
+        collect { try checkBridgePorts(p) }
         if !errors.isEmpty { throw PlanErrors(errors: errors) }
         return Plan(owner: layer.owner, steps: p.ordered, notes: pruneNotes())
     }
 
     /// Steps by phase; `ordered` is the order the kernel needs them in.
     struct Phases {
-        var sysctls: [Step] = [], sriov: [Step] = [], tuning: [Step] = [], namespaces: [Step] = []
+        var sysctls: [Step] = [], sriov: [Step] = [], tuning: [Step] = [], namespaces: [Step] = [], renames: [Step] = []
         var links: [Step] = [], settings: [Step] = [], addresses: [Step] = [], routes: [Step] = [], firewall: [Step] = []
-        var ordered: [Step] { sysctls + sriov + tuning + namespaces + links + settings + addresses + routes + firewall }
+        var ordered: [Step] {
+            sysctls + sriov + tuning + namespaces + renames + links + settings + addresses + routes + firewall
+        }
     }
 
     func error(_ path: String, _ message: String) -> PlanError {

@@ -71,7 +71,7 @@ func options(_ pairs: [(String, String?)]) -> String {
 extension LinkSettings {
     /// " mtu 1400 address … master br0 alias … up", as `ip link set` takes them.
     var arguments: String {
-        options([("mtu", mtu.map(String.init)), ("address", mac?.description)])
+        options([("name", name), ("mtu", mtu.map(String.init)), ("address", mac?.description)])
             + (master.map { " \($0)" } ?? "") + (alias.map { " alias \(quoted($0))" } ?? "")
             + (up.map { $0 ? " up" : " down" } ?? "")
     }

@@ -17,7 +17,9 @@ extension Action {
             return [.deleteLink(LinkDeletion(link: LinkRef(v.hostName), proof: .owner(alias: v.alias, mac: v.hostMAC)))]
         case .setLink(let u):
             let proof = u.to.alias.map { LinkProof.owner(alias: $0, mac: nil) } ?? u.proof
-            return [.setLink(LinkUpdate(link: u.link, proof: proof, to: u.from, from: u.to))]
+            var link = u.link
+            link.name = u.to.name ?? link.name   // a renamed link is found under its new name
+            return [.setLink(LinkUpdate(link: link, proof: proof, to: u.from, from: u.to))]
         case .deleteLink: return []
         case .addAddress(let a):
             var d = a

@@ -56,18 +56,21 @@ public enum Master: Hashable, Sendable, Codable, CustomStringConvertible {
 
 /// The settings `ip link set` changes on an existing link; nil fields stay as they are.
 public struct LinkSettings: Hashable, Sendable, Codable {
+    /// A new name (a link of ours someone renamed gets its name back).
+    public var name: String?
     public var up: Bool?
     public var mtu: Int?
     public var mac: MACAddress?
     public var alias: String?
     public var master: Master?
-    public init(up: Bool? = nil, mtu: Int? = nil, mac: MACAddress? = nil, alias: String? = nil, master: Master? = nil) {
-        self.up = up; self.mtu = mtu; self.mac = mac; self.alias = alias; self.master = master
+    public init(name: String? = nil, up: Bool? = nil, mtu: Int? = nil, mac: MACAddress? = nil, alias: String? = nil,
+                master: Master? = nil) {
+        self.name = name; self.up = up; self.mtu = mtu; self.mac = mac; self.alias = alias; self.master = master
     }
-    public var isEmpty: Bool { up == nil && mtu == nil && mac == nil && alias == nil && master == nil }
+    public var isEmpty: Bool { name == nil && up == nil && mtu == nil && mac == nil && alias == nil && master == nil }
 }
 
-/// Equivalent to: `ip link set dev NAME [mtu M] [address MAC] [master BR|nomaster] [alias A] [up|down]`.
+/// Equivalent to: `ip link set dev NAME [name NEW] [mtu M] [address MAC] [master BR|nomaster] [alias A] [up|down]`.
 /// `from` holds the values it replaces (the undo).
 public struct LinkUpdate: Hashable, Sendable, Codable {
     public var link: LinkRef

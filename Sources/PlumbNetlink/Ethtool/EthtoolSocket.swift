@@ -41,7 +41,7 @@ public final class EthtoolSocket {
         guard let s = nl_socket_alloc() else {
             throw NetlinkError(operation: "socket", object: "NETLINK_GENERIC", errno: .noMemory)
         }
-        var rc = genl_connect(s)
+        var rc = connectWithOwnPort(s) { genl_connect($0) }
         if rc >= 0 { rc = genl_ctrl_resolve(s, ETHTOOL_GENL_NAME) }
         guard rc >= 0 else {
             nl_socket_free(s)

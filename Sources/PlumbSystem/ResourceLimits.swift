@@ -1,0 +1,29 @@
+import Glibc
+
+/// Per-process limits Plumb's work needs raised.
+public enum ResourceLimits {
+    /// Raises the soft descriptor limit to the hard one: each namespace Plumb works in
+    /// holds a few descriptors (its nsfs file, a netlink socket) and the usual soft
+    /// default of 1024 is reached at a few hundred containers. Returns the limit now.
+    /// Equivalent to: `ulimit -n $(ulimit -Hn)`.
+    @discardableResult
+    public static func raiseDescriptors() -> Int {
+        var l = rlimit()
+        guard getrlimit(RLIMIT_NOFILE_ID, &l) == 0 else { return -1 }
+        if l.rlim_cur < l.rlim_max {
+            var raised = l
+            raised.rlim_cur = l.rlim_max
+            if setrlimit(RLIMIT_NOFILE_ID, &raised) == 0 { return Int(clamping: raised.rlim_cur) }
+        }
+        return Int(clamping: l.rlim_cur)
+    }
+
+    /// The soft descriptor limit now.
+    public static func descriptors() -> Int {
+        var l = rlimit()
+        guard getrlimit(RLIMIT_NOFILE_ID, &l) == 0 else { return -1 }
+        return Int(clamping: l.rlim_cur)
+    }
+
+    private static var RLIMIT_NOFILE_ID: __rlimit_resource_t { __rlimit_resource_t(RLIMIT_NOFILE.rawValue) }
+}
