@@ -45,12 +45,12 @@ struct ShowCommand: ParsableCommand {
         }
         for v in r.movedVFs { lines.append("  vf \(v.vf) of \(v.pf) as \(v.link.name) in \(v.link.namespace)") }
         if let t = r.table { lines.append("  nftables table \(t)") }
-        for s in r.sysctls { lines.append("  sysctl \(s.key) (was \(s.value))") }
+        for s in r.sysctls { lines.append("  sysctl \(s.key) (was \(s.value.original), set \(s.value.applied))") }
         for n in r.nics { lines.append("  tuned \(n.nic)") }
-        for i in r.irqs { lines.append("  irq \(i.irq) of \(i.nic) (was \(i.cpus))") }
+        for i in r.irqs { lines.append("  irq \(i.irq) of \(i.nic) (was \(i.cpus.original), set \(i.cpus.applied))") }
         for v in r.vfs { lines.append("  vf \(v.vf) of \(v.pf) settings changed") }
-        for n in r.numVFs { lines.append("  sriov_numvfs of \(n.pf) (was \(n.count))") }
-        for m in r.modprobe { lines.append("  \(m.file.path) (\(m.text == nil ? "absent" : "had text") before)") }
+        for n in r.numVFs { lines.append("  sriov_numvfs of \(n.pf) (was \(n.count.original), set \(n.count.applied))") }
+        for m in r.modprobe { lines.append("  \(m.file.path) (\(m.text.original == nil ? "absent" : "had text") before)") }
         if !r.users.isEmpty { lines.append("  used by \(r.users.map(\.rawValue).joined(separator: ", "))") }
         if let b = r.binding { lines.append("  provisioned into container \(b.containerID)") }
         return lines.joined(separator: "\n")

@@ -43,9 +43,8 @@ extension DestroyPlanner {
                 notes.append("irq \(o.irq) left alone: it is not a queue interrupt of \(o.nic) now")
                 return nil
             }
-            guard let current = try? CPUSet(parsing: q.cpus), current != o.cpus else { return nil }
-            return Step(.setIRQAffinity(IRQAffinityChange(irq: o.irq, nic: o.nic, queue: o.queue, cpus: Change(to: o.cpus, from: current))),
-                        reason: "restore")
+            guard let current = try? CPUSet(parsing: q.cpus), let change = restore(o.cpus, current) else { return nil }
+            return Step(.setIRQAffinity(IRQAffinityChange(irq: o.irq, nic: o.nic, queue: o.queue, cpus: change)), reason: "restore")
         }
     }
 
@@ -53,7 +52,7 @@ extension DestroyPlanner {
     /// then the modprobe.d file as it was.
     func sriovRestoreSteps() -> [Step] {
         var steps: [Step] = []
-        let counts = Dictionary(record.numVFs.map { ($0.pf, $0.count) }, uniquingKeysWith: { a, _ in a })
+        let counts = Dictionary(record.numVFs.map { ($0.pf, $0.count.original) }, uniquingKeysWith: { a, _ in a })
         for o in record.vfs.sorted(by: { ($0.pf, $0.vf) < ($1.pf, $1.vf) }) where counts[o.pf] != 0 {
             guard let state = observed.pfs[o.pf], let current = state.settings(of: o.vf) else { continue }
             var s = VFSettingsChange()
@@ -68,25 +67,26 @@ extension DestroyPlanner {
             }
         }
         for o in record.numVFs.sorted(by: { $0.pf < $1.pf }) {
-            guard let pf = observed.pfs[o.pf]?.pf else { continue }
-            var old = pf.numVFs ?? 0
-            for n in NumVFsChange(current: old, desired: o.count).writes {
+            guard let pf = observed.pfs[o.pf]?.pf, let change = restore(o.count, pf.numVFs ?? 0) else { continue }
+            var old = change.from
+            for n in NumVFsChange(current: old, desired: change.to).writes {
                 steps.append(Step(.setNumVFs(NumVFsWrite(pf: o.pf, count: Change(to: n, from: old))), reason: "restore"))
                 old = n
             }
         }
-        for o in record.modprobe where observed.modprobeText != o.text {
-            // Only a file that still holds what Plumb wrote is put back.
-            guard observed.modprobeText.map({ $0.contains("options igb max_vfs=") }) ?? true else { continue }
-            steps.append(Step(.writeModprobe(ModprobeWrite(file: o.file, text: Change(to: o.text, from: observed.modprobeText), count: nil)),
-                              reason: "restore"))
+        // Only a file that still holds what Plumb wrote is put back.
+        for o in record.modprobe {
+            guard let change = restore(o.text, observed.modprobeText) else { continue }
+            steps.append(Step(.writeModprobe(ModprobeWrite(file: o.file, text: change, count: nil)), reason: "restore"))
         }
         return steps
     }
 }
 
-/// The change that puts `original` back, nil when nothing was recorded or it is already there.
-func restore<V>(_ original: V?, _ current: V) -> Change<V>? {
-    guard let original, original != current else { return nil }
-    return Change(to: original, from: current)
+/// The change that puts the original back: only while the kernel still shows the value
+/// Plumb set (a value changed since is someone else's now). nil when there is nothing
+/// to restore.
+func restore<V>(_ kept: Kept<V>?, _ current: V) -> Change<V>? {
+    guard let kept, current == kept.applied, kept.original != current else { return nil }
+    return Change(to: kept.original, from: current)
 }

@@ -82,8 +82,10 @@ public struct DestroyPlanner {
                 notes.append("\(entry.ref) left alone: it is not the namespace plumb created (\(id), now \(seen.identity))")
                 continue
             }
-            if entry.identity == nil, seen.loopbackAlias != marks.namespaceAlias {
-                notes.append("\(entry.ref) left alone: it does not carry plumb's mark")
+            // A namespace Plumb created carries the owner's mark on lo since before it was
+            // visible: a record naming any other namespace deletes nothing.
+            if seen.loopbackAlias != marks.namespaceAlias {
+                notes.append("\(entry.ref) left alone: its lo does not carry plumb's mark of \(record.owner)")
                 continue
             }
             let foreign = (seen.snapshot?.links ?? []).filter { l in
@@ -142,8 +144,8 @@ public struct DestroyPlanner {
                 }
                 return nil
             }
-            guard let current = observed.sysctls[original.key], current != original.value else { return nil }
-            return Step(.setSysctl(SysctlWrite(key: original.key, value: Change(to: original.value, from: current))), reason: "restore")
+            guard let current = observed.sysctls[original.key], let change = restore(original.value, current) else { return nil }
+            return Step(.setSysctl(SysctlWrite(key: original.key, value: change)), reason: "restore")
         }
     }
 }

@@ -91,7 +91,7 @@ public final class Engine {
         var r = before ?? Record(owner: layer.owner)
         r.parent = layer.parent?.id
         if let binding { r.binding = binding }
-        r.requiredSysctls = NATDesign.requiredSysctls(layer).map { SysctlOriginal(key: $0.key, value: $0.value) }
+        r.requiredSysctls = NATDesign.requiredSysctls(layer).map { SysctlRequirement(key: $0.key, value: $0.value) }
         for ns in layer.manifest.containers.compactMap(\.netns) {
             guard let seen = observed.namespace(ns) else { continue }
             if let i = r.namespaces.firstIndex(where: { $0.ref == ns }) {

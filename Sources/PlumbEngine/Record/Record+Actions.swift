@@ -41,23 +41,20 @@ extension Record {
             nic(c.nic) { o in keepFirst(&o.adaptiveRx, c.adaptiveRx); keepFirst(&o.rxUsecs, c.rxUsecs); keepFirst(&o.rxFrames, c.rxFrames) }
         case .setOffload(let c): nic(c.nic) { o in keepFirst(&o.gro, c.gro) }
         case .setIRQAffinity(let c):
-            var original = irqs.first { $0.irq == c.irq }?.cpus
-            keepFirst(&original, c.cpus)
+            var kept = irqs.first { $0.irq == c.irq }?.cpus
+            keepFirst(&kept, c.cpus)
             irqs.removeAll { $0.irq == c.irq }
-            if let original { irqs.append(IRQOriginal(irq: c.irq, nic: c.nic, queue: c.queue, cpus: original)) }
+            if let kept { irqs.append(IRQOriginal(irq: c.irq, nic: c.nic, queue: c.queue, cpus: kept)) }
         case .setNumVFs(let w):
-            var original = numVFs.first { $0.pf == w.pf }?.count
-            keepFirst(&original, w.count)
+            var kept = numVFs.first { $0.pf == w.pf }?.count
+            keepFirst(&kept, w.count)
             numVFs.removeAll { $0.pf == w.pf }
-            if let original { numVFs.append(NumVFsOriginal(pf: w.pf, count: original)) }
+            if let kept { numVFs.append(NumVFsOriginal(pf: w.pf, count: kept)) }
         case .writeModprobe(let w):
-            let had = modprobe.first { $0.file == w.file }
+            var kept = modprobe.first { $0.file == w.file }?.text
+            keepFirst(&kept, w.text)
             modprobe.removeAll { $0.file == w.file }
-            if let had {
-                if had.text != w.text.to { modprobe.append(had) }
-            } else if w.text.from != w.text.to {
-                modprobe.append(ModprobeOriginal(file: w.file, text: w.text.from))
-            }
+            if let kept { modprobe.append(ModprobeOriginal(file: w.file, text: kept)) }
         case .setVF(let u): vf(u.pf, u.vf, driver: u.driver) { o in Record.keepVF(&o, u.settings) }
         case .moveVF(let m):
             movedVFs.removeAll { $0.pf == m.pf && $0.vf == m.vf }
@@ -72,10 +69,10 @@ extension Record {
 
     /// The original of `key`: kept when first changed, dropped when changed back to it.
     static func keep(_ list: inout [SysctlOriginal], key: String, change: Change<String>) {
-        var original = list.first { $0.key == key }?.value
-        keepFirst(&original, change)
+        var kept = list.first { $0.key == key }?.value
+        keepFirst(&kept, change)
         list.removeAll { $0.key == key }
-        if let original { list.append(SysctlOriginal(key: key, value: original)) }
+        if let kept { list.append(SysctlOriginal(key: key, value: kept)) }
     }
 
     mutating func nic(_ name: String, _ update: (inout NICOriginals) -> Void) {
@@ -98,12 +95,13 @@ extension Record {
     }
 }
 
-/// The first-value rule for one setting.
-func keepFirst<V>(_ original: inout V?, _ change: Change<V>?) {
+/// The first-value rule for one setting: the value before the first change is kept,
+/// with the value set last; a change back to the first value drops it.
+func keepFirst<V>(_ kept: inout Kept<V>?, _ change: Change<V>?) {
     guard let change else { return }
-    if let o = original {
-        if change.to == o { original = nil }
+    if let k = kept {
+        kept = change.to == k.original ? nil : Kept(original: k.original, applied: change.to)
     } else if change.from != change.to {
-        original = change.from
+        kept = Kept(original: change.from, applied: change.to)
     }
 }

@@ -25,7 +25,7 @@ public struct Record: Codable, Sendable, Equatable {
     public var sysctls: [SysctlOriginal]
     /// Every sysctl this owner relies on, changed by it or not: another owner's destroy
     /// must not restore a value this one needs.
-    public var requiredSysctls: [SysctlOriginal]
+    public var requiredSysctls: [SysctlRequirement]
     public var nics: [NICOriginals]
     public var irqs: [IRQOriginal]
     public var vfs: [VFOriginal]
@@ -100,7 +100,21 @@ public struct LinkEntry: Codable, Sendable, Hashable {
     }
 }
 
+/// A value this owner changed: what was there first, and what it set last. It goes
+/// back only while the kernel still shows `applied`: a value someone changed since is
+/// theirs now, and a record naming what Plumb never set acts on nothing.
+public struct Kept<Value: Codable & Hashable & Sendable>: Codable, Hashable, Sendable {
+    public var original: Value
+    public var applied: Value
+    public init(original: Value, applied: Value) { self.original = original; self.applied = applied }
+}
+
 public struct SysctlOriginal: Codable, Sendable, Hashable {
+    public var key: String
+    public var value: Kept<String>
+}
+
+public struct SysctlRequirement: Codable, Sendable, Hashable {
     public var key: String
     public var value: String
 }
@@ -108,10 +122,10 @@ public struct SysctlOriginal: Codable, Sendable, Hashable {
 /// The first-seen value of each NIC setting this owner changed.
 public struct NICOriginals: Codable, Sendable, Hashable {
     public var nic: String
-    public var ringsRx: Int?, ringsTx: Int?
-    public var channelsCombined: Int?, channelsRx: Int?, channelsTx: Int?
-    public var adaptiveRx: Bool?, rxUsecs: Int?, rxFrames: Int?
-    public var gro: Bool?
+    public var ringsRx: Kept<Int>?, ringsTx: Kept<Int>?
+    public var channelsCombined: Kept<Int>?, channelsRx: Kept<Int>?, channelsTx: Kept<Int>?
+    public var adaptiveRx: Kept<Bool>?, rxUsecs: Kept<Int>?, rxFrames: Kept<Int>?
+    public var gro: Kept<Bool>?
     public init(nic: String) { self.nic = nic }
     public var isEmpty: Bool {
         ringsRx == nil && ringsTx == nil && channelsCombined == nil && channelsRx == nil && channelsTx == nil
@@ -123,7 +137,7 @@ public struct IRQOriginal: Codable, Sendable, Hashable {
     public var irq: Int
     public var nic: String
     public var queue: String
-    public var cpus: CPUSet
+    public var cpus: Kept<CPUSet>
 }
 
 /// The first-seen PF-side settings of one VF this owner changed.
@@ -131,12 +145,12 @@ public struct VFOriginal: Codable, Sendable, Hashable {
     public var pf: String
     public var vf: Int
     public var driver: String?
-    public var mac: MACAddress?
-    public var vlan: VFVLAN?
-    public var maxTxRate: Int?
-    public var spoofCheck: Bool?
-    public var linkState: VFLinkState?
-    public var trust: Bool?
+    public var mac: Kept<MACAddress>?
+    public var vlan: Kept<VFVLAN>?
+    public var maxTxRate: Kept<Int>?
+    public var spoofCheck: Kept<Bool>?
+    public var linkState: Kept<VFLinkState>?
+    public var trust: Kept<Bool>?
     public var isEmpty: Bool {
         mac == nil && vlan == nil && maxTxRate == nil && spoofCheck == nil && linkState == nil && trust == nil
     }
@@ -144,13 +158,13 @@ public struct VFOriginal: Codable, Sendable, Hashable {
 
 public struct NumVFsOriginal: Codable, Sendable, Hashable {
     public var pf: String
-    public var count: Int
+    public var count: Kept<Int>
 }
 
 public struct ModprobeOriginal: Codable, Sendable, Hashable {
     public var file: ModprobeFile
-    /// The file's text before Plumb wrote it; nil: it did not exist.
-    public var text: String?
+    /// The file's text before Plumb wrote it (nil: it did not exist), and what Plumb wrote.
+    public var text: Kept<String?>
 }
 
 /// A VF moved into a container: destroy moves it back under its old name.
