@@ -52,7 +52,8 @@ extension Applier {
         guard let peer = try peerOps.link(name: v.peer.name), peer.kind == "veth" else {
             throw NetlinkError(operation: "RTM_GETLINK", object: "\(v.peer.name) in \(v.peer.namespace)", errno: .noDevice)
         }
-        try peerOps.setLink(SetLink(index: peer.index, alias: v.alias, up: true))
+        try peerOps.setLink(SetLink(index: peer.index, alias: v.alias, noIPv6Addresses: !v.peerIPv6))
+        try peerOps.setLink(SetLink(index: peer.index, up: true))
     }
 
     /// Applies up/mtu/mac/alias/master to a link that still carries its proof.

@@ -16,7 +16,13 @@ public final class LinuxKernel: Kernel {
 
     private var host: LinuxLinks!
     private var hostEthtool: LinuxEthtool?
+    /// Open namespaces, the least recently used closed past `capacity`: each holds an
+    /// nsfs fd and a netlink socket, and thousands of namespaces must not hold thousands
+    /// of descriptors (a caller still using a handle keeps it alive until it is done).
     private var handles: [NamespaceRef: Handle] = [:]
+    private var lastUse: [NamespaceRef: Int] = [:]
+    private var clock = 0
+    let capacity = max(16, min(256, (ResourceLimits.descriptors() - 128) / 4))
     private var nft: NFTables?
     /// The namespace Plumb runs in, held open: VFs return into it.
     let hostNamespace: NetworkNamespace
@@ -45,9 +51,6 @@ public final class LinuxKernel: Kernel {
 
     public func createNamespace(_ c: NamespaceCreation) throws -> NamespaceIdentity {
         let (socket, id) = try NamedNamespaces.create(c.name, replacingPlaceholder: c.replacesPlaceholder) { () throws -> RouteSocket in
-            // Links born here later (a veth peer) inherit `default`: a container with no
-            // IPv6 address gets no link-local address, DAD or router solicitations.
-            if !c.ipv6 { try Sysctls.write("net.ipv6.conf.default.disable_ipv6", "1") }
             let s = try RouteSocket(label: "netns \(c.name)")
             // lo is ifindex 1 in a new namespace; its alias is the namespace's mark.
             try s.execute(SetLink(index: 1, alias: c.mark, up: true))
@@ -55,28 +58,42 @@ public final class LinuxKernel: Kernel {
         }
         let ns = NamespaceRef.named(c.name)
         let opened = try NetworkNamespace.open(path: ns.path!)
-        handles[ns] = Handle(namespace: opened, links: LinuxLinks(socket: socket, kernel: self))
+        keep(Handle(namespace: opened, links: LinuxLinks(socket: socket, kernel: self)), for: ns)
         return id
     }
 
     public func deleteNamespace(_ name: String) throws {
-        handles[.named(name)] = nil   // close our fd and socket so the kernel can free it
+        release(.named(name))   // close our fd and socket so the kernel can free it
         try NamedNamespaces.delete(name)
     }
 
-    public func release(_ ns: NamespaceRef) { handles[ns] = nil }
+    public func release(_ ns: NamespaceRef) {
+        handles[ns] = nil
+        lastUse[ns] = nil
+    }
 
     /// The open namespace of `ns`, opened on first use.
     func handle(_ ns: NamespaceRef) throws -> Handle {
-        if let h = handles[ns] { return h }
+        clock += 1
+        if let h = handles[ns] { lastUse[ns] = clock; return h }
         guard let path = ns.path, try identity(of: ns) != nil else {
             throw SystemError("open", "\(ns) (\(ns.path ?? "?"))", .noEntry)
         }
         let opened = try NetworkNamespace.open(path: path)
         let socket = try opened.run { try RouteSocket(label: ns.description) }
         let h = Handle(namespace: opened, links: LinuxLinks(socket: socket, kernel: self))
-        handles[ns] = h
+        keep(h, for: ns)
         return h
+    }
+
+    /// Caches a handle, closing the least recently used ones past capacity.
+    private func keep(_ h: Handle, for ns: NamespaceRef) {
+        clock += 1
+        handles[ns] = h
+        lastUse[ns] = clock
+        guard handles.count > capacity else { return }
+        let oldest = lastUse.sorted { $0.value < $1.value }.prefix(handles.count - capacity / 2).map(\.key)
+        for o in oldest where o != ns { release(o) }
     }
 
     /// The fd that moves a link into `ns` (IFLA_NET_NS_FD).

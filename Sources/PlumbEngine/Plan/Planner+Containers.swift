@@ -15,8 +15,7 @@ extension Planner {
                 throw error("\(path).netns", "\(ns) (\(ns.path ?? "?")) does not exist")
             }
             if let why = placeholderProblem(name) { throw error("\(path).netns", why) }
-            let v6 = c.interfaces.contains { $0.addresses.contains { $0.family == .v6 } }
-            p.namespaces.append(Step(.createNamespace(NamespaceCreation(name: name, ipv6: v6, mark: marks.namespaceAlias,
+            p.namespaces.append(Step(.createNamespace(NamespaceCreation(name: name, mark: marks.namespaceAlias,
                                                                         replacesPlaceholder: observed.placeholders.contains(name)))))
             inner = NamespaceSnapshot()
         case .created(let seen):
@@ -90,7 +89,7 @@ extension Planner {
         p.links.append(Step(.createVeth(VethCreation(hostName: hostName, hostMAC: marks.mac(for: hostName), bridge: bridge,
                                                      peer: LinkRef(iface.name, in: ns),
                                                      peerMAC: iface.mac ?? marks.mac(for: iface.name, in: ns), mtu: iface.mtu,
-                                                     alias: alias))))
+                                                     alias: alias, peerIPv6: iface.addresses.contains { $0.family == .v6 }))))
         p.addresses += iface.addresses.map { address(.add, $0, on: LinkRef(iface.name, in: ns)) }
     }
 

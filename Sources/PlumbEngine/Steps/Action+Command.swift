@@ -5,7 +5,7 @@ extension Action {
     public var command: String {
         switch self {
         case .setSysctl(let s): return "sysctl -w \(s.key)=\(s.value.to)"
-        case .createNamespace(let n): return "ip netns add \(n.name) (lo up" + (n.ipv6 ? ")" : ", IPv6 off)")
+        case .createNamespace(let n): return "ip netns add \(n.name); ip -n \(n.name) link set lo up"
         case .deleteNamespace(let n): return "ip netns delete \(n.name)"
         case .createBridge(let b):
             return "ip link add \(b.name) address \(b.mac) type bridge" + (b.mtu.map { " mtu \($0)" } ?? "")
@@ -13,7 +13,8 @@ extension Action {
         case .createVeth(let v):
             return "ip link add \(v.hostName) address \(v.hostMAC) master \(v.bridge) up type veth peer name \(v.peer.name)"
                 + " address \(v.peerMAC) netns \(netnsArgument(v.peer.namespace))" + (v.mtu.map { " mtu \($0)" } ?? "")
-                + "; \(v.peer.namespace.ipCommand) link set dev \(v.peer.name) alias \(quoted(v.alias)) up"
+                + "; \(v.peer.namespace.ipCommand) link set dev \(v.peer.name) alias \(quoted(v.alias))"
+                + (v.peerIPv6 ? "" : " addrgenmode none") + " up"
         case .setLink(let u): return "\(u.link.namespace.ipCommand) link set dev \(u.link.name)" + u.to.arguments
         case .deleteLink(let d): return "\(d.link.namespace.ipCommand) link del dev \(d.link.name)"
         case .addAddress(let a): return "\(a.link.namespace.ipCommand) addr add \(a.prefix) dev \(a.link.name)"

@@ -40,6 +40,9 @@ public struct VethCreation: Hashable, Sendable, Codable {
     public var peerMAC: MACAddress
     public var mtu: Int?
     public var alias: String
+    /// The container's end makes IPv6 addresses (it has one declared); otherwise
+    /// `addrgenmode none`: no link-local address, DAD, solicitations or MLD.
+    public var peerIPv6: Bool
 }
 
 /// Whether a link is enslaved, and to which bridge (by name: it may be created by the same plan).

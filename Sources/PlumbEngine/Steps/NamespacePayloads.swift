@@ -1,10 +1,8 @@
 import PlumbTypes
 
-/// Equivalent to: `ip netns add NAME; ip -n NAME link set lo alias MARK up`
-/// (`sysctl -w net.ipv6.conf.default.disable_ipv6=1` inside, without IPv6).
+/// Equivalent to: `ip netns add NAME; ip -n NAME link set lo alias MARK up`.
 public struct NamespaceCreation: Hashable, Sendable, Codable {
     public var name: String
-    public var ipv6: Bool
     /// The alias `lo` gets before the namespace appears under /run/netns.
     public var mark: String
     /// A plain file at /run/netns/NAME that an earlier, killed create of this owner left.
