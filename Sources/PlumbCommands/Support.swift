@@ -46,7 +46,7 @@ func fail(_ error: Error) -> Never {
 /// An error as a user reads it: its text, and for a permission failure the capability missing.
 func describe(_ error: Error) -> String {
     var text = "\(error)"
-    if !(error is ApplyError), !(error is DestroyError), let hint = (error as? any ErrnoCarrying)?.errno.capabilityHint {
+    if !(error is ApplyError), !(error is DestroyError), let hint = (error as? any ErrnoCarrying)?.errno.hint {
         text += "\n  \(hint)"
     }
     return text

@@ -20,10 +20,11 @@ public final class RouteSocket {
         ack = .allocate(capacity: 1)
         ack.initialize(to: plumb_nl_ack())
         self.label = label
-        let rc = connectWithOwnPort(s) { nl_connect($0, NETLINK_ROUTE) }
+        let (rc, errno) = connectWithOwnPort(s) { nl_connect($0, NETLINK_ROUTE) }
         if rc < 0 {
-            ack.deallocate(); nl_socket_free(s)
-            throw NetlinkError(operation: "connect", object: "NETLINK_ROUTE in \(label)", errno: Errno(rawValue: -rc))
+            // Every stored property is set: deinit frees the socket (freeing it here too
+            // was a double free libnl aborts on).
+            throw NetlinkError(operation: "connect", object: "NETLINK_ROUTE in \(label)", errno: errno)
         }
         _ = plumb_nl_capture_errors(s, ack)
         // Large dumps (thousands of links) must not overrun the default buffer.

@@ -97,11 +97,16 @@ extension SRIOVError: ErrnoCarrying {
 }
 
 extension Errno {
-    /// What a permission failure means for Plumb: which capability is missing.
-    public var capabilityHint: String? {
+    public static let tooManyFiles = Errno(rawValue: EMFILE)
+
+    /// What the failure means for Plumb, when that says more than its errno: which
+    /// capability is missing, or which limit was reached.
+    public var hint: String? {
         switch self {
         case .permission, .access:
             return "plumb needs root: CAP_NET_ADMIN for netlink and nftables, CAP_SYS_ADMIN for network namespaces"
+        case .tooManyFiles:
+            return "plumb ran out of file descriptors (limit \(ResourceLimits.descriptors()), raised as far as the hard limit allows): raise it with `ulimit -n`"
         default: return nil
         }
     }

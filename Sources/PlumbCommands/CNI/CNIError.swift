@@ -21,8 +21,8 @@ struct CNIError: Error, Encodable, CustomStringConvertible {
     /// An engine error as a CNI error: the code from its type, the text from its cause,
     /// the capability a permission failure lacks in the details.
     init(_ error: Error, version: String) {
-        let hint = (error as? any ErrnoCarrying)?.errno.capabilityHint
-            ?? (error as? ApplyError)?.errno?.capabilityHint ?? (error as? DestroyError)?.errno?.capabilityHint
+        let hint = (error as? any ErrnoCarrying)?.errno.hint
+            ?? (error as? ApplyError)?.errno?.hint ?? (error as? DestroyError)?.errno?.hint
         let code: Int
         switch error {
         case is VerificationFailed: code = CNIError.checkFailed

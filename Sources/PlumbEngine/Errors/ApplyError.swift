@@ -18,7 +18,7 @@ public struct ApplyError: Error, CustomStringConvertible {
 
     public var description: String {
         var text = "step \(stepNumber) failed: \(step.action.command)\n  \(cause)\n"
-        if let hint = errno?.capabilityHint { text += "  \(hint)\n" }
+        if let hint = errno?.hint { text += "  \(hint)\n" }
         if undoFailures.isEmpty {
             text += "  rolled back: every change of this apply was undone"
         } else {
@@ -55,7 +55,7 @@ public struct DestroyError: Error, CustomStringConvertible {
     public var cause: any Error
     public var errno: Errno? { (cause as? any ErrnoCarrying)?.errno }
     public var description: String {
-        "step \(stepNumber) failed: \(step.action.command)\n  \(cause)" + (errno?.capabilityHint.map { "\n  \($0)" } ?? "")
+        "step \(stepNumber) failed: \(step.action.command)\n  \(cause)" + (errno?.hint.map { "\n  \($0)" } ?? "")
             + "\n  what was removed so far stays removed; run destroy again to finish"
     }
 }

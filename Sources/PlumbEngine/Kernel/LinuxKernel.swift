@@ -22,7 +22,7 @@ public final class LinuxKernel: Kernel {
     private var handles: [NamespaceRef: Handle] = [:]
     private var lastUse: [NamespaceRef: Int] = [:]
     private var clock = 0
-    let capacity = max(16, min(256, (ResourceLimits.descriptors() - 128) / 4))
+    let capacity = max(1, min(256, (ResourceLimits.descriptors() - 32) / 3))
     private var nft: NFTables?
     /// The namespace Plumb runs in, held open: VFs return into it.
     let hostNamespace: NetworkNamespace
@@ -50,15 +50,16 @@ public final class LinuxKernel: Kernel {
     public func namespacePlaceholders() throws -> [String] { NamedNamespaces.placeholders() }
 
     public func createNamespace(_ c: NamespaceCreation) throws -> NamespaceIdentity {
-        let (socket, id) = try NamedNamespaces.create(c.name, replacingPlaceholder: c.replacesPlaceholder) { () throws -> RouteSocket in
+        // Everything that can fail (a socket, a descriptor: EMFILE) happens inside, before
+        // the bind mount: a failure leaves no namespace behind.
+        let ((socket, opened), id) = try NamedNamespaces.create(c.name, replacingPlaceholder: c.replacesPlaceholder) {
+            () throws -> (RouteSocket, NetworkNamespace) in
             let s = try RouteSocket(label: "netns \(c.name)")
             // lo is ifindex 1 in a new namespace; its alias is the namespace's mark.
             try s.execute(SetLink(index: 1, alias: c.mark, up: true))
-            return s
+            return (s, try NetworkNamespace.open(path: "/proc/thread-self/ns/net"))
         }
-        let ns = NamespaceRef.named(c.name)
-        let opened = try NetworkNamespace.open(path: ns.path!)
-        keep(Handle(namespace: opened, links: LinuxLinks(socket: socket, kernel: self)), for: ns)
+        keep(Handle(namespace: opened, links: LinuxLinks(socket: socket, kernel: self)), for: .named(c.name))
         return id
     }
 

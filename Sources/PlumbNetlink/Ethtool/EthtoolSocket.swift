@@ -41,8 +41,12 @@ public final class EthtoolSocket {
         guard let s = nl_socket_alloc() else {
             throw NetlinkError(operation: "socket", object: "NETLINK_GENERIC", errno: .noMemory)
         }
-        var rc = connectWithOwnPort(s) { genl_connect($0) }
-        if rc >= 0 { rc = genl_ctrl_resolve(s, ETHTOOL_GENL_NAME) }
+        let (connected, errno) = connectWithOwnPort(s) { genl_connect($0) }
+        guard connected >= 0 else {
+            nl_socket_free(s)
+            throw NetlinkError(operation: "connect", object: "NETLINK_GENERIC", errno: errno)
+        }
+        let rc = genl_ctrl_resolve(s, ETHTOOL_GENL_NAME)
         guard rc >= 0 else {
             nl_socket_free(s)
             throw NetlinkError(operation: "CTRL_CMD_GETFAMILY", object: ETHTOOL_GENL_NAME,
