@@ -57,7 +57,8 @@ public final class Engine {
         let before = try store.load(layer.owner)
         let observed = try Observer(kernel: kernel).observe(layer, record: before)
         let plan = try Planner(layer: layer, observed: observed, record: before, allowDisruptive: allowDisruptive).applyPlan()
-        let planned = plannedRecord(layer, observed: observed, before: before, binding: binding).adding(plan.steps.map(\.action))
+        let planned = plannedRecord(layer, observed: observed, before: before, binding: binding)
+            .adding(plan.steps.map(\.action)).identifying(in: observed.host)
         let applier = Applier(kernel: kernel, faultStep: faultStep)
         if planned != before { try store.save(planned) }
         if plan.converged { return Applied(plan: plan, before: before, applier: applier) }

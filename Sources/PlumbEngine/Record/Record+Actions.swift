@@ -44,12 +44,12 @@ extension Record {
             var kept = irqs.first { $0.irq == c.irq }?.cpus
             keepFirst(&kept, c.cpus)
             irqs.removeAll { $0.irq == c.irq }
-            if let kept { irqs.append(IRQOriginal(irq: c.irq, nic: c.nic, queue: c.queue, cpus: kept)) }
+            if let kept { irqs.append(IRQOriginal(irq: c.irq, nic: c.nic, link: nil, queue: c.queue, cpus: kept)) }
         case .setNumVFs(let w):
             var kept = numVFs.first { $0.pf == w.pf }?.count
             keepFirst(&kept, w.count)
             numVFs.removeAll { $0.pf == w.pf }
-            if let kept { numVFs.append(NumVFsOriginal(pf: w.pf, count: kept)) }
+            if let kept { numVFs.append(NumVFsOriginal(pf: w.pf, link: nil, count: kept)) }
         case .writeModprobe(let w):
             var kept = modprobe.first { $0.file == w.file }?.text
             keepFirst(&kept, w.text)
@@ -83,7 +83,7 @@ extension Record {
     }
 
     mutating func vf(_ pf: String, _ index: Int, driver: String?, _ update: (inout VFOriginal) -> Void) {
-        var o = vfs.first { $0.pf == pf && $0.vf == index } ?? VFOriginal(pf: pf, vf: index, driver: driver)
+        var o = vfs.first { $0.pf == pf && $0.vf == index } ?? VFOriginal(pf: pf, link: nil, vf: index, driver: driver)
         update(&o)
         vfs.removeAll { $0.pf == pf && $0.vf == index }
         if !o.isEmpty { vfs.append(o) }
@@ -103,5 +103,19 @@ func keepFirst<V>(_ kept: inout Kept<V>?, _ change: Change<V>?) {
         kept = change.to == k.original ? nil : Kept(original: k.original, applied: change.to)
     } else if change.from != change.to {
         kept = Kept(original: change.from, applied: change.to)
+    }
+}
+
+extension Record {
+    /// The ifindex and MAC of each NIC and PF the record changes, read from `host`
+    /// where not known yet: what destroy checks before it restores anything there.
+    func identifying(in host: NamespaceSnapshot) -> Record {
+        var r = self
+        func id(_ name: String) -> LinkIdentity? { host.link(named: name).map(LinkIdentity.init) }
+        for i in r.nics.indices where r.nics[i].link == nil { r.nics[i].link = id(r.nics[i].nic) }
+        for i in r.irqs.indices where r.irqs[i].link == nil { r.irqs[i].link = id(r.irqs[i].nic) }
+        for i in r.vfs.indices where r.vfs[i].link == nil { r.vfs[i].link = id(r.vfs[i].pf) }
+        for i in r.numVFs.indices where r.numVFs[i].link == nil { r.numVFs[i].link = id(r.numVFs[i].pf) }
+        return r
     }
 }

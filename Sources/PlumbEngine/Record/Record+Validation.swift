@@ -23,13 +23,25 @@ extension Record {
         }
         if let t = table, t != Marks(owner).table { out.append("nftables table \(t) is not this owner's table \(Marks(owner).table)") }
         for key in sysctls.map(\.key) + requiredSysctls.map(\.key) { if let why = SysctlKeys.problem(key) { out.append("sysctl: \(why)") } }
-        for n in nics { name(n.nic, "NIC") }
+        for n in nics {
+            name(n.nic, "NIC")
+            if n.link == nil { out.append("NIC \(n.nic) has no link identity") }
+        }
         for i in irqs {
             name(i.nic, "NIC of irq \(i.irq)")
+            if i.link == nil { out.append("irq \(i.irq) has no link identity of its NIC") }
             if !(0...1_048_575).contains(i.irq) { out.append("irq \(i.irq) is not an interrupt number") }
         }
-        for v in vfs { name(v.pf, "PF"); if v.vf < 0 { out.append("VF index \(v.vf) is negative") } }
-        for n in numVFs { name(n.pf, "PF"); if n.count.original < 0 || n.count.applied < 0 { out.append("a VF count of \(n.pf) is negative") } }
+        for v in vfs {
+            name(v.pf, "PF")
+            if v.vf < 0 { out.append("VF index \(v.vf) is negative") }
+            if v.link == nil { out.append("VF \(v.vf) of \(v.pf) has no link identity of its PF") }
+        }
+        for n in numVFs {
+            name(n.pf, "PF")
+            if n.count.original < 0 || n.count.applied < 0 { out.append("a VF count of \(n.pf) is negative") }
+            if n.link == nil { out.append("the VF count of \(n.pf) has no link identity of its PF") }
+        }
         for m in movedVFs {
             name(m.pf, "PF"); name(m.link.name, "moved VF"); namespace(m.link.namespace, "moved VF \(m.link.name)")
             if let h = m.hostName { name(h, "host name of moved VF") }

@@ -1,4 +1,5 @@
 import PlumbFirewall
+import PlumbNetlink
 import PlumbTypes
 
 /// What one owner holds: the ownership record in /run/plumb/OWNER-ID.json. `destroy`
@@ -119,9 +120,21 @@ public struct SysctlRequirement: Codable, Sendable, Hashable {
     public var value: String
 }
 
+/// Which link a name meant when Plumb changed it: its ifindex and MAC. A NIC, a PF
+/// or an IRQ's NIC is restored only while the link by that name is still this one.
+public struct LinkIdentity: Codable, Sendable, Hashable, CustomStringConvertible {
+    public var index: Int
+    public var mac: MACAddress?
+    public init(index: Int, mac: MACAddress?) { self.index = index; self.mac = mac }
+    public init(_ l: LinkInfo) { index = l.index; mac = l.mac }
+    public func matches(_ l: LinkInfo) -> Bool { l.index == index && l.mac == mac }
+    public var description: String { "ifindex \(index)" + (mac.map { ", \($0)" } ?? "") }
+}
+
 /// The first-seen value of each NIC setting this owner changed.
 public struct NICOriginals: Codable, Sendable, Hashable {
     public var nic: String
+    public var link: LinkIdentity?
     public var ringsRx: Kept<Int>?, ringsTx: Kept<Int>?
     public var channelsCombined: Kept<Int>?, channelsRx: Kept<Int>?, channelsTx: Kept<Int>?
     public var adaptiveRx: Kept<Bool>?, rxUsecs: Kept<Int>?, rxFrames: Kept<Int>?
@@ -136,6 +149,7 @@ public struct NICOriginals: Codable, Sendable, Hashable {
 public struct IRQOriginal: Codable, Sendable, Hashable {
     public var irq: Int
     public var nic: String
+    public var link: LinkIdentity?
     public var queue: String
     public var cpus: Kept<CPUSet>
 }
@@ -143,6 +157,7 @@ public struct IRQOriginal: Codable, Sendable, Hashable {
 /// The first-seen PF-side settings of one VF this owner changed.
 public struct VFOriginal: Codable, Sendable, Hashable {
     public var pf: String
+    public var link: LinkIdentity?
     public var vf: Int
     public var driver: String?
     public var mac: Kept<MACAddress>?
@@ -158,6 +173,7 @@ public struct VFOriginal: Codable, Sendable, Hashable {
 
 public struct NumVFsOriginal: Codable, Sendable, Hashable {
     public var pf: String
+    public var link: LinkIdentity?
     public var count: Kept<Int>
 }
 
