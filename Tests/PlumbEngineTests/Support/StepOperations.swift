@@ -14,7 +14,12 @@ struct StepOperations {
     var entries: [Entry]
 
     init(_ layer: Layer, on start: () -> FakeKernel) throws {
-        let w = World(start())
+        try self.init(layer, in: World(start()))
+    }
+
+    /// The same on a prepared world (its kernel's log is cleared first).
+    init(_ layer: Layer, in w: World) throws {
+        w.kernel.log = []
         var starts: [Int] = []
         let plan = try w.engine().apply(layer) { _, _, _ in starts.append(w.kernel.log.count) }
         let log = w.kernel.log
