@@ -81,6 +81,10 @@ extension Applier {
         // A VF enabled by the same apply that moved it had no name yet when the record
         // was written: let the kernel choose a free one as the driver did ("eth%d").
         try ops.moveLink(index: link.index, to: .host, name: r.hostName ?? "eth%d")
+        // Home: its MTU and alias as they were before the move (the mark goes last).
+        guard let restore = r.restore, let name = r.hostName,
+              let (host, home) = try resolve(LinkRef(name), .owner(alias: r.alias, mac: nil)) else { return }
+        try host.setLink(SetLink(index: home.index, mtu: restore.mtu, alias: restore.alias))
     }
 
     /// The VF's current netdev name, from sysfs (udev may have renamed it since).

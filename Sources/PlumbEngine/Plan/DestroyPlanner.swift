@@ -68,7 +68,7 @@ public struct DestroyPlanner {
                 return nil
             }
             return Step(.returnVF(VFReturn(pf: v.pf, vf: v.vf, from: LinkRef(v.link.name, in: v.link.namespace, index: link.index),
-                                           hostName: v.hostName, alias: marks.alias)))
+                                           hostName: v.hostName, alias: marks.alias, restore: v.previous)))
         }
     }
 

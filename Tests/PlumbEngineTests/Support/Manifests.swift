@@ -26,7 +26,7 @@ enum Manifests {
             routes: [{to: default, via: 10.88.0.1}, {to: 10.200.0.0/16, via: 10.88.200.1, metric: 50}]
           - name: c1
             netns: c1
-            interfaces: [{name: eth1, vf: {nic: eth1, index: 0}, addresses: [10.217.121.107/21]}]
+            interfaces: [{name: eth1, vf: {nic: eth1, index: 0}, addresses: [10.217.121.107/21], mtu: 1400}]
             routes: [{to: default, via: 10.217.120.1}]
         """
 

@@ -1,0 +1,48 @@
+import PlumbEngine
+import PlumbTypes
+import Testing
+
+/// A VF that existed before plumb moved it into a container comes home as it was: under
+/// its name, without plumb's mark, with its MTU. Only the MAC it adopted from its PF
+/// stays: the kernel keeps a netdev's MAC across namespaces, and igb refuses a VF-side
+/// MAC other than the PF-assigned one while that is set (the PF side is restored after).
+@Suite("A VF comes home as it was")
+struct VFHomecomingTests {
+    let mixed: Layer
+    init() throws { mixed = try layer(Manifests.mixed) }
+
+    /// VF 0's netdev on the standard host with 2 VFs enabled before plumb.
+    static let vf0 = "eth2"
+    static let adopted = MACAddress("02:00:00:00:00:10")!
+
+    /// Checks the VF kept only the adopted MAC, then compares the rest with `before`.
+    func expectHome(_ w: World, _ before: FakeSnapshot, original: FakeLink, _ what: String) {
+        let home = w.kernel.host.link(named: Self.vf0)
+        #expect(home?.vf == original.vf, "\(what)")
+        #expect(home?.mac == Self.adopted, "\(what)")
+        w.kernel.edit(Self.vf0) { $0.mac = original.mac }
+        expectSame(w.kernel.snapshot(), before, what)
+    }
+
+    @Test("destroy returns the VF under its name without plumb's mark or MTU")
+    func destroy() throws {
+        let w = World(.standard(numVFs: 2))
+        let before = w.kernel.snapshot(), original = try #require(w.kernel.host.link(named: Self.vf0))
+        try w.engine().apply(mixed)
+        #expect(w.kernel.host.link(named: Self.vf0) == nil)
+        try w.engine().destroy(mixed.owner)
+        expectHome(w, before, original: original, "after destroy")
+    }
+
+    @Test("a rollback after the VF moved returns it the same way, at every later step")
+    func rollback() throws {
+        let reference = try StepOperations(mixed) { .standard(numVFs: 2) }
+        let move = try #require(reference.entries.firstIndex { $0.step.action.name == "move-vf" })
+        for k in (move + 2)...reference.entries.count {
+            let w = World(.standard(numVFs: 2))
+            let before = w.kernel.snapshot(), original = try #require(w.kernel.host.link(named: Self.vf0))
+            #expect(throws: ApplyError.self) { try w.engine(faultStep: k).apply(mixed) }
+            expectHome(w, before, original: original, "fault at step \(k)")
+        }
+    }
+}
