@@ -32,6 +32,7 @@ extension FakeKernel {
         if l.kind == "bridge" {
             for (i, port) in ns.links where port.master == id.index { ns.links[i]!.master = nil }
         }
+        ns.adjustBridgeMTUs()
         if let peer = l.peer { removeLink(peer) }
     }
 
@@ -53,6 +54,7 @@ extension FakeKernel {
         if l.kind == "bridge" {
             for (i, port) in source.links where port.master == id.index { source.links[i]!.master = nil }
         }
+        source.adjustBridgeMTUs()
         l.up = false
         l.master = nil
         l.name = target.freeName(name)
@@ -95,7 +97,17 @@ extension FakeKernel {
         let carrier = carrier(id)
         return LinkInfo(index: l.index, name: l.name, kind: l.kind, master: l.master, mtu: l.mtu, up: l.up,
                         carrier: carrier, operUp: carrier && !l.isLoopback, mac: l.mac, alias: l.alias,
-                        peerIndex: l.peer?.index, linkNetnsID: l.peer.flatMap { $0.ns == ns ? nil : $0.ns }, stats: l.stats)
+                        peerIndex: l.peer?.index, linkNetnsID: l.peer.flatMap { $0.ns == ns ? nil : namespaces[ns]!.nsid(of: $0.ns) },
+                        stats: l.stats)
+    }
+
+    /// The main table as a dump lists it: by family, then destination (a trie walk), then metric.
+    func mainTable(_ ns: FakeNamespace) -> [RouteInfo] {
+        (connectedRoutes(ns) + ns.routes).sorted { a, b in
+            let x = (a.destination.family.rawValue, a.destination.network.address, a.destination.length, a.metric)
+            let y = (b.destination.family.rawValue, b.destination.network.address, b.destination.length, b.metric)
+            return x < y
+        }
     }
 
     /// Connected routes: one per address on an up link (not lo), as the kernel adds them.

@@ -55,6 +55,7 @@ extension FakeKernel {
         ns.links[index] = FakeLink(index: index, name: name, kind: kind, master: master.flatMap { ns.link(named: $0)?.index },
                                    mac: mac ?? randomMAC(), alias: alias)
         let id = FakeLinkID(ns: ns.id, index: index)
+        ns.adjustBridgeMTUs()
         setUp(id, up)
         return id
     }
@@ -68,6 +69,7 @@ extension FakeKernel {
         let up = l.up
         l.up = wasUp
         namespaces[id.ns]!.links[id.index] = l
+        namespaces[id.ns]!.adjustBridgeMTUs()
         setUp(id, up)
     }
 
@@ -95,10 +97,14 @@ extension FakeKernel {
         for q in nic.irqs { irqAffinity[q.irq] = cpus }
     }
 
-    /// `nft delete rule` of the rules of `table` whose comment is `comment`.
-    func deleteRules(in table: TableName, comment: String) {
+    /// `nft delete rule` of the rules of `table` whose comment is `comment` (in `chain`, or in any).
+    func deleteRules(in table: TableName, comment: String, chain: String? = nil) {
         guard let text = tables[table] else { return }
-        tables[table] = text.split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.hasSuffix("comment \"\(comment)\"") || !$0.hasPrefix("\t\t") }.joined(separator: "\n")
+        var current = ""
+        tables[table] = text.split(separator: "\n", omittingEmptySubsequences: false).filter { line in
+            if line.hasPrefix("\tchain ") { current = String(line.dropFirst(7).dropLast(2)) }
+            let rule = line.hasPrefix("\t\t") && line.hasSuffix("comment \"\(comment)\"")
+            return !(rule && (chain == nil || chain == current))
+        }.joined(separator: "\n")
     }
 }

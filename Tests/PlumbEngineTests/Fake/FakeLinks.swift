@@ -49,7 +49,7 @@ final class FakeLinks: LinkOps {
 
     func routes() throws -> [RouteInfo] {
         let ns = try ns("RTM_GETROUTE")
-        return kernel.connectedRoutes(ns) + ns.routes
+        return kernel.mainTable(ns)
     }
 
     func neighbours() throws -> [NeighbourInfo] { try ns("RTM_GETNEIGH").neighbours }
@@ -70,7 +70,7 @@ final class FakeLinks: LinkOps {
         try checkName(r.name, "RTM_NEWLINK")
         let ns = try ns("RTM_NEWLINK")
         let index = ns.allocateIndex()
-        ns.links[index] = FakeLink(index: index, name: r.name, kind: "bridge", mtu: r.mtu ?? 1500,
+        ns.links[index] = FakeLink(index: index, name: r.name, kind: "bridge", mtu: r.mtu ?? 1500, mtuSetByUser: r.mtu != nil,
                                    mac: r.mac ?? kernel.randomMAC())
     }
 
@@ -93,6 +93,7 @@ final class FakeLinks: LinkOps {
         there.links[peerIndex] = FakeLink(index: peerIndex, name: r.peerName, kind: "veth", mtu: r.mtu ?? 1500,
                                           mac: kernel.randomMAC(), peer: FakeLinkID(ns: id, index: hostIndex))
         here.links[hostIndex]!.peer = FakeLinkID(ns: there.id, index: peerIndex)
+        here.adjustBridgeMTUs()
     }
 
     func setLink(_ r: SetLink) throws {
@@ -104,6 +105,7 @@ final class FakeLinks: LinkOps {
         if let m = r.mtu {
             guard (68...65535).contains(m) else { throw refuse("RTM_NEWLINK", object, .invalid) }
             l.mtu = m
+            if l.kind == "bridge" { l.mtuSetByUser = true }
         }
         if let m = r.mac {
             guard !m.isMulticast, !m.isZero else { throw refuse("RTM_NEWLINK", object, .addressNotAvailable) }
@@ -118,6 +120,7 @@ final class FakeLinks: LinkOps {
         }
         if r.noIPv6Addresses { l.noIPv6Addresses = true }
         ns.links[r.index] = l
+        ns.adjustBridgeMTUs()
         if let want = r.up { kernel.setUp(FakeLinkID(ns: id, index: r.index), want) }
     }
 
@@ -138,55 +141,6 @@ final class FakeLinks: LinkOps {
         let l = try existing(index, "RTM_DELLINK", name)
         guard l.kind != nil else { throw refuse("RTM_DELLINK", name, .notSupported) }
         kernel.removeLink(FakeLinkID(ns: id, index: index))
-    }
-
-    // MARK: Addresses and routes
-
-    func addAddress(_ p: IPPrefix, index: Int, name: String) throws {
-        try enter("addAddress", "RTM_NEWADDR", "\(p) dev \(name)")
-        _ = try existing(index, "RTM_NEWADDR", name)
-        let ns = try ns("RTM_NEWADDR")
-        if ns.addresses.contains(where: { $0.index == index && $0.prefix == p }) { throw refuse("RTM_NEWADDR", "\(p) dev \(name)", .exists) }
-        ns.addresses.append(AddressInfo(index: index, prefix: p))
-    }
-
-    func deleteAddress(_ p: IPPrefix, index: Int, name: String) throws {
-        try enter("deleteAddress", "RTM_DELADDR", "\(p) dev \(name)")
-        let ns = try ns("RTM_DELADDR")
-        guard let i = ns.addresses.firstIndex(where: { $0.index == index && $0.prefix == p }) else {
-            throw refuse("RTM_DELADDR", "\(p) dev \(name)", .addressNotAvailable)
-        }
-        ns.addresses.remove(at: i)
-        kernel.dropUnreachableRoutes(FakeLinkID(ns: id, index: index))
-    }
-
-    /// The link must be up and, for a gateway route, have an address whose subnet holds
-    /// the gateway; a route to the same destination with the same metric exists already: EEXIST.
-    func addRoute(_ r: RouteInfo, deviceName: String) throws {
-        let object = r.describe(device: deviceName)
-        try enter("addRoute", "RTM_NEWROUTE", object)
-        let ns = try ns("RTM_NEWROUTE")
-        guard let index = r.index, let l = ns.links[index] else { throw refuse("RTM_NEWROUTE", object, .noDevice) }
-        guard l.up else { throw refuse("RTM_NEWROUTE", object, Errno(rawValue: 100)) }   // ENETDOWN
-        if let gw = r.gateway, !ns.addresses.contains(where: { $0.index == index && $0.prefix.contains(gw) }) {
-            throw refuse("RTM_NEWROUTE", object, .networkUnreachable)
-        }
-        let dst = r.destination.network
-        if (kernel.connectedRoutes(ns) + ns.routes).contains(where: { $0.destination.network == dst && $0.metric == r.metric }) {
-            throw refuse("RTM_NEWROUTE", object, .exists)
-        }
-        ns.routes.append(RouteInfo(destination: dst, gateway: r.gateway, index: index, metric: r.metric, proto: 3))
-    }
-
-    func deleteRoute(_ r: RouteInfo, deviceName: String) throws {
-        let object = r.describe(device: deviceName)
-        try enter("deleteRoute", "RTM_DELROUTE", object)
-        let ns = try ns("RTM_DELROUTE")
-        guard let i = ns.routes.firstIndex(where: { o in
-            o.destination.network == r.destination.network && o.metric == r.metric
-                && (r.gateway == nil || o.gateway == r.gateway) && (r.index == nil || o.index == r.index)
-        }) else { throw refuse("RTM_DELROUTE", object, .noProcess) }   // ESRCH
-        ns.routes.remove(at: i)
     }
 
     // MARK: VFs and carrier

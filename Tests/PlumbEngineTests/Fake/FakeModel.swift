@@ -15,6 +15,9 @@ struct FakeLink: Equatable {
     var kind: String?
     var master: Int?
     var mtu = 1500
+    /// A bridge whose MTU was set (at creation or later) keeps it; otherwise the kernel
+    /// gives it the smallest MTU of its ports (br_mtu_auto_adjust).
+    var mtuSetByUser = false
     var up = false
     var mac: MACAddress?
     var alias: String?
@@ -51,10 +54,25 @@ final class FakeNamespace {
     var neighbours: [NeighbourInfo] = []
     var sysctls: [String: String] = [:]
     var nextIndex = 1
+    /// The ids this namespace gives the others it sees (IFLA_LINK_NETNSID), assigned on first use from 0.
+    var nsids: [Int: Int] = [:]
 
     init(id: Int, identity: NamespaceIdentity) { self.id = id; self.identity = identity }
 
     func link(named name: String) -> FakeLink? { links.values.first { $0.name == name } }
+
+    func nsid(of other: Int) -> Int {
+        if let id = nsids[other] { return id }
+        nsids[other] = nsids.count
+        return nsids.count - 1
+    }
+
+    /// Each bridge whose MTU nobody set: the smallest MTU of its ports, 1500 without any.
+    func adjustBridgeMTUs() {
+        for (i, b) in links where b.kind == "bridge" && !b.mtuSetByUser {
+            links[i]!.mtu = links.values.filter { $0.master == i }.map(\.mtu).min() ?? 1500
+        }
+    }
 
     /// The next free ifindex, or `preferred` when it is free (a moved link keeps its index if it can).
     func allocateIndex(preferring preferred: Int? = nil) -> Int {
