@@ -76,8 +76,9 @@ extension DestroyPlanner {
             }
         }
         for o in record.modprobe where observed.modprobeText != o.text {
-            // Only a file that still holds what Plumb wrote is put back.
-            guard observed.modprobeText.map({ $0.contains("options igb max_vfs=") }) ?? true else { continue }
+            // Only a file that still holds what Plumb wrote (the option, wherever the merge
+            // put it: "options igb debug=1 max_vfs=2" too) is put back.
+            guard observed.modprobeText.map({ ModprobeOption.igbMaxVFs(0).currentValue(in: $0) != nil }) ?? true else { continue }
             steps.append(Step(.writeModprobe(ModprobeWrite(file: o.file, text: Change(to: o.text, from: observed.modprobeText), count: nil)),
                               reason: "restore"))
         }
