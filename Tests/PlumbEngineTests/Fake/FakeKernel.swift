@@ -9,7 +9,12 @@ import PlumbTypes
 /// addresses, routes, neighbours, sysctls, nftables tables, SR-IOV PFs, NIC tuning,
 /// IRQ affinities and the modprobe.d file. The real Observer, Planner, Applier and
 /// Verifier run on it unprivileged. It follows the kernel where the engine relies on
-/// it (see each operation); `fail(_:with:)` makes any change fail like a refusal.
+/// it (see each operation, and `FakeFidelityTests`, which compare it with recordings of
+/// the real kernel); `fail(_:with:)` makes any change fail like a refusal.
+///
+/// Not modeled: IPv6 autoconfiguration (link-local addresses and their routes, which the
+/// engine ignores), asynchronous namespace cleanup (the fake removes a dead namespace's
+/// veths at once), packet filtering beyond the NAT rules a port probe follows.
 final class FakeKernel: Kernel {
     static let hostID = 0
     var namespaces: [Int: FakeNamespace] = [:]
