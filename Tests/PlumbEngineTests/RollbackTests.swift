@@ -47,24 +47,27 @@ struct RollbackTests {
         }
     }
 
-    @Test("the kernel refuses the first operation of step k, for every k: kernel and records as before")
-    func kernelRefusesFirstOperation() {
+    @Test("the kernel refuses any one operation of step k (the first, or one after the step's first changes took), for every k")
+    func kernelRefusesEachOperation() throws {
+        var tolerated: [String] = []
         for (i, e) in reference.entries.enumerated() {
-            let op = e.operations[0]
-            expectRolledBack(at: i + 1, "\(op.name) #\(op.skip + 1) refused at step \(i + 1) (\(e.step.summary))") {
-                $0.fail(op.name, with: .noBufferSpace, skip: op.skip)
+            for (n, op) in e.operations.enumerated() {
+                let what = "\(op.name) (operation \(n + 1) of \(e.operations.count)) refused at step \(i + 1) (\(e.step.action.name))"
+                let w = World(.standard())
+                w.kernel.fail(op.name, with: .noBufferSpace, skip: op.skip)
+                if (try? w.engine().apply(mixed)) != nil {
+                    // The engine worked around this refusal: the apply must then be complete.
+                    tolerated.append(what)
+                    #expect(try w.engine().plan(mixed).converged, "\(what)")
+                    continue
+                }
+                expectRolledBack(at: i + 1, what) { $0.fail(op.name, with: .noBufferSpace, skip: op.skip) }
             }
         }
-    }
-
-    @Test("the kernel refuses the last operation of step k, after the step's first changes took: kernel and records as before")
-    func kernelRefusesLastOperation() {
-        for (i, e) in reference.entries.enumerated() where e.operations.count > 1 {
-            let op = e.operations[e.operations.count - 1]
-            expectRolledBack(at: i + 1, "\(op.name) #\(op.skip + 1) refused at step \(i + 1) (\(e.step.summary))") {
-                $0.fail(op.name, with: .noBufferSpace, skip: op.skip)
-            }
-        }
+        // Only the VF-side request for the PF-assigned MAC has a fallback (down and up
+        // again: igbvf takes the assigned MAC at reset).
+        let move = try #require(reference.entries.firstIndex { $0.step.action.name == "move-vf" })
+        #expect(tolerated == ["setLink (operation 3 of 5) refused at step \(move + 1) (move-vf)"])
     }
 
     @Test("a VF setting refused half way (mac, vlan and spoofchk took, trust refused) is fully undone")

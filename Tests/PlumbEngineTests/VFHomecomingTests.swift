@@ -45,4 +45,19 @@ struct VFHomecomingTests {
             expectHome(w, before, original: original, "fault at step \(k)")
         }
     }
+
+    @Test("a move whose marking the kernel refused is undone: the unmarked VF is known by its PCI address and comes home")
+    func markRefused() throws {
+        let reference = try StepOperations(mixed) { .standard(numVFs: 2) }
+        let move = try #require(reference.entries.first { $0.step.action.name == "move-vf" })
+        #expect(move.operations.map(\.name).prefix(2) == ["moveLink", "setLink"])
+        let w = World(.standard(numVFs: 2))
+        let before = w.kernel.snapshot()
+        w.kernel.fail("setLink", with: .noBufferSpace, skip: move.operations[1].skip)
+        let error = #expect(throws: ApplyError.self) { try w.engine().apply(mixed) }
+        #expect(error?.step.action.name == "move-vf")
+        #expect(error?.undoFailures.isEmpty == true, "\(error?.undoFailures ?? [])")
+        expectSame(w.kernel.snapshot(), before, "after the refused mark")
+        #expect(w.recordFiles().isEmpty)
+    }
 }

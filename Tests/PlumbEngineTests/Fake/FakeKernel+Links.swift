@@ -15,10 +15,14 @@ extension FakeKernel {
     }
 
     /// IFF_UP. Down drops the link's IPv4 routes (fib_sync_down_dev); the first up of
-    /// `lo` gives it 127.0.0.1/8.
+    /// `lo` gives it 127.0.0.1/8; a VF's netdev coming up takes the MAC its PF assigned
+    /// (igbvf reads it at reset).
     func setUp(_ id: FakeLinkID, _ up: Bool) {
         guard let ns = namespaces[id.ns], let l = ns.links[id.index], l.up != up else { return }
         ns.links[id.index]!.up = up
+        if up, let vf = l.vf, let assigned = pfs[vf.pf]?.settings.first(where: { $0.index == vf.index })?.mac {
+            ns.links[id.index]!.mac = assigned
+        }
         if !up { ns.routes.removeAll { $0.index == id.index && $0.destination.family == .v4 } }
         if up && l.isLoopback && !ns.addresses.contains(where: { $0.index == id.index }) {
             ns.addresses.append(AddressInfo(index: id.index, prefix: IPPrefix("127.0.0.1/8")!, scope: 254))
