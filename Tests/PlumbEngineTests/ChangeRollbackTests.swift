@@ -60,13 +60,13 @@ struct ChangeRollbackTests {
         #expect(reference.entries.contains { $0.step.action.name == "delete-address" })
         for (i, entry) in reference.entries.enumerated() {
             let k = i + 1
-            for kernelFault in [false, true] {
+            for refused in [nil] + entry.operations.map(Optional.some) {
                 let w = try applied()
                 let before = w.kernel.snapshot(), record = w.recordFiles()
-                let what = "\(kernelFault ? "kernel refusal" : "faultStep") at step \(k) (\(entry.step.summary))"
+                let what = "\(refused.map { "\($0.name) refused" } ?? "faultStep") at step \(k) (\(entry.step.summary))"
                 w.kernel.log = []
-                if kernelFault { w.kernel.fail(entry.operations[0].name, with: .noBufferSpace, skip: entry.operations[0].skip) }
-                let error = #expect(throws: ApplyError.self, "\(what)") { try w.engine(faultStep: kernelFault ? nil : k).apply(v2) }
+                if let op = refused { w.kernel.fail(op.name, with: .noBufferSpace, skip: op.skip) }
+                let error = #expect(throws: ApplyError.self, "\(what)") { try w.engine(faultStep: refused == nil ? k : nil).apply(v2) }
                 #expect(error?.stepNumber == k && error?.undoFailures.isEmpty == true, "\(what)")
                 expectSame(w.kernel.snapshot(), before, what)
                 #expect(w.recordFiles() == record, "\(what)")
