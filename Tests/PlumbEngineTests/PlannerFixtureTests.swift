@@ -5,7 +5,7 @@ import Testing
 
 /// The pure planner, driven from fixture folders recorded from the real kernel inside a
 /// private sandbox (`plumb apply`, a change with `ip` or `nft`, then
-/// `plumb plan desired.yaml --save-observed observed.json`):
+/// `plumb plan desired.yaml --save-observed observed.json`; scripts/record-planner-fixtures.sh):
 ///   desired.yaml   the manifest
 ///   observed.json  the kernel state and ownership record the planner saw (`RecordedObservation`)
 ///   plan.txt       the steps `plumb plan` printed, one summary per line (empty: converged)

@@ -34,6 +34,8 @@ struct RollbackTests {
         arm(w.kernel)
         let error = #expect(throws: ApplyError.self, "\(what)") { try w.engine(faultStep: faultStep).apply(mixed) }
         #expect(error?.stepNumber == k, "\(what)")
+        let cause = error.map { "\($0.cause)" } ?? ""
+        #expect(faultStep != nil || cause.contains("ENOBUFS") || cause.contains("No buffer space"), "\(what): the cause is \(cause)")
         #expect(error?.undoFailures.isEmpty == true, "\(what): \(error?.undoFailures ?? [])")
         expectSame(w.kernel.snapshot(), before, what)
         #expect(w.recordFiles() == records, "\(what)")
