@@ -7,6 +7,7 @@ public struct NeighbourInfo: Sendable, Equatable {
     public var index: Int
     public var address: IPAddress
     public var state: Int   // NUD_* bits
+    public init(index: Int, address: IPAddress, state: Int) { self.index = index; self.address = address; self.state = state }
 }
 
 extension RouteSocket {

@@ -114,6 +114,10 @@ public struct VFSettingError: Error, Sendable, CustomStringConvertible {
     public var applied: [VFSetting]
     public var cause: NetlinkError
 
+    public init(pf: String, vf: Int, setting: VFSetting, driver: String?, applied: [VFSetting], cause: NetlinkError) {
+        self.pf = pf; self.vf = vf; self.setting = setting; self.driver = driver; self.applied = applied; self.cause = cause
+    }
+
     public var errno: Errno { cause.errno }
     /// True when the driver lacks the feature (EOPNOTSUPP, or igb's EPROTONOSUPPORT for 802.1ad).
     public var isUnsupported: Bool { errno == .notSupported || errno == VFSettingError.protocolNotSupported }

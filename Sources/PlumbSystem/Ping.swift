@@ -4,7 +4,10 @@ import Glibc
 /// namespace: proof that a packet really arrives inside a container.
 /// Equivalent to: `ip netns exec NS ping -c 1 -W 1 ADDR`.
 public enum Ping {
-    public struct Reply: Sendable { public var rttMicroseconds: Int }
+    public struct Reply: Sendable {
+        public var rttMicroseconds: Int
+        public init(rttMicroseconds: Int) { self.rttMicroseconds = rttMicroseconds }
+    }
 
     /// The outcome of a probe: a reply, or why none came (timeout, or the send
     /// itself failing, e.g. ENOBUFS when the kernel's neighbour table is full).

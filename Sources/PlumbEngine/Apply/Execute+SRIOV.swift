@@ -76,11 +76,27 @@ extension Applier {
     /// Moves a VF netdev from a container back to the host namespace under its old
     /// name; one already gone from the container (its namespace died) has come home.
     func returnVF(_ r: VFReturn) throws {
-        guard try kernel.identity(of: r.from.namespace) != nil,
-              let (ops, link) = try resolve(r.from, .owner(alias: r.alias, mac: nil)) else { return }
+        guard try kernel.identity(of: r.from.namespace) != nil, let (ops, link) = try returning(r) else { return }
         // A VF enabled by the same apply that moved it had no name yet when the record
         // was written: let the kernel choose a free one as the driver did ("eth%d").
         try ops.moveLink(index: link.index, to: .host, name: r.hostName ?? "eth%d")
+        // Home (the move took that name, so the link there is the VF): its MTU and alias
+        // as they were before it was moved.
+        guard let restore = r.restore, let name = r.hostName, let host = try? kernel.links(in: .host),
+              let home = try host.link(name: name) else { return }
+        try host.setLink(SetLink(index: home.index, mtu: restore.mtu, alias: restore.alias))
+    }
+
+    /// The VF's netdev in the container: carrying the mark, or — a move whose marking the
+    /// kernel refused, being undone — proven to be that VF by its PCI address.
+    func returning(_ r: VFReturn) throws -> (ops: any LinkOps, link: LinkInfo)? {
+        do { return try resolve(r.from, .owner(alias: r.alias, mac: nil)) } catch let refusal as OwnershipError {
+            let ops = try kernel.links(in: r.from.namespace)
+            guard let link = try ops.link(name: r.from.name), r.from.index.map({ $0 == link.index }) ?? true,
+                  let pci = try kernel.sriov.findPF(.name(r.pf)).vf(r.vf)?.pciAddress,
+                  (try? kernel.ethtool(in: r.from.namespace).driverInfo(link.name).busInfo) == pci else { throw refusal }
+            return (ops, link)
+        }
     }
 
     /// The VF's current netdev name, from sysfs (udev may have renamed it since).

@@ -29,6 +29,9 @@ public protocol Kernel: AnyObject {
     func createNamespace(_ c: NamespaceCreation) throws -> NamespaceIdentity
     /// `ip netns delete NAME`.
     func deleteNamespace(_ name: String) throws
+    /// `rm /run/netns/NAME` when it is a plain file (what a create killed before its bind
+    /// mount leaves), never when it is a namespace.
+    func removeNamespacePlaceholder(_ name: String)
 
     /// The rtnetlink handle of `ns`; throws ENOENT when the namespace does not exist.
     func links(in ns: NamespaceRef) throws -> any LinkOps

@@ -68,6 +68,8 @@ public final class LinuxKernel: Kernel {
         try NamedNamespaces.delete(name)
     }
 
+    public func removeNamespacePlaceholder(_ name: String) { NamedNamespaces.removeStalePlaceholder(name) }
+
     public func release(_ ns: NamespaceRef) {
         handles[ns] = nil
         lastUse[ns] = nil

@@ -11,6 +11,7 @@ extension DestroyPlanner {
                 notes.append("\(o.nic) is gone: its original tuning cannot be restored")
                 return []
             }
+            guard sameLink(o.nic, o.link, &notes) else { return [] }
             var steps: [Step] = []
             if let cur = s.rings {
                 let c = RingsChange(nic: o.nic, rx: restore(o.ringsRx, cur.rx), tx: restore(o.ringsTx, cur.tx))
@@ -43,18 +44,19 @@ extension DestroyPlanner {
                 notes.append("irq \(o.irq) left alone: it is not a queue interrupt of \(o.nic) now")
                 return nil
             }
-            guard let current = try? CPUSet(parsing: q.cpus), let change = restore(o.cpus, current) else { return nil }
+            guard sameLink(o.nic, o.link, &notes), let current = try? CPUSet(parsing: q.cpus),
+                  let change = restore(o.cpus, current) else { return nil }
             return Step(.setIRQAffinity(IRQAffinityChange(irq: o.irq, nic: o.nic, queue: o.queue, cpus: change)), reason: "restore")
         }
     }
 
     /// PF-side VF settings back to their originals, then the VF count Plumb changed,
     /// then the modprobe.d file as it was.
-    func sriovRestoreSteps() -> [Step] {
+    func sriovRestoreSteps(_ notes: inout [String]) -> [Step] {
         var steps: [Step] = []
         let counts = Dictionary(record.numVFs.map { ($0.pf, $0.count.original) }, uniquingKeysWith: { a, _ in a })
         for o in record.vfs.sorted(by: { ($0.pf, $0.vf) < ($1.pf, $1.vf) }) where counts[o.pf] != 0 {
-            guard let state = observed.pfs[o.pf], let current = state.settings(of: o.vf) else { continue }
+            guard let state = observed.pfs[o.pf], let current = state.settings(of: o.vf), sameLink(o.pf, o.link, &notes) else { continue }
             var s = VFSettingsChange()
             s.mac = restore(o.mac, current.mac ?? VFPlan.noMAC)
             s.vlan = restore(o.vlan, current.vlan)
@@ -67,7 +69,8 @@ extension DestroyPlanner {
             }
         }
         for o in record.numVFs.sorted(by: { $0.pf < $1.pf }) {
-            guard let pf = observed.pfs[o.pf]?.pf, let change = restore(o.count, pf.numVFs ?? 0) else { continue }
+            guard let pf = observed.pfs[o.pf]?.pf, sameLink(o.pf, o.link, &notes),
+                  let change = restore(o.count, pf.numVFs ?? 0) else { continue }
             var old = change.from
             for n in NumVFsChange(current: old, desired: change.to).writes {
                 steps.append(Step(.setNumVFs(NumVFsWrite(pf: o.pf, count: Change(to: n, from: old))), reason: "restore"))
@@ -80,6 +83,19 @@ extension DestroyPlanner {
             steps.append(Step(.writeModprobe(ModprobeWrite(file: o.file, text: change, count: nil)), reason: "restore"))
         }
         return steps
+    }
+}
+
+extension DestroyPlanner {
+    /// Is the link named `name` still the one the record saw (its ifindex and MAC)?
+    /// A record naming another link — re-created, or never Plumb's — restores nothing there.
+    func sameLink(_ name: String, _ identity: LinkIdentity?, _ notes: inout [String]) -> Bool {
+        guard let identity, let l = observed.host.link(named: name), identity.matches(l) else {
+            let now = observed.host.link(named: name).map { LinkIdentity($0).description } ?? "absent"
+            notes.append("\(name) left as it is: it is not the link plumb changed (\(identity?.description ?? "no identity recorded"), now \(now))")
+            return false
+        }
+        return true
     }
 }
 

@@ -45,7 +45,7 @@ public struct DestroyPlanner {
         steps += nsSteps
         steps += linkSteps(doomed: doomed, &notes)
         steps += sysctlSteps(&handovers)
-        steps += tuningRestoreSteps(&notes) + irqRestoreSteps(&notes) + sriovRestoreSteps()
+        steps += tuningRestoreSteps(&notes) + irqRestoreSteps(&notes) + sriovRestoreSteps(&notes)
         return Result(plan: Plan(owner: record.owner, steps: steps, notes: notes), handovers: handovers)
     }
 
@@ -68,7 +68,7 @@ public struct DestroyPlanner {
                 return nil
             }
             return Step(.returnVF(VFReturn(pf: v.pf, vf: v.vf, from: LinkRef(v.link.name, in: v.link.namespace, index: link.index),
-                                           hostName: v.hostName, alias: marks.alias)))
+                                           hostName: v.hostName, alias: marks.alias, restore: v.previous)))
         }
     }
 
@@ -88,13 +88,6 @@ public struct DestroyPlanner {
                 notes.append("\(entry.ref) left alone: its lo does not carry plumb's mark of \(record.owner)")
                 continue
             }
-            let foreign = (seen.snapshot?.links ?? []).filter { l in
-                l.index != 1 && !marks.marks(l.marks, in: entry.ref) && !record.movedVFs.contains { $0.link.name == l.name && $0.link.namespace == entry.ref }
-            }
-            if !foreign.isEmpty {
-                notes.append("\(entry.ref) left in place: it holds links plumb did not create (\(foreign.map(\.name).joined(separator: ", ")))")
-                continue
-            }
             if let heir = others.first(where: { uses($0, entry.ref, seen.identity) }) {
                 handovers.append(Handover(heir: heir.id, what: .namespace(entry.ref)))
                 steps.append(Step(.setLink(LinkUpdate(link: LinkRef("lo", in: entry.ref, index: 1),
@@ -102,6 +95,14 @@ public struct DestroyPlanner {
                                                       to: LinkSettings(alias: Marks(heir.owner).namespaceAlias),
                                                       from: LinkSettings(alias: marks.namespaceAlias))),
                                   reason: "\(heir.owner) still uses it"))
+                continue
+            }
+            let foreign = (seen.snapshot?.links ?? []).filter { l in
+                l.index != 1 && !marks.marks(l.marks, in: entry.ref)
+                    && !record.movedVFs.contains { $0.link.name == l.name && $0.link.namespace == entry.ref }
+            }
+            if !foreign.isEmpty {
+                notes.append("\(entry.ref) left in place: it holds links plumb did not create (\(foreign.map(\.name).joined(separator: ", ")))")
                 continue
             }
             doomed.insert(entry.ref)

@@ -112,8 +112,13 @@ extension Planner {
             throw error("\(path).vf", "VF \(index) of \(pf.name) has no netdev in the host namespace (moved elsewhere, or no driver bound) and is not \(iface.name) in \(ns)")
         }
         let declared = manifest.nics.first { $0.reference == nic }?.sriov?.vfs.first { $0.index == index }
+        // What the move changes on a netdev that exists now, to put back when it returns.
+        let previous = recreated ? nil : vf?.netdev.flatMap { observed.host.link(named: $0) }.map { l in
+            LinkSettings(mtu: iface.mtu.flatMap { $0 == l.mtu ? nil : l.mtu }, alias: l.alias ?? "")
+        }
         p.links.append(Step(.moveVF(VFMove(pf: pf.name, vf: index, hostName: recreated ? nil : vf?.netdev,
-                                           to: LinkRef(iface.name, in: ns), mac: declared?.mac, mtu: iface.mtu, alias: alias))))
+                                           to: LinkRef(iface.name, in: ns), mac: declared?.mac, mtu: iface.mtu, alias: alias,
+                                           previous: previous))))
         p.addresses += iface.addresses.map { address(.add, $0, on: LinkRef(iface.name, in: ns)) }
     }
 }

@@ -49,7 +49,7 @@ extension Engine {
         try handOver(result.handovers, observed: observed)
         try waitForVethsGone(vethsToGo)
         for entry in record.namespaces where entry.created {
-            if case .named(let n) = entry.ref { NamedNamespaces.removeStalePlaceholder(n) }
+            if case .named(let n) = entry.ref { kernel.removeNamespacePlaceholder(n) }
         }
         try store.remove(record.id)
         if let parent = record.parent, var p = try store.load(id: parent) {

@@ -58,7 +58,7 @@ extension Record {
         case .setVF(let u): vf(u.pf, u.vf, driver: u.driver) { o in Record.keepVF(&o, u.settings) }
         case .moveVF(let m):
             movedVFs.removeAll { $0.pf == m.pf && $0.vf == m.vf }
-            movedVFs.append(MovedVF(pf: m.pf, vf: m.vf, link: m.to, hostName: m.hostName))
+            movedVFs.append(MovedVF(pf: m.pf, vf: m.vf, link: m.to, hostName: m.hostName, previous: m.previous))
         case .returnVF(let r): movedVFs.removeAll { $0.pf == r.pf && $0.vf == r.vf }
         }
     }

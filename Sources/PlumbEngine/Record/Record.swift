@@ -189,10 +189,12 @@ public struct MovedVF: Codable, Sendable, Hashable {
     public var vf: Int
     public var link: LinkRef
     public var hostName: String?
-    public init(pf: String, vf: Int, link: LinkRef, hostName: String?) {
+    /// Its MTU and alias in the host namespace before the move, put back when it returns.
+    public var previous: LinkSettings?
+    public init(pf: String, vf: Int, link: LinkRef, hostName: String?, previous: LinkSettings? = nil) {
         var l = link
         l.index = nil
-        self.pf = pf; self.vf = vf; self.link = l; self.hostName = hostName
+        self.pf = pf; self.vf = vf; self.link = l; self.hostName = hostName; self.previous = previous
     }
 }
 

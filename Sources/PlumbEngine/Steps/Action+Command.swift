@@ -47,6 +47,7 @@ extension Action {
                 + " alias \(quoted(m.alias)) up"
         case .returnVF(let r):
             return "\(r.from.namespace.ipCommand) link set dev \(r.from.name) netns 1 name \(r.hostName ?? "eth%d")"
+                + (r.restore.map { "; ip link set dev \(r.hostName ?? "eth%d")" + $0.arguments } ?? "")
         }
     }
 }

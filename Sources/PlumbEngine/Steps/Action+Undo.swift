@@ -55,9 +55,9 @@ extension Action {
         case .writeModprobe(let w): return [.writeModprobe(ModprobeWrite(file: w.file, text: w.text.inverted, count: nil))]
         case .setVF(let u): return [.setVF(VFUpdate(pf: u.pf, vf: u.vf, driver: u.driver, settings: u.settings.inverted))]
         case .moveVF(let m):
-            return [.returnVF(VFReturn(pf: m.pf, vf: m.vf, from: m.to, hostName: m.hostName, alias: m.alias))]
+            return [.returnVF(VFReturn(pf: m.pf, vf: m.vf, from: m.to, hostName: m.hostName, alias: m.alias, restore: m.previous))]
         case .returnVF(let r):
-            return [.moveVF(VFMove(pf: r.pf, vf: r.vf, hostName: r.hostName, to: r.from, mac: nil, mtu: nil, alias: r.alias))]
+            return [.moveVF(VFMove(pf: r.pf, vf: r.vf, hostName: r.hostName, to: r.from, mac: nil, mtu: nil, alias: r.alias, previous: r.restore))]
         }
     }
 }

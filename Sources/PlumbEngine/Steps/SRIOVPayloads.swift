@@ -63,13 +63,19 @@ public struct VFMove: Hashable, Sendable, Codable {
     public var mac: MACAddress?
     public var mtu: Int?
     public var alias: String
+    /// The VF netdev's MTU and alias in the host namespace before the move (nil: the VF is
+    /// enabled by the same apply), put back when it returns.
+    public var previous: LinkSettings? = nil
 }
 
-/// Equivalent to: `ip -n NS link set dev NAME netns 1 name HOSTNAME` (the kernel picks a name when none is known).
+/// Equivalent to: `ip -n NS link set dev NAME netns 1 name HOSTNAME` (the kernel picks a name when none is known),
+/// then `ip link set dev HOSTNAME mtu M alias A` with what the netdev had before it was moved.
 public struct VFReturn: Hashable, Sendable, Codable {
     public var pf: String
     public var vf: Int
     public var from: LinkRef
     public var hostName: String?
     public var alias: String
+    /// What the netdev gets back at home (its MTU and alias before the move).
+    public var restore: LinkSettings? = nil
 }

@@ -1,0 +1,101 @@
+import PlumbEngine
+import PlumbNetlink
+import PlumbSystem
+
+/// The ethtool family of one namespace on the fake kernel. A NIC the fake has no
+/// tuning for (a veth, a bridge) answers EOPNOTSUPP, as their drivers do; a value
+/// beyond the driver's maximum is EINVAL.
+final class FakeEthtool: EthtoolOps {
+    let kernel: FakeKernel
+    let id: Int
+    init(kernel: FakeKernel, id: Int) { self.kernel = kernel; self.id = id }
+
+    func refuse(_ op: String, _ nic: String, _ e: Errno) -> NetlinkError {
+        NetlinkError(operation: "ETHTOOL_MSG_\(op)", object: nic, errno: e)
+    }
+
+    /// The NIC's tuning, when the netdev is here and reports it.
+    func nic(_ name: String, _ op: String) throws -> FakeNIC {
+        guard kernel.namespaces[id]?.link(named: name) != nil else { throw refuse(op, name, .noDevice) }
+        guard id == FakeKernel.hostID, let n = kernel.nics[name] else { throw refuse(op, name, .notSupported) }
+        return n
+    }
+
+    func change(_ name: String, _ op: String, fault: String, _ body: (inout FakeNIC) throws -> Void) throws {
+        try kernel.enter(fault) { refuse(op, name, $0) }
+        var n = try nic(name, op)
+        try body(&n)
+        kernel.nics[name] = n
+    }
+
+    func driverInfo(_ nic: String) throws -> Ethtool.DriverInfo {
+        guard let l = kernel.namespaces[id]?.link(named: nic) else { throw refuse("DRVINFO_GET", nic, .noDevice) }
+        if let vf = l.vf, let pf = kernel.pfs[vf.pf] { return Ethtool.DriverInfo(driver: "igbvf", busInfo: pf.vfPCI(vf.index)) }
+        if id == FakeKernel.hostID, let n = kernel.nics[nic] { return Ethtool.DriverInfo(driver: n.driver, busInfo: n.busInfo) }
+        if id == FakeKernel.hostID, let pf = kernel.pfs[nic] { return Ethtool.DriverInfo(driver: pf.driver ?? "", busInfo: pf.pciAddress) }
+        return Ethtool.DriverInfo(driver: l.kind ?? "")
+    }
+
+    func rings(_ nic: String) throws -> Ethtool.Rings {
+        guard let r = try self.nic(nic, "RINGS_GET").rings else { throw refuse("RINGS_GET", nic, .notSupported) }
+        return r
+    }
+
+    func channels(_ nic: String) throws -> Ethtool.Channels {
+        guard let c = try self.nic(nic, "CHANNELS_GET").channels else { throw refuse("CHANNELS_GET", nic, .notSupported) }
+        return c
+    }
+
+    func coalesce(_ nic: String) throws -> Ethtool.Coalesce {
+        guard let c = try self.nic(nic, "COALESCE_GET").coalesce else { throw refuse("COALESCE_GET", nic, .notSupported) }
+        return c
+    }
+
+    func gro(_ nic: String) throws -> Ethtool.Feature? { try self.nic(nic, "FEATURES_GET").gro }
+
+    func setRings(_ nic: String, rx: Int?, tx: Int?) throws {
+        try change(nic, "RINGS_SET", fault: "setRings") { n in
+            guard var r = n.rings else { throw refuse("RINGS_SET", nic, .notSupported) }
+            if let rx { guard (1...r.rxMax).contains(rx) else { throw refuse("RINGS_SET", nic, .invalid) }; r.rx = rx }
+            if let tx { guard (1...r.txMax).contains(tx) else { throw refuse("RINGS_SET", nic, .invalid) }; r.tx = tx }
+            n.rings = r
+        }
+    }
+
+    func setChannels(_ nic: String, rx: Int?, tx: Int?, combined: Int?) throws {
+        try change(nic, "CHANNELS_SET", fault: "setChannels") { n in
+            guard var c = n.channels else { throw refuse("CHANNELS_SET", nic, .notSupported) }
+            if let rx { guard rx <= c.rxMax else { throw refuse("CHANNELS_SET", nic, .invalid) }; c.rx = rx }
+            if let tx { guard tx <= c.txMax else { throw refuse("CHANNELS_SET", nic, .invalid) }; c.tx = tx }
+            if let combined { guard combined <= c.combinedMax else { throw refuse("CHANNELS_SET", nic, .invalid) }; c.combined = combined }
+            guard c.combined + c.rx > 0, c.combined + c.tx > 0 else { throw refuse("CHANNELS_SET", nic, .invalid) }
+            n.channels = c
+        }
+    }
+
+    func setCoalesce(_ nic: String, adaptiveRx: Bool?, rxUsecs: Int?, rxFrames: Int?) throws {
+        try change(nic, "COALESCE_SET", fault: "setCoalesce") { n in
+            guard var c = n.coalesce else { throw refuse("COALESCE_SET", nic, .notSupported) }
+            func set<V>(_ field: inout V?, _ value: V?) throws {
+                guard let value else { return }
+                guard field != nil else { throw refuse("COALESCE_SET", nic, .notSupported) }
+                field = value
+            }
+            try set(&c.adaptiveRx, adaptiveRx)
+            try set(&c.rxUsecs, rxUsecs)
+            try set(&c.rxFrames, rxFrames)
+            n.coalesce = c
+        }
+    }
+
+    /// A fixed feature does not change (ethtool reports it could not).
+    func setGRO(_ nic: String, _ on: Bool) throws {
+        try change(nic, "FEATURES_SET", fault: "setGRO") { n in
+            guard var g = n.gro else { throw refuse("FEATURES_SET", nic, .notSupported) }
+            guard g.changeable else { throw refuse("FEATURES_SET", nic, .invalid) }
+            g.active = on
+            g.requested = on
+            n.gro = g
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import PlumbNetlink
+import PlumbSystem
+import PlumbTypes
+
+/// Addresses and routes of one namespace on the fake kernel.
+extension FakeLinks {
+    func addAddress(_ p: IPPrefix, index: Int, name: String) throws {
+        try enter("addAddress", "RTM_NEWADDR", "\(p) dev \(name)")
+        _ = try existing(index, "RTM_NEWADDR", name)
+        let ns = try ns("RTM_NEWADDR")
+        if ns.addresses.contains(where: { $0.index == index && $0.prefix == p }) { throw refuse("RTM_NEWADDR", "\(p) dev \(name)", .exists) }
+        ns.addresses.append(AddressInfo(index: index, prefix: p))
+    }
+
+    func deleteAddress(_ p: IPPrefix, index: Int, name: String) throws {
+        try enter("deleteAddress", "RTM_DELADDR", "\(p) dev \(name)")
+        let ns = try ns("RTM_DELADDR")
+        guard let i = ns.addresses.firstIndex(where: { $0.index == index && $0.prefix == p }) else {
+            throw refuse("RTM_DELADDR", "\(p) dev \(name)", .addressNotAvailable)
+        }
+        ns.addresses.remove(at: i)
+        kernel.dropUnreachableRoutes(FakeLinkID(ns: id, index: index))
+    }
+
+    /// The link must be up and, for a gateway route, have an address whose subnet holds
+    /// the gateway; a route to the same destination with the same metric exists already: EEXIST.
+    func addRoute(_ r: RouteInfo, deviceName: String) throws {
+        let object = r.describe(device: deviceName)
+        try enter("addRoute", "RTM_NEWROUTE", object)
+        let ns = try ns("RTM_NEWROUTE")
+        guard let index = r.index, let l = ns.links[index] else { throw refuse("RTM_NEWROUTE", object, .noDevice) }
+        guard l.up else { throw refuse("RTM_NEWROUTE", object, Errno(rawValue: 100)) }   // ENETDOWN
+        if let gw = r.gateway, !ns.addresses.contains(where: { $0.index == index && $0.prefix.contains(gw) }) {
+            throw refuse("RTM_NEWROUTE", object, .networkUnreachable)
+        }
+        let dst = r.destination.network
+        if (kernel.connectedRoutes(ns) + ns.routes).contains(where: { $0.destination.network == dst && $0.metric == r.metric }) {
+            throw refuse("RTM_NEWROUTE", object, .exists)
+        }
+        ns.routes.append(RouteInfo(destination: dst, gateway: r.gateway, index: index, metric: r.metric, proto: 3))
+    }
+
+    func deleteRoute(_ r: RouteInfo, deviceName: String) throws {
+        let object = r.describe(device: deviceName)
+        try enter("deleteRoute", "RTM_DELROUTE", object)
+        let ns = try ns("RTM_DELROUTE")
+        guard let i = ns.routes.firstIndex(where: { o in
+            o.destination.network == r.destination.network && o.metric == r.metric
+                && (r.gateway == nil || o.gateway == r.gateway) && (r.index == nil || o.index == r.index)
+        }) else { throw refuse("RTM_DELROUTE", object, .noProcess) }   // ESRCH
+        ns.routes.remove(at: i)
+    }
+}

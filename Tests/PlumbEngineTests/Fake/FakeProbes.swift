@@ -1,0 +1,91 @@
+import PlumbNetlink
+import PlumbSystem
+import PlumbTypes
+
+/// Packets on the fake kernel, at layer 2: a frame sent on a veth reaches its peer; one
+/// sent on a bridge port reaches the bridge and the peers of its other ports; one sent
+/// on a VF reaches the hosts on its PF's wire in the VF's VLAN (and none at all when
+/// spoof checking drops a source MAC the PF did not assign). Every link on the way must
+/// be up. An echo is answered by the link holding the target address, so a detached,
+/// down or misaddressed link makes a probe fail as it would on a real kernel.
+extension FakeKernel {
+    func ping(from ref: NamespaceRef, to target: IPAddress) throws -> Ping.Outcome {
+        let ns = try namespace(ref)
+        guard let (source, address) = route(in: ns, to: target) else { return .noReply("connect: Network is unreachable") }
+        guard !dropEchoes, let answer = answerer(of: target, from: source) else {
+            return .noReply("no reply within 7750 ms (5 echo requests)")
+        }
+        update(source) { $0.stats.rxPackets += 1; $0.stats.txPackets += 1 }
+        learn(target, on: source)
+        if let answer { learn(address, on: answer) }
+        return .reply(Ping.Reply(rttMicroseconds: 42))
+    }
+
+    /// The up link of `ns` whose subnet holds `target`, and its address there.
+    func route(in ns: FakeNamespace, to target: IPAddress) -> (FakeLinkID, IPAddress)? {
+        for a in ns.addresses.sorted(by: { $0.index < $1.index }) where a.scope == 0 && a.prefix.contains(target) {
+            if ns.links[a.index]?.up == true { return (FakeLinkID(ns: ns.id, index: a.index), a.prefix.address) }
+        }
+        return nil
+    }
+
+    /// nil: nobody answers; .some(nil): a host on a wire answers; .some(link): that link does.
+    func answerer(of target: IPAddress, from source: FakeLinkID) -> FakeLinkID?? {
+        guard let l = link(source), carrier(source) else { return nil }
+        if let vf = l.vf {
+            guard let pf = pfs[vf.pf], let s = pf.settings.first(where: { $0.index == vf.index }) else { return nil }
+            if s.spoofCheck == true, let assigned = s.mac, l.mac != assigned { return nil }
+            return pf.wire.contains { $0.vlan == s.vlan.id && $0.address == target } ? .some(nil) : nil
+        }
+        for other in segment(of: source) where other != source {
+            if namespaces[other.ns]!.addresses.contains(where: { $0.index == other.index && $0.prefix.address == target }) {
+                return .some(other)
+            }
+        }
+        return nil
+    }
+
+    /// The links a frame sent on `id` reaches.
+    func segment(of id: FakeLinkID) -> [FakeLinkID] {
+        guard let l = link(id), l.up else { return [] }
+        if l.kind == "bridge" { return bridgeSegment(id) }
+        guard let peer = l.peer, let p = link(peer), p.up else { return [] }
+        if let m = p.master { return bridgeSegment(FakeLinkID(ns: peer.ns, index: m)) }
+        return [peer]
+    }
+
+    /// A bridge (when up) and the peers (up) of its up ports.
+    func bridgeSegment(_ bridge: FakeLinkID) -> [FakeLinkID] {
+        guard let ns = namespaces[bridge.ns], ns.links[bridge.index]?.up == true else { return [] }
+        let ports = ns.links.values.filter { $0.master == bridge.index && $0.up }.sorted { $0.index < $1.index }
+        return [bridge] + ports.compactMap { p in p.peer.flatMap { link($0)?.up == true ? $0 : nil } }
+    }
+
+    /// The neighbour entry an exchange leaves (the verifier removes what its probe caused).
+    func learn(_ address: IPAddress, on id: FakeLinkID) {
+        guard let ns = namespaces[id.ns], !ns.neighbours.contains(where: { $0.index == id.index && $0.address == address }) else { return }
+        ns.neighbours.append(NeighbourInfo(index: id.index, address: address, state: 2))
+    }
+
+    /// From the host to `address:hostPort`: an nftables `output` DNAT rule of the port
+    /// must send it to an address of an up link in `ns` the host reaches, at `containerPort`.
+    func probePort(tcp: Bool, in ref: NamespaceRef, containerPort: Int, address: IPAddress, hostPort: Int)
+        throws -> (failure: String?, served: Bool) {
+        let ns = try namespace(ref)
+        let proto = tcp ? "tcp" : "udp"
+        let prefix = "fib daddr type local \(proto) dport \(hostPort) dnat ip to "
+        let rules = tables.values.compactMap(FakeListing.parse).flatMap { $0.chains.filter { $0.hook == "output" && $0.type == "nat" } }
+            .flatMap(\.rules)
+        guard host.addresses.contains(where: { $0.prefix.address == address }) else { return ("\(address) is not an address of this host", false) }
+        guard let rule = rules.first(where: { $0.statement.hasPrefix(prefix) }) else {
+            return (tcp ? "connection refused" : "no datagram arrived", false)
+        }
+        let target = rule.statement.dropFirst(prefix.count).split(separator: ":")
+        guard target.count == 2, let to = IPAddress(String(target[0])), Int(target[1]) == containerPort,
+              let (source, _) = route(in: host, to: to), let answer = answerer(of: to, from: source), let link = answer,
+              link.ns == ns.id else {
+            return (tcp ? "connection timed out" : "no datagram arrived", false)
+        }
+        return (nil, false)
+    }
+}

@@ -1,0 +1,49 @@
+import PlumbEngine
+import PlumbSystem
+import PlumbTypes
+
+/// procfs and the modprobe.d file on the fake kernel: sysctls of the host namespace
+/// (a key the fake does not have is absent, as in a namespace that lacks it), queue
+/// interrupts of the host's NICs and their affinities (only online CPUs accepted).
+final class FakeProc: ProcOps {
+    let kernel: FakeKernel
+    init(kernel: FakeKernel) { self.kernel = kernel }
+
+    func sysctl(_ key: String) throws -> String? { kernel.host.sysctls[key] }
+
+    func setSysctl(_ key: String, _ value: String) throws {
+        let path = SysctlKeys.path(key)
+        try kernel.enter("setSysctl") { SystemError("write", path, $0) }
+        guard kernel.host.sysctls[key] != nil else { throw SystemError("open", path, .noEntry) }
+        kernel.host.sysctls[key] = value
+    }
+
+    func queueIRQs(of nic: String) throws -> [QueueIRQ] {
+        guard let n = kernel.nics[nic], kernel.host.link(named: nic) != nil else {
+            throw SystemError("read", "/sys/class/net/\(nic)/device/msi_irqs", .noEntry)
+        }
+        return n.irqs
+    }
+
+    func affinity(of irq: Int) throws -> CPUSet {
+        guard let cpus = kernel.irqAffinity[irq] else { throw SystemError("read", IRQs.affinityPath(irq), .noEntry) }
+        return cpus
+    }
+
+    func setAffinity(of irq: Int, to cpus: CPUSet) throws {
+        let path = IRQs.affinityPath(irq)
+        try kernel.enter("setAffinity") { SystemError("write", path, $0) }
+        guard kernel.irqAffinity[irq] != nil else { throw SystemError("open", path, .noEntry) }
+        guard !cpus.isEmpty, cpus.cpus.allSatisfy(kernel.online.contains) else { throw SystemError("write", path, .invalid) }
+        kernel.irqAffinity[irq] = cpus
+    }
+
+    func onlineCPUs() throws -> CPUSet { kernel.online }
+    func softnet() -> SoftnetStat? { kernel.softnetStat }
+    func read(_ file: ModprobeFile) throws -> String? { kernel.files[file] }
+
+    func write(_ file: ModprobeFile, _ text: String?) throws {
+        try kernel.enter("writeModprobe") { SystemError("write", file.path, $0) }
+        kernel.files[file] = text
+    }
+}

@@ -1,0 +1,72 @@
+import PlumbEngine
+import PlumbTypes
+import Testing
+
+/// A VF that existed before plumb moved it into a container comes home as it was: under
+/// its name, without plumb's mark, with its MTU. Only the MAC it adopted from its PF
+/// stays: the kernel keeps a netdev's MAC across namespaces, and igb refuses a VF-side
+/// MAC other than the PF-assigned one while that is set (the PF side is restored after).
+@Suite("A VF comes home as it was")
+struct VFHomecomingTests {
+    let mixed: Layer
+    init() throws { mixed = try layer(Manifests.mixed) }
+
+    /// VF 0's netdev on the standard host with 2 VFs enabled before plumb.
+    static let vf0 = "eth2"
+    static let adopted = MACAddress("02:00:00:00:00:10")!
+
+    /// Checks the VF is home with, at most, the adopted MAC (`adopted`: it must have it),
+    /// then compares everything else with `before`.
+    func expectHome(_ w: World, _ before: FakeSnapshot, original: FakeLink, adopted: Bool?, _ what: String) {
+        let home = w.kernel.host.link(named: Self.vf0)
+        #expect(home?.vf == original.vf, "\(what)")
+        if let adopted { #expect((home?.mac == Self.adopted) == adopted, "\(what)") }
+        if home?.mac == Self.adopted { w.kernel.edit(Self.vf0) { $0.mac = original.mac } }
+        expectSame(w.kernel.snapshot(), before, what)
+    }
+
+    @Test("destroy returns the VF under its name without plumb's mark or MTU")
+    func destroy() throws {
+        let w = World(.standard(numVFs: 2))
+        let before = w.kernel.snapshot(), original = try #require(w.kernel.host.link(named: Self.vf0))
+        try w.engine().apply(mixed)
+        #expect(w.kernel.host.link(named: Self.vf0) == nil)
+        try w.engine().destroy(mixed.owner)
+        expectHome(w, before, original: original, adopted: true, "after destroy")
+    }
+
+    @Test("with VFs enabled before, a fault at any step or a refusal of any kernel operation is undone (the VF's settings too)")
+    func rollback() throws {
+        let reference = try StepOperations(mixed) { .standard(numVFs: 2) }
+        let move = try #require(reference.entries.firstIndex { $0.step.action.name == "move-vf" })
+        for (i, e) in reference.entries.enumerated() {
+            let faults: [(String, (FakeKernel) -> Void, Int?)] = [("faultStep \(i + 1)", { _ in }, i + 1)]
+                + e.operations.enumerated().map { n, op in
+                    ("\(op.name) (operation \(n + 1)) refused at step \(i + 1)", { $0.fail(op.name, with: .noBufferSpace, skip: op.skip) }, nil)
+                }
+            for (what, arm, faultStep) in faults {
+                let w = World(.standard(numVFs: 2))
+                let before = w.kernel.snapshot(), original = try #require(w.kernel.host.link(named: Self.vf0))
+                arm(w.kernel)
+                guard (try? w.engine(faultStep: faultStep).apply(mixed)) == nil else { continue }   // a tolerated refusal
+                expectHome(w, before, original: original, adopted: i < move ? false : (i > move ? true : nil), what)
+                #expect(w.recordFiles().isEmpty, "\(what)")
+            }
+        }
+    }
+
+    @Test("a move whose marking the kernel refused is undone: the unmarked VF is known by its PCI address and comes home")
+    func markRefused() throws {
+        let reference = try StepOperations(mixed) { .standard(numVFs: 2) }
+        let move = try #require(reference.entries.first { $0.step.action.name == "move-vf" })
+        #expect(move.operations.map(\.name).prefix(2) == ["moveLink", "setLink"])
+        let w = World(.standard(numVFs: 2))
+        let before = w.kernel.snapshot()
+        w.kernel.fail("setLink", with: .noBufferSpace, skip: move.operations[1].skip)
+        let error = #expect(throws: ApplyError.self) { try w.engine().apply(mixed) }
+        #expect(error?.step.action.name == "move-vf")
+        #expect(error?.undoFailures.isEmpty == true, "\(error?.undoFailures ?? [])")
+        expectSame(w.kernel.snapshot(), before, "after the refused mark")
+        #expect(w.recordFiles().isEmpty)
+    }
+}
