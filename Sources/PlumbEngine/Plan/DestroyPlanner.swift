@@ -86,13 +86,8 @@ public struct DestroyPlanner {
                 notes.append("\(entry.ref) left alone: it does not carry plumb's mark")
                 continue
             }
-            let foreign = (seen.snapshot?.links ?? []).filter { l in
-                l.index != 1 && !marks.marks(l.marks, in: entry.ref) && !record.movedVFs.contains { $0.link.name == l.name && $0.link.namespace == entry.ref }
-            }
-            if !foreign.isEmpty {
-                notes.append("\(entry.ref) left in place: it holds links plumb did not create (\(foreign.map(\.name).joined(separator: ", ")))")
-                continue
-            }
+            // Another owner's use comes first: its links in the namespace are not this
+            // owner's, yet not foreign either; the namespace passes to it.
             if let heir = others.first(where: { uses($0, entry.ref, seen.identity) }) {
                 handovers.append(Handover(heir: heir.id, what: .namespace(entry.ref)))
                 steps.append(Step(.setLink(LinkUpdate(link: LinkRef("lo", in: entry.ref, index: 1),
@@ -100,6 +95,13 @@ public struct DestroyPlanner {
                                                       to: LinkSettings(alias: Marks(heir.owner).namespaceAlias),
                                                       from: LinkSettings(alias: marks.namespaceAlias))),
                                   reason: "\(heir.owner) still uses it"))
+                continue
+            }
+            let foreign = (seen.snapshot?.links ?? []).filter { l in
+                l.index != 1 && !marks.marks(l.marks, in: entry.ref) && !record.movedVFs.contains { $0.link.name == l.name && $0.link.namespace == entry.ref }
+            }
+            if !foreign.isEmpty {
+                notes.append("\(entry.ref) left in place: it holds links plumb did not create (\(foreign.map(\.name).joined(separator: ", ")))")
                 continue
             }
             doomed.insert(entry.ref)
