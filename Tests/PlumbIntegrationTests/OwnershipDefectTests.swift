@@ -264,6 +264,46 @@ struct OwnershipDefectTests {
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n---\n"))")
         try sandbox.expectPristine(manifest: "race")
     }
+
+    /// umount2's syscall number, as /proc/PID/task/TID/syscall shows it.
+    #if arch(arm64)
+    static let umount2 = 39
+    #else
+    static let umount2 = 166
+    #endif
+
+    /// The exact moment, made deterministic: strace holds destroy's `umount2` of
+    /// /run/netns/web for 1.5 s (syscall delay injection, as FaultInjectionTests inject
+    /// errors); once /proc shows Plumb inside that syscall, the admin runs `ip netns del web`.
+    @Test("ip netns del on the namespace destroy is deleting at that very moment: destroy succeeds and leaves nothing")
+    func destroyRacingIPNetnsDel() throws {
+        let sandbox = try Sandbox()
+        let manifest = try sandbox.writeManifest(Self.manifest)
+        try sandbox.applyOrFail(manifest)
+        let strace = "/usr/bin/strace"
+        try #require(FileManager.default.isExecutableFile(atPath: strace),
+                     "strace is missing: scripts/install.sh must install strace (syscall fault injection)")
+        let out = sandbox.scratch.appendingPathComponent("destroy.out").path
+        let script = """
+            \(strace) -f -o /dev/null -e trace=umount2 -e inject=umount2:delay_enter=1500000 \
+                \(try PlumbBinary.path()) destroy \(manifest) > \(out) 2>&1 &
+            tracer=$!
+            held=no
+            for i in $(seq 1 1500); do
+              child=$(tr -d ' ' < /proc/$tracer/task/$tracer/children 2>/dev/null)
+              if [ -n "$child" ] && grep -qs '^\(Self.umount2) ' /proc/$child/task/*/syscall; then held=yes; break; fi
+              sleep 0.01
+            done
+            if [ $held = no ]; then echo "destroy never reached umount2" >&2; wait $tracer; exit 99; fi
+            ip netns del web || exit 98
+            wait $tracer
+            """
+        let race = try sandbox.sh(script, timeout: .seconds(60))
+        let destroyOutput = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+        try #require(race.status != 99 && race.status != 98, "the race was not set up:\n\(race)\n\(destroyOutput)")
+        #expect(race.status == 0, "destroy failed when the namespace it was deleting vanished:\n\(destroyOutput)")
+        try sandbox.expectPristine(manifest: "own")
+    }
 }
 
 // MARK: - Observing links and tables the way a user does
