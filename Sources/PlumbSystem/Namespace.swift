@@ -116,7 +116,10 @@ public enum NamedNamespaces {
         if umount2(target, Int32(MNT_DETACH)) != 0 && Glibc.errno != EINVAL && Glibc.errno != ENOENT {
             throw SystemError("umount", target)
         }
-        try check("unlink", target) { unlink(target) }
+        // Gone meanwhile (an `ip netns del` raced this one): the goal is reached.
+        if unlink(target) != 0 && Glibc.errno != ENOENT {
+            throw SystemError("unlink", target)
+        }
     }
 
     /// Makes /run/netns a shared mount point, as iproute2 does, so bind mounts made

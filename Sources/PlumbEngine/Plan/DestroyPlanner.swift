@@ -88,6 +88,8 @@ public struct DestroyPlanner {
                 notes.append("\(entry.ref) left alone: its lo does not carry plumb's mark of \(record.owner)")
                 continue
             }
+            // Another owner's use comes first: its links in the namespace are not this
+            // owner's, yet not foreign either; the namespace passes to it.
             if let heir = others.first(where: { uses($0, entry.ref, seen.identity) }) {
                 handovers.append(Handover(heir: heir.id, what: .namespace(entry.ref)))
                 steps.append(Step(.setLink(LinkUpdate(link: LinkRef("lo", in: entry.ref, index: 1),
