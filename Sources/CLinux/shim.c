@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include "CLinux.h"
 
@@ -16,14 +17,27 @@ int plumb_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
    inherited; every other descriptor of ours is close-on-exec. Returns 0 or an errno. */
 int plumb_spawn(pid_t *pid, const char *path, int stdin_fd, int stdout_fd, char *const argv[], char *const envp[]) {
     posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    sigset_t defaults;
     int rc = posix_spawn_file_actions_init(&actions);
     if (rc != 0) return rc;
-    rc = posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
+    rc = posix_spawnattr_init(&attr);
+    if (rc != 0) { posix_spawn_file_actions_destroy(&actions); return rc; }
+    /* Plumb ignores SIGPIPE (a write to a plugin that exited is an error, not a kill);
+       the plugin gets the default back. */
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    rc = posix_spawnattr_setsigdefault(&attr, &defaults);
+    if (rc == 0) rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
     if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
-    if (rc == 0) rc = posix_spawn(pid, path, &actions, NULL, argv, envp);
+    if (rc == 0) rc = posix_spawn(pid, path, &actions, &attr, argv, envp);
+    posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&actions);
     return rc;
 }
+
+void plumb_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
 
 #include <sys/vfs.h>
 #include <linux/magic.h>

@@ -6,5 +6,6 @@ public enum PlumbProcess {
     /// namespaces each hold descriptors while Plumb works in them).
     public static func prepare() {
         ResourceLimits.raiseDescriptors()
+        ResourceLimits.ignoreBrokenPipes()
     }
 }

@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 /// Per-process limits Plumb's work needs raised.
@@ -26,4 +27,8 @@ public enum ResourceLimits {
     }
 
     private static var RLIMIT_NOFILE_ID: __rlimit_resource_t { __rlimit_resource_t(RLIMIT_NOFILE.rawValue) }
+
+    /// A write to a pipe whose reader is gone (an IPAM plugin that exited early) is an
+    /// EPIPE error to handle, not a SIGPIPE that kills Plumb in the middle of its work.
+    public static func ignoreBrokenPipes() { plumb_ignore_sigpipe() }
 }

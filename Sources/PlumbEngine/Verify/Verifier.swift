@@ -85,8 +85,11 @@ public struct Verifier {
             return [Check("link-present", n, .fail, expected: "present", observed: "absent")]
         }
         var checks = [Check("link-present", n, .pass, expected: "present", observed: "ifindex \(l.index)")]
-        checks.append(.expect("link-up", n, l.up && l.operUp, expected: "up, carrier",
-                              observed: "\(l.up ? "up" : "down"), \(l.operUp ? "carrier" : "no carrier")"))
+        // IFF_LOWER_UP is the carrier as the driver sets it; the operstate follows it only
+        // when the kernel's rate-limited linkwatch work has run (up to a second later).
+        let carrier = l.carrier || l.operUp
+        checks.append(.expect("link-up", n, l.up && carrier, expected: "up, carrier",
+                              observed: "\(l.up ? "up" : "down"), \(carrier ? "carrier" : "no carrier")"))
         if let m = iface.mtu { checks.append(.expect("mtu", n, l.mtu == m, expected: String(m), observed: String(l.mtu))) }
         if let m = iface.mac {
             checks.append(.expect("mac", n, l.mac == m, expected: m.description, observed: l.mac?.description ?? "none"))
