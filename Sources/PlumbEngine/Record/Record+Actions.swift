@@ -7,6 +7,7 @@ extension Record {
     public func adding(_ actions: [Action]) -> Record {
         var r = self
         for a in actions { r.apply(a) }
+        r.links = r.links.uniqued()
         return r
     }
 
@@ -63,9 +64,9 @@ extension Record {
         }
     }
 
-    mutating func insert(_ l: LinkEntry) {
-        if !links.contains(l) { links.append(l) }
-    }
+    /// Appends; `adding` drops repeats once at the end (a check per insert would cost
+    /// quadratic time over thousands of links).
+    mutating func insert(_ l: LinkEntry) { links.append(l) }
 
     /// The original of `key`: kept when first changed, dropped when changed back to it.
     static func keep(_ list: inout [SysctlOriginal], key: String, change: Change<String>) {
@@ -117,5 +118,13 @@ extension Record {
         for i in r.vfs.indices where r.vfs[i].link == nil { r.vfs[i].link = id(r.vfs[i].pf) }
         for i in r.numVFs.indices where r.numVFs[i].link == nil { r.numVFs[i].link = id(r.numVFs[i].pf) }
         return r
+    }
+}
+
+extension Array where Element: Hashable {
+    /// The elements in order, each once.
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
     }
 }
