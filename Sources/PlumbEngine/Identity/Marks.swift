@@ -22,8 +22,10 @@ public struct Marks: Hashable, Sendable {
     /// link killed between its creation and its alias still shows whose it is.
     /// Locally administered, unicast, different for each namespace and name.
     public func mac(for link: String, in ns: NamespaceRef = .host) -> MACAddress {
-        let digest = SHA256.hash(Array("plumb-mac/1\n\(id.rawValue)\n\(ns)\n\(link)".utf8))
-        return MACAddress(bytes: [0x02] + digest[0..<5])!
+        // FNV-1a: a mark, not a secret, and computed for every link of every plan.
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "plumb-mac/1\n\(id.rawValue)\n\(ns)\n\(link)".utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return MACAddress(bytes: [0x02] + (0..<5).map { UInt8(truncatingIfNeeded: h >> (8 * UInt64($0))) })!
     }
 
     /// The owner's nftables table: `inet plumb_demo_3f9a1c2d4e5b6a70`; readable

@@ -18,7 +18,7 @@ public struct Observer {
         var state = try base()
         for c in m.containers {
             guard let ns = c.netns, state.namespace(ns) == nil else { continue }
-            if let seen = try namespace(ns, dump: true) { state.namespaces.append(seen) }
+            if let seen = try namespace(ns, dump: .all) { state.namespaces.append(seen) }
         }
         let sysctls = Set(NATDesign.requiredSysctls(layer).map(\.key) + (record?.sysctls.map(\.key) ?? []))
         for key in sysctls.sorted() { state.sysctls[key] = try kernel.proc.sysctl(key) }
@@ -49,7 +49,7 @@ public struct Observer {
         var state = try base()
         for entry in record.namespaces {
             let needsLinks = record.movedVFs.contains { $0.link.namespace == entry.ref } || entry.created
-            if let seen = try namespace(entry.ref, dump: needsLinks) { state.namespaces.append(seen) }
+            if let seen = try namespace(entry.ref, dump: needsLinks ? .links : .none) { state.namespaces.append(seen) }
             kernel.release(entry.ref)
         }
         for s in record.sysctls { state.sysctls[s.key] = try kernel.proc.sysctl(s.key) }
@@ -72,12 +72,21 @@ public struct Observer {
         return s
     }
 
-    /// A namespace's identity (and for a pid, its process), with its links when `dump`.
-    func namespace(_ ns: NamespaceRef, dump: Bool) throws -> ObservedNamespace? {
+    /// How much of a namespace to read.
+    enum Dump { case none, links, all }
+
+    /// A namespace's identity (and for a pid, its process), with what `dump` asks of it.
+    func namespace(_ ns: NamespaceRef, dump: Dump) throws -> ObservedNamespace? {
         guard let id = try kernel.identity(of: ns) else { return nil }
         var process: ProcessIdentity?
         if case .pid(let p) = ns.canonical { process = try kernel.process(p) }
-        return ObservedNamespace(ref: ns, identity: id, process: process, snapshot: dump ? try snapshot(ns) : nil)
+        let seen: NamespaceSnapshot?
+        switch dump {
+        case .none: seen = nil
+        case .links: seen = NamespaceSnapshot(links: try kernel.links(in: ns).links())
+        case .all: seen = try snapshot(ns)
+        }
+        return ObservedNamespace(ref: ns, identity: id, process: process, snapshot: seen)
     }
 
     public func snapshot(_ ns: NamespaceRef) throws -> NamespaceSnapshot {

@@ -14,11 +14,12 @@ public struct DestroyPlanner {
     /// Every other owner's record.
     public let others: [Record]
 
+    let marks: Marks
+
     public init(record: Record, observed: ObservedState, others: [Record]) {
         self.record = record; self.observed = observed; self.others = others
+        marks = Marks(record.owner)
     }
-
-    var marks: Marks { Marks(record.owner) }
 
     /// What passes to another owner when this one goes.
     public struct Handover: Sendable, Equatable {

@@ -63,7 +63,7 @@ extension Planner {
                    inner: NamespaceSnapshot, path: String, into p: inout Phases) throws {
         let hostName = iface.hostSideName(container: c.name)
         let peer = inner.link(named: iface.name)
-        let hostLink = observed.host.link(named: hostName) ?? peer.flatMap { renamedHostEnd(hostName, peer: $0, into: &p) }
+        let hostLink = index.hostLinks[hostName] ?? peer.flatMap { renamedHostEnd(hostName, peer: $0, into: &p) }
         if let peer, let hostLink, isPair(hostLink, peer) {
             try requireOwned(hostLink, in: .host, kind: .veth, path: "\(path).veth.hostName")
             try requireOwned(peer, in: ns, kind: .vethPeer, path: "\(path).name", declaredMAC: iface.mac)
@@ -96,7 +96,7 @@ extension Planner {
     /// The host end of `peer`'s pair under another name: a veth of ours that someone
     /// renamed. It gets its name back by ifindex (its routes and port stay).
     func renamedHostEnd(_ hostName: String, peer: LinkInfo, into p: inout Phases) -> LinkInfo? {
-        guard record.link(hostName, in: .host)?.kind == .veth,
+        guard index.recordLink(hostName, in: .host)?.kind == .veth,
               var l = observed.host.links.first(where: { l in
                   l.kind == "veth" && l.name != hostName && isPair(l, peer)
                       && marks.marks(l.marks, in: .host, declaredMAC: marks.mac(for: hostName))

@@ -24,7 +24,7 @@ extension Planner {
     func bridgeSteps(_ b: Bridge, index i: Int, into p: inout Phases) throws {
         let path = "bridges[\(i)]"
         let mac = marks.mac(for: b.name)
-        guard let link = observed.host.link(named: b.name) ?? renamedBridge(b, into: &p) else {
+        guard let link = index.hostLinks[b.name] ?? renamedBridge(b, into: &p) else {
             p.links.append(Step(.createBridge(BridgeCreation(name: b.name, mac: mac, mtu: b.mtu, alias: alias))))
             p.addresses += b.addresses.map { address(.add, $0, on: LinkRef(b.name)) }
             return
@@ -41,7 +41,7 @@ extension Planner {
     /// this owner's mark and its name is no bridge of the manifest. It gets its name back
     /// (by ifindex) rather than a twin that would hold the same gateway address.
     func renamedBridge(_ b: Bridge, into p: inout Phases) -> LinkInfo? {
-        guard record.link(b.name, in: .host)?.kind == .bridge,
+        guard index.recordLink(b.name, in: .host)?.kind == .bridge,
               var l = observed.host.links.first(where: { l in
                   l.kind == "bridge" && l.name != b.name && marks.marks(l.marks, in: .host, declaredMAC: marks.mac(for: b.name))
                       && !manifest.bridges.contains { $0.name == l.name }
@@ -70,7 +70,7 @@ extension Planner {
         if let m = mac, l.mac != m, let old = l.mac { to.mac = m; from.mac = old }
         if l.alias != alias { to.alias = alias; from.alias = l.alias ?? "" }
         if let master {
-            let current = l.master.flatMap { observed.host.link(index: $0)?.name }.map(Master.bridge) ?? .none
+            let current = l.master.flatMap { index.hostLinksByIndex[$0]?.name }.map(Master.bridge) ?? .none
             if current != master { to.master = master; from.master = current }
         }
         guard !to.isEmpty else { return [] }

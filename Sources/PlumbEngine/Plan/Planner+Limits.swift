@@ -13,10 +13,11 @@ extension Planner {
         }
         var errors: [PlanError] = []
         for (bridge, new) in added.sorted(by: { $0.key < $1.key }) {
-            let existing = observed.host.link(named: bridge).map { br in observed.host.links.filter { $0.master == br.index }.count } ?? 0
+            let br = index.hostLinks[bridge]
+            let existing = br.map { br in observed.host.links.filter { $0.master == br.index }.count } ?? 0
             let replaced = p.links.filter { s in
                 guard case .deleteLink(let d) = s.action, d.link.namespace == .host,
-                      let l = observed.host.link(named: d.link.name), let br = observed.host.link(named: bridge) else { return false }
+                      let l = index.hostLinks[d.link.name], let br else { return false }
                 return l.master == br.index
             }.count
             let total = existing - replaced + new

@@ -13,7 +13,7 @@ extension Planner {
     func ownership(of link: LinkInfo, in ns: NamespaceRef, kind: OwnedLinkKind, declaredMAC: MACAddress? = nil) -> Ownership {
         let place = ns == .host ? "the host namespace" : "\(ns)"
         let marked = marks.marks(link.marks, in: ns, declaredMAC: declaredMAC)
-        let listed = record.link(link.name, in: ns)
+        let listed = index.recordLink(link.name, in: ns)
         let kernelKind = kind == .bridge ? "bridge" : "veth"
         switch (marked, listed) {
         case (true, let entry?) where entry.kind == kind && link.kind == kernelKind:
@@ -52,8 +52,8 @@ extension Planner {
     /// the host's own namespace, a namespace re-created by someone else since it was
     /// recorded, a pid now held by another process.
     func namespaceStatus(_ ref: NamespaceRef, path: String) throws -> NamespaceStatus {
-        let entry = record.namespace(ref)
-        guard let seen = observed.namespace(ref) else { return .absent }
+        let entry = index.recordNamespaces[ref]
+        guard let seen = index.namespaces[ref] else { return .absent }
         if let host = observed.hostIdentity, seen.identity == host {
             throw error(path, "\(ref) is the host's own network namespace (\(seen.identity)); plumb never configures the host namespace as a container's")
         }

@@ -12,10 +12,13 @@ public struct Planner {
     /// `--allow-disruptive`: a VF count change that must pass through 0 is allowed.
     public let allowDisruptive: Bool
 
+    let index: PlanIndex
+
     public init(layer: Layer, observed: ObservedState, record: Record?, allowDisruptive: Bool = false) {
         self.layer = layer; self.observed = observed
         self.record = record ?? Record(owner: layer.owner)
         self.allowDisruptive = allowDisruptive
+        index = PlanIndex(observed: observed, record: self.record)
     }
 
     var manifest: Manifest { layer.manifest }

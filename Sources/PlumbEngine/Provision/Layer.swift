@@ -5,16 +5,17 @@ import PlumbTypes
 /// and who owns it. A container layer (hook container, CNI attachment) rests on a
 /// host layer: it only *references* the bridges and NICs, which its parent manages.
 public struct Layer: Sendable {
-    public var owner: Owner
+    public let owner: Owner
     public var manifest: Manifest
     /// The host layer this one rests on; nil for a CLI manifest, which is its own host layer.
     public var parent: Owner?
+    /// The owner's marks (its id hashed once).
+    public let marks: Marks
 
     public init(owner: Owner, manifest: Manifest, parent: Owner? = nil) {
         self.owner = owner; self.manifest = manifest; self.parent = parent
+        marks = Marks(owner)
     }
-
-    public var marks: Marks { Marks(owner) }
     /// Bridges, NICs, host sysctls and masquerade are managed here (not by a parent).
     public var managesHost: Bool { parent == nil }
 }
