@@ -37,17 +37,16 @@ extension Engine {
         let others = sharesHostThings ? try store.records().filter { $0.id != record.id } : []
         let result = DestroyPlanner(record: record, observed: observed, others: others).plan()
         let applier = Applier(kernel: kernel)
-        let vethsToGo = record
         for (i, step) in result.plan.steps.enumerated() {
             progress(i + 1, result.plan.steps.count, step)
             do { try applier.execute(step.action) } catch {
-                try store.save(record)
+                // What was removed so far leaves the record; the rest stays for the next destroy.
+                try store.save(record.adding(result.plan.steps.prefix(i).map(\.action)))
                 throw DestroyError(step: step, stepNumber: i + 1, cause: error)
             }
-            record.apply(step.action)
         }
         try handOver(result.handovers, observed: observed)
-        try waitForVethsGone(vethsToGo)
+        try waitForVethsGone(record)
         for entry in record.namespaces where entry.created {
             if case .named(let n) = entry.ref { kernel.removeNamespacePlaceholder(n) }
         }
@@ -82,7 +81,7 @@ extension Engine {
         let names = Set(record.links.filter { $0.kind == .veth && $0.link.namespace == .host }.map(\.link.name))
         guard !names.isEmpty else { return }
         let host = try kernel.links(in: .host)
-        _ = try Poll.until(timeout: timeout, interval: .milliseconds(2)) { () -> Bool? in
+        _ = try Poll.until(timeout: timeout, interval: .milliseconds(25)) { () -> Bool? in
             try host.links().contains { names.contains($0.name) && marks.marks($0.marks) } ? nil : true
         }
     }
