@@ -17,7 +17,7 @@ extension Observer {
     /// The PCI address of each `vf:` interface already present in its container:
     /// proof that the link there is that VF, not something else with its name.
     func observeBusInfo(_ m: Manifest, into state: inout ObservedState) throws {
-        for c in m.containers {
+        for c in m.containers where c.interfaces.contains(where: { $0.vfNIC != nil }) {
             guard let ns = c.netns, let seen = state.namespace(ns), let snapshot = seen.snapshot else { continue }
             for iface in c.interfaces where iface.vfNIC != nil && snapshot.link(named: iface.name) != nil {
                 let bus = (try? kernel.ethtool(in: ns).driverInfo(iface.name).busInfo) ?? ""

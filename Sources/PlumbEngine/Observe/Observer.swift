@@ -16,8 +16,9 @@ public struct Observer {
     public func observe(_ layer: Layer, record: Record?) throws -> ObservedState {
         let m = layer.manifest
         var state = try base()
+        var read: Set<NamespaceRef> = []
         for c in m.containers {
-            guard let ns = c.netns, state.namespace(ns) == nil else { continue }
+            guard let ns = c.netns, read.insert(ns).inserted else { continue }
             if let seen = try namespace(ns, dump: .all) { state.namespaces.append(seen) }
         }
         let sysctls = Set(NATDesign.requiredSysctls(layer).map(\.key) + (record?.sysctls.map(\.key) ?? []))

@@ -90,8 +90,8 @@ extension DestroyPlanner {
     /// Is the link named `name` still the one the record saw (its ifindex and MAC)?
     /// A record naming another link — re-created, or never Plumb's — restores nothing there.
     func sameLink(_ name: String, _ identity: LinkIdentity?, _ notes: inout [String]) -> Bool {
-        guard let identity, let l = observed.host.link(named: name), identity.matches(l) else {
-            let now = observed.host.link(named: name).map { LinkIdentity($0).description } ?? "absent"
+        guard let identity, let l = index.hostLinks[name], identity.matches(l) else {
+            let now = index.hostLinks[name].map { LinkIdentity($0).description } ?? "absent"
             notes.append("\(name) left as it is: it is not the link plumb changed (\(identity?.description ?? "no identity recorded"), now \(now))")
             return false
         }

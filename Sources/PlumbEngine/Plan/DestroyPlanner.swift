@@ -15,10 +15,19 @@ public struct DestroyPlanner {
     public let others: [Record]
 
     let marks: Marks
+    let index: PlanIndex
+    /// Which other owners use each namespace (with the identity they recorded), in `others` order.
+    let users: [NamespaceRef: [(owner: Record, identity: NamespaceIdentity?)]]
 
     public init(record: Record, observed: ObservedState, others: [Record]) {
         self.record = record; self.observed = observed; self.others = others
         marks = Marks(record.owner)
+        index = PlanIndex(observed: observed, record: record)
+        var users: [NamespaceRef: [(owner: Record, identity: NamespaceIdentity?)]] = [:]
+        for other in others {
+            for entry in other.namespaces { users[entry.ref, default: []].append((other, entry.identity)) }
+        }
+        self.users = users
     }
 
     /// What passes to another owner when this one goes.
@@ -63,7 +72,7 @@ public struct DestroyPlanner {
     /// would otherwise return them under whatever name is free).
     func vfReturnSteps(_ notes: inout [String]) -> [Step] {
         record.movedVFs.compactMap { v in
-            guard let link = observed.namespace(v.link.namespace)?.snapshot?.link(named: v.link.name) else { return nil }
+            guard let link = index.namespaces[v.link.namespace]?.snapshot?.link(named: v.link.name) else { return nil }
             guard link.alias == marks.alias else {
                 notes.append("\(v.link.name) in \(v.link.namespace) left where it is: it no longer carries plumb's mark")
                 return nil
@@ -78,7 +87,7 @@ public struct DestroyPlanner {
     func namespaceSteps(_ notes: inout [String], _ handovers: inout [Handover]) -> ([Step], Set<NamespaceRef>) {
         var steps: [Step] = [], doomed: Set<NamespaceRef> = []
         for entry in record.namespaces where entry.created {
-            guard case .named(let name) = entry.ref, let seen = observed.namespace(entry.ref) else { continue }
+            guard case .named(let name) = entry.ref, let seen = index.namespaces[entry.ref] else { continue }
             if let id = entry.identity, id != seen.identity {
                 notes.append("\(entry.ref) left alone: it is not the namespace plumb created (\(id), now \(seen.identity))")
                 continue
@@ -91,7 +100,7 @@ public struct DestroyPlanner {
             }
             // Another owner's use comes first: its links in the namespace are not this
             // owner's, yet not foreign either; the namespace passes to it.
-            if let heir = others.first(where: { uses($0, entry.ref, seen.identity) }) {
+            if let heir = heir(of: entry.ref, seen.identity) {
                 handovers.append(Handover(heir: heir.id, what: .namespace(entry.ref)))
                 steps.append(Step(.setLink(LinkUpdate(link: LinkRef("lo", in: entry.ref, index: 1),
                                                       proof: .namespaceLoopback(alias: marks.namespaceAlias),
@@ -114,8 +123,10 @@ public struct DestroyPlanner {
         return (steps, doomed)
     }
 
-    func uses(_ other: Record, _ ref: NamespaceRef, _ id: NamespaceIdentity) -> Bool {
-        other.namespaces.contains { $0.ref == ref && ($0.identity == nil || $0.identity == id) }
+    /// The first other owner that uses this very namespace (an entry without identity
+    /// predates identities and counts as a use).
+    func heir(of ref: NamespaceRef, _ id: NamespaceIdentity) -> Record? {
+        users[ref]?.first { $0.identity == nil || $0.identity == id }?.owner
     }
 
     /// Host ends of veths (whose peers are not going with a namespace) and bridges,
@@ -125,7 +136,7 @@ public struct DestroyPlanner {
         return order.flatMap { kind in
             record.links.filter { $0.kind == kind && $0.link.namespace == .host }.compactMap { l -> Step? in
                 if let peer = l.peer, doomed.contains(peer.namespace) { return nil }
-                guard let seen = observed.host.link(named: l.link.name) else { return nil }
+                guard let seen = index.hostLinks[l.link.name] else { return nil }
                 guard marks.marks(seen.marks), seen.kind == (kind == .bridge ? "bridge" : "veth") else {
                     notes.append("\(l.link.name) left alone: it no longer carries plumb's mark (alias \(seen.alias.map { "\"\($0)\"" } ?? "none"))")
                     return nil

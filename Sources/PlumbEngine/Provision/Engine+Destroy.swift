@@ -58,18 +58,23 @@ extension Engine {
         return Plan(owner: record.owner, steps: steps + result.plan.steps, notes: notes + result.plan.notes)
     }
 
-    /// What passes to the owners that still need it.
+    /// What passes to the owners that still need it: each heir's record is read and
+    /// written once, however many namespaces and sysctls it inherits.
     func handOver(_ handovers: [DestroyPlanner.Handover], observed: ObservedState) throws {
-        for h in handovers {
-            guard var heir = try store.load(id: h.heir) else { continue }
-            switch h.what {
-            case .namespace(let ref):
-                if let i = heir.namespaces.firstIndex(where: { $0.ref == ref }) {
+        let identities = Dictionary(observed.namespaces.map { ($0.ref, $0.identity) }, uniquingKeysWith: { a, _ in a })
+        let byHeir = Dictionary(grouping: handovers, by: \.heir)
+        for heirID in byHeir.keys.sorted() {
+            guard var heir = try store.load(id: heirID) else { continue }
+            let at = Dictionary(heir.namespaces.enumerated().map { ($1.ref, $0) }, uniquingKeysWith: { a, _ in a })
+            for h in byHeir[heirID] ?? [] {
+                switch h.what {
+                case .namespace(let ref):
+                    guard let i = at[ref] else { continue }
                     heir.namespaces[i].created = true
-                    heir.namespaces[i].identity = observed.namespace(ref)?.identity ?? heir.namespaces[i].identity
+                    heir.namespaces[i].identity = identities[ref] ?? heir.namespaces[i].identity
+                case .sysctl(let original):
+                    if !heir.sysctls.contains(where: { $0.key == original.key }) { heir.sysctls.append(original) }
                 }
-            case .sysctl(let original):
-                if !heir.sysctls.contains(where: { $0.key == original.key }) { heir.sysctls.append(original) }
             }
             try store.save(heir)
         }

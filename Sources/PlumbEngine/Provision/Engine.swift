@@ -93,12 +93,15 @@ public final class Engine {
         r.parent = layer.parent?.id
         if let binding { r.binding = binding }
         r.requiredSysctls = NATDesign.requiredSysctls(layer).map { SysctlRequirement(key: $0.key, value: $0.value) }
+        let seenByRef = Dictionary(observed.namespaces.map { ($0.ref, $0) }, uniquingKeysWith: { a, _ in a })
+        var at = Dictionary(r.namespaces.enumerated().map { ($1.ref, $0) }, uniquingKeysWith: { a, _ in a })
         for ns in layer.manifest.containers.compactMap(\.netns) {
-            guard let seen = observed.namespace(ns) else { continue }
-            if let i = r.namespaces.firstIndex(where: { $0.ref == ns }) {
+            guard let seen = seenByRef[ns] else { continue }
+            if let i = at[ns] {
                 r.namespaces[i].identity = r.namespaces[i].identity ?? seen.identity
                 r.namespaces[i].process = r.namespaces[i].process ?? seen.process
             } else {
+                at[ns] = r.namespaces.count
                 r.namespaces.append(NamespaceEntry(ref: ns, identity: seen.identity, process: seen.process, created: false))
             }
         }
