@@ -11,7 +11,7 @@ extension Verifier {
         let ops = try kernel.links(in: ns)
         return try c.interfaces.flatMap { iface -> [Check] in
             guard let link = inner.link(named: iface.name), let target = gateway(for: iface, in: c) else {
-                return [Check("probe", iface.name, .skip, expected: "ICMP echo to a gateway", observed: "no IPv4 gateway on this interface")]
+                return [Check("probe", iface.name, .skip, expected: "ICMP echo to a gateway", observed: "no IPv4 gateway on this interface", evidence: [.netlink])]
             }
             let neighboursBefore = Set(try ops.neighbours().map(\.address))
             let before = try ops.link(index: link.index)?.stats ?? link.stats
@@ -39,7 +39,7 @@ extension Verifier {
         }
         return [
             .expect("probe", name, replied && rx > 0, expected: "echo reply from \(target), rx moving",
-                    observed: "\(seen), rx +\(rx) packets"),
+                    observed: "\(seen), rx +\(rx) packets", evidence: [.icmpEcho, .rxCounters]),
             dropCheck("rx-drops", name, before: before, after: after),
         ]
     }
@@ -51,7 +51,7 @@ extension Verifier {
                  ("rx_fifo_errors", after.rxFifoErrors &- before.rxFifoErrors), ("rx_over_errors", after.rxOverErrors &- before.rxOverErrors)]
         return Check(check, name, d.allSatisfy { $0.1 == 0 } ? .pass : .warn,
                      expected: "no new rx_dropped, rx_missed, rx_fifo or rx_over errors during the probe",
-                     observed: d.map { "\($0.0) +\($0.1)" }.joined(separator: ", "))
+                     observed: d.map { "\($0.0) +\($0.1)" }.joined(separator: ", "), evidence: [.netlink])
     }
 
     /// For a VF interface, its PF in the host namespace (its counters see what the
@@ -73,7 +73,7 @@ extension Verifier {
         let d = after.delta(since: before)
         let status: Check.Status = d.totalDropped == 0 && d.totalTimeSqueeze == 0 ? .pass : .warn
         return [Check("softnet", name, status, expected: "no softnet drops or time squeezes during the probe",
-                      observed: "dropped +\(d.totalDropped), time_squeeze +\(d.totalTimeSqueeze) over \(after.cpus.count) CPUs")]
+                      observed: "dropped +\(d.totalDropped), time_squeeze +\(d.totalTimeSqueeze) over \(after.cpus.count) CPUs", evidence: [.procfs])]
     }
 
     /// The probe leaves no trace: neighbour entries it caused (the container's for its

@@ -31,28 +31,28 @@ public struct Verifier {
         for b in manifest.bridges where layer.managesHost {
             let l = host.link(named: b.name)
             checks.append(.expect("bridge-present", b.name, l?.kind == "bridge", expected: "bridge",
-                                  observed: l.map { $0.kind ?? "link" } ?? "absent"))
+                                  observed: l.map { $0.kind ?? "link" } ?? "absent", evidence: [.netlink]))
             guard let l else { continue }
-            checks.append(.expect("link-up", b.name, l.up, expected: "up", observed: l.up ? "up" : "down"))
+            checks.append(.expect("link-up", b.name, l.up, expected: "up", observed: l.up ? "up" : "down", evidence: [.netlink]))
             checks.append(addressCheck(b.name, desired: b.addresses, current: host.addresses(of: l.index)))
         }
         for s in NATDesign.requiredSysctls(layer) {
             let v = try? kernel.proc.sysctl(s.key)
-            checks.append(.expect("sysctl", s.key, v == s.value, expected: s.value, observed: (v ?? nil) ?? "absent"))
+            checks.append(.expect("sysctl", s.key, v == s.value, expected: s.value, observed: (v ?? nil) ?? "absent", evidence: [.procfs]))
         }
         return checks
     }
 
     func verify(_ c: Container, host: NamespaceSnapshot, hostNeighbours: Set<IPAddress>) throws -> ContainerReport {
         guard let ns = c.netns else {
-            return ContainerReport(name: c.name, netns: "", checks: [Check("netns-present", nil, .fail, expected: "a netns", observed: "none declared")])
+            return ContainerReport(name: c.name, netns: "", checks: [Check("netns-present", nil, .fail, expected: "a netns", observed: "none declared", evidence: [])])
         }
         let shown = ns.path ?? ns.description
         if let problem = try namespaceProblem(ns) {
-            return ContainerReport(name: c.name, netns: shown, checks: [Check("netns-present", nil, .fail, expected: shown, observed: problem)])
+            return ContainerReport(name: c.name, netns: shown, checks: [Check("netns-present", nil, .fail, expected: shown, observed: problem, evidence: [.namespaceIdentity])])
         }
         let inner = try Observer(kernel: kernel).snapshot(ns)
-        var checks = [Check("netns-present", nil, .pass, expected: shown, observed: shown)]
+        var checks = [Check("netns-present", nil, .pass, expected: shown, observed: shown, evidence: [.namespaceIdentity])]
         for iface in c.interfaces {
             checks += interfaceChecks(iface, container: c, inner: inner, host: host)
             switch iface.kind {
@@ -82,14 +82,14 @@ public struct Verifier {
     func interfaceChecks(_ iface: Interface, container c: Container, inner: NamespaceSnapshot, host: NamespaceSnapshot) -> [Check] {
         let n = iface.name
         guard let l = inner.link(named: n) else {
-            return [Check("link-present", n, .fail, expected: "present", observed: "absent")]
+            return [Check("link-present", n, .fail, expected: "present", observed: "absent", evidence: [.netlink])]
         }
-        var checks = [Check("link-present", n, .pass, expected: "present", observed: "ifindex \(l.index)")]
+        var checks = [Check("link-present", n, .pass, expected: "present", observed: "ifindex \(l.index)", evidence: [.netlink])]
         checks.append(.expect("link-up", n, l.up && l.operUp, expected: "up, carrier",
-                              observed: "\(l.up ? "up" : "down"), \(l.operUp ? "carrier" : "no carrier")"))
-        if let m = iface.mtu { checks.append(.expect("mtu", n, l.mtu == m, expected: String(m), observed: String(l.mtu))) }
+                              observed: "\(l.up ? "up" : "down"), \(l.operUp ? "carrier" : "no carrier")", evidence: [.netlink]))
+        if let m = iface.mtu { checks.append(.expect("mtu", n, l.mtu == m, expected: String(m), observed: String(l.mtu), evidence: [.netlink])) }
         if let m = iface.mac {
-            checks.append(.expect("mac", n, l.mac == m, expected: m.description, observed: l.mac?.description ?? "none"))
+            checks.append(.expect("mac", n, l.mac == m, expected: m.description, observed: l.mac?.description ?? "none", evidence: [.netlink]))
         }
         checks.append(addressCheck(n, desired: iface.addresses, current: inner.addresses(of: l.index)))
         switch iface.kind {
@@ -102,16 +102,16 @@ public struct Verifier {
     func addressCheck(_ n: String, desired: [IPPrefix], current: [IPPrefix]) -> Check {
         let missing = desired.filter { !current.contains($0) }
         return .expect("addresses", n, missing.isEmpty, expected: desired.map(\.description).joined(separator: " "),
-                       observed: current.isEmpty ? "none" : current.map(\.description).joined(separator: " "))
+                       observed: current.isEmpty ? "none" : current.map(\.description).joined(separator: " "), evidence: [.netlink])
     }
 
     func bridgePortCheck(_ hostName: String, bridge: String, host: NamespaceSnapshot) -> Check {
         guard let l = host.link(named: hostName) else {
-            return Check("bridge-port", hostName, .fail, expected: "\(hostName) up, master \(bridge)", observed: "host end absent")
+            return Check("bridge-port", hostName, .fail, expected: "\(hostName) up, master \(bridge)", observed: "host end absent", evidence: [.netlink])
         }
         let master = l.master.flatMap { host.link(index: $0)?.name }
         return .expect("bridge-port", hostName, l.up && master == bridge, expected: "\(hostName) up, master \(bridge)",
-                       observed: "\(hostName) \(l.up ? "up" : "down"), master \(master ?? "none")")
+                       observed: "\(hostName) \(l.up ? "up" : "down"), master \(master ?? "none")", evidence: [.netlink])
     }
 
     func routeChecks(_ c: Container, inner: NamespaceSnapshot) -> [Check] {
@@ -123,7 +123,7 @@ public struct Verifier {
                 o.destination.network == r.to.network && o.gateway == r.via && o.metric == metric
                     && o.index.flatMap { inner.link(index: $0)?.name } == dev
             }
-            return .expect("routes", dev, found != nil, expected: want, observed: found != nil ? want : "absent")
+            return .expect("routes", dev, found != nil, expected: want, observed: found != nil ? want : "absent", evidence: [.netlink])
         }
     }
 }

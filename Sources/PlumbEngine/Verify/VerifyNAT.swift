@@ -12,7 +12,7 @@ extension Verifier {
         let drift = OwnedTable.diff(desired: desired, observed: try kernel.firewall(table).observe(), table: table)
         let rules = desired.masquerades.count + desired.portForwards.count
         return [.expect("nat-rules", table.description, drift.isEmpty, expected: "\(rules) rules as declared",
-                        observed: drift.isEmpty ? "\(rules) rules as declared" : drift.map(\.description).joined(separator: "; "))]
+                        observed: drift.isEmpty ? "\(rules) rules as declared" : drift.map(\.description).joined(separator: "; "), evidence: [.nftables])]
     }
 
     /// Per declared port: a connection from the host to the bridge address at the host
@@ -25,7 +25,8 @@ extension Verifier {
                                                          address: local, hostPort: p.host)
             let what = "\(p.proto.rawValue) \(local):\(p.host) → \(c.name):\(p.container)"
             return .expect("port-forward", "\(p.proto.rawValue)/\(p.host)", failure == nil, expected: "\(what) arrives",
-                           observed: failure.map { "\(what): \($0)" } ?? "\(what) arrived" + (served ? " (a server is listening)" : ""))
+                           observed: failure.map { "\(what): \($0)" } ?? "\(what) arrived" + (served ? " (a server is listening)" : ""),
+                           evidence: served ? [.tcpHandshake] : [p.proto == .tcp ? .tcpNonce : .udpNonce])
         }
     }
 }
