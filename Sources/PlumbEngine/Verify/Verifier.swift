@@ -38,7 +38,7 @@ public struct Verifier {
         }
         for s in NATDesign.requiredSysctls(layer) {
             let v = try? kernel.proc.sysctl(s.key)
-            checks.append(.expect("sysctl", s.key, v == s.value, expected: s.value, observed: (v ?? nil) ?? "absent", evidence: [.procfs]))
+            checks.append(.expect("sysctl", s.key, (v ?? nil).map { SysctlValue.same($0, s.value) } ?? false, expected: s.value, observed: (v ?? nil) ?? "absent", evidence: [.procfs]))
         }
         return checks
     }
