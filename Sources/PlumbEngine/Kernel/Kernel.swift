@@ -44,14 +44,15 @@ public protocol Kernel: AnyObject {
 
     // MARK: Probes (verify)
 
-    /// One ICMP echo exchange from inside `ns` (patient: backs off up to ~8 s).
-    /// Equivalent to: `ip netns exec NS ping -c 1 TARGET`.
-    func ping(from ns: NamespaceRef, to target: IPAddress) throws -> Ping.Outcome
-    /// A TCP connection or UDP datagram sent from the host to `address:hostPort` must
-    /// arrive inside `ns` at `containerPort`. nil on success, else why not; `served`
-    /// tells whether a real server already held the port.
-    func probePort(tcp: Bool, in ns: NamespaceRef, containerPort: Int, address: IPAddress, hostPort: Int) throws
-        -> (failure: String?, served: Bool)
+    /// One ICMP / ICMPv6 echo from inside `ns` to `target`, waiting at most `timeoutMs` for
+    /// the reply (the verifier backs off between attempts). `size`: the whole packet's length,
+    /// sent with Don't Fragment; nil for a small one.
+    /// Equivalent to: `ip netns exec NS ping -c 1 -W 1 [-M do -s SIZE-28] TARGET`.
+    func echo(from ns: NamespaceRef, to target: IPAddress, size: Int?, timeoutMs: Int) throws -> Ping.Outcome
+    /// One connection or datagram from `e.client` to `e.target`, checked on a socket Plumb
+    /// opens at `e.server` (or answered by the server already holding that port).
+    /// Equivalent to: `ip netns exec SERVER nc -l ADDR PORT & ip netns exec CLIENT nc TARGET PORT`.
+    func exchange(_ e: Exchange) throws -> ExchangeResult
 }
 
 /// One namespace's rtnetlink (vishvananda's `Handle`): links, addresses, routes,

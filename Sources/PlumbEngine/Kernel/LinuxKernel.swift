@@ -127,15 +127,38 @@ public final class LinuxKernel: Kernel {
 
     // MARK: Probes
 
-    public func ping(from ns: NamespaceRef, to target: IPAddress) throws -> Ping.Outcome {
-        try handle(ns).namespace.run { Ping.probe(target.bytes) }
+    public func echo(from ns: NamespaceRef, to target: IPAddress, size: Int?, timeoutMs: Int) throws -> Ping.Outcome {
+        try handle(ns).namespace.run { Ping.echo(target, size: size, timeoutMs: timeoutMs) }
     }
 
-    public func probePort(tcp: Bool, in ns: NamespaceRef, containerPort: Int, address: IPAddress, hostPort: Int) throws
-        -> (failure: String?, served: Bool) {
-        let listener = try handle(ns).namespace.run { try PortProbe.listen(tcp: tcp, port: containerPort) }
-        let failure = tcp ? PortProbe.tcp(to: address.bytes, port: hostPort, listener: listener)
-                          : PortProbe.udp(to: address.bytes, port: hostPort, listener: listener)
-        return (failure, !listener.ours)
+    public func exchange(_ e: Exchange) throws -> ExchangeResult {
+        let family = e.target.family
+        let listener: ProbeListener
+        do {
+            listener = try run(on: e.server) {
+                try ProbeListener.open(e.proto, address: e.listenAddress, family: family, port: e.listenPort, timeoutMs: e.timeoutMs)
+            }
+        } catch {
+            return ExchangeResult(delivery: .failed("plumb's listener: \(error)"))
+        }
+        let client = try run(on: e.client) { try ProbeSocket(e.proto, family: family) }
+        return Exchanges.run(client, to: Endpoint(e.target, e.targetPort ?? listener.port), listener: listener,
+                             fullSegment: e.fullSegment, timeoutMs: e.timeoutMs)
+    }
+
+    /// Runs `body` where a probe socket must be born (a socket stays in its namespace).
+    func run<T>(on side: Exchange.Side, _ body: () throws -> T) throws -> T {
+        switch side {
+        // Plumb's own threads never leave the host namespace (docs/ARCHITECTURE.md §6).
+        case .namespace(.host): return try body()
+        case .namespace(let ns): return try handle(ns).namespace.run(body)
+        case .outside(let o): return try outsideNamespace(o).run(body)
+        }
+    }
+}
+
+extension LinuxKernel {
+    func outsideNamespace(_ o: OutsideNetwork) throws -> NetworkNamespace {
+        throw SystemError("open", "outside network \(o.id)", .noEntry)
     }
 }

@@ -21,7 +21,8 @@ public struct Verifier {
     public func verify() throws -> VerifyReport {
         let host = try Observer(kernel: kernel).snapshot(.host)
         let hostNeighbours = Set(try kernel.links(in: .host).neighbours().map(\.address))
-        let containers = try manifest.containers.map { try verify($0, host: host, hostNeighbours: hostNeighbours) }
+        let session = VerifySession()
+        let containers = try manifest.containers.map { try verify($0, host: host, hostNeighbours: hostNeighbours, session: session) }
         return VerifyReport(manifest: layer.owner.displayName, containers: containers,
                             host: HostReport(checks: hostChecks(host) + (try natRulesCheck())), nics: try nicReports())
     }
@@ -35,6 +36,10 @@ public struct Verifier {
             guard let l else { continue }
             checks.append(.expect("link-up", b.name, l.up, expected: "up", observed: l.up ? "up" : "down", evidence: [.netlink]))
             checks.append(addressCheck(b.name, desired: b.addresses, current: host.addresses(of: l.index)))
+            if let m = b.mtu {
+                checks.append(.expect("mtu", b.name, l.mtu == m, expected: String(m), observed: String(l.mtu), evidence: [.netlink]))
+            }
+            checks.append(bridgeMTUCheck(l, host: host))
         }
         for s in NATDesign.requiredSysctls(layer) {
             let v = try? kernel.proc.sysctl(s.key)
@@ -43,7 +48,7 @@ public struct Verifier {
         return checks
     }
 
-    func verify(_ c: Container, host: NamespaceSnapshot, hostNeighbours: Set<IPAddress>) throws -> ContainerReport {
+    func verify(_ c: Container, host: NamespaceSnapshot, hostNeighbours: Set<IPAddress>, session: VerifySession) throws -> ContainerReport {
         guard let ns = c.netns else {
             return ContainerReport(name: c.name, netns: "", checks: [Check("netns-present", nil, .fail, expected: "a netns", observed: "none declared", evidence: [])])
         }
@@ -61,7 +66,7 @@ public struct Verifier {
             }
         }
         checks += routeChecks(c, inner: inner)
-        checks += try probes(c, ns: ns, inner: inner, hostNeighbours: hostNeighbours)
+        checks += try probes(c, ns: ns, inner: inner, host: host, hostNeighbours: hostNeighbours, session: session)
         checks += try portChecks(c, ns: ns)
         return ContainerReport(name: c.name, netns: shown, checks: checks)
     }
@@ -93,7 +98,9 @@ public struct Verifier {
         }
         checks.append(addressCheck(n, desired: iface.addresses, current: inner.addresses(of: l.index)))
         switch iface.kind {
-        case .veth(let bridge, _): checks.append(bridgePortCheck(iface.hostSideName(container: c.name), bridge: bridge, host: host))
+        case .veth(let bridge, _):
+            checks.append(bridgePortCheck(iface.hostSideName(container: c.name), bridge: bridge, host: host))
+            if let m = portMTUCheck(iface.hostSideName(container: c.name), peer: l, bridge: bridge, host: host) { checks.append(m) }
         case .vf: break
         }
         return checks
@@ -116,7 +123,7 @@ public struct Verifier {
 
     func routeChecks(_ c: Container, inner: NamespaceSnapshot) -> [Check] {
         c.routes.map { r in
-            let metric = r.metric ?? 0
+            let metric = r.kernelMetric
             let dev = r.dev ?? c.interfaces.first { i in r.via.map { v in i.addresses.contains { $0.contains(v) } } ?? false }?.name
             let want = RouteInfo(destination: r.to, gateway: r.via, metric: metric).describe(device: dev ?? "?")
             let found = inner.routes.first { o in

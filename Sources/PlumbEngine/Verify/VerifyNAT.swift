@@ -12,7 +12,8 @@ extension Verifier {
         let drift = OwnedTable.diff(desired: desired, observed: try kernel.firewall(table).observe(), table: table)
         let rules = desired.masquerades.count + desired.portForwards.count
         return [.expect("nat-rules", table.description, drift.isEmpty, expected: "\(rules) rules as declared",
-                        observed: drift.isEmpty ? "\(rules) rules as declared" : drift.map(\.description).joined(separator: "; "), evidence: [.nftables])]
+                        observed: drift.isEmpty ? "\(rules) rules as declared" : drift.map(\.description).joined(separator: "; "),
+                        evidence: [.nftables])]
     }
 
     /// Per declared port: a connection from the host to the bridge address at the host
@@ -21,12 +22,20 @@ extension Verifier {
         guard let (_, bridge) = NATDesign.bridgedIPv4(c, manifest),
               let local = bridge.addresses.first(where: { $0.family == .v4 })?.address else { return [] }
         return try c.ports.map { p in
-            let (failure, served) = try kernel.probePort(tcp: p.proto == .tcp, in: ns, containerPort: p.container,
-                                                         address: local, hostPort: p.host)
+            let r = try kernel.exchange(Exchange(p.proto == .tcp ? .tcp : .udp, from: .namespace(.host), to: .namespace(ns),
+                                                 listenAddress: nil, listenPort: p.container, target: local, targetPort: p.host,
+                                                 timeoutMs: 1000))
             let what = "\(p.proto.rawValue) \(local):\(p.host) → \(c.name):\(p.container)"
-            return .expect("port-forward", "\(p.proto.rawValue)/\(p.host)", failure == nil, expected: "\(what) arrives",
-                           observed: failure.map { "\(what): \($0)" } ?? "\(what) arrived" + (served ? " (a server is listening)" : ""),
-                           evidence: served ? [.tcpHandshake] : [p.proto == .tcp ? .tcpNonce : .udpNonce])
+            switch r.delivery {
+            case .nonce: return Check("port-forward", "\(p.proto.rawValue)/\(p.host)", .pass, expected: "\(what) arrives",
+                                      observed: "\(what) arrived", evidence: [p.proto == .tcp ? .tcpNonce : .udpNonce])
+            case .handshake: return Check("port-forward", "\(p.proto.rawValue)/\(p.host)", .pass, expected: "\(what) arrives",
+                                          observed: "\(what) arrived (a server is listening)", evidence: [.tcpHandshake])
+            case .sent: return Check("port-forward", "\(p.proto.rawValue)/\(p.host)", .fail, expected: "\(what) arrives",
+                                     observed: "\(what): port in use inside the container", evidence: [.udpNonce])
+            case .failed(let why): return Check("port-forward", "\(p.proto.rawValue)/\(p.host)", .fail, expected: "\(what) arrives",
+                                                observed: "\(what): \(why)", evidence: [p.proto == .tcp ? .tcpNonce : .udpNonce])
+            }
         }
     }
 }
