@@ -99,12 +99,8 @@ public enum Exchanges {
     }
 
     static func tcp(_ fd: Int32, to target: Endpoint, listener: ProbeListener, fullSegment: Bool, timeoutMs: Int) -> ExchangeResult {
-        if withSocketAddress(target.address, port: target.port, { connect(fd, $0, $1) }) != 0 {
-            let e = Errno.current
-            let why = e == .inProgress ? "no answer to the TCP handshake within \(timeoutMs) ms" : "connect: \(e.message) (\(e.name))"
-            return ExchangeResult(delivery: .failed(why), client: localEndpoint(fd))
-        }
-        let me = localEndpoint(fd)
+        let (me, failure) = connectTimed(fd, to: target, timeoutMs: timeoutMs)
+        if let failure { return ExchangeResult(delivery: .failed(failure), client: me) }
         guard listener.ours else { return ExchangeResult(delivery: .handshake, client: me) }
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -169,6 +165,28 @@ public enum Exchanges {
             }
         }
         return ExchangeResult(delivery: .failed(why), client: me)
+    }
+
+    /// A non-blocking connect: the SYN's own address and port are known (getsockname)
+    /// as soon as it leaves, so a refused or unanswered connection can still be looked up
+    /// in conntrack. Returns that endpoint and, on failure, why.
+    static func connectTimed(_ fd: Int32, to target: Endpoint, timeoutMs: Int) -> (Endpoint?, String?) {
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+        defer { _ = fcntl(fd, F_SETFL, flags) }
+        if withSocketAddress(target.address, port: target.port, { connect(fd, $0, $1) }) == 0 { return (localEndpoint(fd), nil) }
+        let e = Errno.current
+        let me = localEndpoint(fd)
+        guard e == .inProgress else { return (me, "connect: \(e.message) (\(e.name))") }
+        var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        var n: Int32
+        repeat { n = poll(&p, 1, Int32(timeoutMs)) } while n < 0 && errno == EINTR
+        if n == 0 { return (me, "no answer to the TCP handshake within \(timeoutMs) ms") }
+        var err: Int32 = 0
+        var len = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
+        if err != 0 { let x = Errno(rawValue: err); return (me, "connect: \(x.message) (\(x.name))") }
+        return (me, nil)
     }
 
     static func write(_ fd: Int32, _ bytes: [UInt8]) -> Bool {

@@ -53,6 +53,26 @@ public protocol Kernel: AnyObject {
     /// opens at `e.server` (or answered by the server already holding that port).
     /// Equivalent to: `ip netns exec SERVER nc -l ADDR PORT & ip netns exec CLIENT nc TARGET PORT`.
     func exchange(_ e: Exchange) throws -> ExchangeResult
+    /// A namespace of Plumb's own playing "outside" for forwarding checks: anonymous (no
+    /// name under /run/netns to collide with; it dies with Plumb), `lo` up and marked, and
+    /// a veth to the host namespace with an address on each end.
+    /// Equivalent to: `unshare -n` + `ip link add HOST address MAC type veth peer name eth0
+    /// netns OUTSIDE; ip link set HOST alias MARK addrgenmode none up; ip addr add …` (both ends).
+    func createOutside(_ r: OutsideRequest) throws -> OutsideNetwork
+    /// `ip link del HOST` (its peer goes with it) and the namespace released.
+    func removeOutside(_ o: OutsideNetwork) throws
+    /// The conntrack entry whose original direction is `flow`, in the host namespace; nil
+    /// when the kernel has none (never confirmed: dropped before postrouting).
+    /// Equivalent to: `conntrack -G -p PROTO -s SRC --sport SP -d DST --dport DP`.
+    func conntrack(_ flow: FlowTuple) throws -> ConntrackEntry?
+    /// Equivalent to: `conntrack -D -p PROTO -s SRC --sport SP -d DST --dport DP` (absent is fine).
+    func deleteConntrack(_ flow: FlowTuple) throws
+    /// TCP listeners and bound UDP sockets of the host namespace (sock_diag).
+    /// Equivalent to: `ss -ltnu`.
+    func boundSockets() throws -> [BoundSocket]
+    /// Every nftables table of the host namespace.
+    /// Equivalent to: `nft -j list ruleset`.
+    func ruleset() throws -> Ruleset
 }
 
 /// One namespace's rtnetlink (vishvananda's `Handle`): links, addresses, routes,

@@ -24,6 +24,11 @@ public final class LinuxKernel: Kernel {
     private var clock = 0
     let capacity = max(1, min(256, (ResourceLimits.descriptors() - 32) / 3))
     private var nft: NFTables?
+    /// Outside networks of forwarding checks, by id: the namespace's only reference.
+    var outsides: [Int: LinuxOutside] = [:]
+    var nextOutside = 1
+    lazy var conntrackSocket: ConntrackSocket? = nil
+    lazy var diagSocket: SockDiagSocket? = nil
     /// The namespace Plumb runs in, held open: VFs return into it.
     let hostNamespace: NetworkNamespace
     public let sriov: any SRIOVOps = LinuxSRIOV()
@@ -121,9 +126,16 @@ public final class LinuxKernel: Kernel {
     /// The libnftables context is bound to the namespace of the thread that creates
     /// it: the caller's, which is the host's.
     public func firewall(_ table: TableName) throws -> any FirewallOps {
-        if nft == nil { nft = try NFTables() }
-        return LinuxFirewall(OwnedTable(nft: nft!, table: table))
+        LinuxFirewall(OwnedTable(nft: try nftables(), table: table))
     }
+
+    func nftables() throws -> NFTables {
+        if nft == nil { nft = try NFTables() }
+        return nft!
+    }
+
+    /// The host namespace's route socket (outside networks are joined to it).
+    var hostSocket: RouteSocket { host.socket }
 
     // MARK: Probes
 
@@ -154,11 +166,5 @@ public final class LinuxKernel: Kernel {
         case .namespace(let ns): return try handle(ns).namespace.run(body)
         case .outside(let o): return try outsideNamespace(o).run(body)
         }
-    }
-}
-
-extension LinuxKernel {
-    func outsideNamespace(_ o: OutsideNetwork) throws -> NetworkNamespace {
-        throw SystemError("open", "outside network \(o.id)", .noEntry)
     }
 }

@@ -332,10 +332,3 @@ extension Verifier {
         return small.map { "\($0.name) has MTU \($0.mtu)" }
     }
 }
-
-/// What one verify run learns as it goes, shared by its containers.
-final class VerifySession {
-    /// Gateways that ignore ICMP echo (TCP answered where echo did not): the next
-    /// container on the same gateway starts with the evidence that works there.
-    var echoIgnored: Set<IPAddress> = []
-}

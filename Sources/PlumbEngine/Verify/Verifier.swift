@@ -22,7 +22,14 @@ public struct Verifier {
         let host = try Observer(kernel: kernel).snapshot(.host)
         let hostNeighbours = Set(try kernel.links(in: .host).neighbours().map(\.address))
         let session = VerifySession()
-        let containers = try manifest.containers.map { try verify($0, host: host, hostNeighbours: hostNeighbours, session: session) }
+        let containers: [ContainerReport]
+        do {
+            containers = try manifest.containers.map { try verify($0, host: host, hostNeighbours: hostNeighbours, session: session) }
+        } catch {
+            try? session.close(kernel)
+            throw error
+        }
+        try session.close(kernel)
         return VerifyReport(manifest: layer.owner.displayName, containers: containers,
                             host: HostReport(checks: hostChecks(host) + (try natRulesCheck())), nics: try nicReports())
     }
@@ -67,7 +74,7 @@ public struct Verifier {
         }
         checks += routeChecks(c, inner: inner)
         checks += try probes(c, ns: ns, inner: inner, host: host, hostNeighbours: hostNeighbours, session: session)
-        checks += try portChecks(c, ns: ns)
+        checks += try forwardChecks(c, ns: ns, inner: inner, host: host, session: session)
         return ContainerReport(name: c.name, netns: shown, checks: checks)
     }
 

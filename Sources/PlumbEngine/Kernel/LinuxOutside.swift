@@ -1,0 +1,73 @@
+import PlumbFirewall
+import PlumbNetlink
+import PlumbSystem
+import PlumbTypes
+
+/// An outside network's namespace and its route socket, held by LinuxKernel only.
+final class LinuxOutside {
+    let namespace: NetworkNamespace
+    let socket: RouteSocket
+    init(namespace: NetworkNamespace, socket: RouteSocket) { self.namespace = namespace; self.socket = socket }
+}
+
+extension LinuxKernel {
+    public func createOutside(_ r: OutsideRequest) throws -> OutsideNetwork {
+        // Anonymous: only this descriptor holds it, so if Plumb dies the kernel deletes
+        // the namespace and with it both ends of the veth — nothing is left behind.
+        let (socket, ns) = try NetnsThread.runInNewNamespace { () throws -> (RouteSocket, NetworkNamespace) in
+            let s = try RouteSocket(label: "the outside network")
+            try s.execute(SetLink(index: 1, alias: r.mark, up: true))
+            return (s, try NetworkNamespace.open(path: "/proc/thread-self/ns/net"))
+        }
+        try hostSocket.execute(CreateVeth(hostName: r.hostName, peerName: "eth0", peerNamespaceFD: ns.fd, hostUp: false,
+                                          hostMAC: r.hostMAC))
+        do {
+            guard let end = try hostSocket.link(name: r.hostName), let peer = try socket.link(name: "eth0") else {
+                throw SystemError("RTM_GETLINK", "\(r.hostName) just created", .noDevice)
+            }
+            // addrgenmode before up (docs/ARCHITECTURE.md §6): no IPv6 link-local, no DAD, no MLD.
+            try hostSocket.execute(SetLink(index: end.index, alias: r.mark, noIPv6Addresses: true))
+            try hostSocket.execute(SetLink(index: end.index, up: true))
+            try socket.execute(SetLink(index: peer.index, noIPv6Addresses: true))
+            try socket.execute(SetLink(index: peer.index, up: true))
+            try hostSocket.addAddress(r.hostAddress, index: end.index, name: r.hostName)
+            try socket.addAddress(r.address, index: peer.index, name: "eth0")
+            let id = nextOutside
+            nextOutside += 1
+            outsides[id] = LinuxOutside(namespace: ns, socket: socket)
+            return OutsideNetwork(id: id, hostName: r.hostName, hostIndex: end.index, hostAddress: r.hostAddress.address,
+                                  address: r.address.address)
+        } catch {
+            if let end = try? hostSocket.link(name: r.hostName) { try? hostSocket.deleteLink(index: end.index, name: r.hostName) }
+            throw error
+        }
+    }
+
+    public func removeOutside(_ o: OutsideNetwork) throws {
+        defer { outsides[o.id] = nil }
+        try hostSocket.deleteLink(index: o.hostIndex, name: o.hostName)
+    }
+
+    func outsideNamespace(_ o: OutsideNetwork) throws -> NetworkNamespace {
+        guard let n = outsides[o.id] else { throw SystemError("open", "outside network \(o.hostName)", .noEntry) }
+        return n.namespace
+    }
+
+    public func conntrack(_ flow: FlowTuple) throws -> ConntrackEntry? { try ctSocket().entry(flow) }
+
+    public func deleteConntrack(_ flow: FlowTuple) throws { try ctSocket().delete(flow) }
+
+    func ctSocket() throws -> ConntrackSocket {
+        if let s = conntrackSocket { return s }
+        let s = try ConntrackSocket(label: "the host namespace")
+        conntrackSocket = s
+        return s
+    }
+
+    public func boundSockets() throws -> [BoundSocket] {
+        if diagSocket == nil { diagSocket = try SockDiagSocket(label: "the host namespace") }
+        return try diagSocket!.bound()
+    }
+
+    public func ruleset() throws -> Ruleset { try Ruleset(listingJSON: try nftables().listRulesetJSON()) }
+}
