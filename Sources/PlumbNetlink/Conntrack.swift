@@ -99,7 +99,7 @@ public final class ConntrackSocket {
 }
 
 /// A socket bound in a namespace, as `ss -ltnu` lists it.
-public struct BoundSocket: Sendable, Hashable, CustomStringConvertible {
+public struct BoundSocket: Sendable, Hashable, Codable, CustomStringConvertible {
     public var proto: TransportProtocol
     public var local: Endpoint
     public var uid: Int

@@ -141,7 +141,7 @@ struct ForwardVerifyTests {
         #expect(result.status == 3, "\(result)")
         let c = Self.forward(report, "tcp/8080")
         #expect(c?.status == "fail", "\(c.map(\.description) ?? "missing")")
-        #expect(c?.observed?.contains("table ip foreign chain pre handle") == true && c?.observed?.contains("dnat ip to 10.99.9.9:80") == true,
+        #expect(c?.observed?.contains("table ip foreign chain pre handle") == true && c?.observed?.contains("dnat to 10.99.9.9:80") == true,
                 "\(c.map(\.description) ?? "-")")
         #expect(Self.forward(report, "udp/5353")?.status == "pass", "the UDP forward is not touched")
     }

@@ -32,6 +32,14 @@ extension LinuxKernel {
             try socket.execute(SetLink(index: peer.index, up: true))
             try hostSocket.addAddress(r.hostAddress, index: end.index, name: r.hostName)
             try socket.addAddress(r.address, index: peer.index, name: "eth0")
+            // The end brought up first gets its queueing discipline only when the kernel's
+            // linkwatch work (global, rate-limited: up to a second) sees the carrier; until
+            // then it drops everything it sends — the ARP reply first. Operstate UP is set
+            // by that same work: wait for it on both ends.
+            let ready = try Poll.until(timeout: .seconds(3), interval: .milliseconds(2)) { () throws -> Bool? in
+                try hostSocket.link(index: end.index)?.operUp == true && socket.link(index: peer.index)?.operUp == true ? true : nil
+            }
+            if ready == nil { throw SystemError("wait for operstate UP", "\(r.hostName) and its peer", .timedOut) }
             let id = nextOutside
             nextOutside += 1
             outsides[id] = LinuxOutside(namespace: ns, socket: socket)

@@ -28,6 +28,8 @@ public struct ObservedState: Codable, Sendable, Equatable {
     public var busInfo: [BusInfo]
     /// The modprobe.d file `persist` writes; nil when absent.
     public var modprobeText: String?
+    /// Sockets bound in the host namespace (`ss -ltnu`), read when the layer publishes ports.
+    public var boundSockets: [BoundSocket]?
 
     public init(hostIdentity: NamespaceIdentity? = nil, host: NamespaceSnapshot = NamespaceSnapshot(),
                 namespaces: [ObservedNamespace] = [], namedNamespaces: [String] = [], sysctls: [String: String] = [:],

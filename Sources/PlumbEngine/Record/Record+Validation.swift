@@ -24,6 +24,9 @@ extension Record {
         if let t = table, t != Marks(owner).table { out.append("nftables table \(t) is not this owner's table \(Marks(owner).table)") }
         for key in sysctls.map(\.key) + requiredSysctls.map(\.key) { if let why = SysctlKeys.problem(key) { out.append("sysctl: \(why)") } }
         for n in nics { name(n.nic, "NIC") }
+        for p in ports ?? [] where !(1...65535).contains(p.hostPort) || !(1...65535).contains(p.destination.port) {
+            out.append("published port \(p.label) → \(p.destination) is not a port")
+        }
         for i in irqs {
             name(i.nic, "NIC of irq \(i.irq)")
             if !(0...1_048_575).contains(i.irq) { out.append("irq \(i.irq) is not an interrupt number") }

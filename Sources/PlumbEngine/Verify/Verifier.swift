@@ -11,9 +11,11 @@ public struct Verifier {
     let kernel: any Kernel
     let layer: Layer
     let record: Record?
+    /// The host ports other owners' records publish.
+    let portsElsewhere: [PortClaim]
 
-    public init(kernel: any Kernel, layer: Layer, record: Record? = nil) {
-        self.kernel = kernel; self.layer = layer; self.record = record
+    public init(kernel: any Kernel, layer: Layer, record: Record? = nil, portsElsewhere: [PortClaim] = []) {
+        self.kernel = kernel; self.layer = layer; self.record = record; self.portsElsewhere = portsElsewhere
     }
 
     var manifest: Manifest { layer.manifest }

@@ -20,6 +20,8 @@ extension Verifier {
         var checks: [Check] = []
         for p in c.ports {
             let o = try outside(session, host: host)
+            checks.append(try portOwnerCheck(c, p, packet: packet(p, from: o, client: nil, to: Endpoint(prefix.address, p.container),
+                                                                  bridge: bridge.name), session: session))
             checks.append(try portForwardCheck(c, p, ns: ns, to: Endpoint(prefix.address, p.container), bridge: bridge.name,
                                                outside: o, session: session))
         }
