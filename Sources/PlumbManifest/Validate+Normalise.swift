@@ -9,7 +9,7 @@ extension Checks {
         for site in interfaceSites {
             guard case .veth(let name, _) = site.interface.kind, let mtu = site.interface.mtu,
                   let bi = m.bridges.firstIndex(where: { $0.name == name }), let bridgeMTU = m.bridges[bi].mtu,
-                  mtu != bridgeMTU else { continue }
+                  mtu != bridgeMTU, (68...65535).contains(mtu), (68...65535).contains(bridgeMTU) else { continue }
             // The kernel lowers a bridge to its smallest port's MTU (apply would set it back
             // every time), and a bridge above a port's MTU silently drops the larger frames.
             report(site.path + ".mtu", "\(mtu) differs from bridge \(name)'s mtu \(bridgeMTU): the kernel lowers a bridge to its smallest port's MTU, and a bridge above a port's MTU drops larger frames to it; leave mtu out (a bridge port takes its bridge's) or make them equal",
