@@ -44,11 +44,12 @@ public protocol Kernel: AnyObject {
 
     // MARK: Probes (verify)
 
-    /// One ICMP / ICMPv6 echo from inside `ns` to `target`, waiting at most `timeoutMs` for
-    /// the reply (the verifier backs off between attempts). `size`: the whole packet's length,
-    /// sent with Don't Fragment; nil for a small one.
-    /// Equivalent to: `ip netns exec NS ping -c 1 -W 1 [-M do -s SIZE-28] TARGET`.
-    func echo(from ns: NamespaceRef, to target: IPAddress, size: Int?, timeoutMs: Int) throws -> Ping.Outcome
+    /// ICMP / ICMPv6 echoes from inside `ns` to `target`, one after another, each waiting at
+    /// most its `timeoutMs` for the reply (the verifier backs off between calls); stops after
+    /// the first unanswered, so the result may be shorter than `requests`. A request's `size`
+    /// is the whole packet's length; every echo is sent with Don't Fragment.
+    /// Equivalent to: `ip netns exec NS ping -c 1 -W 1 -M do [-s SIZE-28] TARGET`, per request.
+    func echoes(from ns: NamespaceRef, to target: IPAddress, _ requests: [Ping.Request]) throws -> [Ping.Outcome]
     /// One connection or datagram from `e.client` to `e.target`, checked on a socket Plumb
     /// opens at `e.server` (or answered by the server already holding that port).
     /// Equivalent to: `ip netns exec SERVER nc -l ADDR PORT & ip netns exec CLIENT nc TARGET PORT`.

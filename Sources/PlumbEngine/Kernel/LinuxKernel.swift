@@ -139,8 +139,8 @@ public final class LinuxKernel: Kernel {
 
     // MARK: Probes
 
-    public func echo(from ns: NamespaceRef, to target: IPAddress, size: Int?, timeoutMs: Int) throws -> Ping.Outcome {
-        try handle(ns).namespace.run { Ping.echo(target, size: size, timeoutMs: timeoutMs) }
+    public func echoes(from ns: NamespaceRef, to target: IPAddress, _ requests: [Ping.Request]) throws -> [Ping.Outcome] {
+        try handle(ns).namespace.run { Ping.echoes(target, requests) }
     }
 
     public func exchange(_ e: Exchange) throws -> ExchangeResult {

@@ -34,11 +34,11 @@ extension Verifier {
             let windowBefore = try ops.link(index: link.index)?.stats ?? link.stats
             let softBefore = kernel.proc.softnet()
             var checks: [Check] = []
-            var containerHad: Set<IPAddress> = []
+            let containerHad = Set(try ops.neighbours().map(\.address)).intersection(targets.map(\.gateway))
             for t in targets {
-                let neighbours = try ops.neighbours()
-                if neighbours.contains(where: { $0.address == t.gateway }) { containerHad.insert(t.gateway) }
-                checks += try probe(iface, link: link, target: t, ns: ns, ops: ops, session: session)
+                // One family: its counters are the window's, read once.
+                let window = targets.count == 1 ? windowBefore : nil
+                checks += try probe(iface, link: link, target: t, ns: ns, ops: ops, statsBefore: window, session: session)
             }
             let softAfter = kernel.proc.softnet()
             let windowAfter = try ops.link(index: link.index)?.stats ?? link.stats
@@ -53,11 +53,11 @@ extension Verifier {
 
     /// Reachability, the gateway's MAC and the path MTU towards one gateway.
     func probe(_ iface: Interface, link: LinkInfo, target t: ProbeTarget, ns: NamespaceRef, ops: any LinkOps,
-               session: VerifySession) throws -> [Check] {
+               statsBefore: LinkStats?, session: VerifySession) throws -> [Check] {
         if t.family == .v6, let dad = try awaitDAD(t, link: link, ops: ops) {
             return [Check("probe6", iface.name, .fail, expected: "\(t.gateway) answers", observed: dad, evidence: [.netlink])]
         }
-        let before = try ops.link(index: link.index)?.stats ?? link.stats
+        let before = try statsBefore ?? ops.link(index: link.index)?.stats ?? link.stats
         let reach = try self.reach(t, ns: ns, ops: ops, link: link, session: session)
         let mtu = try pathMTU(t, reach: reach, ns: ns, link: link)
         let after = try ops.link(index: link.index)?.stats ?? link.stats
@@ -81,15 +81,19 @@ extension Verifier {
             if t.hostHoldsGateway && tcpFirst, let r = try tcp(t, ns: ns, timeoutMs: share, why: &tcpWhy) {
                 return .transport(echo: "not tried first: \(t.gateway) ignored echo earlier in this run", tcp: r)
             }
-            switch try kernel.echo(from: ns, to: t.gateway, size: nil, timeoutMs: share) {
-            case .reply(let r): return .echo(r)
-            case .noReply(let why): echoWhy = why
+            // The full-size echo rides along: one thread in the namespace for both.
+            let outcomes = try kernel.echoes(from: ns, to: t.gateway, [Ping.Request(size: nil, timeoutMs: share),
+                                                                       Ping.Request(size: link.mtu, timeoutMs: Self.fullSizeBackoffMs[0])])
+            switch outcomes.first {
+            case .reply(let r)?: return .echo(r, fullSize: outcomes.count > 1 ? outcomes[1] : nil)
+            case .noReply(let why)?: echoWhy = why
+            case nil: echoWhy = "no echo sent"
             }
             if t.hostHoldsGateway {
                 if !tcpFirst, let r = try tcp(t, ns: ns, timeoutMs: share, why: &tcpWhy) {
                     // The path just came up (an address left DAD)? Then echo answers now.
-                    if case .reply(let again) = try kernel.echo(from: ns, to: t.gateway, size: nil, timeoutMs: share) {
-                        return .echo(again)
+                    if case .reply(let again)? = try kernel.echoes(from: ns, to: t.gateway, [Ping.Request(size: nil, timeoutMs: share)]).first {
+                        return .echo(again, fullSize: nil)
                     }
                     session.echoIgnored.insert(t.gateway)
                     return .transport(echo: echoWhy + ": ICMP echo is ignored or filtered on this path", tcp: r)
@@ -142,10 +146,11 @@ extension Verifier {
     /// smaller MTU on the way (a host end, a bridge) drops it silently.
     func pathMTU(_ t: ProbeTarget, reach: Reach, ns: NamespaceRef, link: LinkInfo) throws -> PathMTU {
         switch reach {
-        case .echo:
-            var last = Ping.Outcome.noReply("not sent")
-            for wait in Self.fullSizeBackoffMs {
-                last = try kernel.echo(from: ns, to: t.gateway, size: link.mtu, timeoutMs: wait)
+        case .echo(_, let first):
+            if case .reply? = first { return .echo(size: link.mtu, first!) }
+            var last = first ?? Ping.Outcome.noReply("not sent")
+            for wait in Self.fullSizeBackoffMs.dropFirst(first == nil ? 0 : 1) {
+                last = try kernel.echoes(from: ns, to: t.gateway, [Ping.Request(size: link.mtu, timeoutMs: wait)]).first ?? last
                 if case .reply = last { break }
             }
             return .echo(size: link.mtu, last)
@@ -164,7 +169,7 @@ extension Verifier {
         let (macOK, seen) = neighbourReading(t, neighbour)
         let moved = "rx +\(rx) packets"
         switch reach {
-        case .echo(let r):
+        case .echo(let r, _):
             return Check(check, name, macOK && rx > 0 ? .pass : .fail, expected: expected,
                          observed: "echo reply from \(t.gateway) in \(r.rttMicroseconds) µs; \(seen); \(moved)",
                          evidence: [.icmpEcho, nd, .rxCounters])
@@ -290,7 +295,8 @@ struct ProbeTarget {
 
 /// How the gateway was reached.
 enum Reach {
-    case echo(Ping.Reply)
+    /// The echo, and the full-size echo sent right after it on the same socket (nil: not sent).
+    case echo(Ping.Reply, fullSize: Ping.Outcome?)
     /// Echo unanswered; a TCP connection to Plumb's own listener on the gateway carried its nonce.
     case transport(echo: String, tcp: ExchangeResult)
     /// Echo unanswered, the gateway is not the host's; its neighbour entry resolved just now.
