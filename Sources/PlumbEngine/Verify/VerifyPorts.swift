@@ -13,7 +13,7 @@ extension Verifier {
         let rs = try session.ruleset { try kernel.ruleset() }
         conflicts += rs.redirectors(of: packet, skipping: [TableRef(layer.marks.table)], anyPriority: true)
             .map { "also redirected by \($0)" }
-        let listeners = try kernel.boundSockets().filter { $0.proto == proto && $0.local.port == p.host }
+        let listeners = try session.boundSockets { try kernel.boundSockets() }.filter { $0.proto == proto && $0.local.port == p.host }
         let expected = "\(name) published by \(layer.owner) alone, no host process bound to it"
         if !conflicts.isEmpty {
             return Check("port-owner", name, .fail, expected: expected, observed: conflicts.joined(separator: "; "),

@@ -1,4 +1,5 @@
 import PlumbFirewall
+import PlumbNetlink
 import PlumbTypes
 
 /// What one verify run learns and holds as it goes, shared by its containers.
@@ -9,6 +10,7 @@ final class VerifySession {
     /// The outside network of the forwarding checks, made on first use, removed by `close`.
     var outside: OutsideNetwork?
     private var rules: Ruleset?
+    private var bound: [BoundSocket]?
 
     /// The host's whole ruleset, read once per run (only when something needs explaining).
     func ruleset(_ read: () throws -> Ruleset) throws -> Ruleset {
@@ -16,6 +18,14 @@ final class VerifySession {
         let r = try read()
         rules = r
         return r
+    }
+
+    /// The host's bound sockets (sock_diag), read once per run.
+    func boundSockets(_ read: () throws -> [BoundSocket]) throws -> [BoundSocket] {
+        if let bound { return bound }
+        let b = try read()
+        bound = b
+        return b
     }
 
     /// Removes what the run made: the outside network and its veth.
