@@ -27,8 +27,9 @@ public final class LinuxKernel: Kernel {
     /// Outside networks of forwarding checks, by id: the namespace's only reference.
     var outsides: [Int: LinuxOutside] = [:]
     var nextOutside = 1
-    lazy var conntrackSocket: ConntrackSocket? = nil
-    lazy var diagSocket: SockDiagSocket? = nil
+    /// ctnetlink and sock_diag sockets of the host namespace, opened on first use.
+    var conntrackSocket: ConntrackSocket?
+    var diagSocket: SockDiagSocket?
     /// The namespace Plumb runs in, held open: VFs return into it.
     let hostNamespace: NetworkNamespace
     public let sriov: any SRIOVOps = LinuxSRIOV()
