@@ -78,10 +78,14 @@ struct ForwardVerifyTests {
         report.containers.first { $0.name == "web" }?.checks.first { $0.name == "port-forward" && $0.interface == port }
     }
 
-    /// No link of the outside network is left in the host namespace (it is removed at the end).
+    /// No link of the outside network is left in the host namespace (verify releases the
+    /// namespace at its end; the kernel's asynchronous netns cleanup removes its veth).
     static func expectNoOutside(_ sandbox: Sandbox, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let left = try sandbox.links().filter { $0.hasPrefix("plumbv") }
-        #expect(left.isEmpty, "outside links left: \(left)", sourceLocation: sourceLocation)
+        var left: [String] = []
+        let gone = try eventually { left = try sandbox.links().filter { $0.hasPrefix("plumbv") }; return left.isEmpty }
+        #expect(gone, "outside links left: \(left)", sourceLocation: sourceLocation)
+        let routes = try sandbox.routes().filter { $0.dst.hasPrefix("198.18.") || $0.dst.hasPrefix("198.19.") }
+        #expect(routes.isEmpty, "outside routes left: \(routes)", sourceLocation: sourceLocation)
     }
 
     @Test("healthy: both forwards and masquerade pass from the outside, on conntrack evidence; nothing is left")

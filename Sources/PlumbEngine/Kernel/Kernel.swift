@@ -60,7 +60,8 @@ public protocol Kernel: AnyObject {
     /// Equivalent to: `unshare -n` + `ip link add HOST address MAC type veth peer name eth0
     /// netns OUTSIDE; ip link set HOST alias MARK addrgenmode none up; ip addr add …` (both ends).
     func createOutside(_ r: OutsideRequest) throws -> OutsideNetwork
-    /// `ip link del HOST` (its peer goes with it) and the namespace released.
+    /// Releases the outside namespace: the kernel deletes it and both ends of its veth.
+    /// Equivalent to: the `unshare -n` process exiting (or `ip link del HOST`).
     func removeOutside(_ o: OutsideNetwork) throws
     /// The conntrack entry whose original direction is `flow`, in the host namespace; nil
     /// when the kernel has none (never confirmed: dropped before postrouting).
