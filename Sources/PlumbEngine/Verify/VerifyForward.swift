@@ -72,25 +72,31 @@ extension Verifier {
             return Check("port-forward", name, .pass, expected: expected, observed: "\(flow): \(how)\(ct)",
                          evidence: entry == nil ? evidence.filter { $0 != .conntrack } : evidence)
         }
-        do {
-            let why: String
-            switch r.delivery {
-            case .failed(let w): why = w
-            case .handshake: why = "a server answered, but conntrack has no entry to say which"
-            case .sent, .nonce: why = "sent to a server's port"
-            }
-            let ct = entry.map { "conntrack: DNAT to \($0.destination)" }
-                ?? "no conntrack entry (never confirmed: dropped before postrouting, or refused)"
-            // A refused connection leaves no entry (a RST kills it): the ruleset says who
-            // redirected it; an unanswered one, who dropped it.
-            let blame = try explain(session) { rs in
-                let first = packet(p, from: o, client: r.client, to: want, bridge: bridge)
-                let mine: Set<TableRef> = [TableRef(layer.marks.table)]
-                return rs.redirectors(of: first, skipping: mine) + rs.droppers(of: first, skipping: mine)
-            }
-            return Check("port-forward", name, .fail, expected: expected, observed: "\(flow): \(why); \(ct)\(blame)",
-                         evidence: evidence + [.nftables])
+        return try forwardFailure(p, r, entry: entry, flow: flow, expected: expected, to: want, bridge: bridge, outside: o,
+                                  evidence: evidence, session: session)
+    }
+
+    /// A forward that did not arrive: why, what conntrack shows, and the rules that explain
+    /// it — a refused connection leaves no entry (a RST kills it), so the ruleset says who
+    /// redirected it; an unanswered one, who dropped it.
+    func forwardFailure(_ p: PlumbManifest.PortForward, _ r: ExchangeResult, entry: ConntrackEntry?, flow: String, expected: String,
+                        to want: Endpoint, bridge: String, outside o: OutsideNetwork, evidence: [Evidence],
+                        session: VerifySession) throws -> Check {
+        let why: String
+        switch r.delivery {
+        case .failed(let w): why = w
+        case .handshake: why = "a server answered, but conntrack has no entry to say which"
+        case .sent, .nonce: why = "sent to a server's port"
         }
+        let ct = entry.map { "conntrack: DNAT to \($0.destination)" }
+            ?? "no conntrack entry (never confirmed: dropped before postrouting, or refused)"
+        let blame = try explain(session) { rs in
+            let first = packet(p, from: o, client: r.client, to: want, bridge: bridge)
+            let mine: Set<TableRef> = [TableRef(layer.marks.table)]
+            return rs.redirectors(of: first, skipping: mine) + rs.droppers(of: first, skipping: mine)
+        }
+        return Check("port-forward", "\(p.proto.rawValue)/\(p.host)", .fail, expected: expected,
+                     observed: "\(flow): \(why); \(ct)\(blame)", evidence: evidence + [.nftables])
     }
 
     func masqueradeCheck(_ c: Container, ns: NamespaceRef, inner: NamespaceSnapshot, from address: IPAddress, bridge: String,
