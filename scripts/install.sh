@@ -5,6 +5,7 @@
 set -euo pipefail
 pkgs=(
   pkg-config libnl-3-dev libnl-route-3-dev libnl-genl-3-dev   # netlink (libnl)
+  libnl-nf-3-dev                                              # conntrack (ctnetlink): verify's forwarding checks
   libnftables-dev nftables                                    # NAT (libnftables); nft only checks tests
   iproute2 iputils-ping ethtool util-linux procps             # tests check the kernel independently
   python3-minimal time strace                                 # traffic peers in tests; benchmark RSS; undo-failure injection

@@ -24,6 +24,8 @@
 #include <linux/if_link.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <stdlib.h>
+#include <arpa/inet.h>
 
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11
@@ -78,3 +80,113 @@ static inline int plumb_nl_capture_errors(struct nl_sock *sk, plumb_nl_ack *ack)
 #include <linux/genetlink.h>
 #include <linux/ethtool.h>
 #include <linux/ethtool_netlink.h>
+
+// Conntrack through ctnetlink (libnl-nf-3, Debian libnl-nf-3-dev): verification asks
+// where NAT really sent one probe flow.
+#include <netlink/netfilter/nfnl.h>
+#include <netlink/netfilter/ct.h>
+
+static inline int plumb_nl_stop(struct nl_msg *msg, void *arg) {
+    (void)msg; (void)arg;
+    return NL_STOP;
+}
+
+static inline int plumb_ct_collect(struct nl_msg *msg, void *arg) {
+    struct nfnl_ct **out = (struct nfnl_ct **)arg;
+    struct nfnl_ct *ct = NULL;
+    if (nfnlmsg_ct_parse(nlmsg_hdr(msg), &ct) == 0) {
+        if (*out) nfnl_ct_put(*out);
+        *out = ct;
+    }
+    return NL_OK;
+}
+
+/// IPCTNL_MSG_CT_GET for `query`'s original tuple, with NLM_F_ACK: the kernel answers with
+/// the entry (flagged NLM_F_MULTI, with no DONE after it: the ACK ends the reading) or an
+/// error (ENOENT: no such flow). 0 and *out NULL: none.
+/// Equivalent to: `conntrack -G -p PROTO -s SRC -d DST --sport SP --dport DP`.
+static inline int plumb_ct_get(struct nl_sock *sk, const struct nfnl_ct *query, struct nfnl_ct **out) {
+    *out = NULL;
+    struct nl_msg *msg = NULL;
+    int err = nfnl_ct_build_query_request(query, 0, &msg);
+    if (err < 0) return err;
+    err = nl_send_auto_complete(sk, msg);
+    nlmsg_free(msg);
+    if (err < 0) return err;
+    struct nl_cb *cb = nl_cb_clone(nl_socket_get_cb(sk));
+    if (!cb) return -NLE_NOMEM;
+    nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, plumb_ct_collect, out);
+    // The entry comes flagged NLM_F_MULTI, so libnl would read on for a DONE that never
+    // comes: the ACK ends it.
+    nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, plumb_nl_stop, NULL);
+    err = nl_recvmsgs(sk, cb);
+    nl_cb_put(cb);
+    if (err == -NLE_OBJ_NOTFOUND) return 0;
+    return err < 0 ? err : 0;
+}
+
+// sock_diag (NETLINK_SOCK_DIAG), through libnl's core: which sockets of this namespace
+// are bound, as `ss -ltnu` lists them. libnl-idiag speaks only the old TCP-only request.
+#include <linux/sock_diag.h>
+#include <linux/inet_diag.h>
+
+typedef struct plumb_bound {
+    unsigned char family;
+    unsigned char state;
+    unsigned short port;       // host order
+    unsigned char address[16];
+    unsigned int uid;
+    unsigned int inode;
+} plumb_bound;
+
+typedef struct plumb_bound_list {
+    plumb_bound *items;
+    int count;
+    int capacity;
+} plumb_bound_list;
+
+static inline int plumb_diag_collect(struct nl_msg *msg, void *arg) {
+    plumb_bound_list *list = (plumb_bound_list *)arg;
+    struct nlmsghdr *h = nlmsg_hdr(msg);
+    if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || nlmsg_datalen(h) < (int)sizeof(struct inet_diag_msg)) return NL_OK;
+    struct inet_diag_msg *d = (struct inet_diag_msg *)nlmsg_data(h);
+    if (list->count == list->capacity) {
+        int cap = list->capacity ? list->capacity * 2 : 64;
+        plumb_bound *grown = (plumb_bound *)realloc(list->items, (size_t)cap * sizeof(plumb_bound));
+        if (!grown) return NL_STOP;
+        list->items = grown;
+        list->capacity = cap;
+    }
+    plumb_bound *b = &list->items[list->count++];
+    memset(b, 0, sizeof(*b));
+    b->family = d->idiag_family;
+    b->state = d->idiag_state;
+    b->port = ntohs(d->id.idiag_sport);
+    memcpy(b->address, d->id.idiag_src, d->idiag_family == AF_INET ? 4 : 16);
+    b->uid = d->idiag_uid;
+    b->inode = d->idiag_inode;
+    return NL_OK;
+}
+
+/// One SOCK_DIAG_BY_FAMILY dump of `protocol` sockets of `family` in `states` (a bit mask
+/// of TCP_* states). Equivalent to: `ss -ltn` (TCP, LISTEN) or `ss -lun` (UDP, unconnected).
+static inline int plumb_sock_diag(struct nl_sock *sk, unsigned char family, unsigned char protocol,
+                                  unsigned int states, plumb_bound_list *out) {
+    struct inet_diag_req_v2 req;
+    memset(&req, 0, sizeof(req));
+    req.sdiag_family = family;
+    req.sdiag_protocol = protocol;
+    req.idiag_states = states;
+    struct nl_msg *msg = nlmsg_alloc_simple(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP);
+    if (!msg) return -NLE_NOMEM;
+    if (nlmsg_append(msg, &req, sizeof(req), NLMSG_ALIGNTO) < 0) { nlmsg_free(msg); return -NLE_NOMEM; }
+    int err = nl_send_auto(sk, msg);
+    nlmsg_free(msg);
+    if (err < 0) return err;
+    struct nl_cb *cb = nl_cb_clone(nl_socket_get_cb(sk));
+    if (!cb) return -NLE_NOMEM;
+    nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, plumb_diag_collect, out);
+    err = nl_recvmsgs(sk, cb);
+    nl_cb_put(cb);
+    return err < 0 ? err : 0;
+}

@@ -43,12 +43,13 @@ struct PlanCommand: ParsableCommand {
             if let path = observed {
                 seen = try RecordedObservation.load(path)
             } else {
-                let (o, r) = try makeEngine().observe(m.layer)
-                seen = RecordedObservation(observed: o, record: r)
+                let engine = try makeEngine()
+                let (o, r) = try engine.observe(m.layer)
+                seen = RecordedObservation(observed: o, record: r, portsElsewhere: try engine.portClaims(m.layer))
                 if let path = saveObserved { try seen.save(path) }
             }
             return try Planner(layer: m.layer, observed: seen.observed, record: seen.record,
-                               allowDisruptive: options.allowDisruptive).applyPlan()
+                               allowDisruptive: options.allowDisruptive, portsElsewhere: seen.portsElsewhere ?? []).applyPlan()
         }
         if options.output == .json { printJSON(PlanOutput(plan)) } else { print(Render.plan(plan)) }
         if detailedExitcode && !plan.converged { throw Exit.changesPending }

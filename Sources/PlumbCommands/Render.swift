@@ -38,6 +38,8 @@ enum Render {
         let status = c.status.rawValue.uppercased().padding(toLength: 4, withPad: " ", startingAt: 0)
         let what = ((c.interface.map { "\($0) " } ?? "") + c.name).padding(toLength: 30, withPad: " ", startingAt: 0)
         let detail = c.status == .fail ? "expected \(c.expected), observed \(c.observed)" : c.observed
-        return "  \(status)  \(what) \(detail)"
+        // What the verdict rests on, so a PASS can be weighed: [icmp-echo, arp, rx-counters].
+        let evidence = c.evidence.isEmpty ? "" : " [\(c.evidence.map(\.rawValue).joined(separator: ", "))]"
+        return "  \(status)  \(what) \(detail)\(evidence)"
     }
 }

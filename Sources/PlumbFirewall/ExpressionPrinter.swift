@@ -15,6 +15,7 @@ enum ExpressionPrinter {
         case ("match", _): return match(value) ?? raw(expr)
         case ("accept", .null), ("drop", .null), ("return", .null), ("continue", .null), ("masquerade", .null):
             return key
+        case ("reject", _): return "reject"
         case ("dnat", _), ("snat", _): return nat(key, value) ?? raw(expr)
         // Packet and byte counts move on their own; only the counter's presence is state.
         case ("counter", _): return "counter"

@@ -87,6 +87,15 @@ public final class NFTables {
         try run("list ruleset")
     }
 
+    /// Every table as JSON: what the verifier reads to name a foreign rule.
+    /// Equivalent to: `nft -j list ruleset`.
+    public func listRulesetJSON() throws -> String {
+        let flags = nft_ctx_output_get_flags(context)
+        nft_ctx_output_set_flags(context, flags | UInt32(NFT_CTX_OUTPUT_JSON) | UInt32(NFT_CTX_OUTPUT_HANDLE))
+        defer { nft_ctx_output_set_flags(context, flags) }
+        return try listRuleset()
+    }
+
     private static func firstLine(_ script: String) -> String {
         String(script.prefix { $0 != "\n" && $0 != ";" })
     }

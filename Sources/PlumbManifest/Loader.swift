@@ -35,7 +35,7 @@ public enum ManifestLoader {
         }
         let (manifest, problems) = decodeAndValidate(root, defaultName: defaultName, requireNetns: requireNetns)
         guard problems.isEmpty else { throw ManifestError(file: file, diagnostics: problems) }
-        return manifest
+        return Normalise.manifest(manifest)
     }
 
     /// Decoder problems plus the semantic findings that do not rest on a rejected value, by line.

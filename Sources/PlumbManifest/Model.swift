@@ -210,6 +210,13 @@ public struct Route: Sendable, Equatable {
     public init(to: IPPrefix, via: IPAddress? = nil, dev: String? = nil, metric: Int? = nil) {
         self.to = to; self.via = via; self.dev = dev; self.metric = metric
     }
+
+    /// The metric the kernel gives the route: IPv6 turns 0 (or none) into 1024
+    /// (IP6_RT_PRIO_USER), so that is the value to ask for and to compare with.
+    public var kernelMetric: Int {
+        let m = metric ?? 0
+        return to.family == .v6 && m == 0 ? 1024 : m
+    }
 }
 
 public struct PortForward: Sendable, Equatable {

@@ -7,9 +7,16 @@ public struct AddressInfo: Sendable, Equatable, Codable {
     public var index: Int
     public var prefix: IPPrefix
     public var scope: Int
-    public init(index: Int, prefix: IPPrefix, scope: Int = 0) {
-        self.index = index; self.prefix = prefix; self.scope = scope
+    /// IFA_F_* (nil in observations recorded before Plumb read them).
+    public var flags: Int?
+    public init(index: Int, prefix: IPPrefix, scope: Int = 0, flags: Int? = nil) {
+        self.index = index; self.prefix = prefix; self.scope = scope; self.flags = flags
     }
+
+    /// IFA_F_TENTATIVE: IPv6 duplicate address detection still runs; the address cannot be used yet.
+    public var tentative: Bool { (flags ?? 0) & 0x40 != 0 }
+    /// IFA_F_DADFAILED: another station holds this IPv6 address.
+    public var dadFailed: Bool { (flags ?? 0) & 0x08 != 0 }
 }
 
 extension RouteSocket {
@@ -20,7 +27,8 @@ extension RouteSocket {
         defer { nl_cache_free(cache) }
         return collect(cache) { a -> AddressInfo? in
             guard let p = NLAddress.prefix(rtnl_addr_get_local(a)) else { return nil }
-            return AddressInfo(index: Int(rtnl_addr_get_ifindex(a)), prefix: p, scope: Int(rtnl_addr_get_scope(a)))
+            return AddressInfo(index: Int(rtnl_addr_get_ifindex(a)), prefix: p, scope: Int(rtnl_addr_get_scope(a)),
+                               flags: Int(rtnl_addr_get_flags(a)))
         }.compactMap { $0 }
     }
 

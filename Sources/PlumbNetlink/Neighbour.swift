@@ -7,7 +7,22 @@ public struct NeighbourInfo: Sendable, Equatable {
     public var index: Int
     public var address: IPAddress
     public var state: Int   // NUD_* bits
-    public init(index: Int, address: IPAddress, state: Int) { self.index = index; self.address = address; self.state = state }
+    /// The link-layer address it resolves to (`lladdr`); nil while unresolved.
+    public var mac: MACAddress?
+    public init(index: Int, address: IPAddress, state: Int, mac: MACAddress? = nil) {
+        self.index = index; self.address = address; self.state = state; self.mac = mac
+    }
+
+    /// NUD_* states, as `ip neigh` names them.
+    public static let reachable = 0x02, stale = 0x04, delay = 0x08, probe = 0x10, failed = 0x20, permanent = 0x80
+
+    /// `REACHABLE`, `STALE`, … as `ip neigh` prints the state.
+    public var stateName: String {
+        let names = [(0x01, "INCOMPLETE"), (0x02, "REACHABLE"), (0x04, "STALE"), (0x08, "DELAY"), (0x10, "PROBE"),
+                     (0x20, "FAILED"), (0x40, "NOARP"), (0x80, "PERMANENT")]
+        let set = names.filter { state & $0.0 != 0 }.map(\.1)
+        return set.isEmpty ? "NONE" : set.joined(separator: ",")
+    }
 }
 
 extension RouteSocket {
@@ -18,7 +33,8 @@ extension RouteSocket {
         defer { nl_cache_free(cache) }
         return collect(cache) { n -> NeighbourInfo? in
             guard let a = NLAddress.ip(rtnl_neigh_get_dst(n)) else { return nil }
-            return NeighbourInfo(index: Int(rtnl_neigh_get_ifindex(n)), address: a, state: Int(rtnl_neigh_get_state(n)))
+            return NeighbourInfo(index: Int(rtnl_neigh_get_ifindex(n)), address: a, state: Int(rtnl_neigh_get_state(n)),
+                                 mac: NLAddress.mac(rtnl_neigh_get_lladdr(n)))
         }.compactMap { $0 }
     }
 

@@ -29,6 +29,8 @@ public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertib
     public static let timedOut = Errno(rawValue: ETIMEDOUT)
     public static let hostUnreachable = Errno(rawValue: EHOSTUNREACH)
     public static let loop = Errno(rawValue: ELOOP)
+    public static let inProgress = Errno(rawValue: EINPROGRESS)
+    public static let addressInUse = Errno(rawValue: EADDRINUSE)
 
     /// The symbolic name (`EEXIST`), falling back to the number.
     public var name: String {

@@ -52,9 +52,9 @@ struct ProvisionTests {
         let w = World()
         w.kernel.addProcess(4242)
         let before = w.kernel.snapshot()
-        w.kernel.dropEchoes = true
+        w.kernel.dropAll = true
         let failure = #expect(throws: VerificationFailed.self) { try w.engine().provision(host: host, container: container(pid: 4242)) }
-        #expect(failure?.report.failures.first?.hasPrefix("eth0 probe: expected echo reply from 10.88.0.1, rx moving, observed no reply") == true)
+        #expect(failure?.report.failures.first?.hasPrefix("eth0 probe: expected 10.88.0.1 answers from") == true)
         expectSame(w.kernel.snapshot(), before, "after a failed verification")
         #expect(w.recordFiles().isEmpty)
     }

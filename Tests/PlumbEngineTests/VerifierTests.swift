@@ -27,8 +27,11 @@ struct VerifierTests {
         let (r, w) = try verify()
         #expect(r.ok, "\(r.failures)")
         #expect(r.failures.isEmpty)
-        #expect(check(r, "web", "probe")?.observed == "reply from 10.88.0.1 in 42 µs, rx +1 packets")
-        #expect(check(r, "c1", "probe")?.observed == "reply from 10.217.120.1 in 42 µs, rx +1 packets")
+        let bridgeMAC = try #require(w.kernel.host.link(named: "br0")?.mac)
+        #expect(check(r, "web", "probe")?.observed
+                 == "echo reply from 10.88.0.1 in 42 µs; 10.88.0.1 is at \(bridgeMAC), br0's MAC (REACHABLE); rx +2 packets")
+        #expect(check(r, "web", "path-mtu")?.status == .pass)
+        #expect(check(r, "c1", "probe")?.status == .pass)
         #expect(check(r, "web", "port-forward")?.status == .pass)
         #expect(check(r, "c1", "vf-settings")?.status == .pass)
         #expect(r.host.checks.first { $0.name == "nat-rules" }?.status == .pass)
@@ -37,13 +40,47 @@ struct VerifierTests {
         #expect(w.kernel.namespaces.values.allSatisfy { $0.neighbours.isEmpty })
     }
 
-    @Test("probe fails when the echo is lost")
-    func echoLost() throws {
+    @Test("where echo is ignored, the probe passes on a TCP connection to plumb's listener on the gateway, and says so")
+    func echoIgnored() throws {
         let (r, _) = try verify { $0.dropEchoes = true }
         let probe = try #require(check(r, "web", "probe"))
+        #expect(probe.status == .pass)
+        #expect(probe.observed.contains("instead a TCP connection to 10.88.0.1"), "\(probe.observed)")
+        #expect(probe.evidence.contains(.tcpNonce) && !probe.evidence.contains(.icmpEcho))
+        #expect(check(r, "web", "path-mtu")?.evidence == [.tcpFullSize])
+    }
+
+    @Test("probe fails when every packet to the gateway is lost, naming both attempts")
+    func everythingDropped() throws {
+        let (r, _) = try verify { $0.dropAll = true }
+        let probe = try #require(check(r, "web", "probe"))
         #expect(probe.status == .fail)
-        #expect(probe.observed.hasPrefix("no reply from 10.88.0.1: no reply within"))
+        #expect(probe.observed.hasPrefix("no echo reply from 10.88.0.1"), "\(probe.observed)")
+        #expect(probe.observed.contains("TCP to a listener plumb opened on 10.88.0.1"), "\(probe.observed)")
+        #expect(check(r, "web", "port-forward")?.status == .fail)
         #expect(!r.ok)
+    }
+
+    @Test("path-mtu fails when a container's host end is smaller than the container end")
+    func hostEndMTU() throws {
+        let (r, _) = try verify { $0.edit("web-eth0") { $0.mtu = 1000 } }
+        #expect(check(r, "web", "probe")?.status == .pass)
+        #expect(check(r, "web", "path-mtu")?.status == .fail)
+        #expect(check(r, "web", "port-mtu")?.status == .fail)
+    }
+
+    @Test("the probe fails when the gateway's neighbour entry names another MAC than its bridge's (a rogue gateway)")
+    func rogueGateway() throws {
+        let w = World()
+        try w.engine().apply(mixed)
+        let web = try #require(w.kernel.resolve(.named("web")))
+        let eth0 = try #require(w.kernel.namespaces[web]?.link(named: "eth0")?.index)
+        w.kernel.namespaces[web]!.neighbours.append(NeighbourInfo(index: eth0, address: IPAddress("10.88.0.1")!,
+                                                                  state: NeighbourInfo.permanent, mac: MACAddress("02:66:66:66:66:66")!))
+        let r = try w.engine().verify(mixed)
+        let probe = try #require(check(r, "web", "probe"))
+        #expect(probe.status == .fail, "\(probe.observed)")
+        #expect(probe.observed.contains("02:66:66:66:66:66"), "\(probe.observed)")
     }
 
     @Test("bridge-port (and the probe) fail when the host end is detached from the bridge")

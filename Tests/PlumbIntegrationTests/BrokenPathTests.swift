@@ -33,11 +33,13 @@ struct BrokenPathTests {
                  commands: ["ip -n web addr del 10.88.0.2/16 dev eth0"],
                  failing: [Check(interface: "eth0", name: "addresses")],
                  passing: [Check(interface: "eth0", name: "link-up")]),
-        Breakage(label: "an nftables rule in web drops the echo reply",
+        // Everything IP from the gateway (ARP still works): a dropped echo reply alone is
+        // "ICMP filtered", which the probe passes on TCP evidence (VerifyEvidenceTests).
+        Breakage(label: "an nftables rule in web drops every IP packet from the gateway",
                  commands: [
                      "ip netns exec web nft add table inet t",
                      "ip netns exec web nft add chain inet t in '{ type filter hook input priority 0; }'",
-                     "ip netns exec web nft add rule inet t in icmp type echo-reply drop",
+                     "ip netns exec web nft add rule inet t in ip saddr 10.88.0.1 drop",
                  ],
                  failing: [Check(interface: "eth0", name: "probe")],
                  passing: [Check(interface: "eth0", name: "link-up"), Check(interface: "eth0", name: "addresses"),

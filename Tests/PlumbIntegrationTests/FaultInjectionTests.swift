@@ -177,6 +177,8 @@ struct FaultInjectionTests {
 
     /// Tuning of a hand-made NIC (Plumb does not own vt0: it restores what it changed), a
     /// bridge with MTU and NAT, a container with MTU, MAC, two routes and a port forward.
+    /// (eth0's MTU equals br1's: a port below its bridge is refused since the kernel lowers
+    /// the bridge to it and apply would raise it back — drift forever.)
     static let tuningBridge = """
         version: 1
         name: tunebr
@@ -196,7 +198,7 @@ struct FaultInjectionTests {
           - name: app
             netns: app
             interfaces:
-              - {name: eth0, veth: {bridge: br1}, addresses: [10.77.0.2/24], mtu: 1400, mac: "02:00:00:00:77:02"}
+              - {name: eth0, veth: {bridge: br1}, addresses: [10.77.0.2/24], mtu: 1450, mac: "02:00:00:00:77:02"}
             routes:
               - {to: default, via: 10.77.0.1}
               - {to: 192.0.2.0/24, via: 10.77.0.1, metric: 50}

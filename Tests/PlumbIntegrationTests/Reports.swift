@@ -21,8 +21,10 @@ struct VerifyReport: Decodable {
         var status: String          // pass | fail | warn | skip
         var expected: String?
         var observed: String?
+        /// What the verdict rests on ("icmp-echo", "arp", "conntrack", …).
+        var evidence: [String]?
         var description: String {
-            "\(name)\(interface.map { "[\($0)]" } ?? ""): \(status) (expected \(expected ?? "-"), observed \(observed ?? "-"))"
+            "\(name)\(interface.map { "[\($0)]" } ?? ""): \(status) (expected \(expected ?? "-"), observed \(observed ?? "-"), evidence \(evidence ?? []))"
         }
     }
     struct Container: Decodable {

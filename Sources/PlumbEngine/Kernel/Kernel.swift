@@ -47,14 +47,42 @@ public protocol Kernel: AnyObject {
 
     // MARK: Probes (verify)
 
-    /// One ICMP echo exchange from inside `ns` (patient: backs off up to ~8 s).
-    /// Equivalent to: `ip netns exec NS ping -c 1 TARGET`.
-    func ping(from ns: NamespaceRef, to target: IPAddress) throws -> Ping.Outcome
-    /// A TCP connection or UDP datagram sent from the host to `address:hostPort` must
-    /// arrive inside `ns` at `containerPort`. nil on success, else why not; `served`
-    /// tells whether a real server already held the port.
-    func probePort(tcp: Bool, in ns: NamespaceRef, containerPort: Int, address: IPAddress, hostPort: Int) throws
-        -> (failure: String?, served: Bool)
+    /// The waits between a probe's attempts, in ms: how long a path that has just been
+    /// made may take to carry packets (a VF resetting, an IPv6 address in DAD). A real
+    /// kernel needs up to seconds; an in-memory one answers at once or never.
+    var probeBackoffMs: [Int] { get }
+
+    /// ICMP / ICMPv6 echoes from inside `ns` to `target`, one after another, each waiting at
+    /// most its `timeoutMs` for the reply (the verifier backs off between calls); stops after
+    /// the first unanswered, so the result may be shorter than `requests`. A request's `size`
+    /// is the whole packet's length; every echo is sent with Don't Fragment.
+    /// Equivalent to: `ip netns exec NS ping -c 1 -W 1 -M do [-s SIZE-28] TARGET`, per request.
+    func echoes(from ns: NamespaceRef, to target: IPAddress, _ requests: [Ping.Request]) throws -> [Ping.Outcome]
+    /// One connection or datagram from `e.client` to `e.target`, checked on a socket Plumb
+    /// opens at `e.server` (or answered by the server already holding that port).
+    /// Equivalent to: `ip netns exec SERVER nc -l ADDR PORT & ip netns exec CLIENT nc TARGET PORT`.
+    func exchange(_ e: Exchange) throws -> ExchangeResult
+    /// A namespace of Plumb's own playing "outside" for forwarding checks: anonymous (no
+    /// name under /run/netns to collide with; it dies with Plumb), `lo` up and marked, and
+    /// a veth to the host namespace with an address on each end.
+    /// Equivalent to: `unshare -n` + `ip link add HOST address MAC type veth peer name eth0
+    /// netns OUTSIDE; ip link set HOST alias MARK addrgenmode none up; ip addr add …` (both ends).
+    func createOutside(_ r: OutsideRequest) throws -> OutsideNetwork
+    /// Releases the outside namespace: the kernel deletes it and both ends of its veth.
+    /// Equivalent to: the `unshare -n` process exiting (or `ip link del HOST`).
+    func removeOutside(_ o: OutsideNetwork) throws
+    /// The conntrack entry whose original direction is `flow`, in the host namespace; nil
+    /// when the kernel has none (never confirmed: dropped before postrouting).
+    /// Equivalent to: `conntrack -G -p PROTO -s SRC --sport SP -d DST --dport DP`.
+    func conntrack(_ flow: FlowTuple) throws -> ConntrackEntry?
+    /// Equivalent to: `conntrack -D -p PROTO -s SRC --sport SP -d DST --dport DP` (absent is fine).
+    func deleteConntrack(_ flow: FlowTuple) throws
+    /// TCP listeners and bound UDP sockets of the host namespace (sock_diag).
+    /// Equivalent to: `ss -ltnu`.
+    func boundSockets() throws -> [BoundSocket]
+    /// Every nftables table of the host namespace.
+    /// Equivalent to: `nft -j list ruleset`.
+    func ruleset() throws -> Ruleset
 }
 
 /// One namespace's rtnetlink (vishvananda's `Handle`): links, addresses, routes,

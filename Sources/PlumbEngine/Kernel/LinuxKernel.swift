@@ -24,6 +24,12 @@ public final class LinuxKernel: Kernel {
     private var clock = 0
     let capacity = max(1, min(256, (ResourceLimits.descriptors() - 32) / 3))
     private var nft: NFTables?
+    /// Outside networks of forwarding checks, by id: the namespace's only reference.
+    var outsides: [Int: LinuxOutside] = [:]
+    var nextOutside = 1
+    /// ctnetlink and sock_diag sockets of the host namespace, opened on first use.
+    var conntrackSocket: ConntrackSocket?
+    var diagSocket: SockDiagSocket?
     /// The namespace Plumb runs in, held open: VFs return into it.
     let hostNamespace: NetworkNamespace
     public let sriov: any SRIOVOps = LinuxSRIOV()
@@ -69,6 +75,8 @@ public final class LinuxKernel: Kernel {
     }
 
     public func removeNamespacePlaceholder(_ name: String) { NamedNamespaces.removeStalePlaceholder(name) }
+
+    public var probeBackoffMs: [Int] { Verifier.backoffMs }
 
     public func release(_ ns: NamespaceRef) {
         handles[ns] = nil
@@ -123,21 +131,45 @@ public final class LinuxKernel: Kernel {
     /// The libnftables context is bound to the namespace of the thread that creates
     /// it: the caller's, which is the host's.
     public func firewall(_ table: TableName) throws -> any FirewallOps {
-        if nft == nil { nft = try NFTables() }
-        return LinuxFirewall(OwnedTable(nft: nft!, table: table))
+        LinuxFirewall(OwnedTable(nft: try nftables(), table: table))
     }
+
+    func nftables() throws -> NFTables {
+        if nft == nil { nft = try NFTables() }
+        return nft!
+    }
+
+    /// The host namespace's route socket (outside networks are joined to it).
+    var hostSocket: RouteSocket { host.socket }
 
     // MARK: Probes
 
-    public func ping(from ns: NamespaceRef, to target: IPAddress) throws -> Ping.Outcome {
-        try handle(ns).namespace.run { Ping.probe(target.bytes) }
+    public func echoes(from ns: NamespaceRef, to target: IPAddress, _ requests: [Ping.Request]) throws -> [Ping.Outcome] {
+        try handle(ns).namespace.run { Ping.echoes(target, requests) }
     }
 
-    public func probePort(tcp: Bool, in ns: NamespaceRef, containerPort: Int, address: IPAddress, hostPort: Int) throws
-        -> (failure: String?, served: Bool) {
-        let listener = try handle(ns).namespace.run { try PortProbe.listen(tcp: tcp, port: containerPort) }
-        let failure = tcp ? PortProbe.tcp(to: address.bytes, port: hostPort, listener: listener)
-                          : PortProbe.udp(to: address.bytes, port: hostPort, listener: listener)
-        return (failure, !listener.ours)
+    public func exchange(_ e: Exchange) throws -> ExchangeResult {
+        let family = e.target.family
+        let listener: ProbeListener
+        do {
+            listener = try run(on: e.server) {
+                try ProbeListener.open(e.proto, address: e.listenAddress, family: family, port: e.listenPort, timeoutMs: e.timeoutMs)
+            }
+        } catch {
+            return ExchangeResult(delivery: .failed("plumb's listener: \(error)"))
+        }
+        let client = try run(on: e.client) { try ProbeSocket(e.proto, family: family) }
+        return Exchanges.run(client, to: Endpoint(e.target, e.targetPort ?? listener.port), listener: listener,
+                             fullSegment: e.fullSegment, timeoutMs: e.timeoutMs)
+    }
+
+    /// Runs `body` where a probe socket must be born (a socket stays in its namespace).
+    func run<T>(on side: Exchange.Side, _ body: () throws -> T) throws -> T {
+        switch side {
+        // Plumb's own threads never leave the host namespace (docs/ARCHITECTURE.md §6).
+        case .namespace(.host): return try body()
+        case .namespace(let ns): return try handle(ns).namespace.run(body)
+        case .outside(let o): return try outsideNamespace(o).run(body)
+        }
     }
 }

@@ -28,6 +28,8 @@ public struct ObservedState: Codable, Sendable, Equatable {
     public var busInfo: [BusInfo]
     /// The modprobe.d file `persist` writes; nil when absent.
     public var modprobeText: String?
+    /// Sockets bound in the host namespace (`ss -ltnu`), read when the layer publishes ports.
+    public var boundSockets: [BoundSocket]?
 
     public init(hostIdentity: NamespaceIdentity? = nil, host: NamespaceSnapshot = NamespaceSnapshot(),
                 namespaces: [ObservedNamespace] = [], namedNamespaces: [String] = [], sysctls: [String: String] = [:],
@@ -68,16 +70,45 @@ public struct BusInfo: Codable, Sendable, Equatable {
 
 /// Links, addresses and routes of one namespace.
 public struct NamespaceSnapshot: Codable, Sendable, Equatable {
-    public var links: [LinkInfo]
+    /// Its links; looked up by name and ifindex through an index kept with them (the
+    /// host of thousands of containers holds thousands of links, each looked up per container).
+    public var links: [LinkInfo] { didSet { index = LinkIndex(links) } }
     public var addresses: [AddressInfo]
     public var routes: [RouteInfo]
+    private var index: LinkIndex
 
     public init(links: [LinkInfo] = [], addresses: [AddressInfo] = [], routes: [RouteInfo] = []) {
         self.links = links; self.addresses = addresses; self.routes = routes
+        index = LinkIndex(links)
     }
 
-    public func link(named name: String) -> LinkInfo? { links.first { $0.name == name } }
-    public func link(index: Int) -> LinkInfo? { links.first { $0.index == index } }
+    enum CodingKeys: String, CodingKey { case links, addresses, routes }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(links: try c.decode([LinkInfo].self, forKey: .links), addresses: try c.decode([AddressInfo].self, forKey: .addresses),
+                  routes: try c.decode([RouteInfo].self, forKey: .routes))
+    }
+
+    public static func == (a: NamespaceSnapshot, b: NamespaceSnapshot) -> Bool {
+        a.links == b.links && a.addresses == b.addresses && a.routes == b.routes
+    }
+
+    public func link(named name: String) -> LinkInfo? { index.byName[name].map { links[$0] } }
+    public func link(index i: Int) -> LinkInfo? { index.byIndex[i].map { links[$0] } }
+
+    /// Positions in `links` by name and by ifindex (the first, should the kernel ever repeat one).
+    struct LinkIndex: Sendable {
+        var byName: [String: Int] = [:]
+        var byIndex: [Int: Int] = [:]
+        init(_ links: [LinkInfo]) {
+            byName.reserveCapacity(links.count); byIndex.reserveCapacity(links.count)
+            for (i, l) in links.enumerated() {
+                if byName[l.name] == nil { byName[l.name] = i }
+                if byIndex[l.index] == nil { byIndex[l.index] = i }
+            }
+        }
+    }
 
     /// Global-scope addresses of a link (link-local ones are the kernel's, not ours).
     public func addresses(of index: Int) -> [IPPrefix] {

@@ -36,6 +36,7 @@ public struct Observer {
         if !NATDesign.ruleset(layer).isEmpty || record?.table != nil {
             state.firewall = try kernel.firewall(layer.marks.table).observe()
         }
+        if m.containers.contains(where: { !$0.ports.isEmpty }) { state.boundSockets = try kernel.boundSockets() }
         if m.nics.contains(where: { $0.sriov?.persist == true }) || !(record?.modprobe.isEmpty ?? true) {
             state.modprobeText = try kernel.proc.read(.igbMaxVFs)
         }

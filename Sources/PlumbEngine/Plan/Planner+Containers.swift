@@ -119,7 +119,7 @@ extension Planner {
             guard let dev = device(for: r, in: c) else {
                 throw error("\(path).routes[\(ri)]", "no interface of container \(c.name) reaches \(r.via?.description ?? "the destination")")
             }
-            let metric = r.metric ?? 0
+            let metric = r.kernelMetric
             let present = !loses(r.via, on: dev, deleted: deleted, inner: inner) && inner.routes.contains { o in
                 o.destination.network == r.to.network && o.gateway == r.via && o.metric == metric
                     && o.index.flatMap { inner.link(index: $0)?.name } == dev

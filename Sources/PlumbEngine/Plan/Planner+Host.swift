@@ -14,7 +14,8 @@ extension Planner {
                 errors.append(error("host.sysctl.\(s.key)", "no such sysctl here (\(SysctlKeys.path(s.key)))\(hint)"))
                 return nil
             }
-            guard current != s.value else { return nil }
+            // In the kernel's form: "01" and "1" are one value (SysctlValue).
+            guard !SysctlValue.same(current, s.value) else { return nil }
             return Step(.setSysctl(SysctlWrite(key: s.key, value: Change(to: s.value, from: current))))
         }
         if !errors.isEmpty { throw PlanErrors(errors: errors) }

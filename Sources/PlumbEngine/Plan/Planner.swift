@@ -11,13 +11,17 @@ public struct Planner {
     public let record: Record
     /// `--allow-disruptive`: a VF count change that must pass through 0 is allowed.
     public let allowDisruptive: Bool
+    /// The host ports other owners' records publish (one owner per host port).
+    public let portsElsewhere: [PortClaim]
 
     let index: PlanIndex
 
-    public init(layer: Layer, observed: ObservedState, record: Record?, allowDisruptive: Bool = false) {
+    public init(layer: Layer, observed: ObservedState, record: Record?, allowDisruptive: Bool = false,
+                portsElsewhere: [PortClaim] = []) {
         self.layer = layer; self.observed = observed
         self.record = record ?? Record(owner: layer.owner)
         self.allowDisruptive = allowDisruptive
+        self.portsElsewhere = portsElsewhere
         index = PlanIndex(observed: observed, record: self.record)
     }
 
@@ -44,10 +48,11 @@ public struct Planner {
             for (i, b) in manifest.bridges.enumerated() { collect { try bridgeSteps(b, index: i, into: &p) } }
         }
         for (i, c) in manifest.containers.enumerated() { collect { try containerSteps(c, index: i, into: &p) } }
+        collect { try checkPortOwners() }
         collect { p.firewall = try firewallSteps() }
         collect { try checkBridgePorts(p) }
         if !errors.isEmpty { throw PlanErrors(errors: errors) }
-        return Plan(owner: layer.owner, steps: p.ordered, notes: pruneNotes())
+        return Plan(owner: layer.owner, steps: p.ordered, notes: pruneNotes() + shadowNotes())
     }
 
     /// Steps by phase; `ordered` is the order the kernel needs them in.

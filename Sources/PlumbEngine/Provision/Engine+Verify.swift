@@ -15,7 +15,7 @@ extension Engine {
                 containers += try verify(.hookContainer(m, identity: identity, container: c, netns: ns)).containers
             } else {
                 containers.append(ContainerReport(name: c.name, netns: "", checks: [
-                    Check("container", nil, .skip, expected: "a running container (OCI hook)", observed: "no container runs this entry"),
+                    Check("container", nil, .skip, expected: "a running container (OCI hook)", observed: "no container runs this entry", evidence: [.records]),
                 ]))
             }
         }

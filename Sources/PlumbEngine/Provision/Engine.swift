@@ -33,7 +33,8 @@ public final class Engine {
     /// What apply would do now. Read-only: takes no lock, changes nothing.
     public func plan(_ layer: Layer) throws -> Plan {
         let (observed, record) = try observe(layer)
-        return try Planner(layer: layer, observed: observed, record: record, allowDisruptive: allowDisruptive).applyPlan()
+        return try Planner(layer: layer, observed: observed, record: record, allowDisruptive: allowDisruptive,
+                           portsElsewhere: try portClaims(layer)).applyPlan()
     }
 
     /// Makes the kernel match `layer`. The record is written before the first change
@@ -56,7 +57,8 @@ public final class Engine {
                      progress: (Int, Int, Step) -> Void = { _, _, _ in }) throws -> Applied {
         let before = try store.load(layer.owner)
         let observed = try Observer(kernel: kernel).observe(layer, record: before)
-        let plan = try Planner(layer: layer, observed: observed, record: before, allowDisruptive: allowDisruptive).applyPlan()
+        let plan = try Planner(layer: layer, observed: observed, record: before, allowDisruptive: allowDisruptive,
+                               portsElsewhere: try portClaims(layer)).applyPlan()
         let planned = plannedRecord(layer, observed: observed, before: before, binding: binding)
             .adding(plan.steps.map(\.action)).identifying(in: observed.host)
         let applier = Applier(kernel: kernel, faultStep: faultStep)
@@ -93,6 +95,8 @@ public final class Engine {
         r.parent = layer.parent?.id
         if let binding { r.binding = binding }
         r.requiredSysctls = NATDesign.requiredSysctls(layer).map { SysctlRequirement(key: $0.key, value: $0.value) }
+        let ports = NATDesign.publishedPorts(layer)
+        r.ports = ports.isEmpty && r.ports == nil ? nil : ports
         let seenByRef = Dictionary(observed.namespaces.map { ($0.ref, $0) }, uniquingKeysWith: { a, _ in a })
         var at = Dictionary(r.namespaces.enumerated().map { ($1.ref, $0) }, uniquingKeysWith: { a, _ in a })
         for ns in layer.manifest.containers.compactMap(\.netns) {
@@ -119,7 +123,14 @@ public final class Engine {
 
     /// Checks the layer's receive paths against the kernel (and the namespaces against the record).
     public func verify(_ layer: Layer) throws -> VerifyReport {
-        try Verifier(kernel: kernel, layer: layer, record: try store.load(layer.owner)).verify()
+        try Verifier(kernel: kernel, layer: layer, record: try store.load(layer.owner), portsElsewhere: try portClaims(layer)).verify()
+    }
+
+    /// The ports other owners' records publish, for a layer that publishes any (the planner
+    /// is pure: it is handed them). Reading every record costs nothing for layers without ports.
+    public func portClaims(_ layer: Layer) throws -> [PortClaim] {
+        guard layer.manifest.containers.contains(where: { !$0.ports.isEmpty }) else { return [] }
+        return try store.portClaims(excluding: layer.owner.id)
     }
 }
 

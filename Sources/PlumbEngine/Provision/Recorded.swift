@@ -6,8 +6,12 @@ import PlumbSystem
 public struct RecordedObservation: Codable, Sendable {
     public var observed: ObservedState
     public var record: Record?
+    /// The host ports other owners' records published then (nil in older recordings).
+    public var portsElsewhere: [PortClaim]?
 
-    public init(observed: ObservedState, record: Record?) { self.observed = observed; self.record = record }
+    public init(observed: ObservedState, record: Record?, portsElsewhere: [PortClaim]? = nil) {
+        self.observed = observed; self.record = record; self.portsElsewhere = portsElsewhere
+    }
 
     public static func load(_ path: String) throws -> RecordedObservation {
         let data = Data(try Files.read(path).utf8)

@@ -27,6 +27,9 @@ extension Record {
             name(n.nic, "NIC")
             if n.link == nil { out.append("NIC \(n.nic) has no link identity") }
         }
+        for p in ports ?? [] where !(1...65535).contains(p.hostPort) || !(1...65535).contains(p.destination.port) {
+            out.append("published port \(p.label) → \(p.destination) is not a port")
+        }
         for i in irqs {
             name(i.nic, "NIC of irq \(i.irq)")
             if i.link == nil { out.append("irq \(i.irq) has no link identity of its NIC") }

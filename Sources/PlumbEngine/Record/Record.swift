@@ -40,6 +40,8 @@ public struct Record: Codable, Sendable, Equatable {
     public var parent: OwnerID?
     /// For a hook container: the one container it is provisioned into.
     public var binding: ContainerBinding?
+    /// The host ports this owner publishes (nil in records written before Plumb kept them).
+    public var ports: [PublishedPort]?
 
     public init(owner: Owner) {
         schema = Record.currentSchema

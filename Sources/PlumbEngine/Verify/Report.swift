@@ -38,14 +38,18 @@ public struct Check: Codable, Sendable {
     public var status: Status
     public var expected: String
     public var observed: String
+    /// What the verdict rests on (required: a check that cannot say why it passed proves nothing).
+    public var evidence: [Evidence]
 
-    public init(_ name: String, _ interface: String?, _ status: Status, expected: String, observed: String) {
+    public init(_ name: String, _ interface: String?, _ status: Status, expected: String, observed: String,
+                evidence: [Evidence]) {
         self.name = name; self.interface = interface; self.status = status
-        self.expected = expected; self.observed = observed
+        self.expected = expected; self.observed = observed; self.evidence = evidence
     }
 
     /// pass when `ok`, fail otherwise.
-    public static func expect(_ name: String, _ interface: String?, _ ok: Bool, expected: String, observed: String) -> Check {
-        Check(name, interface, ok ? .pass : .fail, expected: expected, observed: observed)
+    public static func expect(_ name: String, _ interface: String?, _ ok: Bool, expected: String, observed: String,
+                              evidence: [Evidence]) -> Check {
+        Check(name, interface, ok ? .pass : .fail, expected: expected, observed: observed, evidence: evidence)
     }
 }

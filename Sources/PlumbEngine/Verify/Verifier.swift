@@ -11,9 +11,14 @@ public struct Verifier {
     let kernel: any Kernel
     let layer: Layer
     let record: Record?
+    /// The host ports other owners' records publish.
+    let portsElsewhere: [PortClaim]
+    /// The record's namespace entries by reference (one lookup per container).
+    let recorded: [NamespaceRef: NamespaceEntry]
 
-    public init(kernel: any Kernel, layer: Layer, record: Record? = nil) {
-        self.kernel = kernel; self.layer = layer; self.record = record
+    public init(kernel: any Kernel, layer: Layer, record: Record? = nil, portsElsewhere: [PortClaim] = []) {
+        self.kernel = kernel; self.layer = layer; self.record = record; self.portsElsewhere = portsElsewhere
+        recorded = Dictionary((record?.namespaces ?? []).map { ($0.ref, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     var manifest: Manifest { layer.manifest }
@@ -21,7 +26,15 @@ public struct Verifier {
     public func verify() throws -> VerifyReport {
         let host = try Observer(kernel: kernel).snapshot(.host)
         let hostNeighbours = Set(try kernel.links(in: .host).neighbours().map(\.address))
-        let containers = try manifest.containers.map { try verify($0, host: host, hostNeighbours: hostNeighbours) }
+        let session = VerifySession()
+        let containers: [ContainerReport]
+        do {
+            containers = try manifest.containers.map { try verify($0, host: host, hostNeighbours: hostNeighbours, session: session) }
+        } catch {
+            try? session.close(kernel)
+            throw error
+        }
+        try session.close(kernel)
         return VerifyReport(manifest: layer.owner.displayName, containers: containers,
                             host: HostReport(checks: hostChecks(host) + (try natRulesCheck())), nics: try nicReports())
     }
@@ -31,28 +44,32 @@ public struct Verifier {
         for b in manifest.bridges where layer.managesHost {
             let l = host.link(named: b.name)
             checks.append(.expect("bridge-present", b.name, l?.kind == "bridge", expected: "bridge",
-                                  observed: l.map { $0.kind ?? "link" } ?? "absent"))
+                                  observed: l.map { $0.kind ?? "link" } ?? "absent", evidence: [.netlink]))
             guard let l else { continue }
-            checks.append(.expect("link-up", b.name, l.up, expected: "up", observed: l.up ? "up" : "down"))
+            checks.append(.expect("link-up", b.name, l.up, expected: "up", observed: l.up ? "up" : "down", evidence: [.netlink]))
             checks.append(addressCheck(b.name, desired: b.addresses, current: host.addresses(of: l.index)))
+            if let m = b.mtu {
+                checks.append(.expect("mtu", b.name, l.mtu == m, expected: String(m), observed: String(l.mtu), evidence: [.netlink]))
+            }
+            checks.append(bridgeMTUCheck(l, host: host))
         }
         for s in NATDesign.requiredSysctls(layer) {
             let v = try? kernel.proc.sysctl(s.key)
-            checks.append(.expect("sysctl", s.key, v == s.value, expected: s.value, observed: (v ?? nil) ?? "absent"))
+            checks.append(.expect("sysctl", s.key, (v ?? nil).map { SysctlValue.same($0, s.value) } ?? false, expected: s.value, observed: (v ?? nil) ?? "absent", evidence: [.procfs]))
         }
         return checks
     }
 
-    func verify(_ c: Container, host: NamespaceSnapshot, hostNeighbours: Set<IPAddress>) throws -> ContainerReport {
+    func verify(_ c: Container, host: NamespaceSnapshot, hostNeighbours: Set<IPAddress>, session: VerifySession) throws -> ContainerReport {
         guard let ns = c.netns else {
-            return ContainerReport(name: c.name, netns: "", checks: [Check("netns-present", nil, .fail, expected: "a netns", observed: "none declared")])
+            return ContainerReport(name: c.name, netns: "", checks: [Check("netns-present", nil, .fail, expected: "a netns", observed: "none declared", evidence: [])])
         }
         let shown = ns.path ?? ns.description
         if let problem = try namespaceProblem(ns) {
-            return ContainerReport(name: c.name, netns: shown, checks: [Check("netns-present", nil, .fail, expected: shown, observed: problem)])
+            return ContainerReport(name: c.name, netns: shown, checks: [Check("netns-present", nil, .fail, expected: shown, observed: problem, evidence: [.namespaceIdentity])])
         }
         let inner = try Observer(kernel: kernel).snapshot(ns)
-        var checks = [Check("netns-present", nil, .pass, expected: shown, observed: shown)]
+        var checks = [Check("netns-present", nil, .pass, expected: shown, observed: shown, evidence: [.namespaceIdentity])]
         for iface in c.interfaces {
             checks += interfaceChecks(iface, container: c, inner: inner, host: host)
             switch iface.kind {
@@ -61,8 +78,8 @@ public struct Verifier {
             }
         }
         checks += routeChecks(c, inner: inner)
-        checks += try probes(c, ns: ns, inner: inner, hostNeighbours: hostNeighbours)
-        checks += try portChecks(c, ns: ns)
+        checks += try probes(c, ns: ns, inner: inner, host: host, hostNeighbours: hostNeighbours, session: session)
+        checks += try forwardChecks(c, ns: ns, inner: inner, host: host, session: session)
         return ContainerReport(name: c.name, netns: shown, checks: checks)
     }
 
@@ -71,7 +88,7 @@ public struct Verifier {
     func namespaceProblem(_ ns: NamespaceRef) throws -> String? {
         guard let id = try kernel.identity(of: ns) else { return "absent" }
         if id == (try kernel.hostIdentity()) { return "the host's own namespace (\(id))" }
-        guard let entry = record?.namespace(ns) else { return nil }
+        guard let entry = recorded[ns] else { return nil }
         if let recorded = entry.identity, recorded != id { return "another namespace (\(id)) than the one recorded (\(recorded))" }
         if let was = entry.process, case .pid(let pid) = ns.canonical, try kernel.process(pid) != was {
             return "pid \(pid) is no longer the process recorded (\(was))"
@@ -82,21 +99,23 @@ public struct Verifier {
     func interfaceChecks(_ iface: Interface, container c: Container, inner: NamespaceSnapshot, host: NamespaceSnapshot) -> [Check] {
         let n = iface.name
         guard let l = inner.link(named: n) else {
-            return [Check("link-present", n, .fail, expected: "present", observed: "absent")]
+            return [Check("link-present", n, .fail, expected: "present", observed: "absent", evidence: [.netlink])]
         }
-        var checks = [Check("link-present", n, .pass, expected: "present", observed: "ifindex \(l.index)")]
+        var checks = [Check("link-present", n, .pass, expected: "present", observed: "ifindex \(l.index)", evidence: [.netlink])]
         // IFF_LOWER_UP is the carrier as the driver sets it; the operstate follows it only
         // when the kernel's rate-limited linkwatch work has run (up to a second later).
         let carrier = l.carrier || l.operUp
         checks.append(.expect("link-up", n, l.up && carrier, expected: "up, carrier",
-                              observed: "\(l.up ? "up" : "down"), \(carrier ? "carrier" : "no carrier")"))
-        if let m = iface.mtu { checks.append(.expect("mtu", n, l.mtu == m, expected: String(m), observed: String(l.mtu))) }
+                              observed: "\(l.up ? "up" : "down"), \(carrier ? "carrier" : "no carrier")", evidence: [.netlink]))
+        if let m = iface.mtu { checks.append(.expect("mtu", n, l.mtu == m, expected: String(m), observed: String(l.mtu), evidence: [.netlink])) }
         if let m = iface.mac {
-            checks.append(.expect("mac", n, l.mac == m, expected: m.description, observed: l.mac?.description ?? "none"))
+            checks.append(.expect("mac", n, l.mac == m, expected: m.description, observed: l.mac?.description ?? "none", evidence: [.netlink]))
         }
         checks.append(addressCheck(n, desired: iface.addresses, current: inner.addresses(of: l.index)))
         switch iface.kind {
-        case .veth(let bridge, _): checks.append(bridgePortCheck(iface.hostSideName(container: c.name), bridge: bridge, host: host))
+        case .veth(let bridge, _):
+            checks.append(bridgePortCheck(iface.hostSideName(container: c.name), bridge: bridge, host: host))
+            if let m = portMTUCheck(iface.hostSideName(container: c.name), peer: l, bridge: bridge, host: host) { checks.append(m) }
         case .vf: break
         }
         return checks
@@ -105,28 +124,28 @@ public struct Verifier {
     func addressCheck(_ n: String, desired: [IPPrefix], current: [IPPrefix]) -> Check {
         let missing = desired.filter { !current.contains($0) }
         return .expect("addresses", n, missing.isEmpty, expected: desired.map(\.description).joined(separator: " "),
-                       observed: current.isEmpty ? "none" : current.map(\.description).joined(separator: " "))
+                       observed: current.isEmpty ? "none" : current.map(\.description).joined(separator: " "), evidence: [.netlink])
     }
 
     func bridgePortCheck(_ hostName: String, bridge: String, host: NamespaceSnapshot) -> Check {
         guard let l = host.link(named: hostName) else {
-            return Check("bridge-port", hostName, .fail, expected: "\(hostName) up, master \(bridge)", observed: "host end absent")
+            return Check("bridge-port", hostName, .fail, expected: "\(hostName) up, master \(bridge)", observed: "host end absent", evidence: [.netlink])
         }
         let master = l.master.flatMap { host.link(index: $0)?.name }
         return .expect("bridge-port", hostName, l.up && master == bridge, expected: "\(hostName) up, master \(bridge)",
-                       observed: "\(hostName) \(l.up ? "up" : "down"), master \(master ?? "none")")
+                       observed: "\(hostName) \(l.up ? "up" : "down"), master \(master ?? "none")", evidence: [.netlink])
     }
 
     func routeChecks(_ c: Container, inner: NamespaceSnapshot) -> [Check] {
         c.routes.map { r in
-            let metric = r.metric ?? 0
+            let metric = r.kernelMetric
             let dev = r.dev ?? c.interfaces.first { i in r.via.map { v in i.addresses.contains { $0.contains(v) } } ?? false }?.name
             let want = RouteInfo(destination: r.to, gateway: r.via, metric: metric).describe(device: dev ?? "?")
             let found = inner.routes.first { o in
                 o.destination.network == r.to.network && o.gateway == r.via && o.metric == metric
                     && o.index.flatMap { inner.link(index: $0)?.name } == dev
             }
-            return .expect("routes", dev, found != nil, expected: want, observed: found != nil ? want : "absent")
+            return .expect("routes", dev, found != nil, expected: want, observed: found != nil ? want : "absent", evidence: [.netlink])
         }
     }
 }

@@ -31,39 +31,39 @@ public enum NICReporter {
     static func status(_ ok: Bool, declared: Bool) -> Check.Status { ok ? .pass : (declared ? .fail : .warn) }
 
     static func rings(_ s: NICState, _ want: Tuning.Rings?, _ stats: LinkStats?) -> Check {
-        guard let r = s.rings else { return Check("rings", s.name, want == nil ? .skip : .fail, expected: "readable", observed: s.unsupported["rings"] ?? "?") }
+        guard let r = s.rings else { return Check("rings", s.name, want == nil ? .skip : .fail, expected: "readable", observed: s.unsupported["rings"] ?? "?", evidence: [.ethtool]) }
         let ok = (want?.rx.map { $0 == r.rx } ?? true) && (want?.tx.map { $0 == r.tx } ?? true)
         let observed = "rx \(r.rx)/\(r.rxMax) tx \(r.tx)/\(r.txMax)"
-        if !ok { return Check("rings", s.name, .fail, expected: "rx \(want?.rx.map(String.init) ?? "-") tx \(want?.tx.map(String.init) ?? "-")", observed: observed) }
+        if !ok { return Check("rings", s.name, .fail, expected: "rx \(want?.rx.map(String.init) ?? "-") tx \(want?.tx.map(String.init) ?? "-")", observed: observed, evidence: [.ethtool]) }
         // The seeds' advice: a small ring while the NIC drops for want of buffers.
         let starving = (stats?.rxMissedErrors ?? 0) + (stats?.rxFifoErrors ?? 0) > 0 && r.rx < r.rxMax
         return Check("rings", s.name, starving ? .warn : .pass, expected: want == nil ? "report" : "as declared",
-                     observed: observed + (starving ? " — rx_missed/fifo errors while rx ring is below its maximum: consider rings.rx: \(r.rxMax)" : ""))
+                     observed: observed + (starving ? " — rx_missed/fifo errors while rx ring is below its maximum: consider rings.rx: \(r.rxMax)" : ""), evidence: [.ethtool])
     }
 
     static func channels(_ s: NICState, _ want: Tuning.Channels?) -> Check {
-        guard let ch = s.channels else { return Check("channels", s.name, want == nil ? .skip : .fail, expected: "readable", observed: s.unsupported["channels"] ?? "?") }
+        guard let ch = s.channels else { return Check("channels", s.name, want == nil ? .skip : .fail, expected: "readable", observed: s.unsupported["channels"] ?? "?", evidence: [.ethtool]) }
         let ok = (want?.combined.map { $0 == ch.combined } ?? true) && (want?.rx.map { $0 == ch.rx } ?? true) && (want?.tx.map { $0 == ch.tx } ?? true)
         return Check("channels", s.name, ok ? .pass : .fail, expected: want == nil ? "report" : "combined \(want?.combined.map(String.init) ?? "-") rx \(want?.rx.map(String.init) ?? "-") tx \(want?.tx.map(String.init) ?? "-")",
-                     observed: "combined \(ch.combined)/\(ch.combinedMax) rx \(ch.rx)/\(ch.rxMax) tx \(ch.tx)/\(ch.txMax)")
+                     observed: "combined \(ch.combined)/\(ch.combinedMax) rx \(ch.rx)/\(ch.rxMax) tx \(ch.tx)/\(ch.txMax)", evidence: [.ethtool])
     }
 
     static func coalesce(_ s: NICState, _ want: Tuning.Coalesce?) -> Check {
-        guard let co = s.coalesce else { return Check("coalesce", s.name, want == nil ? .skip : .fail, expected: "readable", observed: s.unsupported["coalesce"] ?? "?") }
+        guard let co = s.coalesce else { return Check("coalesce", s.name, want == nil ? .skip : .fail, expected: "readable", observed: s.unsupported["coalesce"] ?? "?", evidence: [.ethtool]) }
         let ok = (want?.adaptiveRx.map { $0 == co.adaptiveRx } ?? true) && (want?.rxUsecs.map { $0 == co.rxUsecs } ?? true)
             && (want?.rxFrames.map { $0 == co.rxFrames } ?? true)
-        return Check("coalesce", s.name, ok ? .pass : .fail, expected: want == nil ? "report" : "as declared", observed: co.description)
+        return Check("coalesce", s.name, ok ? .pass : .fail, expected: want == nil ? "report" : "as declared", observed: co.description, evidence: [.ethtool])
     }
 
     static func gro(_ s: NICState, _ want: Bool?) -> Check {
-        guard let g = s.gro else { return Check("gro", s.name, want == nil ? .skip : .fail, expected: "readable", observed: s.unsupported["gro"] ?? "?") }
+        guard let g = s.gro else { return Check("gro", s.name, want == nil ? .skip : .fail, expected: "readable", observed: s.unsupported["gro"] ?? "?", evidence: [.ethtool]) }
         return Check("gro", s.name, want.map { $0 == g.active } ?? true ? .pass : .fail,
-                     expected: want.map { $0 ? "on" : "off" } ?? "report", observed: g.description)
+                     expected: want.map { $0 ? "on" : "off" } ?? "report", observed: g.description, evidence: [.ethtool])
     }
 
     static func irqs(_ s: NICState, _ want: Tuning.IRQAffinity?) -> [Check] {
         guard !s.irqs.isEmpty else {
-            return [Check("irq-affinity", s.name, want == nil ? .skip : .fail, expected: want == nil ? "report" : "placed", observed: "no queue interrupts")]
+            return [Check("irq-affinity", s.name, want == nil ? .skip : .fail, expected: want == nil ? "report" : "placed", observed: "no queue interrupts", evidence: [.procfs])]
         }
         let spread = s.irqs.map { "\($0.irq)→\($0.cpus)" }.joined(separator: " ")
         var wanted: [String]?
@@ -73,18 +73,18 @@ public enum NICReporter {
         case nil: wanted = nil
         }
         if let wanted {
-            return [Check.expect("irq-affinity", s.name, wanted == s.irqs.map(\.cpus), expected: wanted.joined(separator: " "), observed: spread)]
+            return [Check.expect("irq-affinity", s.name, wanted == s.irqs.map(\.cpus), expected: wanted.joined(separator: " "), observed: spread, evidence: [.procfs])]
         }
         // The seeds' first finding: every queue interrupt served by one CPU.
         let oneCPU = s.irqs.count > 1 && s.onlineCPUs.count > 1 && Set(s.irqs.map(\.cpus)).count == 1 && !s.irqs[0].cpus.contains(",") && !s.irqs[0].cpus.contains("-")
         return [Check("irq-affinity", s.name, oneCPU ? .warn : .pass, expected: "report",
-                      observed: spread + (oneCPU ? " — all queues on one CPU: consider irqAffinity: spread" : ""))]
+                      observed: spread + (oneCPU ? " — all queues on one CPU: consider irqAffinity: spread" : ""), evidence: [.procfs])]
     }
 
     static func counters(_ st: LinkStats) -> Check {
         let bad = st.rxFifoErrors + st.rxMissedErrors + st.rxOverErrors
         return Check("rx-errors", nil, bad == 0 ? .pass : .warn, expected: "no fifo/missed/over errors",
-                     observed: "rx_dropped \(st.rxDropped) rx_fifo_errors \(st.rxFifoErrors) rx_missed_errors \(st.rxMissedErrors) rx_over_errors \(st.rxOverErrors)")
+                     observed: "rx_dropped \(st.rxDropped) rx_fifo_errors \(st.rxFifoErrors) rx_missed_errors \(st.rxMissedErrors) rx_over_errors \(st.rxOverErrors)", evidence: [.netlink])
     }
 }
 

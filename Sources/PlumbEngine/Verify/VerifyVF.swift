@@ -12,14 +12,14 @@ extension Verifier {
         let host = try kernel.links(in: .host)
         guard let link = try host.link(name: pfName),
               let s = try host.vfSettings(pfIndex: link.index, pfName: pfName).first(where: { $0.index == index }) else {
-            return [Check("vf-settings", iface.name, .fail, expected: "VF \(index) of \(pfName)", observed: "not found")]
+            return [Check("vf-settings", iface.name, .fail, expected: "VF \(index) of \(pfName)", observed: "not found", evidence: [.netlink])]
         }
         let observed = "vf \(index) of \(pfName): mac \(s.mac?.description ?? "none"), \(s.vlan), spoofchk \(s.spoofCheck.map { $0 ? "on" : "off" } ?? "?"), trust \(s.trust.map { $0 ? "on" : "off" } ?? "?"), max_tx_rate \(s.maxTxRate)"
         guard let want = decl.sriov?.vfs.first(where: { $0.index == index }) else {
-            return [Check("vf-settings", iface.name, .pass, expected: "report", observed: observed)]
+            return [Check("vf-settings", iface.name, .pass, expected: "report", observed: observed, evidence: [.netlink])]
         }
         let diff = VFPlan.difference(want, from: s)
         return [.expect("vf-settings", iface.name, diff.isEmpty, expected: "as declared in nics",
-                        observed: diff.isEmpty ? observed : "\(observed) — differs:\(diff.arguments)")]
+                        observed: diff.isEmpty ? observed : "\(observed) — differs:\(diff.arguments)", evidence: [.netlink])]
     }
 }

@@ -25,7 +25,7 @@ extension FakeKernel {
         }
         if !up { ns.routes.removeAll { $0.index == id.index && $0.destination.family == .v4 } }
         if up && l.isLoopback && !ns.addresses.contains(where: { $0.index == id.index }) {
-            ns.addresses.append(AddressInfo(index: id.index, prefix: IPPrefix("127.0.0.1/8")!, scope: 254))
+            ns.addresses.append(AddressInfo(index: id.index, prefix: IPPrefix("127.0.0.1/8")!, scope: 254, flags: Self.permanent))
         }
     }
 

@@ -80,7 +80,7 @@ extension FakeKernel {
 
     func addAddress(_ prefix: String, to name: String, in ref: NamespaceRef = .host) {
         let id = id(of: name, in: ref)!
-        namespaces[id.ns]!.addresses.append(AddressInfo(index: id.index, prefix: IPPrefix(prefix)!))
+        namespaces[id.ns]!.addresses.append(AddressInfo(index: id.index, prefix: IPPrefix(prefix)!, flags: Self.permanent))
     }
 
     func addRoute(_ to: String, via: String?, dev name: String, in ref: NamespaceRef = .host, metric: Int = 0) {

@@ -17,6 +17,8 @@ import PlumbTypes
 /// veths at once), packet filtering beyond the NAT rules a port probe follows.
 final class FakeKernel: Kernel {
     static let hostID = 0
+    /// IFA_F_PERMANENT: what the kernel sets on every address added by hand (not SLAAC).
+    static let permanent = 0x80
     var namespaces: [Int: FakeNamespace] = [:]
     /// /run/netns: name → namespace.
     var named: [String: Int] = [:]
@@ -34,8 +36,16 @@ final class FakeKernel: Kernel {
     /// nftables tables of the host namespace, as `nft list table` prints them.
     var tables: [TableName: String] = [:]
     var softnetStat: SoftnetStat?
-    /// When set, every ICMP echo is lost.
+    /// When set, every ICMP echo is lost (`icmp_echo_ignore_all`, or a filter on echo).
     var dropEchoes = false
+    /// When set, every packet is lost (a firewall dropping all of it).
+    var dropAll = false
+    /// The outside namespaces the verifier made, by their fake namespace id.
+    var outsides: Set<Int> = []
+    /// Connection tracking of the host namespace, by original direction.
+    var conntrackTable: [FlowTuple: ConntrackEntry] = [:]
+    /// Host sockets bound to ports (sock_diag).
+    var sockets: [BoundSocket] = []
     /// Every change requested, in order (the names `fail` takes).
     var log: [String] = []
     var faults: [Fault] = []

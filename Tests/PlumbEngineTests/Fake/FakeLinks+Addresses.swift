@@ -9,7 +9,7 @@ extension FakeLinks {
         _ = try existing(index, "RTM_NEWADDR", name)
         let ns = try ns("RTM_NEWADDR")
         if ns.addresses.contains(where: { $0.index == index && $0.prefix == p }) { throw refuse("RTM_NEWADDR", "\(p) dev \(name)", .exists) }
-        ns.addresses.append(AddressInfo(index: index, prefix: p))
+        ns.addresses.append(AddressInfo(index: index, prefix: p, flags: FakeKernel.permanent))
     }
 
     func deleteAddress(_ p: IPPrefix, index: Int, name: String) throws {

@@ -9,16 +9,42 @@ import PlumbTypes
 /// be up. An echo is answered by the link holding the target address, so a detached,
 /// down or misaddressed link makes a probe fail as it would on a real kernel.
 extension FakeKernel {
-    func ping(from ref: NamespaceRef, to target: IPAddress) throws -> Ping.Outcome {
+    /// The fake answers at once or never: one short wait between attempts.
+    var probeBackoffMs: [Int] { [1, 1] }
+
+    func echoes(from ref: NamespaceRef, to target: IPAddress, _ requests: [Ping.Request]) throws -> [Ping.Outcome] {
+        var out: [Ping.Outcome] = []
+        for r in requests {
+            let o = try echo(from: ref, to: target, size: r.size)
+            out.append(o)
+            if case .noReply = o { break }
+        }
+        return out
+    }
+
+    /// One echo: lost when echoes (or all packets) are dropped, when nobody holds the
+    /// target, or when `size` exceeds the smallest MTU on the way (Don't Fragment).
+    func echo(from ref: NamespaceRef, to target: IPAddress, size: Int?) throws -> Ping.Outcome {
         let ns = try namespace(ref)
         guard let (source, address) = route(in: ns, to: target) else { return .noReply("connect: Network is unreachable") }
-        guard !dropEchoes, let answer = answerer(of: target, from: source) else {
-            return .noReply("no reply within 7750 ms (5 echo requests)")
+        guard !dropEchoes, !dropAll, let answer = answerer(of: target, from: source) else {
+            return .noReply("no reply within 1 ms")
         }
+        if let size, size > pathMTU(source, answer) { return .noReply("no reply within 1 ms (\(size) bytes, DF)") }
         update(source) { $0.stats.rxPackets += 1; $0.stats.txPackets += 1 }
-        learn(target, on: source)
-        if let answer { learn(address, on: answer) }
+        learn(target, on: source, mac: answer.flatMap { link($0)?.mac })
+        if let answer { learn(address, on: answer, mac: link(source)?.mac) }
         return .reply(Ping.Reply(rttMicroseconds: 42))
+    }
+
+    /// The largest packet with Don't Fragment that makes it from `source` to `answer` and
+    /// back: a veth drops frames above its peer's MTU, a bridge forwarding to a port above
+    /// that port's; delivery to the bridge itself checks nothing, and the host fragments
+    /// its reply (echo replies are sent without DF).
+    func pathMTU(_ source: FakeLinkID, _ answer: FakeLinkID?) -> Int {
+        let far = answer.flatMap { link($0)?.kind == "bridge" ? nil : $0 }
+        let hops = [source, link(source)?.peer, far].compactMap { $0 }.compactMap { link($0)?.mtu }
+        return hops.min() ?? 1500
     }
 
     /// The up link of `ns` whose subnet holds `target`, and its address there.
@@ -62,30 +88,8 @@ extension FakeKernel {
     }
 
     /// The neighbour entry an exchange leaves (the verifier removes what its probe caused).
-    func learn(_ address: IPAddress, on id: FakeLinkID) {
+    func learn(_ address: IPAddress, on id: FakeLinkID, mac: MACAddress?) {
         guard let ns = namespaces[id.ns], !ns.neighbours.contains(where: { $0.index == id.index && $0.address == address }) else { return }
-        ns.neighbours.append(NeighbourInfo(index: id.index, address: address, state: 2))
-    }
-
-    /// From the host to `address:hostPort`: an nftables `output` DNAT rule of the port
-    /// must send it to an address of an up link in `ns` the host reaches, at `containerPort`.
-    func probePort(tcp: Bool, in ref: NamespaceRef, containerPort: Int, address: IPAddress, hostPort: Int)
-        throws -> (failure: String?, served: Bool) {
-        let ns = try namespace(ref)
-        let proto = tcp ? "tcp" : "udp"
-        let prefix = "fib daddr type local \(proto) dport \(hostPort) dnat ip to "
-        let rules = tables.values.compactMap(FakeListing.parse).flatMap { $0.chains.filter { $0.hook == "output" && $0.type == "nat" } }
-            .flatMap(\.rules)
-        guard host.addresses.contains(where: { $0.prefix.address == address }) else { return ("\(address) is not an address of this host", false) }
-        guard let rule = rules.first(where: { $0.statement.hasPrefix(prefix) }) else {
-            return (tcp ? "connection refused" : "no datagram arrived", false)
-        }
-        let target = rule.statement.dropFirst(prefix.count).split(separator: ":")
-        guard target.count == 2, let to = IPAddress(String(target[0])), Int(target[1]) == containerPort,
-              let (source, _) = route(in: host, to: to), let answer = answerer(of: to, from: source), let link = answer,
-              link.ns == ns.id else {
-            return (tcp ? "connection timed out" : "no datagram arrived", false)
-        }
-        return (nil, false)
+        ns.neighbours.append(NeighbourInfo(index: id.index, address: address, state: NeighbourInfo.reachable, mac: mac))
     }
 }

@@ -1,0 +1,65 @@
+import PlumbSystem
+import PlumbTypes
+
+/// One connection (TCP) or datagram (UDP) the verifier sends from one namespace to
+/// another, checked on a socket Plumb opens on the server side — or, when a server already
+/// holds that port, answered by it (then conntrack must say where it went).
+public struct Exchange: Sendable {
+    /// Where a socket lives.
+    public enum Side: Sendable, Hashable {
+        case namespace(NamespaceRef)
+        /// The outside network the verifier made for forwarding checks.
+        case outside(OutsideNetwork)
+    }
+
+    public var proto: TransportProtocol
+    public var client: Side
+    public var server: Side
+    /// Where Plumb listens: an address (nil: any of the target's family) and a port (0: a free one).
+    public var listenAddress: IPAddress?
+    public var listenPort: Int
+    /// Where the client sends; nil port: the listener's own.
+    public var target: IPAddress
+    public var targetPort: Int?
+    /// TCP: after the nonce, one segment as large as the connection's MSS (path MTU evidence).
+    public var fullSegment: Bool
+    public var timeoutMs: Int
+
+    public init(_ proto: TransportProtocol, from client: Side, to server: Side, listenAddress: IPAddress?, listenPort: Int,
+                target: IPAddress, targetPort: Int?, fullSegment: Bool = false, timeoutMs: Int) {
+        self.proto = proto; self.client = client; self.server = server; self.listenAddress = listenAddress
+        self.listenPort = listenPort; self.target = target; self.targetPort = targetPort
+        self.fullSegment = fullSegment; self.timeoutMs = timeoutMs
+    }
+}
+
+/// What the verifier asks for when it needs an "outside": a namespace of its own joined to
+/// the host by a veth, so that traffic crosses the host's real prerouting, forward and
+/// postrouting hooks the way a client on another machine's would.
+public struct OutsideRequest: Sendable, Hashable {
+    /// The veth's host end: a name no one else uses (random), born with `hostMAC`.
+    public var hostName: String
+    public var hostMAC: MACAddress
+    /// The alias of the host end and of the namespace's `lo`: Plumb's, and for verification.
+    public var mark: String
+    /// The host end's address and the outside end's, one /30 (or /126).
+    public var hostAddress: IPPrefix
+    public var address: IPPrefix
+    public init(hostName: String, hostMAC: MACAddress, mark: String, hostAddress: IPPrefix, address: IPPrefix) {
+        self.hostName = hostName; self.hostMAC = hostMAC; self.mark = mark
+        self.hostAddress = hostAddress; self.address = address
+    }
+}
+
+/// An outside network that exists until `removeOutside`.
+public struct OutsideNetwork: Sendable, Hashable {
+    /// The kernel's handle for it (LinuxKernel: its open namespace).
+    public var id: Int
+    public var hostName: String
+    public var hostIndex: Int
+    public var hostAddress: IPAddress
+    public var address: IPAddress
+    public init(id: Int, hostName: String, hostIndex: Int, hostAddress: IPAddress, address: IPAddress) {
+        self.id = id; self.hostName = hostName; self.hostIndex = hostIndex; self.hostAddress = hostAddress; self.address = address
+    }
+}

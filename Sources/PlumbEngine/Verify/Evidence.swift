@@ -1,0 +1,41 @@
+/// What a check's verdict rests on. A report that says PASS must say why it believes it:
+/// a kernel table it read, or a packet it saw arrive. JSON: `"evidence": ["icmp-echo", "arp"]`.
+public enum Evidence: String, Codable, Sendable, Hashable, CaseIterable {
+    /// rtnetlink state: links, addresses, routes, bridge ports, MTUs (`ip -d link/addr/route`).
+    case netlink
+    /// The namespace file's identity (nsfs device + inode, a pid's start time) against the record.
+    case namespaceIdentity = "namespace-identity"
+    /// /proc and /sys values (sysctls, softnet_stat).
+    case procfs
+    /// ethtool netlink (rings, channels, coalescing, features) and /proc/interrupts.
+    case ethtool
+    /// The nftables ruleset as libnftables lists it (`nft -j list ruleset`).
+    case nftables
+    /// Plumb's ownership records under /run/plumb.
+    case records
+    /// Sockets bound in the host namespace, through sock_diag (`ss -ltnu`).
+    case sockDiag = "sock-diag"
+    /// An ICMP/ICMPv6 echo from inside the container to its gateway, answered.
+    case icmpEcho = "icmp-echo"
+    /// An echo as large as the interface's MTU, Don't Fragment set, answered.
+    case icmpEchoFullSize = "icmp-echo-mtu"
+    /// The container's ARP entry for its gateway: freshly resolved, its MAC compared.
+    case arp
+    /// The container's IPv6 neighbour (ND) entry for its gateway, its MAC compared.
+    case nd
+    /// A TCP connection to a listener Plumb opened itself, carrying a nonce.
+    case tcpNonce = "tcp-nonce"
+    /// A segment as large as the interface's MTU allows, carried by that connection.
+    case tcpFullSize = "tcp-mtu"
+    /// A UDP datagram with a nonce, received on a socket Plumb opened itself.
+    case udpNonce = "udp-nonce"
+    /// A TCP handshake answered by a server that already held the port.
+    case tcpHandshake = "tcp-handshake"
+    /// The probe flow's conntrack entry (ctnetlink): where NAT really sent it.
+    case conntrack
+    /// The interface's receive counters moved with the probe.
+    case rxCounters = "rx-counters"
+    /// Traffic from the outside namespace Plumb creates for the check (through the host's
+    /// real prerouting, forward and postrouting hooks).
+    case outside
+}

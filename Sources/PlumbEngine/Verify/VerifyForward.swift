@@ -1,0 +1,203 @@
+import PlumbFirewall
+import PlumbManifest
+import PlumbNetlink
+import PlumbSystem
+import PlumbTypes
+
+/// Forwarding is verified, not assumed: traffic from an outside network Plumb makes for
+/// the purpose crosses the host's real prerouting, forward and postrouting hooks — every
+/// table's, not only Plumb's — and must end where the manifest says.
+extension Verifier {
+    /// How long a forwarded probe may take (a forward drop costs this once).
+    static let forwardTimeoutMs = 1000
+
+    /// Per published port: from the outside to the host's address at the host port, then
+    /// conntrack must name this container's address and port. Behind a masquerading bridge:
+    /// a datagram from the container must reach the outside from the host's address.
+    func forwardChecks(_ c: Container, ns: NamespaceRef, inner: NamespaceSnapshot, host: NamespaceSnapshot,
+                       session: VerifySession) throws -> [Check] {
+        guard let (prefix, bridge) = NATDesign.bridgedIPv4(c, manifest) else { return [] }
+        var checks: [Check] = []
+        for p in c.ports {
+            let o = try outside(session, host: host)
+            checks.append(try portOwnerCheck(c, p, packet: packet(p, from: o, client: nil, to: Endpoint(prefix.address, p.container),
+                                                                  bridge: bridge.name), session: session))
+            checks.append(try portForwardCheck(c, p, ns: ns, to: Endpoint(prefix.address, p.container), bridge: bridge.name,
+                                               outside: o, session: session))
+        }
+        if bridge.nat?.masquerade == true {
+            checks.append(try masqueradeCheck(c, ns: ns, inner: inner, from: prefix.address, bridge: bridge.name,
+                                              outside: try outside(session, host: host), session: session))
+        }
+        return checks
+    }
+
+    func portForwardCheck(_ c: Container, _ p: PlumbManifest.PortForward, ns: NamespaceRef, to want: Endpoint, bridge: String,
+                          outside o: OutsideNetwork, session: VerifySession) throws -> Check {
+        let proto: TransportProtocol = p.proto == .tcp ? .tcp : .udp
+        let name = "\(p.proto.rawValue)/\(p.host)"
+        let expected = "\(p.proto.rawValue) from outside to \(Endpoint(o.hostAddress, p.host)) reaches \(c.name) at \(want)"
+        let r = try kernel.exchange(Exchange(proto, from: .outside(o), to: .namespace(ns), listenAddress: nil, listenPort: p.container,
+                                             target: o.hostAddress, targetPort: p.host, timeoutMs: Self.forwardTimeoutMs))
+        let entry = try r.client.flatMap { try conntrackEntry(FlowTuple(proto, from: $0, to: Endpoint(o.hostAddress, p.host)),
+                                                               wait: r.delivery.isSent) }
+        let flow = r.client.map { "\(proto.rawValue) \($0) → \(Endpoint(o.hostAddress, p.host))" } ?? "the probe"
+        var evidence: [Evidence] = [.outside]
+        switch r.delivery {
+        case .nonce: evidence.append(proto == .tcp ? .tcpNonce : .udpNonce)
+        case .handshake: evidence.append(.tcpHandshake)
+        case .sent, .failed: break
+        }
+        evidence.append(.conntrack)
+        // Where NAT really sent it: another owner's or a foreign DNAT shows here, whoever answered.
+        if let entry, entry.destination != want {
+            let blame = try explain(session) { rs in
+                rs.redirectors(of: packet(p, from: o, client: r.client, to: want, bridge: bridge), skipping: [TableRef(layer.marks.table)])
+            }
+            return Check("port-forward", name, .fail, expected: expected,
+                         observed: "conntrack: \(flow) went to \(entry.destination)\(whose(entry.destination.address)), not \(c.name)'s \(want)\(blame)",
+                         evidence: evidence + [.nftables])
+        }
+        // Plumb's own socket in the container is proof by itself; a server's answer (or a
+        // datagram to a server's port) only with conntrack naming the container.
+        let how: String?
+        switch r.delivery {
+        case .nonce: how = "its nonce arrived on plumb's socket in \(c.name)"
+        case .handshake where entry != nil: how = "a server already on \(want) answered the handshake"
+        case .sent where entry != nil: how = "a server already holds \(want): the datagram went to it"
+        case .handshake, .sent, .failed: how = nil
+        }
+        if let how {
+            let ct = entry.map { "; conntrack: DNAT to \($0.destination)" } ?? ""
+            return Check("port-forward", name, .pass, expected: expected, observed: "\(flow): \(how)\(ct)",
+                         evidence: entry == nil ? evidence.filter { $0 != .conntrack } : evidence)
+        }
+        return try forwardFailure(p, r, entry: entry, flow: flow, expected: expected, to: want, bridge: bridge, outside: o,
+                                  evidence: evidence, session: session)
+    }
+
+    /// A forward that did not arrive: why, what conntrack shows, and the rules that explain
+    /// it — a refused connection leaves no entry (a RST kills it), so the ruleset says who
+    /// redirected it; an unanswered one, who dropped it.
+    func forwardFailure(_ p: PlumbManifest.PortForward, _ r: ExchangeResult, entry: ConntrackEntry?, flow: String, expected: String,
+                        to want: Endpoint, bridge: String, outside o: OutsideNetwork, evidence: [Evidence],
+                        session: VerifySession) throws -> Check {
+        let why: String
+        switch r.delivery {
+        case .failed(let w): why = w
+        case .handshake: why = "a server answered, but conntrack has no entry to say which"
+        case .sent, .nonce: why = "sent to a server's port"
+        }
+        let ct = entry.map { "conntrack: DNAT to \($0.destination)" }
+            ?? "no conntrack entry (never confirmed: dropped before postrouting, or refused)"
+        let blame = try explain(session) { rs in
+            let first = packet(p, from: o, client: r.client, to: want, bridge: bridge)
+            let mine: Set<TableRef> = [TableRef(layer.marks.table)]
+            return rs.redirectors(of: first, skipping: mine) + rs.droppers(of: first, skipping: mine)
+        }
+        return Check("port-forward", "\(p.proto.rawValue)/\(p.host)", .fail, expected: expected,
+                     observed: "\(flow): \(why); \(ct)\(blame)", evidence: evidence + [.nftables])
+    }
+
+    func masqueradeCheck(_ c: Container, ns: NamespaceRef, inner: NamespaceSnapshot, from address: IPAddress, bridge: String,
+                         outside o: OutsideNetwork, session: VerifySession) throws -> Check {
+        let expected = "udp from \(c.name) to the outside (\(o.address)) arrives from the host's address \(o.hostAddress)"
+        guard inner.routes.contains(where: { $0.destination.family == .v4 && $0.destination.contains(o.address) }) else {
+            return Check("masquerade", nil, .skip, expected: expected,
+                         observed: "\(c.name) has no route to \(o.address) (no default route): nothing leaves it to masquerade",
+                         evidence: [.netlink])
+        }
+        let r = try kernel.exchange(Exchange(.udp, from: .namespace(ns), to: .outside(o), listenAddress: o.address, listenPort: 0,
+                                             target: o.address, targetPort: nil, timeoutMs: Self.forwardTimeoutMs))
+        switch r.delivery {
+        case .nonce(let peer) where peer.address == o.hostAddress:
+            return Check("masquerade", nil, .pass, expected: expected,
+                         observed: "a datagram from \(r.client?.description ?? c.name) reached the outside from \(peer): masqueraded",
+                         evidence: [.outside, .udpNonce])
+        case .nonce(let peer):
+            return Check("masquerade", nil, .fail, expected: expected,
+                         observed: "the datagram reached the outside from \(peer), not masqueraded: no reply could find its way back",
+                         evidence: [.outside, .udpNonce])
+        case .handshake, .sent, .failed:
+            let why: String
+            if case .failed(let w) = r.delivery { why = w } else { why = "answered by another socket" }
+            let p = ProbePacket(proto: .udp, source: address, sourcePort: r.client?.port ?? 0, destination: o.address,
+                                destinationPort: 0, translated: nil, inInterface: bridge, outInterface: o.hostName)
+            let blame = try explain(session) { $0.droppers(of: p, skipping: [TableRef(layer.marks.table)]) }
+            return Check("masquerade", nil, .fail, expected: expected, observed: "udp from \(c.name) to \(o.address): \(why)\(blame)",
+                         evidence: [.outside, .udpNonce, .nftables])
+        }
+    }
+
+    /// The probe's first packet as the host's hooks see it, to match foreign rules against.
+    func packet(_ p: PlumbManifest.PortForward, from o: OutsideNetwork, client: Endpoint?, to want: Endpoint, bridge: String) -> ProbePacket {
+        ProbePacket(proto: p.proto == .tcp ? .tcp : .udp, source: o.address, sourcePort: client?.port ?? 0,
+                    destination: o.hostAddress, destinationPort: p.host, translated: (want.address, want.port),
+                    inInterface: o.hostName, outInterface: bridge)
+    }
+
+    /// The conntrack entry of a probe flow, then removed (the probe leaves no flow behind).
+    /// A UDP datagram sent to a server's port is confirmed a moment after the send.
+    func conntrackEntry(_ flow: FlowTuple, wait: Bool) throws -> ConntrackEntry? {
+        defer { try? kernel.deleteConntrack(flow) }
+        guard wait else { return try kernel.conntrack(flow) }
+        return try Poll.until(timeout: .milliseconds(200), interval: .milliseconds(5)) { try kernel.conntrack(flow) }
+    }
+
+    /// "; rule: table ip foreign chain pre handle 2: …" for what the ruleset shows, or a
+    /// sentence saying no table holds a rule that explains it.
+    func explain(_ session: VerifySession, _ find: (Ruleset) -> [Culprit]) throws -> String {
+        let rs = try session.ruleset { try kernel.ruleset() }
+        let found = find(rs)
+        if found.isEmpty { return "; no rule in any other table explains it" }
+        return "; " + (found.count == 1 ? "rule " : "rules ") + found.prefix(4).map(\.description).joined(separator: "; ")
+    }
+
+    /// " (container db)" when an address belongs to a container of this manifest.
+    func whose(_ a: IPAddress) -> String {
+        manifest.containers.first { $0.interfaces.contains { $0.addresses.contains { $0.address == a } } }
+            .map { " (container \($0.name))" } ?? ""
+    }
+
+    /// The session's outside network, made on first use: a random name and a random /30 of
+    /// 198.18.0.0/15 (RFC 2544's benchmarking range) that nothing in the host uses.
+    func outside(_ session: VerifySession, host: NamespaceSnapshot) throws -> OutsideNetwork {
+        if let o = session.outside { return o }
+        var last: Error?
+        for _ in 0..<4 {
+            let hostName = "plumbv" + String(UInt32.random(in: 0...UInt32.max), radix: 16).leftPadded(to: 8)
+            guard let (near, far) = outsideSubnet(host) else { break }
+            do {
+                let o = try kernel.createOutside(OutsideRequest(hostName: hostName, hostMAC: layer.marks.mac(for: hostName),
+                                                                mark: "plumb:verify \(layer.owner.id)", hostAddress: near, address: far))
+                session.outside = o
+                return o
+            } catch let e as NetlinkError where e.errno == .exists {
+                last = e   // someone has that name: another draw
+            }
+        }
+        throw last ?? SystemError("choose", "a /30 of 198.18.0.0/15 no route or address of the host overlaps", .addressNotAvailable)
+    }
+
+    func outsideSubnet(_ host: NamespaceSnapshot) -> (IPPrefix, IPPrefix)? {
+        let taken = host.addresses.map(\.prefix).filter { $0.family == .v4 }
+            + host.routes.map(\.destination).filter { $0.family == .v4 && $0.length > 0 }
+        for _ in 0..<64 {
+            let k = UInt32.random(in: 0..<(1 << 15)) * 4
+            let base: UInt32 = 198 << 24 | 18 << 16
+            func at(_ i: UInt32) -> IPAddress { let v = base + k + i; return IPAddress(bytes: [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)])! }
+            guard let net = IPPrefix(address: at(0), length: 30),
+                  !taken.contains(where: { $0.network.contains(at(0)) || net.contains($0.network.address) }) else { continue }
+            return (IPPrefix(address: at(1), length: 30)!, IPPrefix(address: at(2), length: 30)!)
+        }
+        return nil
+    }
+}
+
+extension ExchangeResult.Delivery {
+    var isSent: Bool { if case .sent = self { return true } else { return false } }
+}
+
+extension String {
+    func leftPadded(to n: Int) -> String { String(repeating: "0", count: max(0, n - count)) + self }
+}
