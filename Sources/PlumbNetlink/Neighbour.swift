@@ -38,6 +38,23 @@ extension RouteSocket {
         }.compactMap { $0 }
     }
 
+    /// Equivalent to: `ip neigh add ADDRESS lladdr MAC dev IFINDEX nud reachable` — EEXIST
+    /// when the namespace already has an entry for it (never replaced).
+    public func addNeighbour(_ a: IPAddress, mac: MACAddress, index: Int, name: String) throws {
+        let n = rtnl_neigh_alloc()!
+        defer { rtnl_neigh_put(n) }
+        let dst = NLAddress.make(a, prefix: a.bytes.count * 8)
+        defer { nl_addr_put(dst) }
+        let ll = nl_addr_build(AF_LLC, mac.bytes, 6)
+        defer { nl_addr_put(ll) }
+        rtnl_neigh_set_ifindex(n, Int32(index))
+        rtnl_neigh_set_family(n, a.family == .v4 ? AF_INET : AF_INET6)
+        _ = rtnl_neigh_set_dst(n, dst)
+        rtnl_neigh_set_lladdr(n, ll)
+        rtnl_neigh_set_state(n, Int32(NeighbourInfo.reachable))
+        try perform("RTM_NEWNEIGH", "\(a) lladdr \(mac) dev \(name)") { rtnl_neigh_add(sock, n, NLM_F_CREATE | NLM_F_EXCL) }
+    }
+
     /// Equivalent to: `ip neigh del ADDRESS dev IFINDEX`.
     public func deleteNeighbour(_ a: IPAddress, index: Int, name: String) throws {
         let n = rtnl_neigh_alloc()!

@@ -40,6 +40,31 @@ struct VerifierTests {
         #expect(w.kernel.namespaces.values.allSatisfy { $0.neighbours.isEmpty })
     }
 
+    @Test("ARP: broadcast from the bridge's first container, then the bridge's own request to each next container, said in the report")
+    func arpOncePerBridge() throws {
+        let (r, w) = try verify()
+        #expect(check(r, "web", "probe")?.evidence.contains(.arp) == true)
+        let db = try #require(check(r, "db", "probe"))
+        #expect(db.status == .pass)
+        #expect(db.evidence.contains(.arpFromBridge) && !db.evidence.contains(.arp), "\(db.evidence)")
+        #expect(db.observed.contains("broadcast ARP on br0 resolved the gateway to its MAC for web in this run"), "\(db.observed)")
+        #expect(w.kernel.namespaces.values.allSatisfy { $0.neighbours.isEmpty }, "the probe left neighbour entries")
+    }
+
+    @Test("a container whose own entry names another MAC is probed through it and fails, unicast ARP or not")
+    func poisonedSecondContainer() throws {
+        let w = World()
+        try w.engine().apply(mixed)
+        let db = try #require(w.kernel.resolve(.named("db")))
+        let eth0 = try #require(w.kernel.namespaces[db]?.link(named: "eth0")?.index)
+        w.kernel.namespaces[db]!.neighbours.append(NeighbourInfo(index: eth0, address: IPAddress("10.88.0.1")!,
+                                                                 state: NeighbourInfo.permanent, mac: MACAddress("02:66:66:66:66:66")!))
+        let r = try w.engine().verify(mixed)
+        let probe = try #require(check(r, "db", "probe"))
+        #expect(probe.status == .fail, "\(probe.observed)")
+        #expect(probe.evidence.contains(.arp), "\(probe.evidence)")
+    }
+
     @Test("where echo is ignored, the probe passes on a TCP connection to plumb's listener on the gateway, and says so")
     func echoIgnored() throws {
         let (r, _) = try verify { $0.dropEchoes = true }

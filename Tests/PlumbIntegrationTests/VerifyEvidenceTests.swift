@@ -45,6 +45,30 @@ struct VerifyEvidenceTests {
         }
     }
 
+    /// ARP is exercised per container, not only per bridge: the bridge's request to each
+    /// later container and its answer cross that container's port, so a port that drops ARP fails.
+    @Test("a bridge filter dropping ARP from db's port: db's probe fails (its answer to the bridge never arrives), web and cache pass")
+    func arpDroppedOnOnePort() throws {
+        let sandbox = try Sandbox()
+        let manifest = try sandbox.writeManifest(Manifests.trio)
+        try sandbox.applyOrFail(manifest)
+        for command in ["nft add table bridge arpf",
+                        "nft add chain bridge arpf in '{ type filter hook input priority 0; }'",
+                        "nft add chain bridge arpf fw '{ type filter hook forward priority 0; }'",
+                        "nft add rule bridge arpf in iifname db-eth0 ether type arp drop",
+                        "nft add rule bridge arpf fw iifname db-eth0 ether type arp drop"] {
+            try sandbox.must(["/bin/sh", "-c", command])
+        }
+        let (result, report) = try Self.verify(sandbox, manifest)
+        #expect(result.status == 3, "\(result)")
+        #expect(Self.check(report, "db", "eth0", "probe")?.status == "fail",
+                "\(Self.check(report, "db", "eth0", "probe").map(\.description) ?? "missing")")
+        for c in ["web", "cache"] {
+            #expect(Self.check(report, c, "eth0", "probe")?.status == "pass",
+                    "\(c): \(Self.check(report, c, "eth0", "probe").map(\.description) ?? "missing")")
+        }
+    }
+
     @Test("the host end of web's veth at MTU 1000: port-mtu names web-eth0, a 1500-byte echo with DF gets no reply")
     func hostEndMTU() throws {
         try expectNamed(["ip link set web-eth0 mtu 1000"], failing: [
@@ -136,7 +160,9 @@ struct VerifyEvidenceTests {
         for c in ["web", "db", "cache"] {
             let probe = Self.check(report, c, "eth0", "probe")
             #expect(probe?.status == "pass", "\(c): \(probe.map(\.description) ?? "missing")")
-            #expect(probe?.evidence == ["arp", "tcp-nonce", "rx-counters"], "\(c): \(probe.map(\.description) ?? "-")")
+            // Broadcast ARP from the bridge's first container; the bridge asks the others.
+            let arp = c == "web" ? "arp" : "arp-from-bridge"
+            #expect(probe?.evidence == [arp, "tcp-nonce", "rx-counters"], "\(c): \(probe.map(\.description) ?? "-")")
             #expect(probe?.observed?.contains("no echo reply") == true, "\(c): \(probe.map(\.description) ?? "-")")
             #expect(Self.check(report, c, "eth0", "path-mtu")?.evidence == ["tcp-mtu"])
         }

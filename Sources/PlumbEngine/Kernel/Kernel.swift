@@ -58,6 +58,12 @@ public protocol Kernel: AnyObject {
     /// is the whole packet's length; every echo is sent with Don't Fragment.
     /// Equivalent to: `ip netns exec NS ping -c 1 -W 1 -M do [-s SIZE-28] TARGET`, per request.
     func echoes(from ns: NamespaceRef, to target: IPAddress, _ requests: [Ping.Request]) throws -> [Ping.Outcome]
+    /// One ARP request from a link of the host namespace (a bridge), sent to a station's
+    /// MAC rather than broadcast — the bridge forwards it to that station's port alone —
+    /// and the MAC that answered for `r.target`; nil when none did within `r.timeoutMs`.
+    /// The station's kernel learns the asker from it, as from any request to it.
+    /// Equivalent to: `arping -c 1 -t STATION_MAC -s SOURCE_MAC -S SOURCE -i DEV TARGET` (Habets' arping).
+    func askARP(_ r: ARPSocket.Request) throws -> MACAddress?
     /// One connection or datagram from `e.client` to `e.target`, checked on a socket Plumb
     /// opens at `e.server` (or answered by the server already holding that port).
     /// Equivalent to: `ip netns exec SERVER nc -l ADDR PORT & ip netns exec CLIENT nc TARGET PORT`.
@@ -101,6 +107,8 @@ public protocol LinkOps: AnyObject {
     func routes() throws -> [RouteInfo]
     /// `ip neigh show`.
     func neighbours() throws -> [NeighbourInfo]
+    /// `ip neigh add ADDRESS lladdr MAC dev X nud reachable` (EEXIST when an entry exists).
+    func addNeighbour(_ address: IPAddress, mac: MACAddress, index: Int, name: String) throws
     /// `ip neigh del ADDRESS dev X`.
     func deleteNeighbour(_ address: IPAddress, index: Int, name: String) throws
     /// `ip link add NAME address MAC type bridge [mtu M]` (fails if it exists).

@@ -24,6 +24,9 @@ public final class LinuxKernel: Kernel {
     private var clock = 0
     let capacity = max(1, min(256, (ResourceLimits.descriptors() - 32) / 3))
     private var nft: NFTables?
+    /// The host namespace's ARP socket, opened on first use and kept for the run (its
+    /// close waits for an RCU grace period).
+    private var arpSocket: ARPSocket?
     /// Outside networks of forwarding checks, by id: the namespace's only reference.
     var outsides: [Int: LinuxOutside] = [:]
     var nextOutside = 1
@@ -146,6 +149,11 @@ public final class LinuxKernel: Kernel {
 
     public func echoes(from ns: NamespaceRef, to target: IPAddress, _ requests: [Ping.Request]) throws -> [Ping.Outcome] {
         try handle(ns).namespace.run { Ping.echoes(target, requests) }
+    }
+
+    public func askARP(_ r: ARPSocket.Request) throws -> MACAddress? {
+        if arpSocket == nil { arpSocket = try ARPSocket() }
+        return try arpSocket!.ask(r)
     }
 
     public func exchange(_ e: Exchange) throws -> ExchangeResult {

@@ -15,6 +15,9 @@ final class LinuxLinks: LinkOps {
     func addresses() throws -> [AddressInfo] { try socket.addresses() }
     func routes() throws -> [RouteInfo] { try socket.routes() }
     func neighbours() throws -> [NeighbourInfo] { try socket.neighbours() }
+    func addNeighbour(_ address: IPAddress, mac: MACAddress, index: Int, name: String) throws {
+        try socket.addNeighbour(address, mac: mac, index: index, name: name)
+    }
     func deleteNeighbour(_ address: IPAddress, index: Int, name: String) throws {
         try socket.deleteNeighbour(address, index: index, name: name)
     }

@@ -21,6 +21,11 @@ public enum Evidence: String, Codable, Sendable, Hashable, CaseIterable {
     case icmpEchoFullSize = "icmp-echo-mtu"
     /// The container's ARP entry for its gateway: freshly resolved, its MAC compared.
     case arp
+    /// ARP across the container's port both ways without a flood: the bridge's own request
+    /// (its MAC, the gateway's address) sent to the container's MAC and answered by the
+    /// container's kernel, which learns the gateway's MAC from it; broadcast ARP for the
+    /// gateway was exercised on that bridge from another container earlier in the run.
+    case arpFromBridge = "arp-from-bridge"
     /// The container's IPv6 neighbour (ND) entry for its gateway, its MAC compared.
     case nd
     /// A TCP connection to a listener Plumb opened itself, carrying a nonce.

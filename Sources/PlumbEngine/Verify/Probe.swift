@@ -38,7 +38,9 @@ extension Verifier {
             for t in targets {
                 // One family: its counters are the window's, read once.
                 let window = targets.count == 1 ? windowBefore : nil
-                checks += try probe(iface, link: link, target: t, ns: ns, ops: ops, statsBefore: window, session: session)
+                let how = try resolveGateway(t, iface: iface, link: link, had: containerHad, session: session)
+                checks += try probe(iface, link: link, target: t, how: how, container: c.name, host: host, ns: ns, ops: ops,
+                                    statsBefore: window, session: session)
             }
             let softAfter = kernel.proc.softnet()
             let windowAfter = try ops.link(index: link.index)?.stats ?? link.stats
@@ -52,8 +54,8 @@ extension Verifier {
     }
 
     /// Reachability, the gateway's MAC and the path MTU towards one gateway.
-    func probe(_ iface: Interface, link: LinkInfo, target t: ProbeTarget, ns: NamespaceRef, ops: any LinkOps,
-               statsBefore: LinkStats?, session: VerifySession) throws -> [Check] {
+    func probe(_ iface: Interface, link: LinkInfo, target t: ProbeTarget, how: GatewayResolution, container: String,
+               host: NamespaceSnapshot, ns: NamespaceRef, ops: any LinkOps, statsBefore: LinkStats?, session: VerifySession) throws -> [Check] {
         if t.family == .v6, let dad = try awaitDAD(t, link: link, ops: ops) {
             return [Check("probe6", iface.name, .fail, expected: "\(t.gateway) answers", observed: dad, evidence: [.netlink])]
         }
@@ -62,7 +64,8 @@ extension Verifier {
         let mtu = try pathMTU(t, reach: reach, ns: ns, link: link)
         let after = try ops.link(index: link.index)?.stats ?? link.stats
         let neighbour = try ops.neighbours().first { $0.index == link.index && $0.address == t.gateway }
-        return [probeCheck(iface.name, t, reach: reach, neighbour: neighbour, rx: after.rxPackets &- before.rxPackets),
+        noteBroadcastARP(t, how, neighbour: neighbour, container: container, host: host, session: session)
+        return [probeCheck(iface.name, t, reach: reach, how: how, neighbour: neighbour, rx: after.rxPackets &- before.rxPackets),
                 pathMTUCheck(iface.name, t, mtu)]
     }
 
@@ -161,12 +164,17 @@ extension Verifier {
         }
     }
 
-    func probeCheck(_ name: String, _ t: ProbeTarget, reach: Reach, neighbour: NeighbourInfo?, rx: UInt64) -> Check {
+    func probeCheck(_ name: String, _ t: ProbeTarget, reach: Reach, how: GatewayResolution, neighbour: NeighbourInfo?,
+                    rx: UInt64) -> Check {
         let check = t.family == .v6 ? "probe6" : "probe"
-        let nd: Evidence = t.family == .v6 ? .nd : .arp
+        let nd: Evidence = t.family == .v6 ? .nd : how.evidence
         let from = t.expectedMAC.map { "\($0) (\(t.macOwner)'s MAC)" } ?? "the MAC its ARP/ND entry names"
         let expected = "\(t.gateway) answers from \(from), rx moving"
-        let (macOK, seen) = neighbourReading(t, neighbour)
+        var (macOK, seen) = neighbourReading(t, neighbour)
+        if case .fromBridge(let answered, let proven) = how {
+            seen += "; learnt from \(t.macOwner)'s ARP request, answered from \(answered) through the port; "
+                + "broadcast ARP on \(t.macOwner) resolved the gateway to its MAC for \(proven) in this run"
+        }
         let moved = "rx +\(rx) packets"
         switch reach {
         case .echo(let r, _):

@@ -54,6 +54,16 @@ final class FakeLinks: LinkOps {
 
     func neighbours() throws -> [NeighbourInfo] { try ns("RTM_GETNEIGH").neighbours }
 
+    func addNeighbour(_ address: IPAddress, mac: MACAddress, index: Int, name: String) throws {
+        try enter("addNeighbour", "RTM_NEWNEIGH", "\(address) dev \(name)")
+        let ns = try ns("RTM_NEWNEIGH")
+        guard ns.links[index] != nil else { throw refuse("RTM_NEWNEIGH", "\(address) dev \(name)", .noDevice) }
+        if ns.neighbours.contains(where: { $0.address == address && $0.index == index }) {
+            throw refuse("RTM_NEWNEIGH", "\(address) dev \(name)", .exists)
+        }
+        ns.neighbours.append(NeighbourInfo(index: index, address: address, state: NeighbourInfo.reachable, mac: mac))
+    }
+
     func deleteNeighbour(_ address: IPAddress, index: Int, name: String) throws {
         try enter("deleteNeighbour", "RTM_DELNEIGH", "\(address) dev \(name)")
         let ns = try ns("RTM_DELNEIGH")

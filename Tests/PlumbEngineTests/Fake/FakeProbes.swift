@@ -37,6 +37,17 @@ extension FakeKernel {
         return .reply(Ping.Reply(rttMicroseconds: 42))
     }
 
+    /// An ARP request from a host link to `stationMAC`: answered when the link holding
+    /// the target is reached from it and has that MAC (unicast reaches no one else); the
+    /// station learns the asker, as `arp_process` does from a request for its address.
+    func askARP(_ r: ARPSocket.Request) throws -> MACAddress? {
+        let source = FakeLinkID(ns: Self.hostID, index: r.index)
+        guard !dropAll, let answer = answerer(of: r.target, from: source), let station = answer,
+              let mac = link(station)?.mac, mac == r.stationMAC else { return nil }
+        learn(r.source, on: station, mac: r.sourceMAC)
+        return mac
+    }
+
     /// The largest packet with Don't Fragment that makes it from `source` to `answer` and
     /// back: a veth drops frames above its peer's MTU, a bridge forwarding to a port above
     /// that port's; delivery to the bridge itself checks nothing, and the host fragments
