@@ -25,7 +25,7 @@ int plumb_arp_socket(void) {
     return socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP));
 }
 
-int plumb_arp_ask(int fd, int ifindex, const unsigned char smac[6], const unsigned char sip[4],
+int plumb_arp_ask(int fd, int ifindex, int reply_ifindex, const unsigned char smac[6], const unsigned char sip[4],
                   const unsigned char dmac[6], const unsigned char tip[4], int timeout_ms, unsigned char out_mac[6]) {
     struct sockaddr_ll sll;
     memset(&sll, 0, sizeof sll);
@@ -55,7 +55,7 @@ int plumb_arp_ask(int fd, int ifindex, const unsigned char smac[6], const unsign
         struct sockaddr_ll from;
         socklen_t len = sizeof from;
         ssize_t got = recvfrom(fd, in, sizeof in, MSG_DONTWAIT, (struct sockaddr *)&from, &len);
-        if (got < ARP_LEN || from.sll_ifindex != ifindex) continue;
+        if (got < ARP_LEN || (from.sll_ifindex != ifindex && from.sll_ifindex != reply_ifindex)) continue;
         /* A reply (op 2) from the address asked about, to the address that asked. */
         if (in[OP] == 0 && in[OP + 1] == 2 && memcmp(in + SPA, tip, 4) == 0 && memcmp(in + TPA, sip, 4) == 0) {
             memcpy(out_mac, in + SHA, 6);

@@ -10,16 +10,19 @@ import PlumbTypes
 /// socket waits for an RCU grace period (about 10 ms).
 public final class ARPSocket {
     public struct Request: Sendable, Hashable {
-        /// The link to ask on (ifindex in the socket's namespace), as whom (MAC, IPv4).
+        /// The link the request leaves by (ifindex in the socket's namespace) and the one the
+        /// reply arrives on (the same, or the bridge of a bridge port), as whom (MAC, IPv4).
         public var index: Int
+        public var replyIndex: Int
         public var sourceMAC: MACAddress
         public var source: IPAddress
         /// Who is asked (the Ethernet destination) and about which address.
         public var stationMAC: MACAddress
         public var target: IPAddress
         public var timeoutMs: Int
-        public init(index: Int, sourceMAC: MACAddress, source: IPAddress, stationMAC: MACAddress, target: IPAddress, timeoutMs: Int) {
-            self.index = index; self.sourceMAC = sourceMAC; self.source = source
+        public init(index: Int, replyIndex: Int, sourceMAC: MACAddress, source: IPAddress, stationMAC: MACAddress,
+                    target: IPAddress, timeoutMs: Int) {
+            self.index = index; self.replyIndex = replyIndex; self.sourceMAC = sourceMAC; self.source = source
             self.stationMAC = stationMAC; self.target = target; self.timeoutMs = timeoutMs
         }
     }
@@ -40,7 +43,7 @@ public final class ARPSocket {
             throw SystemError("arp", "\(r.target): ARP is IPv4 only", .invalid)
         }
         var answer = [UInt8](repeating: 0, count: 6)
-        let got = plumb_arp_ask(fd, Int32(r.index), r.sourceMAC.bytes, r.source.bytes, r.stationMAC.bytes, r.target.bytes,
+        let got = plumb_arp_ask(fd, Int32(r.index), Int32(r.replyIndex), r.sourceMAC.bytes, r.source.bytes, r.stationMAC.bytes, r.target.bytes,
                                 Int32(r.timeoutMs), &answer)
         if got < 0 { throw SystemError("arp", "who-has \(r.target) to \(r.stationMAC) on ifindex \(r.index)") }
         return got == 1 ? MACAddress(bytes: answer) : nil

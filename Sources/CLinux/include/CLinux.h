@@ -14,8 +14,9 @@ void plumb_ignore_sigpipe(void);
 /* An AF_PACKET socket for ARP in the caller's namespace (closing it waits for an RCU
    grace period: open one per run, not one per question). -1 on error. */
 int plumb_arp_socket(void);
-/* One ARP request for tip, from smac/sip, sent on ifindex to dmac (unicast: a bridge
-   forwards it to one port, it floods nothing); waits up to timeout_ms for the reply
-   on that link. 1: answered (out_mac holds the sender's MAC), 0: no answer, -1: errno. */
-int plumb_arp_ask(int fd, int ifindex, const unsigned char smac[6], const unsigned char sip[4],
+/* One ARP request for tip, from smac/sip, sent out of ifindex to dmac (unicast: nothing
+   is flooded); waits up to timeout_ms for the reply on ifindex or reply_ifindex (a bridge
+   port's replies are received on its bridge). 1: answered (out_mac holds the sender's
+   MAC), 0: no answer, -1: errno. */
+int plumb_arp_ask(int fd, int ifindex, int reply_ifindex, const unsigned char smac[6], const unsigned char sip[4],
                   const unsigned char dmac[6], const unsigned char tip[4], int timeout_ms, unsigned char out_mac[6]);

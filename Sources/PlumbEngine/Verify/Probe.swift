@@ -38,7 +38,8 @@ extension Verifier {
             for t in targets {
                 // One family: its counters are the window's, read once.
                 let window = targets.count == 1 ? windowBefore : nil
-                let how = try resolveGateway(t, iface: iface, link: link, had: containerHad, session: session)
+                let how = try resolveGateway(t, iface: iface, link: link, hostEnd: iface.hostSideName(container: c.name), host: host,
+                                             had: containerHad, session: session)
                 checks += try probe(iface, link: link, target: t, how: how, container: c.name, host: host, ns: ns, ops: ops,
                                     statsBefore: window, session: session)
             }

@@ -10,10 +10,11 @@ import PlumbTypes
 ///   from the first container whose gateway is not yet resolved; its entry must name the
 ///   bridge's MAC (a station answering for the gateway from another MAC fails it there);
 /// - every further container on the bridge is asked by the bridge itself: one ARP request
-///   from the bridge (its MAC, the gateway's address) sent to the container's MAC, which
-///   the bridge forwards to that port alone. The container's kernel must answer it through
-///   its port — ARP crosses the port both ways — and learns the gateway's MAC from it, as
-///   from any request; the host's entry for the container is its answer. Then the echo.
+///   as from the bridge (its MAC, the gateway's address) sent out of the container's port
+///   to the container's MAC — not through the bridge, whose forwarding database may not
+///   know that MAC yet and would flood it. The container's kernel must answer through its
+///   port to the bridge — ARP crosses the port both ways — and learns the gateway's MAC
+///   from the request, as from any; the host's entry for the container is its answer.
 /// - a container that already had an entry for its gateway is probed through it as it is:
 ///   that is what its own traffic uses.
 /// IPv6 neighbour discovery stays the kernel's, per container (multicast).
@@ -34,15 +35,15 @@ extension Verifier {
     /// healthy; without an answer the kernel's own broadcast ARP takes over).
     static let bridgeARPTimeoutMs = 250
 
-    func resolveGateway(_ t: ProbeTarget, iface: Interface, link: LinkInfo, had: Set<IPAddress>,
-                        session: VerifySession) throws -> GatewayResolution {
+    func resolveGateway(_ t: ProbeTarget, iface: Interface, link: LinkInfo, hostEnd: String, host: NamespaceSnapshot,
+                        had: Set<IPAddress>, session: VerifySession) throws -> GatewayResolution {
         if had.contains(t.gateway) { return .existing }
         guard t.family == .v4, t.hostHoldsGateway, let bridgeMAC = t.expectedMAC, let proven = session.broadcastARP[t.macOwner],
-              let mac = link.mac, let bridge = session.bridgeIndex[t.macOwner],
+              let mac = link.mac, let bridge = session.bridgeIndex[t.macOwner], let port = host.link(named: hostEnd)?.index,
               let mine = iface.addresses.first(where: { $0.family == .v4 && $0.contains(t.gateway) })?.address else {
             return .kernel
         }
-        let request = ARPSocket.Request(index: bridge, sourceMAC: bridgeMAC, source: t.gateway, stationMAC: mac, target: mine,
+        let request = ARPSocket.Request(index: port, replyIndex: bridge, sourceMAC: bridgeMAC, source: t.gateway, stationMAC: mac, target: mine,
                                         timeoutMs: Self.bridgeARPTimeoutMs)
         guard let answer = try kernel.askARP(request) else { return .kernel }
         // The host's entry for the container, from its answer: the echo's reply needs it,

@@ -37,11 +37,13 @@ extension FakeKernel {
         return .reply(Ping.Reply(rttMicroseconds: 42))
     }
 
-    /// An ARP request from a host link to `stationMAC`: answered when the link holding
+    /// An ARP request out of a host link to `stationMAC`: answered when the link holding
     /// the target is reached from it and has that MAC (unicast reaches no one else); the
     /// station learns the asker, as `arp_process` does from a request for its address.
     func askARP(_ r: ARPSocket.Request) throws -> MACAddress? {
         let source = FakeLinkID(ns: Self.hostID, index: r.index)
+        // The reply is read where it arrives: the link itself, or the bridge it is a port of.
+        guard r.replyIndex == r.index || link(source)?.master == r.replyIndex else { return nil }
         guard !dropAll, let answer = answerer(of: r.target, from: source), let station = answer,
               let mac = link(station)?.mac, mac == r.stationMAC else { return nil }
         learn(r.source, on: station, mac: r.sourceMAC)
