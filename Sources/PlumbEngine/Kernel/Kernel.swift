@@ -221,6 +221,11 @@ public protocol ProcOps: AnyObject {
     func sysctl(_ key: String) throws -> String?
     /// `sysctl -w KEY=VALUE`.
     func setSysctl(_ key: String, _ value: String) throws
+    /// `sysctl -w net.ipv6.conf.LINK.disable_ipv6=1` for a link of Plumb's own in the host
+    /// namespace, before it comes up: a bridge port needs no IPv6, and each port with IPv6
+    /// adds a multicast route the kernel walks on every link event (quadratic with ports).
+    /// Nothing when the kernel has no IPv6.
+    func disableIPv6(link name: String) throws
     /// The queue interrupts of a NIC (device/msi_irqs named in /proc/interrupts).
     func queueIRQs(of nic: String) throws -> [QueueIRQ]
     /// `cat /proc/irq/N/smp_affinity_list`.

@@ -54,6 +54,12 @@ final class LinuxProc: ProcOps {
         return try Sysctls.read(key)
     }
     func setSysctl(_ key: String, _ value: String) throws { try Sysctls.write(key, value) }
+    func disableIPv6(link name: String) throws {
+        // The path, not a dotted key: interface names may hold dots (sysctl(8) writes them as '/').
+        let path = "/proc/sys/net/ipv6/conf/\(name)/disable_ipv6"
+        guard Files.exists(path) else { return }
+        try Files.writeAttribute(path, "1")
+    }
     func queueIRQs(of nic: String) throws -> [QueueIRQ] { try IRQs.queueIRQs(of: nic) }
     func affinity(of irq: Int) throws -> CPUSet { try IRQs.affinity(of: irq) }
     func setAffinity(of irq: Int, to cpus: CPUSet) throws { try IRQs.setAffinity(of: irq, to: cpus) }

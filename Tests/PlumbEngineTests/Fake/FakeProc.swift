@@ -18,6 +18,14 @@ final class FakeProc: ProcOps {
         kernel.host.sysctls[key] = value
     }
 
+    func disableIPv6(link name: String) throws {
+        try kernel.enter("disableIPv6") { SystemError("write", "/proc/sys/net/ipv6/conf/\(name)/disable_ipv6", $0) }
+        guard let id = kernel.id(of: name) else {
+            throw SystemError("open", "/proc/sys/net/ipv6/conf/\(name)/disable_ipv6", .noEntry)
+        }
+        kernel.update(id) { $0.noIPv6Addresses = true }
+    }
+
     func queueIRQs(of nic: String) throws -> [QueueIRQ] {
         guard let n = kernel.nics[nic], kernel.host.link(named: nic) != nil else {
             throw SystemError("read", "/sys/class/net/\(nic)/device/msi_irqs", .noEntry)
