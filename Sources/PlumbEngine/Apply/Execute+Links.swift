@@ -47,7 +47,8 @@ extension Applier {
                                         peerName: v.peer.name, peerMAC: v.peerMAC, peerNamespace: v.peer.namespace, mtu: v.mtu))
         let (_, hostEnd) = try require(LinkRef(v.hostName), .owner(alias: "", mac: v.hostMAC), "RTM_GETLINK")
         try host.setLink(SetLink(index: hostEnd.index, alias: v.alias, noIPv6Addresses: true))
-        try kernel.proc.disableIPv6(link: v.hostName)
+        // procfs knows links by name only: write only while the name is still this link.
+        if try host.link(name: v.hostName)?.index == hostEnd.index { try kernel.proc.disableIPv6(link: v.hostName) }
         try host.setLink(SetLink(index: hostEnd.index, up: true))
         let peerOps = try kernel.links(in: v.peer.namespace)
         guard let peer = try peerOps.link(name: v.peer.name), peer.kind == "veth" else {
