@@ -5,6 +5,7 @@
 #include <spawn.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <stdio.h>
 #include "CLinux.h"
 
 int plumb_unshare(int flags) { return unshare(flags); }
@@ -45,4 +46,17 @@ int plumb_is_nsfs(const char *path) {
     struct statfs fs;
     if (statfs(path, &fs) != 0) return -1;
     return fs.f_type == NSFS_MAGIC ? 1 : 0;
+}
+
+/* An unnamed file in dir (O_TMPFILE): nothing to leave behind if the writer is killed. */
+int plumb_open_unnamed(const char *dir, mode_t mode) {
+    return open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+}
+
+/* Gives an unnamed file a name (fails with EEXIST when taken). */
+int plumb_link_unnamed(int fd, const char *path) {
+    if (linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH) == 0) return 0;
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    return linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
 }

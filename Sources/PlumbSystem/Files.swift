@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 /// Small file helpers for sysfs, procfs and the state directory.
@@ -26,21 +27,47 @@ public enum Files {
         if n < 0 { throw SystemError("write", path) }
     }
 
-    /// Writes a file atomically: temp file (0600, no symlink follow) + fsync + rename.
+    /// Writes a file atomically: the content goes to an unnamed file in the same directory
+    /// (O_TMPFILE), is synced, gets the temporary name `PATH.tmp.PID` only at the last
+    /// moment and is renamed over `path`. A writer killed before that leaves nothing; one
+    /// killed between the link and the rename (two syscalls) leaves the temporary, which
+    /// `staleTemporaries` finds by its dead PID. Where the filesystem has no unnamed files,
+    /// the temporary is named from the start (0600, no symlink followed).
     public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws {
         let tmp = "\(path).tmp.\(getpid())"
-        let fd = try check("open", tmp) { open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode) }
-        var ok = false
-        defer { close(fd); if !ok { unlink(tmp) } }
+        let dir = path.lastIndex(of: "/").map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
+        var unnamed = true
+        var fd = plumb_open_unnamed(dir, mode)
+        if fd < 0 {
+            unnamed = false
+            fd = try check("open", tmp) { open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode) }
+        }
+        var named = !unnamed, ok = false
+        defer { close(fd); if named && !ok { unlink(tmp) } }
         var off = 0
         while off < bytes.count {
             let n = bytes[off...].withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; throw SystemError("write", tmp) }
+            if n < 0 { if errno == EINTR { continue }; throw SystemError("write", unnamed ? "an unnamed file in \(dir)" : tmp) }
             off += n
         }
         try check("fsync", tmp) { fsync(fd) }
+        if unnamed {
+            unlink(tmp)   // a stale one of a dead writer with our PID
+            try check("link", tmp) { plumb_link_unnamed(fd, tmp) }
+            named = true
+        }
         try check("rename", "\(tmp) → \(path)") { rename(tmp, path) }
         ok = true
+    }
+
+    /// The `NAME.tmp.PID` files in `dir` whose writer is gone (no process `PID`): what a
+    /// kill between a temporary's link and its rename leaves.
+    public static func staleTemporaries(in dir: String) -> [String] {
+        ((try? Directory.entries(dir)) ?? []).filter { name in
+            let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+            guard parts.count >= 3, parts[parts.count - 2] == "tmp", let pid = Int32(parts[parts.count - 1]), pid > 0 else { return false }
+            return kill(pid, 0) != 0 && errno == ESRCH
+        }
     }
 
     public static func isSymlink(_ path: String) -> Bool {

@@ -20,3 +20,8 @@ int plumb_arp_socket(void);
    MAC), 0: no answer, -1: errno. */
 int plumb_arp_ask(int fd, int ifindex, int reply_ifindex, const unsigned char smac[6], const unsigned char sip[4],
                   const unsigned char dmac[6], const unsigned char tip[4], int timeout_ms, unsigned char out_mac[6]);
+/* open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode): -1 with errno (EOPNOTSUPP, EISDIR)
+   where the filesystem has no unnamed files. */
+int plumb_open_unnamed(const char *dir, mode_t mode);
+/* linkat(fd, "", …, AT_EMPTY_PATH), else through /proc/self/fd: names an unnamed file. */
+int plumb_link_unnamed(int fd, const char *path);

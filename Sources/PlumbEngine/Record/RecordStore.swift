@@ -12,9 +12,12 @@ public struct RecordStore: Sendable {
     public func path(_ id: OwnerID) -> String { "\(directory)/\(id.rawValue).json" }
 
     /// Takes the store's lock (blocking); released when the returned value goes.
+    /// Temporaries a killed writer left (its PID is gone) go here, whoever's they were.
     public func lock() throws -> FileLock {
         try prepare()
-        return try FileLock(path: "\(directory)/.lock")
+        let lock = try FileLock(path: "\(directory)/.lock")
+        for name in Files.staleTemporaries(in: directory) { try? Files.remove("\(directory)/\(name)") }
+        return lock
     }
 
     /// The owner's record, nil when it has none. A file there that is not this owner's
