@@ -38,7 +38,8 @@ struct ForwardVerifyTests {
 
     /// Servers that keep serving (TCP: accept and close; UDP: read and answer) for 20 s.
     static let server = #"""
-        import socket, sys
+        import signal, socket, sys
+        signal.alarm(20)   # it cannot outlive the test, whatever happens to the test
         proto, port = sys.argv[1], int(sys.argv[2])
         if proto == "tcp":
             s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -53,14 +54,15 @@ struct ForwardVerifyTests {
                 data, peer = s.recvfrom(2048); s.sendto(b"ok", peer)
         """#
 
-    /// Starts `server` in `netns` (`timeout 20`, so it cannot outlive the test) and returns its
-    /// pid once it listens; the test kills exactly that pid.
+    /// Starts `server` in `netns` (it ends itself after 20 s) and returns its pid once it
+    /// listens; the test kills exactly that pid. `ip netns exec` execs the program, so `$!` is
+    /// the server itself (a `timeout` wrapper's pid, killed with SIGKILL, orphaned the server).
     static func serve(_ sandbox: Sandbox, netns: String, _ proto: String, _ port: Int) throws -> Int32 {
         let program = sandbox.scratch.appendingPathComponent("server.py").path
         try server.write(toFile: program, atomically: true, encoding: .utf8)
         let out = sandbox.scratch.appendingPathComponent("server-\(netns)-\(proto)-\(port).out").path
         let started = try sandbox.sh("""
-            timeout 20 ip netns exec \(netns) /usr/bin/python3 \(program) \(proto) \(port) >\(out) 2>&1 &
+            ip netns exec \(netns) /usr/bin/python3 \(program) \(proto) \(port) >\(out) 2>&1 &
             echo $!
             i=0; until grep -q listening \(out) || [ $i -ge 100 ]; do sleep 0.05; i=$((i+1)); done
             grep -q listening \(out)

@@ -119,7 +119,7 @@ struct PortOwnershipTests {
     func hostListenerWarned() throws {
         let sandbox = try Sandbox()
         let listener = try sandbox.sh("""
-            timeout 20 /usr/bin/python3 -c 'import socket,time; s=socket.socket(); s.bind(("0.0.0.0",8080)); s.listen(); print("up", flush=True); time.sleep(20)' > \(sandbox.scratch.path)/l.out 2>&1 &
+            /usr/bin/python3 -c 'import socket,time; s=socket.socket(); s.bind(("0.0.0.0",8080)); s.listen(); print("up", flush=True); time.sleep(20)' > \(sandbox.scratch.path)/l.out 2>&1 &
             echo $!; i=0; until grep -q up \(sandbox.scratch.path)/l.out || [ $i -ge 100 ]; do sleep 0.05; i=$((i+1)); done
             """)
         let pid = try #require(Int32(listener.stdout.split(separator: "\n").first ?? ""))
