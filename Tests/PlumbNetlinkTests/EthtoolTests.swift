@@ -3,20 +3,22 @@ import Testing
 @testable import PlumbNetlink
 import PlumbSystem
 
-// Root tests: each makes its own named network namespace holding a veth pair
+// Root tests: each makes its own anonymous network namespace holding a veth pair
 // va/vb with 4 rx and 4 tx queues, talks to it through an EthtoolSocket opened
 // inside it, and checks the result independently with `ethtool` (Debian package
 // `ethtool`). Nothing outside the test's namespace is changed.
 
-/// `ip netns add plumbtest-…` with a 4-queue veth pair; deleted afterwards.
+/// A new anonymous namespace with a 4-queue veth pair: no name under /run/netns, so a run
+/// killed half way leaves nothing (the namespace goes with its last reference, this fd).
+/// `ns` is the file other commands enter it by (`nsenter --net=/proc/PID/fd/FD`).
 private func withVethNamespace(_ body: (_ ns: String, _ socket: EthtoolSocket) throws -> Void) throws {
-    let ns = "plumbtest-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
-    try run("ip", "netns", "add", ns)
-    defer { _ = try? run("ip", "netns", "del", ns) }
-    try run("ip", "-n", ns, "link", "add", "va", "numtxqueues", "4", "numrxqueues", "4",
+    let (socket, namespace) = try NetnsThread.runInNewNamespace { () throws -> (EthtoolSocket, NetworkNamespace) in
+        (try EthtoolSocket(), try NetworkNamespace.open(path: "/proc/thread-self/ns/net"))
+    }
+    let ns = "/proc/\(getpid())/fd/\(namespace.fd)"
+    try run("nsenter", "--net=\(ns)", "ip", "link", "add", "va", "numtxqueues", "4", "numrxqueues", "4",
             "type", "veth", "peer", "vb", "numtxqueues", "4", "numrxqueues", "4")
-    let socket = try NetworkNamespace.open(path: "/run/netns/\(ns)").run { try EthtoolSocket() }
-    try body(ns, socket)
+    try withExtendedLifetime(namespace) { try body(ns, socket) }
 }
 
 /// Runs a command; returns stdout, or throws with its stderr when it fails.
@@ -48,7 +50,7 @@ private func runStatus(_ args: [String]) -> Result<String, CommandFailed> {
 
 /// `ethtool ARGS` inside the namespace.
 private func ethtool(_ ns: String, _ args: String...) throws -> String {
-    try runStatus(["ip", "netns", "exec", ns, "ethtool"] + args).get()
+    try runStatus(["nsenter", "--net=\(ns)", "ethtool"] + args).get()
 }
 
 /// The value after `key:` in the given section of `ethtool -l`-style output.
