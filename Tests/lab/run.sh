@@ -82,9 +82,12 @@ echo "lab: repo $REPO, plumb $PLUMB$([ -x "$PLUMB" ] || echo ' (not built)')"
 echo "lab: booting guest (TCG, overall timeout ${TOTAL_TIMEOUT} s)"
 
 # Networking: two hub ports on one QEMU hub, nothing else (no user/tap netdev).
+# One TCG thread for both vCPUs: with multi-threaded TCG, QEMU 10.0 aborted once while the
+# guest resized the igb's SR-IOV BARs (`iotlb_to_section: Assertion section_index <
+# d->map.sections_nb`: another vCPU thread used a stale memory map).
 T0=$(date +%s.%N)
 timeout -k 10 "$TOTAL_TIMEOUT" qemu-system-x86_64 \
-  -accel tcg -M q35 -m 1024 -smp 2 -nodefaults -nographic -no-reboot \
+  -accel tcg,thread=single -M q35 -m 1024 -smp 2 -nodefaults -nographic -no-reboot \
   -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" \
   -append "console=ttyS0 panic=-1 quiet rdinit=/init plumb_repo=$REPO" \
   -serial "file:$WORK/console.log" -monitor none \
