@@ -23,10 +23,6 @@ public struct ConntrackEntry: Sendable, Hashable {
     public var status: UInt32
     /// Where the flow went: the reply's source.
     public var destination: Endpoint { reply.source }
-    /// IPS_DST_NAT: its destination was rewritten (DNAT).
-    public var destinationNAT: Bool { status & 0x20 != 0 }
-    /// IPS_SRC_NAT: its source was rewritten (SNAT, masquerade).
-    public var sourceNAT: Bool { status & 0x10 != 0 }
     public init(original: FlowTuple, reply: FlowTuple, status: UInt32) {
         self.original = original; self.reply = reply; self.status = status
     }
@@ -38,13 +34,8 @@ public final class ConntrackSocket {
     public let label: String
 
     public init(label: String) throws {
-        guard let s = nl_socket_alloc() else {
-            throw NetlinkError(operation: "socket", object: "NETLINK_NETFILTER", errno: .noMemory)
-        }
-        sock = s
+        sock = try openSocket("NETLINK_NETFILTER", label: label) { nl_connect($0, NETLINK_NETFILTER) }
         self.label = label
-        let (rc, errno) = connectWithOwnPort(s) { nl_connect($0, NETLINK_NETFILTER) }
-        if rc < 0 { throw NetlinkError(operation: "connect", object: "NETLINK_NETFILTER in \(label)", errno: errno) }
     }
 
     deinit { nl_socket_free(sock) }

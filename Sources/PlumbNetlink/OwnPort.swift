@@ -23,3 +23,16 @@ func connectWithOwnPort(_ sock: OpaquePointer, _ connect: (OpaquePointer) -> Int
     }
     return (rc, Errno(rawValue: EADDRINUSE))
 }
+
+/// A libnl socket connected with a port of its own (see `connectWithOwnPort`): `connect`
+/// is `nl_connect(s, PROTOCOL)` or `genl_connect`. On failure the socket is freed here
+/// and the error names `family` and `label`: no caller holds half a socket.
+func openSocket(_ family: String, label: String?, _ connect: (OpaquePointer) -> Int32) throws -> OpaquePointer {
+    guard let s = nl_socket_alloc() else { throw NetlinkError(operation: "socket", object: family, errno: .noMemory) }
+    let (rc, errno) = connectWithOwnPort(s, connect)
+    guard rc >= 0 else {
+        nl_socket_free(s)
+        throw NetlinkError(operation: "connect", object: family + (label.map { " in \($0)" } ?? ""), errno: errno)
+    }
+    return s
+}

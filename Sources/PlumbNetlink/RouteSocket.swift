@@ -13,22 +13,13 @@ public final class RouteSocket {
     public let label: String
 
     public init(label: String) throws {
-        guard let s = nl_socket_alloc() else {
-            throw NetlinkError(operation: "socket", object: "NETLINK_ROUTE", errno: .noMemory)
-        }
-        sock = s
+        sock = try openSocket("NETLINK_ROUTE", label: label) { nl_connect($0, NETLINK_ROUTE) }
         ack = .allocate(capacity: 1)
         ack.initialize(to: plumb_nl_ack())
         self.label = label
-        let (rc, errno) = connectWithOwnPort(s) { nl_connect($0, NETLINK_ROUTE) }
-        if rc < 0 {
-            // Every stored property is set: deinit frees the socket (freeing it here too
-            // was a double free libnl aborts on).
-            throw NetlinkError(operation: "connect", object: "NETLINK_ROUTE in \(label)", errno: errno)
-        }
-        _ = plumb_nl_capture_errors(s, ack)
+        _ = plumb_nl_capture_errors(sock, ack)
         // Large dumps (thousands of links) must not overrun the default buffer.
-        _ = nl_socket_set_buffer_size(s, 4 << 20, 1 << 20)
+        _ = nl_socket_set_buffer_size(sock, 4 << 20, 1 << 20)
     }
 
     deinit {

@@ -22,13 +22,8 @@ public final class SockDiagSocket {
     public let label: String
 
     public init(label: String) throws {
-        guard let s = nl_socket_alloc() else {
-            throw NetlinkError(operation: "socket", object: "NETLINK_SOCK_DIAG", errno: .noMemory)
-        }
-        sock = s
+        sock = try openSocket("NETLINK_SOCK_DIAG", label: label) { nl_connect($0, NETLINK_SOCK_DIAG) }
         self.label = label
-        let (rc, errno) = connectWithOwnPort(s) { nl_connect($0, NETLINK_SOCK_DIAG) }
-        if rc < 0 { throw NetlinkError(operation: "connect", object: "NETLINK_SOCK_DIAG in \(label)", errno: errno) }
     }
 
     deinit { nl_socket_free(sock) }

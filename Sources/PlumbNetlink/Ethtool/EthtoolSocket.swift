@@ -38,14 +38,7 @@ public final class EthtoolSocket {
     }
 
     private static func connect() throws -> (OpaquePointer, Int32) {
-        guard let s = nl_socket_alloc() else {
-            throw NetlinkError(operation: "socket", object: "NETLINK_GENERIC", errno: .noMemory)
-        }
-        let (connected, errno) = connectWithOwnPort(s) { genl_connect($0) }
-        guard connected >= 0 else {
-            nl_socket_free(s)
-            throw NetlinkError(operation: "connect", object: "NETLINK_GENERIC", errno: errno)
-        }
+        let s = try openSocket("NETLINK_GENERIC", label: nil) { genl_connect($0) }
         let rc = genl_ctrl_resolve(s, ETHTOOL_GENL_NAME)
         guard rc >= 0 else {
             nl_socket_free(s)
