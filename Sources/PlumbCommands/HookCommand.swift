@@ -90,7 +90,7 @@ struct OCIState: Decodable {
         let data = (try? input.read(upToCount: maxBytes + 1)) ?? Data()
         guard data.count <= maxBytes else { throw HookError("the OCI state on stdin is larger than \(maxBytes) bytes") }
         do { return try JSONDecoder().decode(OCIState.self, from: data) } catch {
-            throw HookError("the OCI state on stdin is not valid (\(describe(error))); expected {\"ociVersion\", \"id\", \"pid\", \"bundle\", \"annotations\"}")
+            throw HookError("the OCI state on stdin is not valid (\(describeDecoding(error))); expected {\"ociVersion\", \"id\", \"pid\", \"bundle\", \"annotations\"}")
         }
     }
 
@@ -102,14 +102,5 @@ struct OCIState: Decodable {
             throw HookError("manifest \(m.name) has no container entry for \(via); its containers: \(m.containers.map(\.name).joined(separator: ", "))")
         }
         return c
-    }
-
-    static func describe(_ e: Error) -> String {
-        switch e {
-        case DecodingError.keyNotFound(let k, _): return "missing key \(k.stringValue)"
-        case DecodingError.typeMismatch(_, let ctx): return "\(ctx.codingPath.map(\.stringValue).joined(separator: ".")): wrong type"
-        case DecodingError.dataCorrupted(let ctx): return ctx.debugDescription
-        default: return "\(e)"
-        }
     }
 }

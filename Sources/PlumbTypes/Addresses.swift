@@ -3,7 +3,7 @@
 public enum IPFamily: Int, Sendable, Codable { case v4 = 4, v6 = 6 }
 
 /// An IPv4 (4 bytes) or IPv6 (16 bytes) address in network byte order.
-public struct IPAddress: Sendable, Hashable, Codable, CustomStringConvertible, Comparable {
+public struct IPAddress: Sendable, Hashable, TextCodable, Comparable {
     public let bytes: [UInt8]
     public var family: IPFamily { bytes.count == 4 ? .v4 : .v6 }
 
@@ -86,20 +86,11 @@ public struct IPAddress: Sendable, Hashable, Codable, CustomStringConvertible, C
         a.bytes.count != b.bytes.count ? a.bytes.count < b.bytes.count : a.bytes.lexicographicallyPrecedes(b.bytes)
     }
 
-    public init(from decoder: Decoder) throws {
-        let s = try decoder.singleValueContainer().decode(String.self)
-        guard let a = IPAddress(s) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad IP \(s)"))
-        }
-        self = a
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer(); try c.encode(description)
-    }
+    public static let textKind = "IP"
 }
 
 /// An address with a prefix length, as written on an interface: 10.88.0.2/16.
-public struct IPPrefix: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct IPPrefix: Sendable, Hashable, TextCodable {
     public let address: IPAddress
     public let length: Int
     public var family: IPFamily { address.family }
@@ -109,8 +100,11 @@ public struct IPPrefix: Sendable, Hashable, Codable, CustomStringConvertible {
         self.address = address; self.length = length
     }
 
-    /// Accepts "a.b.c.d/n" and "x::y/n"; a bare address only when `allowBare` (host route).
-    public init?(_ text: String, allowBare: Bool = false) {
+    /// Accepts "a.b.c.d/n" and "x::y/n".
+    public init?(_ text: String) { self.init(text, allowBare: false) }
+
+    /// Also a bare address when `allowBare` (a host route: /32, /128).
+    public init?(_ text: String, allowBare: Bool) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard let a = IPAddress(String(parts[0])) else { return nil }
         if parts.count == 1 {
@@ -145,19 +139,10 @@ public struct IPPrefix: Sendable, Hashable, Codable, CustomStringConvertible {
     public var isDefault: Bool { length == 0 }
     public var description: String { "\(address)/\(length)" }
 
-    public init(from decoder: Decoder) throws {
-        let s = try decoder.singleValueContainer().decode(String.self)
-        guard let p = IPPrefix(s) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad prefix \(s)"))
-        }
-        self = p
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer(); try c.encode(description)
-    }
+    public static let textKind = "prefix"
 }
 
-public struct MACAddress: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct MACAddress: Sendable, Hashable, TextCodable {
     public let bytes: [UInt8]
     public init?(bytes: [UInt8]) { guard bytes.count == 6 else { return nil }; self.bytes = bytes }
     public init?(_ text: String) {
@@ -176,14 +161,5 @@ public struct MACAddress: Sendable, Hashable, Codable, CustomStringConvertible {
     public var description: String {
         bytes.map { let s = String($0, radix: 16); return s.count == 1 ? "0" + s : s }.joined(separator: ":")
     }
-    public init(from decoder: Decoder) throws {
-        let s = try decoder.singleValueContainer().decode(String.self)
-        guard let m = MACAddress(s) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad MAC \(s)"))
-        }
-        self = m
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer(); try c.encode(description)
-    }
+    public static let textKind = "MAC"
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PlumbSystem
+import PlumbTypes
 
 /// A recorded observation: what `plan --save-observed` writes and `plan --observed`
 /// (and the planner's fixture tests) read, so planning runs without privileges.
@@ -16,7 +17,7 @@ public struct RecordedObservation: Codable, Sendable {
     public static func load(_ path: String) throws -> RecordedObservation {
         let data = Data(try Files.read(path).utf8)
         do { return try JSONDecoder().decode(RecordedObservation.self, from: data) } catch {
-            throw StoreError(path: path, reason: "not a recorded observation (\(RecordStore.describe(error)))")
+            throw StoreError(path: path, reason: "not a recorded observation (\(describeDecoding(error)))")
         }
     }
 
