@@ -1,11 +1,11 @@
+import PlumbSystem
 import PlumbTypes
 
 /// The first packet of a probe flow, as each hook sees it: enough to tell which rules of
 /// which tables would drop or redirect it. Before the expected DNAT (priority dstnat, -100)
 /// it goes to `destination`; from then on to `translated`.
 public struct ProbePacket: Sendable {
-    public enum Proto: String, Sendable { case tcp, udp }
-    public var proto: Proto
+    public var proto: TransportProtocol
     public var source: IPAddress
     public var sourcePort: Int
     public var destination: IPAddress
@@ -16,7 +16,7 @@ public struct ProbePacket: Sendable {
     public var inInterface: String
     public var outInterface: String
 
-    public init(proto: Proto, source: IPAddress, sourcePort: Int, destination: IPAddress, destinationPort: Int,
+    public init(proto: TransportProtocol, source: IPAddress, sourcePort: Int, destination: IPAddress, destinationPort: Int,
                 translated: (address: IPAddress, port: Int)?, inInterface: String, outInterface: String) {
         self.proto = proto; self.source = source; self.sourcePort = sourcePort; self.destination = destination
         self.destinationPort = destinationPort; self.translated = translated

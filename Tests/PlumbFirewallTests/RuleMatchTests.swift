@@ -1,3 +1,4 @@
+import PlumbSystem
 import PlumbTypes
 import Testing
 @testable import PlumbFirewall
@@ -24,7 +25,7 @@ import Testing
     ]}
     """#
 
-    static func packet(_ proto: ProbePacket.Proto, port: Int, to container: String = "10.88.0.2", inInterface: String = "plumbv1") -> ProbePacket {
+    static func packet(_ proto: TransportProtocol, port: Int, to container: String = "10.88.0.2", inInterface: String = "plumbv1") -> ProbePacket {
         ProbePacket(proto: proto, source: IPAddress("198.18.0.2")!, sourcePort: 40000, destination: IPAddress("198.18.0.1")!,
                     destinationPort: port, translated: (IPAddress(container)!, proto == .tcp ? 80 : 53),
                     inInterface: inInterface, outInterface: "br0")

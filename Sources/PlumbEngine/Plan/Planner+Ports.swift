@@ -9,7 +9,7 @@ extension Planner {
         var errors: [PlanError] = []
         for (ci, c) in manifest.containers.enumerated() {
             for (pi, p) in c.ports.enumerated() {
-                let proto: TransportProtocol = p.proto == .tcp ? .tcp : .udp
+                let proto = p.transport
                 for other in portsElsewhere where other.port.collides(proto, p.host) {
                     errors.append(error("containers[\(ci)].ports[\(pi)].host",
                         "\(other.port.label) is already published by \(other.owner) (container \(other.port.container) → \(other.port.destination)); "
@@ -26,7 +26,7 @@ extension Planner {
         let bound = observed.boundSockets ?? []
         return manifest.containers.flatMap { c in
             c.ports.compactMap { p -> String? in
-                let proto: TransportProtocol = p.proto == .tcp ? .tcp : .udp
+                let proto = p.transport
                 let hits = bound.filter { $0.proto == proto && $0.local.port == p.host }
                 guard !hits.isEmpty else { return nil }
                 let who = hits.map { "\($0.local) (uid \($0.uid), socket inode \($0.inode))" }.joined(separator: ", ")

@@ -1,3 +1,4 @@
+import PlumbManifest
 import PlumbSystem
 import PlumbTypes
 
@@ -35,7 +36,7 @@ extension NATDesign {
         layer.manifest.containers.flatMap { c -> [PublishedPort] in
             guard let (address, _) = bridgedIPv4(c, layer.manifest) else { return [] }
             return c.ports.map { p in
-                PublishedPort(proto: p.proto == .tcp ? .tcp : .udp, hostPort: p.host, container: c.name,
+                PublishedPort(proto: p.transport, hostPort: p.host, container: c.name,
                               destination: Endpoint(address.address, p.container))
             }
         }
@@ -47,5 +48,15 @@ extension RecordStore {
     /// recorded ports say nothing: verify still catches those in the kernel).
     public func portClaims(excluding id: OwnerID) throws -> [PortClaim] {
         try records().filter { $0.id != id }.flatMap { r in (r.ports ?? []).map { PortClaim(owner: r.owner, port: $0) } }
+    }
+}
+
+extension PlumbManifest.PortForward {
+    /// The manifest's protocol as the sockets, conntrack and records name it.
+    var transport: TransportProtocol {
+        switch proto {
+        case .tcp: return .tcp
+        case .udp: return .udp
+        }
     }
 }

@@ -34,7 +34,7 @@ extension Verifier {
 
     func portForwardCheck(_ c: Container, _ p: PlumbManifest.PortForward, ns: NamespaceRef, to want: Endpoint, bridge: String,
                           outside o: OutsideNetwork, session: VerifySession) throws -> Check {
-        let proto: TransportProtocol = p.proto == .tcp ? .tcp : .udp
+        let proto = p.transport
         let name = "\(p.proto.rawValue)/\(p.host)"
         let expected = "\(p.proto.rawValue) from outside to \(Endpoint(o.hostAddress, p.host)) reaches \(c.name) at \(want)"
         let r = try kernel.exchange(Exchange(proto, from: .outside(o), to: .namespace(ns), listenAddress: nil, listenPort: p.container,
@@ -131,7 +131,7 @@ extension Verifier {
 
     /// The probe's first packet as the host's hooks see it, to match foreign rules against.
     func packet(_ p: PlumbManifest.PortForward, from o: OutsideNetwork, client: Endpoint?, to want: Endpoint, bridge: String) -> ProbePacket {
-        ProbePacket(proto: p.proto == .tcp ? .tcp : .udp, source: o.address, sourcePort: client?.port ?? 0,
+        ProbePacket(proto: p.transport, source: o.address, sourcePort: client?.port ?? 0,
                     destination: o.hostAddress, destinationPort: p.host, translated: (want.address, want.port),
                     inInterface: o.hostName, outInterface: bridge)
     }

@@ -7,7 +7,7 @@ extension Verifier {
     /// owner's record publishes it, no other table DNATs it (whatever its priority: one of
     /// the two loses the traffic), and no host process listens on it (shadowed: a warning).
     func portOwnerCheck(_ c: Container, _ p: PlumbManifest.PortForward, packet: ProbePacket, session: VerifySession) throws -> Check {
-        let proto: TransportProtocol = p.proto == .tcp ? .tcp : .udp
+        let proto = p.transport
         let name = "\(p.proto.rawValue)/\(p.host)"
         var conflicts = portsElsewhere.filter { $0.port.collides(proto, p.host) }.map { "also published by \($0)" }
         let rs = try session.ruleset { try kernel.ruleset() }
