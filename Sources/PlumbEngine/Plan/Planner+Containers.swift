@@ -30,6 +30,7 @@ extension Planner {
         case .used(let seen):
             inner = seen.snapshot ?? NamespaceSnapshot()
         }
+        let firstAddressStep = p.addresses.count
         for (ii, iface) in c.interfaces.enumerated() {
             let ipath = "\(path).interfaces[\(ii)]"
             switch iface.kind {
@@ -43,8 +44,9 @@ extension Planner {
             throw error("\(path).ports", "container \(c.name) has no IPv4 address on a bridge to forward ports to")
         }
         // Deleting the address that reaches a route's gateway takes the route along in
-        // the kernel: such a route is planned again, after the new address.
-        let deleted: [(String, IPPrefix)] = p.addresses.compactMap { s in
+        // the kernel: such a route is planned again, after the new address. (Only this
+        // container's steps: scanning every earlier container's made planning quadratic.)
+        let deleted: [(String, IPPrefix)] = p.addresses[firstAddressStep...].compactMap { s in
             guard case .deleteAddress(let a) = s.action, a.link.namespace == ns else { return nil }
             return (a.link.name, a.prefix)
         }
@@ -116,17 +118,13 @@ extension Planner {
     func routeSteps(_ c: Container, ns: NamespaceRef, inner: NamespaceSnapshot, path: String,
                     deleted: [(String, IPPrefix)] = []) throws -> [Step] {
         try c.routes.enumerated().compactMap { (ri, r) in
-            guard let dev = device(for: r, in: c) else {
+            guard let dev = c.device(for: r) else {
                 throw error("\(path).routes[\(ri)]", "no interface of container \(c.name) reaches \(r.via?.description ?? "the destination")")
             }
-            let metric = r.kernelMetric
-            let present = !loses(r.via, on: dev, deleted: deleted, inner: inner) && inner.routes.contains { o in
-                o.destination.network == r.to.network && o.gateway == r.via && o.metric == metric
-                    && o.index.flatMap { inner.link(index: $0)?.name } == dev
-            }
+            let present = !loses(r.via, on: dev, deleted: deleted, inner: inner) && inner.route(r, on: dev) != nil
             if present { return nil }
             let link = LinkRef(dev, in: ns)
-            return Step(.addRoute(RouteChange(link: link, proof: proof(dev), route: RouteSpec(to: r.to.network, via: r.via, metric: metric))))
+            return Step(.addRoute(RouteChange(link: link, proof: proof(dev), route: RouteSpec(to: r.to.network, via: r.via, metric: r.kernelMetric))))
         }
     }
 
@@ -137,13 +135,6 @@ extension Planner {
         let gone = deleted.filter { $0.0 == dev }.map(\.1)
         guard gone.contains(where: { $0.contains(via) }) else { return false }
         return !inner.addresses(of: link.index).contains { !gone.contains($0) && $0.contains(via) }
-    }
-
-    /// The route's interface: `dev`, else the one whose subnet holds the gateway.
-    func device(for r: Route, in c: Container) -> String? {
-        if let d = r.dev { return d }
-        guard let via = r.via else { return nil }
-        return c.interfaces.first { $0.addresses.contains { $0.contains(via) } }?.name
     }
 }
 

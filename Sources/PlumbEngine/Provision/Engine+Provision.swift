@@ -24,8 +24,7 @@ extension Engine {
             undoers.append((applied, container.owner))
             if let host { try addUser(container.owner.id, to: host.owner) }
             guard verify else { return Provisioned(host: hostApplied?.plan, container: applied.plan, report: nil) }
-            let report = try Verifier(kernel: kernel, layer: container, record: try store.load(container.owner),
-                                      portsElsewhere: try portClaims(container)).verify()
+            let report = try self.verify(container)
             guard report.ok else { throw VerificationFailed(owner: container.owner, report: report) }
             return Provisioned(host: hostApplied?.plan, container: applied.plan, report: report)
         } catch {

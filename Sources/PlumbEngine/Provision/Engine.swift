@@ -31,10 +31,14 @@ public final class Engine {
     }
 
     /// What apply would do now. Read-only: takes no lock, changes nothing.
-    public func plan(_ layer: Layer) throws -> Plan {
+    public func plan(_ layer: Layer) throws -> Plan { try planned(layer).plan }
+
+    /// The plan for `layer`, with what it was made from: what `plan` shows, `apply` does.
+    func planned(_ layer: Layer) throws -> (plan: Plan, observed: ObservedState, record: Record?) {
         let (observed, record) = try observe(layer)
-        return try Planner(layer: layer, observed: observed, record: record, allowDisruptive: allowDisruptive,
-                           portsElsewhere: try portClaims(layer)).applyPlan()
+        let plan = try Planner(layer: layer, observed: observed, record: record, allowDisruptive: allowDisruptive,
+                               portsElsewhere: try portClaims(layer)).applyPlan()
+        return (plan, observed, record)
     }
 
     /// Makes the kernel match `layer`. The record is written before the first change
@@ -55,10 +59,7 @@ public final class Engine {
 
     func applyLocked(_ layer: Layer, binding: ContainerBinding? = nil,
                      progress: (Int, Int, Step) -> Void = { _, _, _ in }) throws -> Applied {
-        let before = try store.load(layer.owner)
-        let observed = try Observer(kernel: kernel).observe(layer, record: before)
-        let plan = try Planner(layer: layer, observed: observed, record: before, allowDisruptive: allowDisruptive,
-                               portsElsewhere: try portClaims(layer)).applyPlan()
+        let (plan, observed, before) = try planned(layer)
         let planned = plannedRecord(layer, observed: observed, before: before, binding: binding)
             .adding(plan.steps.map(\.action)).identifying(in: observed.host)
         let applier = Applier(kernel: kernel, faultStep: faultStep)

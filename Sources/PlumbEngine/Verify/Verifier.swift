@@ -138,13 +138,9 @@ public struct Verifier {
 
     func routeChecks(_ c: Container, inner: NamespaceSnapshot) -> [Check] {
         c.routes.map { r in
-            let metric = r.kernelMetric
-            let dev = r.dev ?? c.interfaces.first { i in r.via.map { v in i.addresses.contains { $0.contains(v) } } ?? false }?.name
-            let want = RouteInfo(destination: r.to, gateway: r.via, metric: metric).describe(device: dev ?? "?")
-            let found = inner.routes.first { o in
-                o.destination.network == r.to.network && o.gateway == r.via && o.metric == metric
-                    && o.index.flatMap { inner.link(index: $0)?.name } == dev
-            }
+            let dev = c.device(for: r)
+            let want = RouteInfo(destination: r.to, gateway: r.via, metric: r.kernelMetric).describe(device: dev ?? "?")
+            let found = dev.flatMap { inner.route(r, on: $0) }
             return .expect("routes", dev, found != nil, expected: want, observed: found != nil ? want : "absent", evidence: [.netlink])
         }
     }
