@@ -39,17 +39,16 @@ extension Applier {
 
     /// One RTM_NEWLINK makes the pair (peer born in its namespace, host end enslaved and
     /// carrying its mark MAC); then each end gets its alias and comes up. The host end
-    /// makes no IPv6 addresses: a bridge port is layer 2 only.
+    /// gets no IPv6 at all (before it is up): a bridge port is layer 2 only.
     func createVeth(_ v: VethCreation) throws {
         let host = try kernel.links(in: .host)
         let (_, bridge) = try require(LinkRef(v.bridge), .declaredByName, "RTM_GETLINK")
         try host.createVeth(VethRequest(hostName: v.hostName, hostMAC: v.hostMAC, masterIndex: bridge.index,
                                         peerName: v.peer.name, peerMAC: v.peerMAC, peerNamespace: v.peer.namespace, mtu: v.mtu))
         let (_, hostEnd) = try require(LinkRef(v.hostName), .owner(alias: "", mac: v.hostMAC), "RTM_GETLINK")
-        try host.setLink(SetLink(index: hostEnd.index, alias: v.alias, noIPv6Addresses: true))
-        // procfs knows links by name only: write only while the name is still this link.
-        if try host.link(name: v.hostName)?.index == hostEnd.index { try kernel.proc.disableIPv6(link: v.hostName) }
-        try host.setLink(SetLink(index: hostEnd.index, up: true))
+        // procfs knows links by name only: the name was proven to be this new link just above.
+        try kernel.proc.disableIPv6(link: v.hostName)
+        try host.setLink(SetLink(index: hostEnd.index, alias: v.alias, up: true))
         let peerOps = try kernel.links(in: v.peer.namespace)
         guard let peer = try peerOps.link(name: v.peer.name), peer.kind == "veth" else {
             throw NetlinkError(operation: "RTM_GETLINK", object: "\(v.peer.name) in \(v.peer.namespace)", errno: .noDevice)

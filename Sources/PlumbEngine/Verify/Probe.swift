@@ -40,13 +40,13 @@ extension Verifier {
                 let window = targets.count == 1 ? windowBefore : nil
                 let how = try resolveGateway(t, iface: iface, link: link, hostEnd: iface.hostSideName(container: c.name), host: host,
                                              had: containerHad, session: session)
-                checks += try probe(iface, link: link, target: t, how: how, container: c.name, host: host, ns: ns, ops: ops,
+                checks += try probe(iface, link: link, target: t, how: how, container: c.name, ns: ns, ops: ops,
                                     statsBefore: window, session: session)
             }
             let softAfter = kernel.proc.softnet()
             let windowAfter = try ops.link(index: link.index)?.stats ?? link.stats
             let pfAfter = try pf.flatMap { try hostOps.link(index: $0.index)?.stats }
-            forgetProbeNeighbours(iface, link: link, targets: targets.map(\.gateway), ops: ops,
+            forgetProbeNeighbours(iface, link: link, targets: targets.map(\.gateway), ops: ops, host: host,
                                   containerHad: containerHad, hostHad: hostNeighbours)
             checks.append(dropCheck("rx-drops", iface.name, before: windowBefore, after: windowAfter))
             if let pf, let pfBefore, let pfAfter { checks.append(dropCheck("pf-rx-drops", pf.name, before: pfBefore, after: pfAfter)) }
@@ -56,7 +56,7 @@ extension Verifier {
 
     /// Reachability, the gateway's MAC and the path MTU towards one gateway.
     func probe(_ iface: Interface, link: LinkInfo, target t: ProbeTarget, how: GatewayResolution, container: String,
-               host: NamespaceSnapshot, ns: NamespaceRef, ops: any LinkOps, statsBefore: LinkStats?, session: VerifySession) throws -> [Check] {
+               ns: NamespaceRef, ops: any LinkOps, statsBefore: LinkStats?, session: VerifySession) throws -> [Check] {
         if t.family == .v6, let dad = try awaitDAD(t, link: link, ops: ops) {
             return [Check("probe6", iface.name, .fail, expected: "\(t.gateway) answers", observed: dad, evidence: [.netlink])]
         }
@@ -65,7 +65,7 @@ extension Verifier {
         let mtu = try pathMTU(t, reach: reach, ns: ns, link: link)
         let after = try ops.link(index: link.index)?.stats ?? link.stats
         let neighbour = try ops.neighbours().first { $0.index == link.index && $0.address == t.gateway }
-        noteBroadcastARP(t, how, neighbour: neighbour, container: container, host: host, session: session)
+        noteBroadcastARP(t, how, neighbour: neighbour, container: container, session: session)
         return [probeCheck(iface.name, t, reach: reach, how: how, neighbour: neighbour, rx: after.rxPackets &- before.rxPackets),
                 pathMTUCheck(iface.name, t, mtu)]
     }
@@ -274,15 +274,15 @@ extension Verifier {
     /// are shared by all namespaces and capped (gc_thresh3, 1024 by default), so probing a
     /// thousand containers would otherwise fill them and fail sends. Best effort: an
     /// entry the kernel already dropped is not an error.
-    func forgetProbeNeighbours(_ iface: Interface, link: LinkInfo, targets: [IPAddress], ops: any LinkOps,
+    func forgetProbeNeighbours(_ iface: Interface, link: LinkInfo, targets: [IPAddress], ops: any LinkOps, host: NamespaceSnapshot,
                                containerHad: Set<IPAddress>, hostHad: Set<IPAddress>) {
         for target in targets where !containerHad.contains(target) {
             _ = try? ops.deleteNeighbour(target, index: link.index, name: iface.name)
         }
-        guard case .veth(let bridge, _) = iface.kind, let host = try? kernel.links(in: .host),
-              let br = try? host.link(name: bridge) else { return }
+        guard case .veth(let bridge, _) = iface.kind, let hostOps = try? kernel.links(in: .host),
+              let br = host.link(named: bridge) else { return }
         for a in iface.addresses where !hostHad.contains(a.address) {
-            _ = try? host.deleteNeighbour(a.address, index: br.index, name: bridge)
+            _ = try? hostOps.deleteNeighbour(a.address, index: br.index, name: bridge)
         }
     }
 }

@@ -39,7 +39,7 @@ extension Verifier {
                         had: Set<IPAddress>, session: VerifySession) throws -> GatewayResolution {
         if had.contains(t.gateway) { return .existing }
         guard t.family == .v4, t.hostHoldsGateway, let bridgeMAC = t.expectedMAC, let proven = session.broadcastARP[t.macOwner],
-              let mac = link.mac, let bridge = session.bridgeIndex[t.macOwner], let port = host.link(named: hostEnd)?.index,
+              let mac = link.mac, let bridge = host.link(named: t.macOwner)?.index, let port = host.link(named: hostEnd)?.index,
               let mine = iface.addresses.first(where: { $0.family == .v4 && $0.contains(t.gateway) })?.address else {
             return .kernel
         }
@@ -57,10 +57,9 @@ extension Verifier {
     /// After a probe the kernel resolved by broadcast: when it resolved the gateway to the
     /// bridge's MAC, the bridge may ask the rest of its containers directly.
     func noteBroadcastARP(_ t: ProbeTarget, _ how: GatewayResolution, neighbour: NeighbourInfo?, container: String,
-                          host: NamespaceSnapshot, session: VerifySession) {
+                          session: VerifySession) {
         guard how == .kernel, t.family == .v4, t.hostHoldsGateway, let want = t.expectedMAC, neighbour?.mac == want,
-              session.broadcastARP[t.macOwner] == nil, let bridge = host.link(named: t.macOwner) else { return }
+              session.broadcastARP[t.macOwner] == nil else { return }
         session.broadcastARP[t.macOwner] = container
-        session.bridgeIndex[t.macOwner] = bridge.index
     }
 }

@@ -10,8 +10,6 @@ final class VerifySession {
     /// Bridges whose gateway broadcast ARP resolved to the bridge's MAC in this run, and
     /// from which container: the next containers there ask the bridge directly.
     var broadcastARP: [String: String] = [:]
-    /// Their ifindexes in the host namespace.
-    var bridgeIndex: [String: Int] = [:]
     /// The outside network of the forwarding checks, made on first use, removed by `close`.
     var outside: OutsideNetwork?
     private var rules: Ruleset?
