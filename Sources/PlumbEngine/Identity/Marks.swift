@@ -58,8 +58,6 @@ public struct LinkMarks: Sendable {
 }
 
 extension String {
-    /// True for any alias Plumb writes on `lo` of a namespace it created.
-    var isPlumbNamespaceAlias: Bool { hasPrefix("plumb:netns ") }
     /// True for any link alias written by Plumb (whichever owner).
     var isPlumbAlias: Bool { hasPrefix("plumb:") }
 }

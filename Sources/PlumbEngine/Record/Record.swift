@@ -200,11 +200,6 @@ public struct MovedVF: Codable, Sendable, Hashable {
     }
 }
 
-extension TableName {
-    /// A record's table is Plumb's shape: `inet plumb_…`.
-    var isPlumbShaped: Bool { family == .inet && name.hasPrefix("plumb_") }
-}
-
 /// The one container a hook container layer is provisioned into.
 public struct ContainerBinding: Codable, Sendable, Hashable {
     public var containerID: String

@@ -1,5 +1,6 @@
 import Foundation
 import PlumbSystem
+import PlumbTypes
 
 /// Ownership records under /run/plumb (0700; files 0600, written atomically, never
 /// read through a symlink), one file per owner named by its id — never by a name.
@@ -42,7 +43,6 @@ public struct RecordStore: Sendable {
     /// Saves `record`, or removes its file when it holds nothing.
     public func save(_ record: Record) throws {
         try prepare()
-        sweepTemporaries(record.id)
         if record.isEmpty { return try Files.remove(path(record.id)) }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -51,7 +51,6 @@ public struct RecordStore: Sendable {
 
     public func remove(_ id: OwnerID) throws {
         try Files.remove(path(id))
-        sweepTemporaries(id)
     }
 
     /// Every record file: the healthy ones decoded, the others with why they are not.
@@ -95,26 +94,13 @@ public struct RecordStore: Sendable {
         }
         let r: Record
         do { r = try JSONDecoder().decode(Record.self, from: data) } catch {
-            throw StoreError(path: p, reason: "not a valid plumb ownership record (\(Self.describe(error)))")
+            throw StoreError(path: p, reason: "not a valid plumb ownership record (\(describeDecoding(error)))")
         }
         let problems = r.problems()
         guard problems.isEmpty else {
             throw StoreError(path: p, reason: "refused: " + problems.joined(separator: "; "))
         }
         return r
-    }
-
-    public static func describe(_ e: Error) -> String {
-        switch e {
-        case DecodingError.keyNotFound(let k, let ctx):
-            return "missing \((ctx.codingPath + [k]).map(\.stringValue).joined(separator: "."))"
-        case DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx):
-            return "\(ctx.codingPath.map(\.stringValue).joined(separator: ".")): wrong type"
-        case DecodingError.dataCorrupted(let ctx):
-            let at = ctx.codingPath.map(\.stringValue).joined(separator: ".")
-            return (at.isEmpty ? "" : "\(at): ") + ctx.debugDescription
-        default: return "\(e)"
-        }
     }
 
     /// Without access to the records (not root), a plan would silently assume Plumb
@@ -126,15 +112,6 @@ public struct RecordStore: Sendable {
         if Files.exists(directory), access(directory, R_OK | X_OK) != 0 {
             let e = Errno.current
             throw StoreError(path: directory, reason: "cannot read plumb's ownership records: \(e.message) (\(e.name)); run plumb as root")
-        }
-    }
-
-    /// A write killed between its temp file and the rename leaves ID.json.tmp.PID; under
-    /// the lock no live write of this owner can own one.
-    func sweepTemporaries(_ id: OwnerID) {
-        let prefix = "\(id.rawValue).json.tmp."
-        for e in (try? Directory.entries(directory)) ?? [] where e.hasPrefix(prefix) {
-            try? Files.remove("\(directory)/\(e)")
         }
     }
 

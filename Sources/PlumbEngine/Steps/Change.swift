@@ -4,7 +4,6 @@ public struct Change<Value: Hashable & Sendable & Codable>: Hashable, Sendable, 
     public var from: Value
     public init(to: Value, from: Value) { self.to = to; self.from = from }
     public var inverted: Change { Change(to: from, from: to) }
-    public var isNoOp: Bool { to == from }
 }
 
 extension Optional {
