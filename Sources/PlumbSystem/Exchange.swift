@@ -104,7 +104,7 @@ public enum Exchanges {
         guard listener.ours else { return ExchangeResult(delivery: .handshake, client: me) }
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        let nonce = (0..<8).map { _ in UInt8.random(in: 0...255) }
+        let nonce = probeNonce()
         guard write(fd, nonce) else { return ExchangeResult(delivery: .failed("send: \(Errno.current.name)"), client: me) }
         let conn = accept(listener.fd, nil, nil)
         if conn < 0 { return ExchangeResult(delivery: .failed("the connection never reached plumb's listener (\(Errno.current.name))"), client: me) }
@@ -147,7 +147,7 @@ public enum Exchanges {
             if send(fd, nil, 0, 0) < 0 { return ExchangeResult(delivery: .failed("send: \(Errno.current.name)"), client: me) }
             return ExchangeResult(delivery: .sent, client: me)
         }
-        let nonce = (0..<8).map { _ in UInt8.random(in: 0...255) }
+        let nonce = probeNonce()
         // Three datagrams a third of the time apart: the first may wait for ARP.
         setTimeout(listener.fd, ms: max(1, timeoutMs / 3))
         var why = "nothing arrived on plumb's socket within \(timeoutMs) ms"
@@ -219,6 +219,9 @@ func openSocket(_ proto: TransportProtocol, _ family: IPFamily) throws -> Int32 
                Int32(proto == .tcp ? SOCK_STREAM.rawValue : SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     }
 }
+
+/// The random bytes a probe carries: what arrives is ours, not a stray packet's.
+func probeNonce() -> [UInt8] { (0..<Ping.nonceBytes).map { _ in UInt8.random(in: 0...255) } }
 
 func setTimeout(_ fd: Int32, ms: Int) {
     var tv = timeval(tv_sec: ms / 1000, tv_usec: (ms % 1000) * 1000)

@@ -76,7 +76,7 @@ public enum Ping {
         let id = UInt16.random(in: 1...UInt16.max)
         // Only the nonce is random: each random byte is a getrandom(2) call, and a 1500-byte
         // echo per container made that a million and a half syscalls over 1000 containers.
-        let nonce = (0..<nonceBytes).map { _ in UInt8.random(in: 0...255) }
+        let nonce = probeNonce()
         let bytes = nonce + [UInt8](repeating: 0xa5, count: payload - nonceBytes)
         let packet = echoRequest(v6: v6, id: id, seq: seq, payload: bytes)
         let start = monotonicMicros()

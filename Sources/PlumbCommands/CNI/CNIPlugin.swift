@@ -96,6 +96,9 @@ struct CNIRun {
                              netns: netns)
     }
 
+    /// An IPAM plugin is configured and can be found (DEL, GC and STATUS go on without one).
+    var ipamReachable: Bool { config.ipam != nil && env["CNI_PATH"] != nil }
+
     func ipamType() throws -> String {
         guard let t = config.ipam?["type"]?.string else { throw CNIError(CNIError.invalidConfig, "ipam.type is required") }
         return t
@@ -105,7 +108,7 @@ struct CNIRun {
     func previousResult() throws -> CNIResult? {
         guard let prev = config.prevResult else { return nil }
         do { return try JSONDecoder().decode(CNIResult.self, from: try JSONEncoder().encode(prev)) } catch {
-            throw CNIError(CNIError.invalidConfig, "prevResult is not a CNI result", details: RecordStore.describe(error))
+            throw CNIError(CNIError.invalidConfig, "prevResult is not a CNI result", details: describeDecoding(error))
         }
     }
 
@@ -146,7 +149,7 @@ struct CNIRun {
         guard config.vf == nil else { return try CNIVF(run: self).del() }
         let a = try attachment(needNetns: false)
         try Engine().unprovision(a.owner, removeUnusedHost: true, host: a.networkOwner)
-        if config.ipam != nil, env["CNI_PATH"] != nil {
+        if ipamReachable {
             _ = try IPAM.run(command: "DEL", config: input, type: try ipamType(), env: env)
         }
     }
@@ -186,7 +189,7 @@ struct CNIRun {
     /// A stale attachment's address goes back to IPAM (DEL as that attachment), since
     /// an IPAM plugin older than 1.1.0 has no GC of its own.
     func releaseAddress(containerID: String, ifname: String) throws {
-        guard config.ipam != nil, env["CNI_PATH"] != nil else { return }
+        guard ipamReachable else { return }
         var e = env
         e["CNI_CONTAINERID"] = containerID
         e["CNI_IFNAME"] = ifname
@@ -194,7 +197,7 @@ struct CNIRun {
     }
 
     func ipamSpeaks1_1() throws -> Bool {
-        guard config.ipam != nil, env["CNI_PATH"] != nil, config.cniVersion == "1.1.0" else { return false }
+        guard ipamReachable, config.cniVersion == "1.1.0" else { return false }
         return IPAM.supports("1.1.0", type: try ipamType(), config: input, env: env)
     }
 
