@@ -17,10 +17,11 @@ public struct PlumbCommand: ParsableCommand {
           plumb apply manifests/demo.yaml
           plumb verify manifests/demo.yaml --output json
           plumb destroy manifests/demo.yaml
+          plumb metrics manifests/demo.yaml
         """,
         version: "0.1.0",
         subcommands: [PlanCommand.self, ApplyCommand.self, VerifyCommand.self, DestroyCommand.self, ShowCommand.self,
-                      HookCommand.self])
+                      HookCommand.self, MetricsCommand.self])
 
     public init() {}
 }

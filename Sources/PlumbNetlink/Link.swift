@@ -28,7 +28,8 @@ public struct LinkInfo: Sendable, Equatable, Codable {
     }
 }
 
-/// The receive-path counters verification compares before and after a probe.
+/// The link's counters: the receive path verification compares before and after a
+/// probe, and both directions `plumb metrics` exports.
 public struct LinkStats: Sendable, Equatable, Codable {
     public var rxPackets: UInt64 = 0
     public var rxBytes: UInt64 = 0
@@ -38,7 +39,26 @@ public struct LinkStats: Sendable, Equatable, Codable {
     public var rxMissedErrors: UInt64 = 0
     public var rxOverErrors: UInt64 = 0
     public var txPackets: UInt64 = 0
+    public var txBytes: UInt64 = 0
+    public var txDropped: UInt64 = 0
+    public var txErrors: UInt64 = 0
     public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case rxPackets, rxBytes, rxDropped, rxErrors, rxFifoErrors, rxMissedErrors, rxOverErrors
+        case txPackets, txBytes, txDropped, txErrors
+    }
+
+    /// Observations recorded before the transmit counters existed (planner fixtures) read
+    /// them as 0: a missing counter is one nobody looked at.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func v(_ k: CodingKeys) throws -> UInt64 { try c.decodeIfPresent(UInt64.self, forKey: k) ?? 0 }
+        rxPackets = try v(.rxPackets); rxBytes = try v(.rxBytes); rxDropped = try v(.rxDropped)
+        rxErrors = try v(.rxErrors); rxFifoErrors = try v(.rxFifoErrors); rxMissedErrors = try v(.rxMissedErrors)
+        rxOverErrors = try v(.rxOverErrors); txPackets = try v(.txPackets); txBytes = try v(.txBytes)
+        txDropped = try v(.txDropped); txErrors = try v(.txErrors)
+    }
 }
 
 extension LinkInfo {
@@ -73,6 +93,7 @@ extension LinkStats {
         rxDropped = s(RTNL_LINK_RX_DROPPED); rxErrors = s(RTNL_LINK_RX_ERRORS)
         rxFifoErrors = s(RTNL_LINK_RX_FIFO_ERR); rxMissedErrors = s(RTNL_LINK_RX_MISSED_ERR)
         rxOverErrors = s(RTNL_LINK_RX_OVER_ERR); txPackets = s(RTNL_LINK_TX_PACKETS)
+        txBytes = s(RTNL_LINK_TX_BYTES); txDropped = s(RTNL_LINK_TX_DROPPED); txErrors = s(RTNL_LINK_TX_ERRORS)
     }
 }
 

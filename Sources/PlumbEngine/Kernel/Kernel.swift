@@ -131,6 +131,9 @@ public protocol LinkOps: AnyObject {
     func deleteRoute(_ r: RouteInfo, deviceName: String) throws
     /// The `vf N …` lines of `ip link show dev PF`.
     func vfSettings(pfIndex: Int, pfName: String) throws -> [VFSettings]
+    /// The traffic counters of the PF's VFs (those the driver reports).
+    /// Equivalent to: `ip -s link show dev PF` (its `vf N` RX/TX lines).
+    func vfStats(pfIndex: Int, pfName: String) throws -> [VFStats]
     /// `ip link set dev PF vf N …`, one setting per message; a refusal is a
     /// `VFSettingError` listing what had already been applied.
     func setVF(_ r: SetVF) throws

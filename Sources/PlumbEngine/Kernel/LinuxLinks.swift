@@ -48,6 +48,9 @@ final class LinuxLinks: LinkOps {
     func vfSettings(pfIndex: Int, pfName: String) throws -> [VFSettings] {
         try socket.vfSettings(pfIndex: pfIndex, pfName: pfName)
     }
+    func vfStats(pfIndex: Int, pfName: String) throws -> [VFStats] {
+        try socket.vfStats(pfIndex: pfIndex, pfName: pfName)
+    }
     func setVF(_ r: SetVF) throws { try socket.execute(r) }
     func waitForCarrier(index: Int, name: String, timeout: Duration) throws {
         try socket.waitForCarrier(index: index, name: name, timeout: timeout)

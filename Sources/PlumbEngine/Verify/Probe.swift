@@ -179,9 +179,11 @@ extension Verifier {
         let moved = "rx +\(rx) packets"
         switch reach {
         case .echo(let r, _):
-            return Check(check, name, macOK && rx > 0 ? .pass : .fail, expected: expected,
-                         observed: "echo reply from \(t.gateway) in \(r.rttMicroseconds) µs; \(seen); \(moved)",
-                         evidence: [.icmpEcho, nd, .rxCounters])
+            var c = Check(check, name, macOK && rx > 0 ? .pass : .fail, expected: expected,
+                          observed: "echo reply from \(t.gateway) in \(r.rttMicroseconds) µs; \(seen); \(moved)",
+                          evidence: [.icmpEcho, nd, .rxCounters])
+            c.rttMicroseconds = r.rttMicroseconds
+            return c
         case .transport(let echo, let r):
             return Check(check, name, macOK && rx > 0 ? .pass : .fail, expected: expected,
                          observed: "no echo reply (\(echo)); instead a TCP "

@@ -40,6 +40,9 @@ public struct Check: Codable, Sendable {
     public var observed: String
     /// What the verdict rests on (required: a check that cannot say why it passed proves nothing).
     public var evidence: [Evidence]
+    /// The echo's round trip, for `probe` / `probe6` answered by an echo reply (what
+    /// `plumb metrics` exports); absent otherwise.
+    public var rttMicroseconds: Int?
 
     public init(_ name: String, _ interface: String?, _ status: Status, expected: String, observed: String,
                 evidence: [Evidence]) {

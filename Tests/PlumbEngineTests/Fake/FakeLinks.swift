@@ -161,6 +161,12 @@ final class FakeLinks: LinkOps {
         return pf.settings
     }
 
+    func vfStats(pfIndex: Int, pfName: String) throws -> [VFStats] {
+        let l = try existing(pfIndex, "RTM_GETLINK", pfName)
+        guard let pf = kernel.pfs[l.name], id == FakeKernel.hostID, pf.numVFs > 0 else { return [] }
+        return pf.stats
+    }
+
     func setVF(_ r: SetVF) throws { try kernel.setVF(r, ns: id) }
 
     func waitForCarrier(index: Int, name: String, timeout: Duration) throws {

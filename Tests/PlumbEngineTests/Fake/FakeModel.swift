@@ -113,6 +113,8 @@ struct FakePF: Equatable {
     var totalVFs: Int?
     var numVFs = 0
     var settings: [VFSettings] = []
+    /// The VF counters the PF reports (IFLA_VF_STATS).
+    var stats: [VFStats] = []
     /// VF settings the driver refuses with EOPNOTSUPP ("link-state" for igb).
     var unsupported: Set<String> = []
     /// Hosts on the wire behind the PF: a VF reaches one when its VLAN matches.

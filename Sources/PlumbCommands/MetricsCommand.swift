@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import PlumbEngine
+import PlumbSystem
+
+struct MetricsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "metrics",
+        abstract: "Print Prometheus metrics for the manifests: verify checks, interface and VF counters, softnet, drift, repairs.",
+        discussion: """
+        Runs verify on each manifest (the probes included), plans it (the steps pending:
+        drift), reads its container interfaces' and VFs' counters, softnet per CPU, and the
+        repairs plumb watch counted; prints them in Prometheus' text format 0.0.4. Changes
+        nothing. What could not be read is a comment line (# plumb: …), never a label.
+
+        For node_exporter's textfile collector, write atomically (the collector must never
+        read half a file):
+          plumb metrics /etc/plumb/web.yaml > /var/lib/node_exporter/textfile/plumb.prom.$$ \\
+            && mv /var/lib/node_exporter/textfile/plumb.prom.$$ /var/lib/node_exporter/textfile/plumb.prom
+
+        With --listen ADDR:PORT (IPv6: [ADDR]:PORT), serves GET /metrics instead, collected
+        afresh for each scrape, until SIGTERM or SIGINT.
+        """)
+
+    @Argument(help: "The manifests (YAML or JSON).")
+    var manifests: [String]
+
+    @Option(help: "Serve the metrics over HTTP at ADDR:PORT instead of printing them once.")
+    var listen: String?
+
+    func validate() throws {
+        if manifests.isEmpty { throw ValidationError("name at least one manifest") }
+        if let listen, case .failure(let e) = ListenAddress.parse(listen) { throw ValidationError(e.description) }
+    }
+
+    func run() throws {
+        let loaded = manifests.map { loadManifest($0, requireNetns: false) }
+        guard let listen, case .success(let address) = ListenAddress.parse(listen) else {
+            let engine = PlumbCommands.run { try makeEngine() }
+            print(metricsText(manifests: loaded, engine: engine, counters: loadWatchCounters(engine.store), reports: nil),
+                  terminator: "")
+            return
+        }
+        serve(loaded, at: address)
+    }
+
+    /// Serves until SIGTERM/SIGINT. Each scrape makes its own engine on the server's one
+    /// thread: nothing of an engine is shared between threads.
+    func serve(_ loaded: [LoadedManifest], at address: ListenAddress) {
+        var signals = blockTerminationSignals()
+        let server = PlumbCommands.run {
+            try MetricsServer(address: address, contentType: Exposition.contentType) {
+                do {
+                    let engine = try makeEngine()
+                    return metricsText(manifests: loaded, engine: engine, counters: loadWatchCounters(engine.store), reports: nil)
+                } catch {
+                    return "# plumb: \(describe(error).split(separator: "\n").joined(separator: " "))\n"
+                }
+            }
+        }
+        PlumbCommands.run { try server.start() }
+        printErr("plumb: serving metrics on http://\(server.address)/metrics")
+        var got: Int32 = 0
+        sigwait(&signals, &got)
+        server.stop()
+    }
+}
+
+/// SIGTERM and SIGINT, blocked in this thread (and the threads it starts after) so that
+/// `sigwait` receives them instead of the default action killing the process mid-answer.
+private func blockTerminationSignals() -> sigset_t {
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGTERM)
+    sigaddset(&set, SIGINT)
+    pthread_sigmask(SIG_BLOCK, &set, nil)
+    return set
+}
