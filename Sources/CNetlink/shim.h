@@ -190,3 +190,87 @@ static inline int plumb_sock_diag(struct nl_sock *sk, unsigned char family, unsi
     nl_cb_put(cb);
     return err < 0 ? err : 0;
 }
+
+// VF counters (IFLA_VF_STATS). libnl 3.7's rtnl_link_vf_get_stat knows six of them, not the
+// kernel's rx/tx dropped (4.20+): the PF's RTM_NEWLINK is read raw, all eight from one place.
+enum {
+    PLUMB_VF_HAS_DROPPED = 1,   // the kernel sent IFLA_VF_STATS_RX_DROPPED / _TX_DROPPED
+};
+
+typedef struct plumb_vf_stats {
+    unsigned int vf;
+    unsigned int flags;
+    unsigned long long rx_packets, tx_packets, rx_bytes, tx_bytes, broadcast, multicast, rx_dropped, tx_dropped;
+} plumb_vf_stats;
+
+typedef struct plumb_vf_stats_list {
+    plumb_vf_stats *items;
+    int capacity;
+    int count;
+} plumb_vf_stats_list;
+
+static inline unsigned long long plumb_nla_u64_or0(struct nlattr *a) { return a ? nla_get_u64(a) : 0; }
+
+/// The VF counters in one RTM_NEWLINK message (`hdr`): one entry per IFLA_VF_INFO that
+/// carries IFLA_VF_STATS, its VF number from IFLA_VF_MAC. Stops at `out->capacity`.
+static inline void plumb_vf_stats_parse(struct nlmsghdr *hdr, plumb_vf_stats_list *out) {
+    struct nlattr *tb[IFLA_MAX + 1];
+    if (hdr->nlmsg_type != RTM_NEWLINK || nlmsg_parse(hdr, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0) return;
+    if (!tb[IFLA_VFINFO_LIST]) return;
+    struct nlattr *info;
+    int rem;
+    nla_for_each_nested(info, tb[IFLA_VFINFO_LIST], rem) {
+        if (nla_type(info) != IFLA_VF_INFO || out->count >= out->capacity) continue;
+        struct nlattr *vf[IFLA_VF_MAX + 1];
+        if (nla_parse_nested(vf, IFLA_VF_MAX, info, NULL) < 0 || !vf[IFLA_VF_MAC] || !vf[IFLA_VF_STATS]) continue;
+        if (nla_len(vf[IFLA_VF_MAC]) < (int)sizeof(struct ifla_vf_mac)) continue;
+        struct nlattr *st[IFLA_VF_STATS_MAX + 1];
+        if (nla_parse_nested(st, IFLA_VF_STATS_MAX, vf[IFLA_VF_STATS], NULL) < 0) continue;
+        plumb_vf_stats *s = &out->items[out->count++];
+        memset(s, 0, sizeof(*s));
+        s->vf = ((struct ifla_vf_mac *)nla_data(vf[IFLA_VF_MAC]))->vf;
+        s->rx_packets = plumb_nla_u64_or0(st[IFLA_VF_STATS_RX_PACKETS]);
+        s->tx_packets = plumb_nla_u64_or0(st[IFLA_VF_STATS_TX_PACKETS]);
+        s->rx_bytes = plumb_nla_u64_or0(st[IFLA_VF_STATS_RX_BYTES]);
+        s->tx_bytes = plumb_nla_u64_or0(st[IFLA_VF_STATS_TX_BYTES]);
+        s->broadcast = plumb_nla_u64_or0(st[IFLA_VF_STATS_BROADCAST]);
+        s->multicast = plumb_nla_u64_or0(st[IFLA_VF_STATS_MULTICAST]);
+        if (st[IFLA_VF_STATS_RX_DROPPED] && st[IFLA_VF_STATS_TX_DROPPED]) {
+            s->flags |= PLUMB_VF_HAS_DROPPED;
+            s->rx_dropped = nla_get_u64(st[IFLA_VF_STATS_RX_DROPPED]);
+            s->tx_dropped = nla_get_u64(st[IFLA_VF_STATS_TX_DROPPED]);
+        }
+    }
+}
+
+static inline int plumb_vf_stats_collect(struct nl_msg *msg, void *arg) {
+    plumb_vf_stats_parse(nlmsg_hdr(msg), (plumb_vf_stats_list *)arg);
+    return NL_OK;
+}
+
+/// One RTM_GETLINK of `ifindex` with RTEXT_FILTER_VF (what `ip -s link show dev PF` asks),
+/// its VF counters into `out`; then the ACK libnl asked for. 0 or a negative NLE_* code.
+static inline int plumb_vf_stats_get(struct nl_sock *sk, int ifindex, plumb_vf_stats_list *out) {
+    struct ifinfomsg ifi;
+    memset(&ifi, 0, sizeof(ifi));
+    ifi.ifi_family = AF_UNSPEC;
+    ifi.ifi_index = ifindex;
+    struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
+    if (!msg) return -NLE_NOMEM;
+    if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 || nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_VF) < 0) {
+        nlmsg_free(msg);
+        return -NLE_NOMEM;
+    }
+    int err = nl_send_auto(sk, msg);
+    nlmsg_free(msg);
+    if (err < 0) return err;
+    struct nl_cb *own = nl_socket_get_cb(sk);
+    struct nl_cb *cb = nl_cb_clone(own);
+    nl_cb_put(own);
+    if (!cb) return -NLE_NOMEM;
+    nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, plumb_vf_stats_collect, out);
+    err = nl_recvmsgs(sk, cb);
+    nl_cb_put(cb);
+    if (err < 0) return err;
+    return nl_wait_for_ack(sk);
+}

@@ -2,8 +2,7 @@ import CNetlink
 import Glibc
 
 /// The traffic counters the kernel reports for one VF (IFLA_VF_STATS in the PF's
-/// RTM_NEWLINK), as the PF's driver counts them. libnl 3.7 parses six of them; the
-/// kernel's rx/tx dropped (IFLA_VF_STATS_RX_DROPPED, _TX_DROPPED) it does not expose.
+/// RTM_NEWLINK), as the PF's driver counts them (a driver without the hook reports zeros).
 public struct VFStats: Sendable, Equatable, Codable {
     public var index: Int
     public var rxPackets: UInt64
@@ -12,47 +11,57 @@ public struct VFStats: Sendable, Equatable, Codable {
     public var txBytes: UInt64
     public var broadcast: UInt64
     public var multicast: UInt64
+    /// nil from kernels before 4.20, which do not send them.
+    public var rxDropped: UInt64?
+    public var txDropped: UInt64?
 
     public init(index: Int, rxPackets: UInt64 = 0, txPackets: UInt64 = 0, rxBytes: UInt64 = 0, txBytes: UInt64 = 0,
-                broadcast: UInt64 = 0, multicast: UInt64 = 0) {
+                broadcast: UInt64 = 0, multicast: UInt64 = 0, rxDropped: UInt64? = nil, txDropped: UInt64? = nil) {
         self.index = index; self.rxPackets = rxPackets; self.txPackets = txPackets
         self.rxBytes = rxBytes; self.txBytes = txBytes; self.broadcast = broadcast; self.multicast = multicast
+        self.rxDropped = rxDropped; self.txDropped = txDropped
     }
 }
 
 extension RouteSocket {
-    /// The counters of every VF of the PF with ifindex `pfIndex`, from one RTM_GETLINK with
-    /// RTEXT_FILTER_VF (as `vfSettings` reads them); VFs the driver reports no counters for
-    /// are left out. Equivalent to: `ip -s link show dev PF` (its `vf N` RX/TX lines).
+    /// The counters of every VF of the PF with ifindex `pfIndex`, by VF number; VFs the
+    /// kernel sent no counters for are left out. Read raw (CNetlink's `plumb_vf_stats_get`):
+    /// libnl 3.7 parses six of the eight counters and not the dropped ones.
+    /// Equivalent to: `ip -s link show dev PF` (its `vf N` RX/TX lines).
     public func vfStats(pfIndex: Int, pfName: String? = nil) throws -> [VFStats] {
-        var link: OpaquePointer?
-        try perform("RTM_GETLINK", pfName ?? "ifindex \(pfIndex)") {
-            rtnl_link_get_kernel(sock, Int32(pfIndex), nil, &link)
+        // A PF has at most 256 VFs (PCIe's 8-bit function space per bus, igb 7, mlx5 127).
+        var items = [plumb_vf_stats](repeating: plumb_vf_stats(), count: 256)
+        var count = 0
+        try items.withUnsafeMutableBufferPointer { buf in
+            var list = plumb_vf_stats_list(items: buf.baseAddress, capacity: Int32(buf.count), count: 0)
+            try perform("RTM_GETLINK", pfName ?? "ifindex \(pfIndex)") { plumb_vf_stats_get(sock, Int32(pfIndex), &list) }
+            count = Int(list.count)
         }
-        defer { rtnl_link_put(link) }
-        guard let link else { return [] }
-        var count: UInt32 = 0
-        guard rtnl_link_get_num_vf(link, &count) == 0, count > 0, rtnl_link_has_vf_list(link) != 0 else { return [] }
-        return (0..<count).compactMap { i in
-            guard let vf = rtnl_link_vf_get(link, i) else { return nil }
-            defer { rtnl_link_vf_put(vf) }
-            return VFStats(vf)
+        return items.prefix(count).map(VFStats.init)
+    }
+
+    /// The VF counters in one raw RTM_NEWLINK message (what the kernel sends): for tests.
+    public static func vfStats(inMessage bytes: [UInt8]) -> [VFStats] {
+        var items = [plumb_vf_stats](repeating: plumb_vf_stats(), count: 256)
+        var message = bytes
+        var count = 0
+        guard bytes.count >= MemoryLayout<nlmsghdr>.size else { return [] }
+        message.withUnsafeMutableBytes { raw in
+            items.withUnsafeMutableBufferPointer { buf in
+                var list = plumb_vf_stats_list(items: buf.baseAddress, capacity: Int32(buf.count), count: 0)
+                plumb_vf_stats_parse(raw.baseAddress!.assumingMemoryBound(to: nlmsghdr.self), &list)
+                count = Int(list.count)
+            }
         }
+        return items.prefix(count).map(VFStats.init)
     }
 }
 
 extension VFStats {
-    /// nil when the kernel sent no IFLA_VF_STATS for this VF (libnl: NLE_NOATTR).
-    init?(_ vf: OpaquePointer) {
-        var index: UInt32 = 0
-        _ = rtnl_link_vf_get_index(vf, &index)
-        func stat(_ id: rtnl_link_vf_stats_t) -> UInt64? {
-            var v: UInt64 = 0
-            return rtnl_link_vf_get_stat(vf, id, &v) == 0 ? v : nil
-        }
-        guard let rxPackets = stat(RTNL_LINK_VF_STATS_RX_PACKETS) else { return nil }
-        self.init(index: Int(index), rxPackets: rxPackets, txPackets: stat(RTNL_LINK_VF_STATS_TX_PACKETS) ?? 0,
-                  rxBytes: stat(RTNL_LINK_VF_STATS_RX_BYTES) ?? 0, txBytes: stat(RTNL_LINK_VF_STATS_TX_BYTES) ?? 0,
-                  broadcast: stat(RTNL_LINK_VF_STATS_BROADCAST) ?? 0, multicast: stat(RTNL_LINK_VF_STATS_MULTICAST) ?? 0)
+    init(_ s: plumb_vf_stats) {
+        let dropped = s.flags & UInt32(PLUMB_VF_HAS_DROPPED) != 0
+        self.init(index: Int(s.vf), rxPackets: s.rx_packets, txPackets: s.tx_packets, rxBytes: s.rx_bytes,
+                  txBytes: s.tx_bytes, broadcast: s.broadcast, multicast: s.multicast,
+                  rxDropped: dropped ? s.rx_dropped : nil, txDropped: dropped ? s.tx_dropped : nil)
     }
 }

@@ -30,7 +30,9 @@ struct MetricsRendererTests {
             ManifestMetrics(name: "demo", verify: report("demo"), planSteps: 0,
                             interfaces: [InterfaceCounters(container: "web", interface: "eth0", stats: stats(rx: 10, tx: 6))],
                             vfs: [VFCounters(pf: "eth1", stats: VFStats(index: 0, rxPackets: 7, txPackets: 3, rxBytes: 700,
-                                                                        txBytes: 300, broadcast: 2, multicast: 1))],
+                                                                        txBytes: 300, broadcast: 2, multicast: 1,
+                                                                        rxDropped: 8, txDropped: 9)),
+                                  VFCounters(pf: "eth1", stats: VFStats(index: 1, rxPackets: 70))],
                             watch: WatchCounters.Entry(repairs: 3, failedRepairs: 1, lastRepair: Date(timeIntervalSince1970: 1_700_000_000))),
             ManifestMetrics(name: "nat", verify: report("nat", webProbe: .fail), planSteps: 2,
                             interfaces: [InterfaceCounters(container: "web", interface: "eth0", stats: stats(rx: 1, tx: 1))]),
@@ -139,6 +141,9 @@ struct MetricsRendererTests {
             #"plumb_vf_transmit_bytes_total{manifest="demo",pf="eth1",vf="0"} 300"#,
             #"plumb_vf_receive_broadcast_packets_total{manifest="demo",pf="eth1",vf="0"} 2"#,
             #"plumb_vf_receive_multicast_packets_total{manifest="demo",pf="eth1",vf="0"} 1"#,
+            #"plumb_vf_receive_dropped_total{manifest="demo",pf="eth1",vf="0"} 8"#,
+            #"plumb_vf_transmit_dropped_total{manifest="demo",pf="eth1",vf="0"} 9"#,
+            #"plumb_vf_receive_packets_total{manifest="demo",pf="eth1",vf="1"} 70"#,
             #"plumb_softnet_dropped_total{cpu="0"} 5"#,
             #"plumb_softnet_times_squeezed_total{cpu="3"} 1"#,
             #"plumb_plan_steps{manifest="demo"} 0"#,
@@ -151,6 +156,8 @@ struct MetricsRendererTests {
             #expect(lines.contains(expected), "missing \(expected)")
         }
         #expect(!text.contains(#"plumb_watch_last_repair_timestamp_seconds{manifest="nat"}"#), "never repaired: no timestamp")
+        #expect(!text.contains(#"plumb_vf_receive_dropped_total{manifest="demo",pf="eth1",vf="1"}"#),
+                "a kernel that sends no dropped counters gets no dropped series, not a false 0")
     }
 
     @Test("a family without samples is left out: no VFs, no VF lines")

@@ -107,20 +107,21 @@ public enum MetricsRenderer {
     // MARK: VFs
 
     static func vfFamilies(_ ms: [ManifestMetrics]) -> [MetricFamily] {
-        let fields: [(String, String, KeyPath<VFStats, UInt64>)] = [
+        let fields: [(String, String, (VFStats) -> UInt64?)] = [
             ("receive_packets", "Packets the VF received", \.rxPackets),
             ("receive_bytes", "Bytes the VF received", \.rxBytes),
             ("transmit_packets", "Packets the VF transmitted", \.txPackets),
             ("transmit_bytes", "Bytes the VF transmitted", \.txBytes),
             ("receive_broadcast_packets", "Broadcast packets the VF received", \.broadcast),
             ("receive_multicast_packets", "Multicast packets the VF received", \.multicast),
+            ("receive_dropped", "Packets dropped on the VF's receive path", \.rxDropped),
+            ("transmit_dropped", "Packets dropped on the VF's transmit path", \.txDropped),
         ]
-        return fields.map { field, help, path in
+        return fields.map { field, help, read in
             MetricFamily("plumb_vf_\(field)_total", .counter, help: "\(help), as its PF reports it (IFLA_VF_STATS).",
                          samples: ms.flatMap { m in
-                             m.vfs.map { v in
-                                 MetricSample([("manifest", m.name), ("pf", v.pf), ("vf", String(v.stats.index))],
-                                              .count(v.stats[keyPath: path]))
+                             m.vfs.compactMap { v in
+                                 read(v.stats).map { MetricSample([("manifest", m.name), ("pf", v.pf), ("vf", String(v.stats.index))], .count($0)) }
                              }
                          })
         }
