@@ -8,21 +8,24 @@ struct MetricsCommand: ParsableCommand {
         commandName: "metrics",
         abstract: "Print Prometheus metrics for the manifests: verify checks, interface and VF counters, softnet, drift, repairs.",
         discussion: """
-        Runs verify on each manifest (the probes included), plans it (the steps pending:
-        drift), reads its container interfaces' and VFs' counters, softnet per CPU, and the
-        repairs plumb watch counted; prints them in Prometheus' text format 0.0.4. Changes
-        nothing. What could not be read is a comment line (# plumb: …), never a label.
+        Takes manifests and directories of them (every *.yaml, *.yml and *.json, as
+        apply does; an invalid one in a directory is reported on stderr, counted in
+        plumb_manifests_refused and skipped). For each manifest: verify (the probes
+        included), the plan's pending steps (drift), its container interfaces' and VFs'
+        counters, and the repairs plumb watch counted; softnet per CPU once. Prints them
+        in Prometheus' text format 0.0.4 and changes nothing. What could not be read is
+        a comment line (# plumb: …), never a label; a failing check is a 0, not an error.
 
         For node_exporter's textfile collector, write atomically (the collector must never
         read half a file):
-          plumb metrics /etc/plumb/web.yaml > /var/lib/node_exporter/textfile/plumb.prom.$$ \\
+          plumb metrics /etc/plumb > /var/lib/node_exporter/textfile/plumb.prom.$$ \\
             && mv /var/lib/node_exporter/textfile/plumb.prom.$$ /var/lib/node_exporter/textfile/plumb.prom
 
         With --listen ADDR:PORT (IPv6: [ADDR]:PORT), serves GET /metrics instead, collected
         afresh for each scrape, until SIGTERM or SIGINT.
         """)
 
-    @Argument(help: "The manifests (YAML or JSON).")
+    @Argument(help: "The manifests (YAML or JSON), or directories of manifests.")
     var manifests: [String]
 
     @Option(help: "Serve the metrics over HTTP at ADDR:PORT instead of printing them once.")
@@ -34,25 +37,27 @@ struct MetricsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = manifests.map { loadManifest($0, requireNetns: false) }
+        let (loaded, refused) = loadMeasured(manifests)
+        for e in refused { printErr("plumb: error: \(e)") }
         guard let listen, case .success(let address) = ListenAddress.parse(listen) else {
             let engine = PlumbCommands.run { try makeEngine() }
-            print(metricsText(manifests: loaded, engine: engine, counters: loadWatchCounters(engine.store), reports: nil),
-                  terminator: "")
+            print(metricsText(manifests: loaded, engine: engine, counters: loadWatchCounters(engine.store), reports: nil,
+                              refused: refused), terminator: "")
             return
         }
-        serve(loaded, at: address)
+        serve(loaded, refused: refused, at: address)
     }
 
     /// Serves until SIGTERM/SIGINT. Each scrape makes its own engine on the server's one
     /// thread: nothing of an engine is shared between threads.
-    func serve(_ loaded: [LoadedManifest], at address: ListenAddress) {
+    func serve(_ loaded: [LoadedManifest], refused: [String], at address: ListenAddress) {
         var signals = blockTerminationSignals()
         let server = PlumbCommands.run {
             try MetricsServer(address: address, contentType: Exposition.contentType) {
                 do {
                     let engine = try makeEngine()
-                    return metricsText(manifests: loaded, engine: engine, counters: loadWatchCounters(engine.store), reports: nil)
+                    return metricsText(manifests: loaded, engine: engine, counters: loadWatchCounters(engine.store),
+                                       reports: nil, refused: refused)
                 } catch {
                     return "# plumb: \(describe(error).split(separator: "\n").joined(separator: " "))\n"
                 }

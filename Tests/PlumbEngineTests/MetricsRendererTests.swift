@@ -160,6 +160,13 @@ struct MetricsRendererTests {
                 "a kernel that sends no dropped counters gets no dropped series, not a false 0")
     }
 
+    @Test("refused manifests: a count without labels, 0 when none")
+    func refused() {
+        #expect(lines.contains("plumb_manifests_refused 0"))
+        let t = MetricsRenderer.text(MetricsSnapshot(problems: ["/etc/plumb/x.yaml: 1 error"], refusedManifests: 1))
+        #expect(t.split(separator: "\n").contains("plumb_manifests_refused 1"), "\(t)")
+    }
+
     @Test("a family without samples is left out: no VFs, no VF lines")
     func emptyFamilies() {
         let t = MetricsRenderer.text(MetricsSnapshot(manifests: [ManifestMetrics(name: "m", planSteps: 0)]))

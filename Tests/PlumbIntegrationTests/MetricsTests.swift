@@ -110,6 +110,30 @@ struct MetricsTests {
         }
     }
 
+    @Test("a directory: its valid manifests measured, an invalid one named on stderr and counted in plumb_manifests_refused; exit 0")
+    func directory() async throws {
+        let o = try await Heavy.run { () throws -> (Scrape, String) in
+            let sandbox = try Sandbox()
+            defer { sandbox.close() }
+            let dir = sandbox.scratch.appendingPathComponent("etc-plumb").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: Self.demo, toPath: "\(dir)/10-demo.yaml")
+            try "version: 1\nname: bad\ncontainers:\n  - name: x\n    netns: 5\n".write(toFile: "\(dir)/20-bad.yaml", atomically: true, encoding: .utf8)
+            try sandbox.mustApply("\(dir)/10-demo.yaml")
+            let metrics = try sandbox.plumb("metrics", dir)
+            return (Scrape(metrics: metrics, promtool: try Self.promtool(sandbox, metrics.stdout)), dir)
+        }
+        let (scrape, dir) = o
+        let text = scrape.metrics.stdout
+        #expect(scrape.metrics.status == 0, "\(scrape.metrics)")
+        #expect(scrape.promtool.succeeded, "\(scrape.promtool)")
+        #expect(Self.value(text, "plumb_manifests_refused") == "1", "\(text)")
+        #expect(Self.value(text, #"plumb_verify_ok{manifest="demo"}"#) == "1")
+        #expect(!text.contains(#"manifest="bad""#))
+        #expect(scrape.metrics.stderr.contains("\(dir)/20-bad.yaml") && scrape.metrics.stderr.contains("(line 5)"), "\(scrape.metrics)")
+        #expect(text.contains("# plumb: \(dir)/20-bad.yaml"), "the refusal is a comment too:\n\(text)")
+    }
+
     struct Served: Sendable {
         var printed: CommandResult
         var headers: String

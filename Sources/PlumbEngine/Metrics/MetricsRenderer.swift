@@ -12,8 +12,15 @@ public enum MetricsRenderer {
     }
 
     public static func families(_ s: MetricsSnapshot) -> [MetricFamily] {
-        verifyFamilies(s.manifests) + [planFamily(s.manifests)] + interfaceFamilies(s.manifests)
+        [refusedFamily(s)] + verifyFamilies(s.manifests) + [planFamily(s.manifests)] + interfaceFamilies(s.manifests)
             + vfFamilies(s.manifests) + softnetFamilies(s.softnet) + watchFamilies(s.manifests)
+    }
+
+    /// Always present (0 is the good news): an alert on it catches a typo in /etc/plumb.
+    static func refusedFamily(_ s: MetricsSnapshot) -> MetricFamily {
+        MetricFamily("plumb_manifests_refused", .gauge,
+                     help: "Manifest files of the directories given that are invalid and were not measured (their errors are comment lines).",
+                     samples: [MetricSample([], .count(UInt64(s.refusedManifests)))])
     }
 
     // MARK: Verify

@@ -9,9 +9,14 @@ public struct MetricsSnapshot: Sendable {
     public var softnet: [SoftnetCPU]
     /// What could not be read, for a human reading the output (never a label).
     public var problems: [String]
+    /// Manifest files of the directories measured that were refused (invalid): they have no
+    /// name to label them with, only a count (their errors are among `problems`).
+    public var refusedManifests: Int
 
-    public init(manifests: [ManifestMetrics] = [], softnet: [SoftnetCPU] = [], problems: [String] = []) {
+    public init(manifests: [ManifestMetrics] = [], softnet: [SoftnetCPU] = [], problems: [String] = [],
+                refusedManifests: Int = 0) {
         self.manifests = manifests; self.softnet = softnet; self.problems = problems
+        self.refusedManifests = refusedManifests
     }
 }
 
