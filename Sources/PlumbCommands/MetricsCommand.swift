@@ -53,7 +53,7 @@ struct MetricsCommand: ParsableCommand {
     func serve(_ loaded: [LoadedManifest], refused: [String], at address: ListenAddress) {
         var signals = blockTerminationSignals()
         let server = PlumbCommands.run {
-            try MetricsServer(address: address, contentType: Exposition.contentType) {
+            try MetricsServer(address: address) {
                 do {
                     let engine = try makeEngine()
                     return metricsText(manifests: loaded, engine: engine, counters: loadWatchCounters(engine.store),

@@ -11,17 +11,19 @@ public final class MetricsServer: @unchecked Sendable {
     public let address: ListenAddress
     private let listener: Int32
     private let text: @Sendable () -> String
-    private let contentType: String
     private var thread: pthread_t?
     /// Guards `thread` and `stopping` between the caller's start/stop and the accept loop.
     private var mutex = pthread_mutex_t()
     private var stopping = false
 
+    /// Prometheus' text exposition format, version 0.0.4.
+    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
     static let ioTimeoutMs = 5_000
     static let maxRequestBytes = 16 << 10
 
     /// Binds and listens now (so a busy port fails here, at start-up); serves after `start`.
-    public init(address: ListenAddress, contentType: String, text: @escaping @Sendable () -> String) throws {
+    /// `text` is called on the server's thread, once per scrape.
+    public init(address: ListenAddress, text: @escaping @Sendable () -> String) throws {
         let fd = try openSocket(.tcp, address.address.family)
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -37,7 +39,6 @@ public final class MetricsServer: @unchecked Sendable {
         }
         listener = fd
         self.address = ListenAddress(address.address, port: localEndpoint(fd)?.port ?? address.port)
-        self.contentType = contentType
         self.text = text
         pthread_mutex_init(&mutex, nil)
     }
@@ -116,7 +117,7 @@ public final class MetricsServer: @unchecked Sendable {
         switch HTTPRequestLine(head) {
         case nil: response = HTTPResponse(status: "400 Bad Request", body: "bad request\n")
         case let r? where r.method == "GET" && r.path == "/metrics":
-            response = HTTPResponse(status: "200 OK", contentType: contentType, body: text())
+            response = HTTPResponse(status: "200 OK", contentType: Self.contentType, body: text())
         case _?: response = HTTPResponse(status: "404 Not Found", body: "not found: try /metrics\n")
         }
         writeAll(fd, response.bytes)

@@ -45,9 +45,6 @@ public enum MetricValue: Sendable, Equatable {
 }
 
 public enum Exposition {
-    /// The scrape's Content-Type.
-    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
-
     /// The families as one exposition; families without samples are left out (a HELP
     /// with nothing under it tells a reader nothing), and free-form `notes` become
     /// comment lines at the top, where a human reading the file finds them.
