@@ -13,7 +13,13 @@ public final class MetricsServer: @unchecked Sendable {
     private let text: @Sendable () -> String
     private var thread: pthread_t?
     /// Guards `thread` and `stopping` between the caller's start/stop and the accept loop.
-    private var mutex = pthread_mutex_t()
+    /// Allocated, not a stored struct: a pthread mutex must not move, and `&property`
+    /// promises no stable address.
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t> = {
+        let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(m, nil)
+        return m
+    }()
     private var stopping = false
 
     /// Prometheus' text exposition format, version 0.0.4.
@@ -40,18 +46,18 @@ public final class MetricsServer: @unchecked Sendable {
         listener = fd
         self.address = ListenAddress(address.address, port: localEndpoint(fd)?.port ?? address.port)
         self.text = text
-        pthread_mutex_init(&mutex, nil)
     }
 
     deinit {
         stop()
-        pthread_mutex_destroy(&mutex)
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
     }
 
     /// Starts the accepting thread (once).
     public func start() throws {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
         guard thread == nil, !stopping else { return }
         let unmanaged = Unmanaged.passRetained(self)
         var t = pthread_t()
@@ -70,12 +76,12 @@ public final class MetricsServer: @unchecked Sendable {
     /// Stops accepting, waits for the thread (it finishes the connection in hand) and
     /// closes the socket. Idempotent.
     public func stop() {
-        pthread_mutex_lock(&mutex)
+        pthread_mutex_lock(mutex)
         let wasStopping = stopping
         stopping = true
         let t = thread
         thread = nil
-        pthread_mutex_unlock(&mutex)
+        pthread_mutex_unlock(mutex)
         guard !wasStopping else { return }
         // shutdown wakes a blocked accept (EINVAL); closing alone would not.
         shutdown(listener, Int32(SHUT_RDWR))
@@ -85,8 +91,8 @@ public final class MetricsServer: @unchecked Sendable {
     }
 
     private var isStopping: Bool {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
         return stopping
     }
 
@@ -96,12 +102,12 @@ public final class MetricsServer: @unchecked Sendable {
             // connection out of any program a scrape's collection might spawn.
             let conn = accept(listener, nil, nil)
             if conn < 0 {
+                let e = errno
                 if isStopping { return }
-                // A client gone before we took it, or a transient shortage: keep serving.
-                if errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM {
-                    if errno != EINTR && errno != ECONNABORTED { usleep(100_000) }
-                    continue
-                }
+                // A client gone before we took it: keep serving; short of descriptors or
+                // memory: keep serving after a pause; anything else: the socket is broken.
+                if e == EINTR || e == ECONNABORTED { continue }
+                if e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM { usleep(100_000); continue }
                 return
             }
             _ = fcntl(conn, F_SETFD, FD_CLOEXEC)
