@@ -75,6 +75,28 @@ struct VFLabTests {
         }
     }
 
+    @Test("VF counters (raw IFLA_VF_STATS): one entry per VF, each at least what `ip -s` showed just before, dropped included")
+    func counters() throws {
+        try withVFs(2) { lab in
+            let seen = try (0..<2).map { try ipVFStats(lab.pf.name, $0) }
+            let stats = try lab.socket.vfStats(pfIndex: lab.index, pfName: lab.pf.name)
+            print("VF counters on igb: \(stats); ip -s: \(seen)")
+            #expect(stats.map(\.index) == [0, 1])
+            for (ours, ip) in zip(stats, seen) {
+                // Counters only grow: read second, ours is never below ip's.
+                #expect(ours.rxPackets >= (ip["rx"]?["packets"] ?? .max), "\(ours) vs \(ip)")
+                #expect(ours.rxBytes >= (ip["rx"]?["bytes"] ?? .max))
+                // iproute2 names the transmit pair tx_packets / tx_bytes inside "tx".
+                #expect(ours.txPackets >= (ip["tx"]?["tx_packets"] ?? .max))
+                #expect(ours.txBytes >= (ip["tx"]?["tx_bytes"] ?? .max))
+                #expect(ours.multicast >= (ip["rx"]?["multicast"] ?? .max))
+                #expect(ours.broadcast >= (ip["rx"]?["broadcast"] ?? .max))
+                #expect(ours.rxDropped.map { $0 >= (ip["rx"]?["dropped"] ?? .max) } == true, "kernel 6.12 sends the dropped pair")
+                #expect(ours.txDropped.map { $0 >= (ip["tx"]?["dropped"] ?? .max) } == true)
+            }
+        }
+    }
+
     @Test("what igb refuses, with errors that say so: link state, 802.1ad, a VF beyond numvfs")
     func refusals() throws {
         try withVFs(2) { lab in
@@ -142,4 +164,21 @@ private func ipVF(_ pf: String, _ vf: Int) throws -> [String: Any] {
     let links = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
     let list = try #require(links.first?["vfinfo_list"] as? [[String: Any]])
     return try #require(list.first { $0["vf"] as? Int == vf })
+}
+
+/// `ip -s -j link show dev PF` → the counters of VF `vf` ("rx"/"tx" → name → value).
+private func ipVFStats(_ pf: String, _ vf: Int) throws -> [String: [String: UInt64]] {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["ip", "-s", "-j", "link", "show", "dev", pf]
+    let out = Pipe()
+    p.standardOutput = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    let links = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+    let list = try #require(links.first?["vfinfo_list"] as? [[String: Any]])
+    let entry = try #require(list.first { $0["vf"] as? Int == vf })
+    let stats = try #require(entry["stats"] as? [String: [String: Any]], "ip shows no counters for VF \(vf): \(entry)")
+    return stats.mapValues { $0.compactMapValues { ($0 as? NSNumber)?.uint64Value } }
 }
