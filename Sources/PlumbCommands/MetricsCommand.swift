@@ -8,21 +8,23 @@ struct MetricsCommand: ParsableCommand {
         commandName: "metrics",
         abstract: "Print Prometheus metrics for the manifests: verify checks, interface and VF counters, softnet, drift, repairs.",
         discussion: """
-        Takes manifests and directories of them (every *.yaml, *.yml and *.json, as
-        apply does; an invalid one in a directory is reported on stderr, counted in
-        plumb_manifests_refused and skipped). For each manifest: verify (the probes
-        included), the plan's pending steps (drift), its container interfaces' and VFs'
-        counters, and the repairs plumb watch counted; softnet per CPU once. Prints them
-        in Prometheus' text format 0.0.4 and changes nothing. What could not be read is
-        a comment line (# plumb: …), never a label; a failing check is a 0, not an error.
+        Takes manifests and directories of them (every *.yaml, *.yml and *.json,
+        as apply does; an invalid one in a directory is reported on stderr,
+        counted in plumb_manifests_refused and skipped). For each manifest:
+        verify (the probes included), the plan's pending steps (drift), its
+        container interfaces' and VFs' counters, and the repairs plumb watch
+        counted; softnet per CPU once. Prints them in Prometheus' text format
+        0.0.4 and changes nothing. What could not be read is a comment line
+        (# plumb: …), never a label; a failing check is a 0, not an error.
 
-        For node_exporter's textfile collector, write atomically (the collector must never
-        read half a file):
-          plumb metrics /etc/plumb > /var/lib/node_exporter/textfile/plumb.prom.$$ \\
-            && mv /var/lib/node_exporter/textfile/plumb.prom.$$ /var/lib/node_exporter/textfile/plumb.prom
+        For node_exporter's textfile collector, write to a temporary name and
+        rename it (the collector must never read half a file):
+          DIR=/var/lib/node_exporter/textfile
+          plumb metrics /etc/plumb > $DIR/plumb.prom.$$ &&
+            mv $DIR/plumb.prom.$$ $DIR/plumb.prom
 
-        With --listen ADDR:PORT (IPv6: [ADDR]:PORT), serves GET /metrics instead, collected
-        afresh for each scrape, until SIGTERM or SIGINT.
+        With --listen ADDR:PORT (IPv6: [ADDR]:PORT), serves GET /metrics
+        instead, collected afresh for each scrape, until SIGTERM or SIGINT.
         """)
 
     @Argument(help: "The manifests (YAML or JSON), or directories of manifests.")
