@@ -25,3 +25,9 @@ int plumb_arp_ask(int fd, int ifindex, int reply_ifindex, const unsigned char sm
 int plumb_open_unnamed(const char *dir, mode_t mode);
 /* linkat(fd, "", …, AT_EMPTY_PATH), else through /proc/self/fd: names an unnamed file. */
 int plumb_link_unnamed(int fd, const char *path);
+
+// plumb watch: SIGHUP, SIGTERM and SIGINT blocked in every thread and read from a file
+// descriptor that poll(2) waits on beside the netlink sockets (no handler, no self-pipe).
+int plumb_watch_signalfd(void);
+// The signal number read from that descriptor, 0 when none is pending.
+int plumb_read_signal(int fd);
