@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+/// Issue 13, part 4 "Fleets": the Ansible module (`ansible/library/plumb.py`) run by
+/// `ansible-playbook` against localhost inside a sandbox, on the demo manifest: a first run
+/// changes and builds the containers, a second reports ok, check mode reports drift without
+/// touching the kernel, and `state: absent` removes everything of Plumb's.
+@Suite("Ansible module", .timeLimit(.minutes(3)))
+struct AnsibleTests {
+    static let containers = ["cache", "db", "web"]
+    static let hostEnds = ["db-eth0", "veth-cache", "web-eth0"]
+
+    /// The demo manifest, copied where an operator's copy task would put it.
+    static func demo(_ sandbox: Sandbox) throws -> String {
+        let source = PlumbBinary.packageRoot.appendingPathComponent("manifests/demo.yaml").path
+        return try sandbox.writeManifest(String(contentsOfFile: source, encoding: .utf8), fileName: "demo.yaml")
+    }
+
+    /// The kernel once its own asynchronous work is done: an IPv6 address leaves `tentative`
+    /// when duplicate address detection ends (~1 s after its link came up), which would
+    /// otherwise show as a change during the run under test.
+    static func settled(_ sandbox: Sandbox) throws -> KernelSnapshot {
+        var snapshot = try KernelSnapshot.take(sandbox)
+        _ = try eventually {
+            snapshot = try KernelSnapshot.take(sandbox)
+            return !snapshot.lines.contains { $0.contains("tentative=1") }
+        }
+        return snapshot
+    }
+
+    struct Present: Sendable {
+        var first: AnsiblePlaybook.Run, second: AnsiblePlaybook.Run, check: AnsiblePlaybook.Run
+        var netns: [String], ports: [String], webAddresses: [String]
+        var untouched: [String], webLinkAfterCheck: String
+    }
+
+    @Test("present: first run changed (namespaces, veths, addresses exist); second ok; --check on drift changed, kernel untouched")
+    func present() async throws {
+        let o = try await Heavy.run { () throws -> Present in
+            let sandbox = try Sandbox()
+            defer { sandbox.close() }
+            let manifest = try Self.demo(sandbox)
+            var ansible = try AnsiblePlaybook(sandbox)
+            let first = try ansible.run(manifest: manifest)
+            let netns = try sandbox.netnsList().sorted()
+            let ports = try sandbox.links(master: "br0").sorted()
+            let webAddresses = try sandbox.addresses(netns: "web", dev: "eth0")
+            let second = try ansible.run(manifest: manifest)
+
+            // Drift by hand; the route through eth0 goes with the link, as the kernel does it.
+            try sandbox.must(["ip", "-n", "web", "link", "set", "eth0", "down"])
+            let before = try Self.settled(sandbox)
+            let check = try ansible.run(manifest: manifest, "--check", "--diff")
+            let after = try KernelSnapshot.take(sandbox)
+            return Present(first: first, second: second, check: check, netns: netns, ports: ports,
+                           webAddresses: webAddresses, untouched: after.diff(from: before),
+                           webLinkAfterCheck: try sandbox.must(["ip", "-n", "web", "-o", "link", "show", "eth0"]).stdout)
+        }
+        #expect(o.first.command.succeeded && o.first.changed == true, "first run:\n\(o.first)")
+        #expect(o.first.recap["changed"] == 1, "first run's recap:\n\(o.first.command)")
+        #expect(o.first.verifyOK == true, "first run returns verify's report, all passed:\n\(o.first)")
+        #expect(o.netns == Self.containers, "namespaces after the first run")
+        #expect(o.ports == Self.hostEnds, "br0's ports after the first run")
+        #expect(o.webAddresses == ["10.88.0.2/16"], "web's eth0 after the first run")
+
+        #expect(o.second.command.succeeded && o.second.changed == false, "second run:\n\(o.second)")
+        #expect(o.second.recap["changed"] == 0 && o.second.recap["ok"] == 1, "second run's recap:\n\(o.second.command)")
+        #expect(o.second.planCommands.isEmpty, "second run planned steps:\n\(o.second)")
+        #expect(o.second.verifyOK == true, "a converged run still returns verify's report:\n\(o.second)")
+
+        #expect(o.check.command.succeeded && o.check.changed == true, "--check after drift:\n\(o.check)")
+        #expect(o.check.recap["changed"] == 1, "--check's recap:\n\(o.check.command)")
+        #expect(o.check.planCommands.contains("ip -n web link set dev eth0 up"), "--check's plan:\n\(o.check)")
+        #expect(o.check.command.stdout.contains("+  ~ ip -n web link set dev eth0 up"), "--diff shows the plan:\n\(o.check.command)")
+        #expect(o.untouched.isEmpty, "--check changed the kernel or /run/plumb:\n\(o.untouched.joined(separator: "\n"))")
+        #expect(!o.webLinkAfterCheck.contains("state UP") && !o.webLinkAfterCheck.contains(",UP"),
+                "web's eth0 is up again after --check: \(o.webLinkAfterCheck)")
+    }
+
+    struct Absent: Sendable {
+        var check: AnsiblePlaybook.Run, destroy: AnsiblePlaybook.Run, again: AnsiblePlaybook.Run
+        var untouched: [String], netnsAfterCheck: [String], left: Left
+    }
+    /// What a user finds after destroy: named namespaces, host links, Plumb's records.
+    struct Left: Sendable { var netns: [String], links: [String], records: [String] }
+
+    @Test("absent: --check reports changed and removes nothing; a run destroys everything; a second run is ok")
+    func absent() async throws {
+        let o = try await Heavy.run { () throws -> Absent in
+            let sandbox = try Sandbox()
+            defer { sandbox.close() }
+            let manifest = try Self.demo(sandbox)
+            try sandbox.applyOrFail(manifest)
+            var ansible = try AnsiblePlaybook(sandbox)
+            let before = try Self.settled(sandbox)
+            let check = try ansible.run(manifest: manifest, state: "absent", "--check")
+            let untouched = try KernelSnapshot.take(sandbox).diff(from: before)
+            let netnsAfterCheck = try sandbox.netnsList().sorted()
+            let destroy = try ansible.run(manifest: manifest, state: "absent")
+            var links: [String] = []
+            _ = try eventually { links = try sandbox.links(); return links == ["lo"] }  // netns cleanup is asynchronous
+            let left = Left(netns: try sandbox.netnsList(), links: links, records: try sandbox.records().map(\.description))
+            let again = try ansible.run(manifest: manifest, state: "absent")
+            return Absent(check: check, destroy: destroy, again: again, untouched: untouched,
+                          netnsAfterCheck: netnsAfterCheck, left: left)
+        }
+        #expect(o.check.command.succeeded && o.check.changed == true, "--check with a record:\n\(o.check)")
+        #expect(o.untouched.isEmpty, "--check changed the kernel or /run/plumb:\n\(o.untouched.joined(separator: "\n"))")
+        #expect(o.netnsAfterCheck == Self.containers)
+
+        #expect(o.destroy.command.succeeded && o.destroy.changed == true, "destroy:\n\(o.destroy)")
+        #expect(o.destroy.planCommands.contains("ip link del dev br0"), "destroy's steps:\n\(o.destroy)")
+        #expect(o.left.netns.isEmpty, "namespaces left: \(o.left.netns)")
+        #expect(o.left.links == ["lo"], "links left: \(o.left.links)")
+        #expect(o.left.records.isEmpty, "records left: \(o.left.records)")
+        #expect(o.again.command.succeeded && o.again.changed == false, "second destroy:\n\(o.again)")
+        #expect(o.again.recap["changed"] == 0, "second destroy's recap:\n\(o.again.command)")
+    }
+}
