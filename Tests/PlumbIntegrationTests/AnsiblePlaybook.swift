@@ -46,7 +46,10 @@ struct AnsiblePlaybook {
             (try? JSONSerialization.jsonObject(with: Data(resultJSON.utf8))) as? [String: Any] ?? [:]
         }
         var changed: Bool? { result["changed"] as? Bool }
-        var failed: Bool { result["failed"] as? Bool ?? false }
+        /// The saved result carries no `failed` flag; the recap counts the failed task.
+        var failed: Bool { (recap["failed"] ?? 0) > 0 }
+        /// plumb's exit code, when the module failed on it.
+        var plumbExit: Int? { result["rc"] as? Int }
         /// The plan's step commands (`plan.steps[].command`).
         var planCommands: [String] {
             ((result["plan"] as? [String: Any])?["steps"] as? [[String: Any]] ?? []).compactMap { $0["command"] as? String }
@@ -68,21 +71,27 @@ struct AnsiblePlaybook {
         var description: String { "\(command)\n--- task result\n\(resultJSON)" }
     }
 
-    /// `ansible-playbook -c local -i localhost, PLAYBOOK -e {manifest, binary, state} EXTRA…`
-    /// inside the sandbox's network and mount namespaces.
+    /// `ansible-playbook -c local -i localhost, PLAYBOOK -e {manifest, binary, state} EXTRA…`:
+    /// the module alone, with these options.
     mutating func run(manifest: String, state: String = "present", _ extra: String...) throws -> Run {
+        let vars = try JSONSerialization.data(withJSONObject: [
+            "manifest": manifest, "binary": try PlumbBinary.path(), "state": state])
+        return try run(["-c", "local", "-i", "localhost,", path, "-e", String(decoding: vars, as: UTF8.self)] + extra,
+                       shown: ["-c", "local", "-i", "localhost,", "(module playbook)", "-e", "state=\(state)"] + extra)
+    }
+
+    /// `ansible-playbook ARGS` inside the sandbox's network and mount namespaces.
+    mutating func run(_ args: [String], shown: [String]? = nil) throws -> Run {
         runs += 1
         let scratch = sandbox.scratch.path
         let tree = "\(scratch)/ansible-tree-\(runs)"
-        let vars = try JSONSerialization.data(withJSONObject: [
-            "manifest": manifest, "binary": try PlumbBinary.path(), "state": state])
         let env = [
             "HOME": scratch,
             "ANSIBLE_CONFIG": "\(scratch)/ansible.cfg",
             "ANSIBLE_LOCAL_TEMP": "\(scratch)/ansible-local",
             "ANSIBLE_REMOTE_TEMP": "\(scratch)/ansible-remote",
             "ANSIBLE_LIBRARY": Self.library,
-            // The tree callback saves each host's task result as JSON: the module's own
+            // The tree callback saves each host's last task result as JSON: the module's own
             // return values, not a parse of the screen output.
             "ANSIBLE_CALLBACKS_ENABLED": "tree",
             "ANSIBLE_CALLBACK_TREE_DIR": tree,
@@ -91,10 +100,8 @@ struct AnsiblePlaybook {
             "ANSIBLE_PYTHON_INTERPRETER": "auto_silent",
             "ANSIBLE_RETRY_FILES_ENABLED": "false",
         ]
-        let argv = ["ansible-playbook", "-c", "local", "-i", "localhost,", path,
-                    "-e", String(decoding: vars, as: UTF8.self)] + extra
-        var command = try sandbox.run(argv, environment: env, timeout: .seconds(150))
-        command.argv = ["ansible-playbook", "-c", "local", "-i", "localhost,", "(playbook)", "-e", "state=\(state)"] + extra
+        var command = try sandbox.run(["ansible-playbook"] + args, environment: env, timeout: .seconds(150))
+        command.argv = ["ansible-playbook"] + (shown ?? args)
         let saved = (try? String(contentsOfFile: "\(tree)/localhost", encoding: .utf8)) ?? ""
         return Run(command: command, resultJSON: saved)
     }

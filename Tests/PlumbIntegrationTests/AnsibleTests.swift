@@ -117,3 +117,97 @@ struct AnsibleTests {
         #expect(o.again.recap["changed"] == 0, "second destroy's recap:\n\(o.again.command)")
     }
 }
+
+extension AnsibleTests {
+    struct Failures: Sendable {
+        var rollback: AnsiblePlaybook.Run, rollbackLeft: [String]
+        var applyUnverified: AnsiblePlaybook.Run, convergedUnverified: AnsiblePlaybook.Run
+    }
+
+    /// Drops every IP packet from the gateway inside web: plan sees nothing wrong (the table
+    /// is not Plumb's), verify's probe fails.
+    static let dropFromGateway = [
+        "ip netns exec web nft add table inet t",
+        "ip netns exec web nft add chain inet t in '{ type filter hook input priority 0; }'",
+        "ip netns exec web nft add rule inet t in ip saddr 10.88.0.1 drop",
+    ]
+
+    @Test("failures: a refused apply fails unchanged (rolled back); a failed verification fails the task with the report")
+    func failures() async throws {
+        let o = try await Heavy.run { () throws -> Failures in
+            let sandbox = try Sandbox()
+            defer { sandbox.close() }
+            var ansible = try AnsiblePlaybook(sandbox)
+            // The kernel refuses its last step (a broadcast gateway): plumb undoes the rest.
+            let refused = try sandbox.writeManifest(Manifests.rollbackTrio, fileName: "rollback.yaml")
+            let rollback = try ansible.run(manifest: refused)
+            var left: [String] = []
+            _ = try eventually { left = try sandbox.netnsList() + sandbox.links(); return left == ["lo"] }
+
+            let manifest = try Self.demo(sandbox)
+            try sandbox.applyOrFail(manifest)
+            try sandbox.must(["ip", "-n", "web", "link", "set", "eth0", "down"])
+            for line in Self.dropFromGateway { try sandbox.must(["/bin/sh", "-c", line]) }
+            let applyUnverified = try ansible.run(manifest: manifest)
+            let convergedUnverified = try ansible.run(manifest: manifest)
+            return Failures(rollback: rollback, rollbackLeft: left,
+                            applyUnverified: applyUnverified, convergedUnverified: convergedUnverified)
+        }
+        #expect(!o.rollback.command.succeeded && o.rollback.failed && o.rollback.changed == false && o.rollback.plumbExit == 1,
+                "refused apply:\n\(o.rollback)")
+        #expect((o.rollback.result["msg"] as? String ?? "").contains("Nexthop has invalid gateway (EINVAL)"),
+                "the task's message is plumb's error:\n\(o.rollback)")
+        #expect(o.rollbackLeft == ["lo"], "left after the refused apply: \(o.rollbackLeft)")
+
+        #expect(o.applyUnverified.failed && o.applyUnverified.changed == true, "apply, then verify fails:\n\(o.applyUnverified)")
+        #expect(o.applyUnverified.planCommands.contains("ip -n web link set dev eth0 up"), "\(o.applyUnverified)")
+        #expect(o.applyUnverified.verifyOK == false && o.applyUnverified.plumbExit == 3,
+                "the failed report is returned:\n\(o.applyUnverified)")
+        #expect((o.applyUnverified.result["msg"] as? String ?? "").contains("web eth0 probe"), "\(o.applyUnverified)")
+        #expect(o.convergedUnverified.failed && o.convergedUnverified.changed == false,
+                "converged, verify fails:\n\(o.convergedUnverified)")
+        #expect(o.convergedUnverified.verifyOK == false && o.convergedUnverified.plumbExit == 3, "\(o.convergedUnverified)")
+        #expect(o.convergedUnverified.planCommands.isEmpty, "\(o.convergedUnverified)")
+    }
+}
+
+/// The README's rollout example (`ansible/examples/rollout.yml`) as an operator runs it, with
+/// an inventory whose `plumb_nodes` is this sandbox's localhost: it copies the manifest and
+/// converges it, and a second run changes nothing.
+@Suite("Ansible rollout example", .timeLimit(.minutes(3)))
+struct AnsibleRolloutTests {
+    static let example = PlumbBinary.packageRoot.appendingPathComponent("ansible/examples")
+
+    struct Outcome: Sendable {
+        var syntax: AnsiblePlaybook.Run, first: AnsiblePlaybook.Run, second: AnsiblePlaybook.Run
+        var copied: Bool, netns: [String]
+    }
+
+    @Test("rollout.yml: syntax-checks with the example inventory; copies and applies the demo manifest; then ok")
+    func rollout() async throws {
+        let o = try await Heavy.run { () throws -> Outcome in
+            let sandbox = try Sandbox()
+            defer { sandbox.close() }
+            var ansible = try AnsiblePlaybook(sandbox)
+            let playbook = Self.example.appendingPathComponent("rollout.yml").path
+            let syntax = try ansible.run(["--syntax-check", "-i", Self.example.appendingPathComponent("inventory.ini").path, playbook])
+            let inventory = try sandbox.writeManifest("[plumb_nodes]\nlocalhost ansible_connection=local\n", fileName: "inventory.ini")
+            // The nodes' manifest directory is in the scratch directory, never /etc; the test
+            // runs as root already, and this machine need not have sudo for `become`.
+            let args = ["-i", inventory, playbook, "-e", "ansible_become=false",
+                        "-e", "plumb_manifest_dir=\(sandbox.scratch.path)/etc-plumb", "-e", "plumb_binary=\(try PlumbBinary.path())"]
+            let first = try ansible.run(args)
+            let copied = FileManager.default.fileExists(atPath: "\(sandbox.scratch.path)/etc-plumb/demo.yaml")
+            let netns = try sandbox.netnsList().sorted()
+            let second = try ansible.run(args)
+            return Outcome(syntax: syntax, first: first, second: second, copied: copied, netns: netns)
+        }
+        #expect(o.syntax.command.succeeded, "syntax check:\n\(o.syntax)")
+        #expect(o.first.command.succeeded && o.first.recap["failed"] == 0, "first rollout:\n\(o.first)")
+        #expect(o.first.recap["changed"] == 3, "directory, copy and plumb change on the first run:\n\(o.first.command)")
+        #expect(o.first.command.stdout.contains("steps applied; verify OK"), "\(o.first.command)")
+        #expect(o.copied, "the manifest was not copied to the node's manifest directory")
+        #expect(o.netns == AnsibleTests.containers)
+        #expect(o.second.command.succeeded && o.second.recap["changed"] == 0, "second rollout:\n\(o.second.command)")
+    }
+}
