@@ -27,7 +27,7 @@ version_added: "0.1.0"
 author: Plumb contributors
 requirements:
   - the C(plumb) binary on the managed host
-  - root on the managed host (C(become: true)) for anything but planning against a recording
+  - root on the managed host (C(become=true))
 options:
   manifest:
     description:
@@ -102,27 +102,46 @@ plan:
   returned: when plumb ran a plan, apply or destroy
   type: dict
   contains:
-    manifest: {description: The manifest's name., type: str}
-    owner: {description: "The ownership record's id (C(manifest-) and 16 hex digits).", type: str}
-    converged: {description: True when there was nothing to do., type: bool}
+    manifest:
+      description: The manifest's name.
+      type: str
+    owner:
+      description: The ownership record's id (C(manifest-) and 16 hex digits).
+      type: str
+    converged:
+      description: True when there was nothing to do.
+      type: bool
     steps:
       description: One entry per kernel change.
       type: list
       elements: dict
       contains:
-        action: {description: The step's kind., type: str}
-        object: {description: What it changes., type: str}
-        namespace: {description: Where., type: str}
-        summary: {description: The line the text plan prints., type: str}
-        command: {description: The ip/nft/sysfs command the step equals., type: str}
-    notes: {description: Remarks, such as objects left in place because they are not Plumb's., type: list, elements: str}
+        action:
+          description: The step's kind.
+          type: str
+        object:
+          description: What it changes.
+          type: str
+        namespace:
+          description: Where.
+          type: str
+        summary:
+          description: The line the text plan prints.
+          type: str
+        command:
+          description: The ip/nft/sysfs command the step equals.
+          type: str
+    notes:
+      description: Remarks, such as objects left in place because they are not Plumb's.
+      type: list
+      elements: str
   sample:
     manifest: demo
     owner: manifest-3f9a1c2d4e5b6a70
     converged: false
     steps:
-      - {action: createNetns, object: web, namespace: host, summary: "+ ip netns add web (lo up, IPv6 off)",
-         command: "ip netns add web"}
+      - {action: create-netns, object: web, namespace: the host namespace,
+         summary: "+ ip netns add web; ip -n web link set lo up", command: "ip netns add web; ip -n web link set lo up"}
     notes: []
 verify:
   description:
@@ -139,13 +158,23 @@ verify:
         netns: web
         ok: true
         checks:
-          - {interface: eth0, name: probe, status: pass, expected: "echo reply from 10.88.0.1",
-             observed: "echo reply from 10.88.0.1 in 84 µs", evidence: [icmp-echo, arp, rx-counters]}
+          - {interface: eth0, name: probe, status: pass,
+             expected: "10.88.0.1 answers from 02:a4:30:b6:b0:e5 (br0's MAC), rx moving",
+             observed: "echo reply from 10.88.0.1; 10.88.0.1 is at 02:a4:30:b6:b0:e5, br0's MAC (REACHABLE); rx +4 packets",
+             evidence: [icmp-echo, arp, rx-counters]}
     nics: []
 record:
   description: The ownership record Plumb holds for the manifest, as C(plumb show --output json) lists it; null when none.
   returned: with I(state=absent) in check mode
   type: dict
+rc:
+  description: The exit code of the C(plumb) command the task failed on.
+  returned: when the task failed on plumb
+  type: int
+stderr:
+  description: That command's error text (the operation, the object and the errno of a kernel refusal).
+  returned: when the task failed on plumb
+  type: str
 '''
 
 import json
@@ -153,8 +182,10 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-# plumb's documented exit codes.
-EXIT_OK, EXIT_ERROR, EXIT_PENDING, EXIT_VERIFY_FAILED = 0, 1, 2, 3
+# plumb's documented exit codes (1, an error, is every other code).
+EXIT_OK = 0
+EXIT_PENDING = 2
+EXIT_VERIFY_FAILED = 3
 
 
 class Plumb(object):
