@@ -16,16 +16,20 @@ struct AnsibleTests {
         return try sandbox.writeManifest(String(contentsOfFile: source, encoding: .utf8), fileName: "demo.yaml")
     }
 
-    /// The kernel once its own asynchronous work is done: an IPv6 address leaves `tentative`
-    /// when duplicate address detection ends (~1 s after its link came up), which would
-    /// otherwise show as a change during the run under test.
+    /// The kernel once its own asynchronous work is done, so that only the run under test can
+    /// change it: an IPv6 address leaves `tentative` when duplicate address detection ends
+    /// (~1 s after its link came up), and the kernel's linkwatch applies a carrier change to
+    /// operstate up to 1 s late. Settled: no tentative address, and nothing changed for 1 s.
     static func settled(_ sandbox: Sandbox) throws -> KernelSnapshot {
-        var snapshot = try KernelSnapshot.take(sandbox)
-        _ = try eventually {
-            snapshot = try KernelSnapshot.take(sandbox)
-            return !snapshot.lines.contains { $0.contains("tentative=1") }
+        var last = try KernelSnapshot.take(sandbox), since = ContinuousClock.now
+        let deadline = since + .seconds(10)
+        while ContinuousClock.now < deadline {
+            usleep(250_000)
+            let now = try KernelSnapshot.take(sandbox)
+            if now != last { (last, since) = (now, ContinuousClock.now); continue }
+            if ContinuousClock.now - since >= .seconds(1), !now.lines.contains(where: { $0.contains("tentative=1") }) { return now }
         }
-        return snapshot
+        return last
     }
 
     struct Present: Sendable {
