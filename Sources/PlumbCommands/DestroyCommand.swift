@@ -22,7 +22,7 @@ struct DestroyCommand: ParsableCommand {
           plumb destroy --id manifest-3f9a1c2d4e5b6a70
         """)
 
-    @Argument(help: "The manifest (YAML or JSON).")
+    @Argument(help: "The manifest (YAML or JSON), or a directory of manifests.")
     var manifest: String?
 
     @Option(help: "Destroy by manifest name, when the manifest file is gone.")
@@ -42,17 +42,28 @@ struct DestroyCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let manifest { return try destroySet(ManifestSet.load(manifest, requireNetns: false)) }
         let plan = PlumbCommands.run { () -> Plan in
             let engine = try makeEngine()
-            if let manifest {
-                return try engine.destroy(loadManifest(manifest, requireNetns: false).owner)
-            }
             let target = try self.target(engine)
             return try engine.destroy(id: target) ?? Plan(owner: .manifest(ManifestIdentity(name: name ?? id ?? "", source: nil)), steps: [])
         }
-        if output == .json { printJSON(PlanOutput(plan)) }
-        else if plan.converged && plan.notes.isEmpty { print("Nothing to destroy for manifest \(plan.owner.displayName).") }
-        else { print(Render.plan(plan, verb: "Destroyed")) }
+        if output == .json { printJSON(PlanOutput(plan)) } else { print(render(plan)) }
+    }
+
+    /// A manifest file, or each manifest of a directory, each destroyed on its own.
+    private func destroySet(_ set: ManifestSet) throws {
+        let engine = PlumbCommands.run { try makeEngine() }
+        let outcomes = set.each { m in try engine.destroy(m.owner) }
+        if output == .json { printSetJSON(set, outcomes.map { o in Outcome(path: o.path, result: o.result.map(PlanOutput.init)) }) }
+        else { printSetText(set, outcomes, render) }
+        reportFailures(set, outcomes)
+        try exitForSet(outcomes)
+    }
+
+    private func render(_ plan: Plan) -> String {
+        plan.converged && plan.notes.isEmpty ? "Nothing to destroy for manifest \(plan.owner.displayName)."
+            : Render.plan(plan, verb: "Destroyed")
     }
 
     /// The record `--id` or `--name` names.

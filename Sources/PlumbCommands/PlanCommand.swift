@@ -34,25 +34,32 @@ struct PlanCommand: ParsableCommand {
         if saveObserved != nil && observed != nil {
             throw ValidationError("--save-observed and --observed exclude each other")
         }
+        if (saveObserved != nil || observed != nil) && ManifestSet.isDirectory(options.manifest) {
+            throw ValidationError("--save-observed and --observed take one manifest, not a directory")
+        }
     }
 
     func run() throws {
-        let m = loadManifest(options.manifest)
-        let plan = PlumbCommands.run { () -> Plan in
-            let seen: RecordedObservation
-            if let path = observed {
-                seen = try RecordedObservation.load(path)
-            } else {
-                let engine = try makeEngine()
-                let (o, r) = try engine.observe(m.layer)
-                seen = RecordedObservation(observed: o, record: r, portsElsewhere: try engine.portClaims(m.layer))
-                if let path = saveObserved { try seen.save(path) }
-            }
-            return try Planner(layer: m.layer, observed: seen.observed, record: seen.record,
-                               allowDisruptive: options.allowDisruptive, portsElsewhere: seen.portsElsewhere ?? []).applyPlan()
+        let set = ManifestSet.load(options.manifest)
+        let engine = observed == nil ? PlumbCommands.run { try makeEngine() } : nil
+        let outcomes = set.each { m in try plan(m, engine: engine) }
+        if options.output == .json { printSetJSON(set, outcomes.map { o in Outcome(path: o.path, result: o.result.map(PlanOutput.init)) }) }
+        else { printSetText(set, outcomes) { Render.plan($0) } }
+        reportFailures(set, outcomes)
+        try exitForSet(outcomes, pending: { detailedExitcode && !$0.converged })
+    }
+
+    private func plan(_ m: LoadedManifest, engine: Engine?) throws -> Plan {
+        let seen: RecordedObservation
+        if let engine {
+            let (o, r) = try engine.observe(m.layer)
+            seen = RecordedObservation(observed: o, record: r, portsElsewhere: try engine.portClaims(m.layer))
+            if let path = saveObserved { try seen.save(path) }
+        } else {
+            seen = try RecordedObservation.load(observed!)
         }
-        if options.output == .json { printJSON(PlanOutput(plan)) } else { print(Render.plan(plan)) }
-        if detailedExitcode && !plan.converged { throw Exit.changesPending }
+        return try Planner(layer: m.layer, observed: seen.observed, record: seen.record,
+                           allowDisruptive: options.allowDisruptive, portsElsewhere: seen.portsElsewhere ?? []).applyPlan()
     }
 }
 

@@ -27,7 +27,7 @@ public struct PlumbCommand: ParsableCommand {
 
 /// Options every manifest command takes.
 struct ManifestOptions: ParsableArguments {
-    @Argument(help: "The manifest (YAML or JSON).")
+    @Argument(help: "The manifest (YAML or JSON), or a directory of manifests (each handled on its own).")
     var manifest: String
 
     @Option(name: .long, help: "Output format: text or json.")

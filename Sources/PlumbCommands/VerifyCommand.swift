@@ -26,9 +26,11 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var options: ManifestOptions
 
     func run() throws {
-        let m = loadManifest(options.manifest, requireNetns: false)
-        let report = PlumbCommands.run { try makeEngine().verifyManifest(m.manifest, identity: m.identity) }
-        if options.output == .json { printJSON(report) } else { print(Render.report(report)) }
-        if !report.ok { throw Exit.verifyFailed }
+        let set = ManifestSet.load(options.manifest, requireNetns: false)
+        let engine = PlumbCommands.run { try makeEngine() }
+        let outcomes = set.each { m in try engine.verifyManifest(m.manifest, identity: m.identity) }
+        if options.output == .json { printSetJSON(set, outcomes) } else { printSetText(set, outcomes, Render.report) }
+        reportFailures(set, outcomes)
+        try exitForSet(outcomes, verifyFailed: { !$0.ok })
     }
 }
