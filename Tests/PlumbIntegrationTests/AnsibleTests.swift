@@ -175,6 +175,72 @@ extension AnsibleTests {
     }
 }
 
+extension AnsibleTests {
+    /// A second manifest beside the demo in one directory: its own bridge and container.
+    static let api = """
+        version: 1
+        name: api
+        bridges:
+          - name: br1
+            addresses: [10.89.0.1/16]
+        containers:
+          - name: api
+            netns: api
+            interfaces:
+              - {name: eth0, veth: {bridge: br1}, addresses: [10.89.0.2/16]}
+            routes:
+              - {to: default, via: 10.89.0.1}
+        """
+
+    struct Directory: Sendable {
+        var first: AnsiblePlaybook.Run, second: AnsiblePlaybook.Run, destroy: AnsiblePlaybook.Run
+        var netns: [String], left: Left
+    }
+
+    /// (path's file name, the entry's result) of a directory's `plan` or `verify` list.
+    static func perManifest(_ run: AnsiblePlaybook.Run, _ key: String) -> [String: [String: Any]] {
+        var out: [String: [String: Any]] = [:]
+        for e in run.result[key] as? [[String: Any]] ?? [] {
+            out[((e["path"] as? String ?? "") as NSString).lastPathComponent] = e["result"] as? [String: Any]
+        }
+        return out
+    }
+
+    @Test("a directory of two manifests: first run changed (both built), second ok with both reports, absent removes both")
+    func directory() async throws {
+        let o = try await Heavy.run { () throws -> Directory in
+            let sandbox = try Sandbox()
+            defer { sandbox.close() }
+            let dir = sandbox.scratch.appendingPathComponent("plumb.d")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try String(contentsOfFile: try Self.demo(sandbox), encoding: .utf8)
+                .write(to: dir.appendingPathComponent("10-demo.yaml"), atomically: true, encoding: .utf8)
+            try Self.api.write(to: dir.appendingPathComponent("20-api.yaml"), atomically: true, encoding: .utf8)
+            var ansible = try AnsiblePlaybook(sandbox)
+            let first = try ansible.run(manifest: dir.path)
+            let netns = try sandbox.netnsList().sorted()
+            let second = try ansible.run(manifest: dir.path)
+            let destroy = try ansible.run(manifest: dir.path, state: "absent")
+            var links: [String] = []
+            _ = try eventually { links = try sandbox.links(); return links == ["lo"] }
+            return Directory(first: first, second: second, destroy: destroy, netns: netns,
+                             left: Left(netns: try sandbox.netnsList(), links: links, records: try sandbox.records().map(\.description)))
+        }
+        let firstPlans = Self.perManifest(o.first, "plan")
+        #expect(o.first.command.succeeded && o.first.changed == true, "first run:\n\(o.first)")
+        #expect(firstPlans.keys.sorted() == ["10-demo.yaml", "20-api.yaml"], "one plan per manifest:\n\(o.first)")
+        #expect(firstPlans.values.allSatisfy { $0["converged"] as? Bool == false }, "both applied:\n\(o.first)")
+        #expect(o.netns == ["api"] + Self.containers)
+
+        let reports = Self.perManifest(o.second, "verify")
+        #expect(o.second.command.succeeded && o.second.changed == false, "second run:\n\(o.second)")
+        #expect(reports.count == 2 && reports.values.allSatisfy { $0["ok"] as? Bool == true }, "both verified:\n\(o.second)")
+
+        #expect(o.destroy.command.succeeded && o.destroy.changed == true, "absent:\n\(o.destroy)")
+        #expect(o.left.netns.isEmpty && o.left.links == ["lo"] && o.left.records.isEmpty, "left after absent: \(o.left)")
+    }
+}
+
 /// The README's rollout example (`ansible/examples/rollout.yml`) as an operator runs it, with
 /// an inventory whose `plumb_nodes` is this sandbox's localhost: it copies the manifest and
 /// converges it, and a second run changes nothing.

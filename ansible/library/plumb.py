@@ -34,8 +34,11 @@ options:
       - Path of the manifest (YAML or JSON) on the managed host.
       - A manifest without C(name:) is identified by its file's absolute path, so keep the
         path stable between runs (see the README's Ownership section).
-      - A directory is passed to C(plumb) as it is; it works when the installed C(plumb)
-        accepts a directory of manifests.
+      - Or a directory of manifests (every C(*.yaml), C(*.yml), C(*.json) in it, in name
+        order, each its own transaction), with a C(plumb) that takes one. In check mode, and
+        before anything is applied, a manifest there that C(plumb plan) refuses fails the task;
+        when one fails to apply, the others stay applied and the task fails naming it.
+        C(plan), C(verify) and C(record) are then lists, one entry per manifest.
     type: path
     required: true
   state:
@@ -99,6 +102,8 @@ plan:
       the steps C(plumb apply) carried out (empty when converged); in check mode, the steps
       pending. For I(state=absent), the steps C(plumb destroy) carried out (not returned in
       check mode).
+    - For a directory, a list of C({path, result, error}), one per manifest, each
+      C(result) such a plan.
   returned: when plumb ran a plan, apply or destroy
   type: dict
   contains:
@@ -147,6 +152,7 @@ verify:
   description:
     - The verification report as C(plumb verify --output json) prints it, one check per row
       with its C(status) (pass, fail, warn, skip), C(expected), C(observed) and C(evidence).
+    - For a directory, a list of C({path, result, error}), one per manifest.
   returned: with I(state=present) and I(verify=true), outside check mode
   type: dict
   sample:
@@ -164,7 +170,9 @@ verify:
              evidence: [icmp-echo, arp, rx-counters]}
     nics: []
 record:
-  description: The ownership record Plumb holds for the manifest, as C(plumb show --output json) lists it; null when none.
+  description:
+    - The ownership record Plumb holds for the manifest, as C(plumb show --output json) lists it; null when none.
+    - For a directory, the list of the records its manifests have.
   returned: with I(state=absent) in check mode
   type: dict
 rc:
@@ -189,12 +197,17 @@ EXIT_VERIFY_FAILED = 3
 
 
 class Plumb(object):
-    """The plumb CLI on this host: runs one subcommand and decodes its JSON."""
+    """The plumb CLI on this host: runs one subcommand and decodes its JSON.
+
+    A manifest file's command prints one object; a directory's prints an array of
+    {path, result | error}, one per manifest (each its own transaction). Both are handled
+    as a list of such entries, and handed back in plumb's own shape."""
 
     def __init__(self, module, binary, manifest):
         self.module = module
         self.binary = binary
         self.manifest = manifest
+        self.is_directory = os.path.isdir(manifest)
 
     def run(self, *args):
         """(rc, decoded JSON or None, stdout, stderr) of `plumb ARGS --output json`."""
@@ -212,11 +225,33 @@ class Plumb(object):
         self.module.fail_json(msg='plumb %s failed (exit %d): %s' % (what, rc, msg),
                               rc=rc, stdout=out, stderr=err, **extra)
 
-    def decoded(self, what, rc, data, out, err):
-        """The JSON of a run that exited with a documented code, or fails the task."""
-        if data is None:
-            self.fail(what + ' (no JSON output)', rc, out, err)
-        return data
+    def entries(self, what, rc, data, out, err):
+        """The output as [{path, result, error}]; fails the task when there is none to decode."""
+        if self.is_directory and isinstance(data, list):
+            return data
+        if not self.is_directory and isinstance(data, dict):
+            return [{'path': self.manifest, 'result': data, 'error': None}]
+        self.fail(what + ' (no JSON output)', rc, out, err)
+
+    def shaped(self, entries, key=None):
+        """Entries back in plumb's shape: a file's object, or a directory's list of
+        {path, result, error}; with `key`, each result's field `key` (apply's plan or verify)."""
+        def pick(result):
+            return result.get(key) if key and isinstance(result, dict) else result
+        if not self.is_directory:
+            return pick(entries[0].get('result'))
+        return [{'path': e.get('path'), 'error': e.get('error'), 'result': pick(e.get('result'))} for e in entries]
+
+
+def results(entries, key=None):
+    """The results of the manifests that have one (with `key`: that field of each)."""
+    out = [e.get('result') for e in entries if isinstance(e.get('result'), dict)]
+    return [r.get(key) for r in out if isinstance(r.get(key), dict)] if key else out
+
+
+def errors(entries):
+    """One line per manifest of a directory that failed: its path and plumb's error."""
+    return ['%s: %s' % (e.get('path'), e['error']) for e in entries if e.get('error')]
 
 
 def plan_text(plan, verb):
@@ -231,9 +266,11 @@ def plan_text(plan, verb):
     return '\n'.join(lines) + '\n'
 
 
-def plan_diff(plan, verb, command):
-    """Diff-mode text: nothing before, the plan after: every step reads as an added line."""
-    return {'before': '', 'after': plan_text(plan, verb),
+def plan_diff(plans, verb, command):
+    """Diff-mode text: nothing before, the plans that change something after: every step
+    reads as an added line."""
+    pending = [p for p in plans if not p.get('converged', True) or p.get('notes')]
+    return {'before': '', 'after': ''.join(plan_text(p, verb) for p in pending),
             'before_header': 'kernel', 'after_header': command}
 
 
@@ -250,66 +287,70 @@ def namespace_name(ref):
 
 def record_lines(record):
     """What an ownership record lists, one object a line, as `plumb show` describes it."""
-    lines = []
+    lines = ['record %s:' % record.get('id', '?')]
     for n in record.get('namespaces') or []:
-        lines.append('%s %s' % ('created' if n.get('created') else 'uses', namespace_name(n.get('ref'))))
+        lines.append('  %s %s' % ('created' if n.get('created') else 'uses', namespace_name(n.get('ref'))))
     for entry in record.get('links') or []:
         link = entry.get('link') or {}
         if entry.get('kind') == 'veth-peer':
             continue  # listed with its veth
-        text = '%s %s in %s' % (entry.get('kind'), link.get('name'), namespace_name(link.get('namespace')))
+        text = '  %s %s in %s' % (entry.get('kind'), link.get('name'), namespace_name(link.get('namespace')))
         peer = entry.get('peer')
         if peer:
             text += ' (peer %s in %s)' % (peer.get('name'), namespace_name(peer.get('namespace')))
         lines.append(text)
     if record.get('table'):
-        lines.append('nftables table %s' % record['table'])
+        lines.append('  nftables table %s' % record['table'])
     # The rest (sysctls, VFs, tuning, IRQs, modprobe) is restored rather than deleted: counted.
     for key in ('sysctls', 'movedVFs', 'vfs', 'numVFs', 'nics', 'irqs', 'modprobe', 'users'):
         if record.get(key):
-            lines.append('%s: %d' % (key, len(record[key])))
+            lines.append('  %s: %d' % (key, len(record[key])))
     return lines
 
 
-def record_diff(record):
-    """Diff-mode text for a destroy in check mode: the record's objects before, none after."""
-    return {'before': '\n'.join(record_lines(record)) + '\n', 'after': '',
-            'before_header': 'plumb record %s' % record.get('id', ''), 'after_header': 'after plumb destroy'}
+def record_diff(records):
+    """Diff-mode text for a destroy in check mode: the records' objects before, none after."""
+    return {'before': ''.join('\n'.join(record_lines(r)) + '\n' for r in records), 'after': '',
+            'before_header': 'plumb show', 'after_header': 'after plumb destroy'}
 
 
-def failed_checks(report):
+def failed_checks(reports):
     """One line per failed check: where, what, expected against observed."""
     rows = []
-    groups = [('host', report.get('host') or {})]
-    groups += [(c.get('name', '?'), c) for c in report.get('containers') or []]
-    groups += [('nic %s' % n.get('name', '?'), n) for n in report.get('nics') or []]
-    for where, group in groups:
-        for c in group.get('checks') or []:
-            if c.get('status') == 'fail':
-                what = ' '.join(x for x in [where, c.get('interface'), c.get('name')] if x)
-                rows.append('%s: expected %s, observed %s' % (what, c.get('expected'), c.get('observed')))
+    for report in reports:
+        groups = [('host', report.get('host') or {})]
+        groups += [(c.get('name', '?'), c) for c in report.get('containers') or []]
+        groups += [('nic %s' % n.get('name', '?'), n) for n in report.get('nics') or []]
+        for where, group in groups:
+            for c in group.get('checks') or []:
+                if c.get('status') == 'fail':
+                    what = ' '.join(x for x in [where, c.get('interface'), c.get('name')] if x)
+                    rows.append('%s: expected %s, observed %s' % (what, c.get('expected'), c.get('observed')))
     return rows
 
 
 def plan(plumb, params):
-    """`plumb plan --detailed-exitcode`: (pending, plan JSON). Read-only."""
+    """`plumb plan --detailed-exitcode`: (pending, entries). Read-only. A directory with a
+    manifest plumb refuses fails here, before anything is applied."""
     args = ['plan', plumb.manifest, '--detailed-exitcode']
     if params['allow_disruptive']:
         args.append('--allow-disruptive')
     rc, data, out, err = plumb.run(*args)
     if rc not in (EXIT_OK, EXIT_PENDING):
         plumb.fail('plan', rc, out, err)
-    return rc == EXIT_PENDING, plumb.decoded('plan', rc, data, out, err)
+    return rc == EXIT_PENDING, plumb.entries('plan', rc, data, out, err)
 
 
 def verify(plumb, result):
     """`plumb verify`: adds the report to `result`; a failed check fails the task with it."""
     rc, data, out, err = plumb.run('verify', plumb.manifest)
-    if rc not in (EXIT_OK, EXIT_VERIFY_FAILED):
+    if rc not in (EXIT_OK, EXIT_VERIFY_FAILED) and not (plumb.is_directory and isinstance(data, list)):
         plumb.fail('verify', rc, out, err, **result)
-    result['verify'] = plumb.decoded('verify', rc, data, out, err)
-    if rc == EXIT_VERIFY_FAILED:
-        plumb.module.fail_json(msg='plumb verify failed: ' + '; '.join(failed_checks(result['verify'])), rc=rc, **result)
+    entries = plumb.entries('verify', rc, data, out, err)
+    result['verify'] = plumb.shaped(entries)
+    if rc != EXIT_OK:
+        why = errors(entries) + failed_checks(results(entries))
+        plumb.module.fail_json(msg='plumb verify failed: ' + '; '.join(why), rc=rc, **result)
 
 
 def apply(plumb, params, result):
@@ -320,65 +361,74 @@ def apply(plumb, params, result):
     if not params['verify']:
         args.append('--no-verify')
     rc, data, out, err = plumb.run(*args)
-    if rc not in (EXIT_OK, EXIT_VERIFY_FAILED):
-        # Exit 1: every change of this apply was undone, so nothing changed.
+    if rc not in (EXIT_OK, EXIT_VERIFY_FAILED) and not (plumb.is_directory and isinstance(data, list)):
+        # Exit 1 on a file: every change of this apply was undone, so nothing changed.
         result['changed'] = False
         plumb.fail('apply', rc, out, err, **result)
-    data = plumb.decoded('apply', rc, data, out, err)
-    result['plan'] = data.get('plan') or {}
-    result['changed'] = not result['plan'].get('converged', False)
-    if data.get('verify') is not None:
-        result['verify'] = data['verify']
+    entries = plumb.entries('apply', rc, data, out, err)
+    # In a directory each manifest is its own transaction: those that applied stay applied.
+    result['changed'] = any(not p.get('converged', True) for p in results(entries, 'plan'))
+    result['plan'] = plumb.shaped(entries, 'plan')
+    if params['verify']:
+        result['verify'] = plumb.shaped(entries, 'verify')
     if rc == EXIT_VERIFY_FAILED:
         plumb.module.fail_json(msg='plumb applied the manifest but verification failed: '
-                               + '; '.join(failed_checks(result.get('verify') or {})), rc=rc, **result)
+                               + '; '.join(failed_checks(results(entries, 'verify'))), rc=rc, **result)
+    if rc != EXIT_OK:
+        plumb.module.fail_json(msg='plumb apply failed for: ' + '; '.join(errors(entries) or [err.strip()]),
+                               rc=rc, stderr=err, **result)
 
 
 def present(plumb, params, module):
     pending, planned = plan(plumb, params)
-    result = {'changed': pending, 'plan': planned}
+    result = {'changed': pending, 'plan': plumb.shaped(planned)}
     if module._diff and pending:
-        result['diff'] = plan_diff(planned, 'Plan', 'plumb plan %s' % plumb.manifest)
+        result['diff'] = plan_diff(results(planned), 'Plan', 'plumb plan %s' % plumb.manifest)
     if module.check_mode:
         return result
     if pending:
         apply(plumb, params, result)
         if module._diff and result['changed']:
-            result['diff'] = plan_diff(result['plan'], 'Applied', 'plumb apply %s' % plumb.manifest)
+            plans = [result['plan']] if not plumb.is_directory else [e['result'] for e in result['plan'] if e.get('result')]
+            result['diff'] = plan_diff(plans, 'Applied', 'plumb apply %s' % plumb.manifest)
     elif params['verify']:
         verify(plumb, result)
     return result
 
 
-def owner_record(plumb):
-    """The ownership record plumb holds for this manifest, or None. The CLI has no dry-run of
-    destroy, so: the owner id from `plumb plan` (it only reads the kernel) and the records
+def owner_records(plumb):
+    """The ownership records plumb holds for the manifest(s). The CLI has no dry run of
+    destroy, so: the owner ids from `plumb plan` (it only reads the kernel) and the records
     from `plumb show` (it only reads /run/plumb)."""
     rc, data, out, err = plumb.run('plan', plumb.manifest)
     if rc != EXIT_OK:
         plumb.fail('plan (to find the manifest\'s owner id)', rc, out, err)
-    owner = plumb.decoded('plan', rc, data, out, err).get('owner')
+    owners = set(p.get('owner') for p in results(plumb.entries('plan', rc, data, out, err)))
     rc, data, out, err = plumb.run('show')
-    if rc != EXIT_OK:
+    if rc != EXIT_OK or not isinstance(data, dict):
         plumb.fail('show', rc, out, err)
-    records = plumb.decoded('show', rc, data, out, err).get('records') or []
-    return next((r for r in records if r.get('id') == owner), None)
+    return [r for r in data.get('records') or [] if r.get('id') in owners]
 
 
 def absent(plumb, module):
     if module.check_mode:
-        record = owner_record(plumb)
-        result = {'changed': record is not None, 'record': record}
-        if module._diff and record is not None:
-            result['diff'] = record_diff(record)
+        records = owner_records(plumb)
+        shown = records if plumb.is_directory else (records[0] if records else None)
+        result = {'changed': bool(records), 'record': shown}
+        if module._diff and records:
+            result['diff'] = record_diff(records)
         return result
     rc, data, out, err = plumb.run('destroy', plumb.manifest)
-    if rc != EXIT_OK:
+    if rc != EXIT_OK and not (plumb.is_directory and isinstance(data, list)):
         plumb.fail('destroy', rc, out, err)
-    destroyed = plumb.decoded('destroy', rc, data, out, err)
-    result = {'changed': not destroyed.get('converged', True), 'plan': destroyed}
+    entries = plumb.entries('destroy', rc, data, out, err)
+    destroyed = results(entries)
+    result = {'changed': any(not p.get('converged', True) for p in destroyed), 'plan': plumb.shaped(entries)}
     if module._diff and result['changed']:
         result['diff'] = plan_diff(destroyed, 'Destroyed', 'plumb destroy %s' % plumb.manifest)
+    if rc != EXIT_OK:
+        plumb.module.fail_json(msg='plumb destroy failed for: ' + '; '.join(errors(entries) or [err.strip()]),
+                               rc=rc, stderr=err, **result)
     return result
 
 
