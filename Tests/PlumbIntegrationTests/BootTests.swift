@@ -1,0 +1,247 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 13, must-show 1: Plumb at boot under a real systemd (252, Debian's), booted by
+/// `systemd-nspawn` in a private network namespace (see `BootedMachine`), with the units and
+/// binary installed by `scripts/install-service.sh` and plumb.service enabled. After boot the
+/// unit is active (exited), every manifest of /etc/plumb verifies, a port forward answers, and
+/// a container runtime ordered after it found the networks made; a second boot does the same.
+/// With an invalid manifest in the directory the others still come up, the journal names it by
+/// path and line, and the unit is `failed` (Result=exit-code) so `systemctl --failed` shows it.
+@Suite("Boot under real systemd (systemd-nspawn)", .timeLimit(.minutes(6)))
+struct BootTests {
+    /// manifests/demo.yaml as shipped.
+    static func demo() throws -> String { try example("demo.yaml") }
+
+    /// manifests/nat.yaml on a bridge and subnet of its own. The two examples both declare
+    /// bridge br0 (10.88.0.1/16) and container web: in one directory the second is refused
+    /// ("br0 … belongs to another plumb owner"), as it should be. Renamed: br1, 10.89.0.0/16,
+    /// container and netns www; its ports (tcp 8080→80, udp 5353→53) are unchanged.
+    static func nat() throws -> String {
+        try example("nat.yaml")
+            .replacingOccurrences(of: "br0", with: "br1")
+            .replacingOccurrences(of: "10.88.", with: "10.89.")
+            .replacingOccurrences(of: "web", with: "www")
+    }
+
+    /// Invalid: an address that is not one, on a known line. Named to sort between the two
+    /// valid ones, so the one after it shows that it did not stop the set.
+    static let broken = """
+        version: 1
+        name: broken
+        bridges:
+          - name: br9
+            addresses: [10.99.0.300/16]
+
+        """
+    static let brokenFile = "m-broken.yaml"
+
+    /// Links the manifests make in the machine's own namespace: what the runtime must find,
+    /// and what must never show up on the host.
+    static let hostLinks = ["br0", "web-eth0", "db-eth0", "veth-cache", "br1", "www-eth0"]
+
+    @Test("two boots: plumb.service active (exited) before the runtime starts; every manifest verifies; the port forward answers")
+    func bootsTwice() async throws {
+        let o = try await Heavy.run { () throws -> [BootObservation] in
+            let node = try BootNode(files: ["demo.yaml": try Self.demo(), "nat.yaml": try Self.nat()])
+            defer { node.close() }
+            return try (1...2).map { try node.boot($0, valid: ["demo.yaml", "nat.yaml"]) }
+        }
+        for boot in o {
+            expectUnit(boot, ["ActiveState": "active", "SubState": "exited", "Result": "success", "ExecMainStatus": "0"])
+            expectConverged(boot)
+            #expect(boot.dirPlan?.status == 0, "boot \(boot.number): the directory is not converged:\n\(boot.dirPlan.map(\.description) ?? "-")")
+        }
+        let first = try #require(o.first), second = try #require(o.last)
+        #expect(first.runtimeSawNames == second.runtimeSawNames,
+                "the second boot converged differently:\n\(first.runtimeSawNames)\n\(second.runtimeSawNames)")
+    }
+
+    @Test("a directory with an invalid manifest: the others come up, the journal names it by path and line, the unit is failed")
+    func invalidManifestAtBoot() async throws {
+        let o = try await Heavy.run { () throws -> BootObservation in
+            let node = try BootNode(files: ["demo.yaml": try Self.demo(), Self.brokenFile: Self.broken,
+                                            "nat.yaml": try Self.nat()])
+            defer { node.close() }
+            return try node.boot(1, valid: ["demo.yaml", "nat.yaml"])
+        }
+        expectUnit(o, ["ActiveState": "failed", "Result": "exit-code", "ExecMainStatus": "1"])
+        expectConverged(o)
+
+        let line = try #require(Manifests.line(of: "10.99.0.300", in: Self.broken))
+        let lines = o.journal.split(separator: "\n").map(String.init)
+        let named = lines.firstIndex { $0.contains("plumb: error: /etc/plumb/\(Self.brokenFile)") }
+        #expect(named != nil, "the journal does not name /etc/plumb/\(Self.brokenFile):\n\(o.journal)")
+        if let i = named {
+            let detail = lines.dropFirst(i + 1).first ?? ""
+            #expect(detail.contains("10.99.0.300/16") && detail.contains("(line \(line))"),
+                    "the error under the path does not name the value and line \(line): \(detail)\n\(o.journal)")
+        }
+        // The journal tells the operator systemd's verdict as well.
+        #expect(o.unitLog.contains("Failed with result 'exit-code'"), "\(o.unitLog)")
+    }
+
+    // MARK: Expectations
+
+    func expectUnit(_ o: BootObservation, _ want: [String: String], sourceLocation: SourceLocation = #_sourceLocation) {
+        for (key, value) in want {
+            #expect(o.unit[key] == value, "boot \(o.number): plumb.service \(key)=\(o.unit[key] ?? "?"), expected \(value)\n\(o.unitLog)",
+                    sourceLocation: sourceLocation)
+        }
+    }
+
+    /// What holds after every boot whatever the unit's result: the valid manifests applied
+    /// (by the service: the journal shows each), verify and the port forward pass, the
+    /// runtime found the links, no ordering cycle, nothing left on the host.
+    func expectConverged(_ o: BootObservation, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(o.pid1 == "systemd", "boot \(o.number): PID 1 is \(o.pid1)", sourceLocation: sourceLocation)
+        for file in o.valid {
+            #expect(o.journal.contains("== /etc/plumb/\(file)"), "boot \(o.number): the unit did not apply \(file):\n\(o.journal)",
+                    sourceLocation: sourceLocation)
+        }
+        for v in o.verifies {
+            #expect(v.status == 0 && v.stdout.contains("— OK"), "boot \(o.number):\n\(v)", sourceLocation: sourceLocation)
+        }
+        #expect(o.exchange.client.succeeded && o.exchange.client.stdout.contains("answered \(o.exchange.nonce)"),
+                "boot \(o.number): tcp 192.0.2.1:8080 did not answer:\n\(o.exchange.client)\n--- server\n\(o.exchange.server)",
+                sourceLocation: sourceLocation)
+        #expect(o.exchange.server.contains("got \(o.exchange.nonce) from \(BootNode.upstreamAddress):"),
+                "boot \(o.number): the server in www did not get the nonce from upstream:\n\(o.exchange.server)",
+                sourceLocation: sourceLocation)
+        let missing = BootTests.hostLinks.filter { !o.runtimeSawNames.contains($0) }
+        #expect(missing.isEmpty, "boot \(o.number): the runtime (ordered after plumb.service) started before \(missing) existed:\n\(o.runtimeSaw)",
+                sourceLocation: sourceLocation)
+        #expect(o.cycles.isEmpty, "boot \(o.number): systemd broke an ordering cycle:\n\(o.cycles)", sourceLocation: sourceLocation)
+        #expect(!o.poweredOff.timedOut, "boot \(o.number): the machine did not power off (killed)", sourceLocation: sourceLocation)
+        #expect(o.leftOnHost.isEmpty, "boot \(o.number): links on the host after the machine ended: \(o.leftOnHost)",
+                sourceLocation: sourceLocation)
+    }
+}
+
+/// What one boot showed, read inside the machine before it powered off.
+struct BootObservation: Sendable {
+    struct Exchange: Sendable { var nonce: String, client: CommandResult, server: String }
+    var number: Int
+    var valid: [String]
+    var pid1: String
+    /// `systemctl show plumb.service`: ActiveState, SubState, Result, ExecMainStatus.
+    var unit: [String: String]
+    /// `journalctl -u plumb -o cat`: the unit's own lines (plumb's output and errors).
+    var journal: String
+    /// `journalctl -u plumb` with systemd's lines: the unit's fate, for failure messages.
+    var unitLog: String
+    /// `journalctl -b`'s lines about ordering cycles (none expected).
+    var cycles: String
+    /// `ip -o link show` as the stand-in runtime saw it when it started.
+    var runtimeSaw: String
+    var verifies: [CommandResult]
+    var dirPlan: CommandResult?
+    var exchange: Exchange
+    var poweredOff: (status: Int32, timedOut: Bool)
+    var leftOnHost: [String]
+
+    var runtimeSawNames: [String] {
+        runtimeSaw.split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: ":", maxSplits: 2)
+            guard fields.count > 1 else { return nil }
+            return String(fields[1].trimmingCharacters(in: .whitespaces).split(separator: "@").first ?? "")
+        }.sorted()
+    }
+}
+
+/// A node: its installed root (`NodeRoot`) and its /etc/plumb, booted as often as a test wants.
+final class BootNode {
+    static let upstreamAddress = "192.0.2.2"
+    let scratch: URL
+    let root: NodeRoot
+    let manifests: URL
+
+    init(files: [String: String]) throws {
+        guard geteuid() == 0 else { throw SubprocessError(description: "BootTests must run as root (CI runs them as root)") }
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-boot-\(UUID().uuidString.prefix(8))")
+        manifests = scratch.appendingPathComponent("etc-plumb")
+        try FileManager.default.createDirectory(at: manifests, withIntermediateDirectories: true)
+        for (name, text) in files { try text.write(to: manifests.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        root = try NodeRoot(scratch: scratch)
+    }
+
+    func close() { try? FileManager.default.removeItem(at: scratch) }
+
+    /// Boots, observes, powers off; the machine is killed on every way out.
+    func boot(_ number: Int, valid: [String]) throws -> BootObservation {
+        let hostBefore = try Self.hostLinkNames(scratch)
+        let machine = try BootedMachine(node: root, manifests: manifests, scratch: scratch)
+        defer { machine.close() }
+        _ = try machine.awaitBoot()
+        let show = try machine.run(["systemctl", "show", "-p", "ActiveState,SubState,Result,ExecMainStatus", "plumb.service"])
+        let unit = Dictionary(show.stdout.split(separator: "\n").compactMap { line -> (String, String)? in
+            let kv = line.split(separator: "=", maxSplits: 1).map(String.init)
+            return kv.count == 2 ? (kv[0], kv[1]) : nil
+        }, uniquingKeysWith: { $1 })
+        let plumb = "/usr/local/sbin/plumb"
+        var o = BootObservation(
+            number: number, valid: valid,
+            pid1: try machine.run(["cat", "/proc/1/comm"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+            unit: unit,
+            journal: try machine.run(["journalctl", "-u", "plumb.service", "-o", "cat", "--no-pager"]).stdout,
+            unitLog: try machine.run(["journalctl", "-u", "plumb.service", "--no-pager", "-n", "60"]).stdout,
+            cycles: try machine.run(["journalctl", "-b", "-q", "-o", "cat", "--no-pager", "--grep", "ordering cycle"]).stdout,
+            runtimeSaw: try machine.run(["cat", NodeRoot.runtimeSawLinks]).stdout,
+            verifies: try valid.map { try machine.run([plumb, "verify", "/etc/plumb/\($0)"], timeout: .seconds(120)) },
+            dirPlan: valid.count == (try FileManager.default.contentsOfDirectory(atPath: manifests.path).count)
+                ? try machine.run([plumb, "plan", "--detailed-exitcode", "/etc/plumb"], timeout: .seconds(120)) : nil,
+            exchange: try portForward(machine),
+            poweredOff: (0, false), leftOnHost: [])
+        o.poweredOff = machine.powerOff()
+        let hostAfter = try Self.hostLinkNames(scratch)
+        o.leftOnHost = BootTests.hostLinks.filter { hostAfter.contains($0) && !hostBefore.contains($0) }
+        return o
+    }
+
+    /// nat.yaml's tcp 8080→80 from an outside: a namespace `upstream` inside the machine,
+    /// joined to the machine's own namespace by a veth on 192.0.2.0/24 (TEST-NET-1) with no
+    /// route to the bridge subnet; a server in www, a client in upstream to 192.0.2.1:8080.
+    private func portForward(_ machine: BootedMachine) throws -> BootObservation.Exchange {
+        for line in [
+            "ip netns add upstream", "ip link add up0 type veth peer name up1 netns upstream",
+            "ip addr add 192.0.2.1/24 dev up0", "ip link set up0 up", "ip -n upstream link set lo up",
+            "ip -n upstream addr add \(Self.upstreamAddress)/24 dev up1", "ip -n upstream link set up1 up",
+        ] {
+            let r = try machine.run(line.split(separator: " ").map(String.init))
+            guard r.succeeded else { throw SubprocessError(description: "setup step failed:\n\(r)") }
+        }
+        let nonce = NATTests.nonce()
+        let serverOut = scratch.appendingPathComponent("server-\(UUID().uuidString.prefix(8)).out")
+        // The server (Upstream.program: one peer, a 10 s accept timeout) ends by itself; its
+        // nsenter is ours and is reaped here; the machine's end takes anything left.
+        let server = try machine.spawn(["ip", "netns", "exec", "www", "/usr/bin/python3", "-c", Upstream.program,
+                                        "tcp-server", "80"], output: serverOut)
+        _ = eventually(within: .seconds(10)) {
+            ((try? String(contentsOf: serverOut, encoding: .utf8)) ?? "").contains("listening")
+        }
+        let client = try machine.run(["ip", "netns", "exec", "upstream", "/usr/bin/python3", "-c", Upstream.program,
+                                      "tcp-client", "192.0.2.1", "8080", nonce], timeout: .seconds(20))
+        _ = Subprocess.wait(server, timeout: .seconds(15))
+        let text = ((try? String(contentsOf: serverOut, encoding: .utf8)) ?? "")
+            + ((try? String(contentsOfFile: serverOut.path + ".err", encoding: .utf8)) ?? "")
+        return .init(nonce: nonce, client: client, server: text)
+    }
+
+    /// The host's link names (`ip -o link show`), to show the machine left none behind.
+    private static func hostLinkNames(_ scratch: URL) throws -> [String] {
+        let r = try Subprocess.run(["ip", "-o", "link", "show"], timeout: .seconds(10), scratch: scratch)
+        return r.stdout.split(separator: "\n").compactMap { line in
+            let f = line.split(separator: ":", maxSplits: 2)
+            return f.count > 1 ? String(f[1].trimmingCharacters(in: .whitespaces).split(separator: "@").first ?? "") : nil
+        }
+    }
+}
+
+extension BootTests {
+    static func example(_ file: String) throws -> String {
+        try String(contentsOf: PlumbBinary.packageRoot.appendingPathComponent("manifests/\(file)"), encoding: .utf8)
+    }
+}
