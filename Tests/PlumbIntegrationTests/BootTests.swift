@@ -73,7 +73,9 @@ struct BootTests {
 
         let line = try #require(Manifests.line(of: "10.99.0.300", in: Self.broken))
         let lines = o.journal.split(separator: "\n").map(String.init)
-        let named = lines.firstIndex { $0.contains("plumb: error: /etc/plumb/\(Self.brokenFile)") }
+        // Whole lines: the journal takes stdout and stderr on one stream, so an error must
+        // not land inside a buffered line of the report.
+        let named = lines.firstIndex { $0.hasPrefix("plumb: error: /etc/plumb/\(Self.brokenFile)") }
         #expect(named != nil, "the journal does not name /etc/plumb/\(Self.brokenFile):\n\(o.journal)")
         if let i = named {
             let detail = lines.dropFirst(i + 1).first ?? ""
@@ -102,6 +104,10 @@ struct BootTests {
             #expect(o.journal.contains("== /etc/plumb/\(file)"), "boot \(o.number): the unit did not apply \(file):\n\(o.journal)",
                     sourceLocation: sourceLocation)
         }
+        let verdicts = o.journal.split(separator: "\n").filter { $0.hasPrefix("Verify: ") && $0.hasSuffix("— OK") }
+        #expect(verdicts.count == o.valid.count,
+                "boot \(o.number): \(verdicts.count) whole \"Verify: … OK\" lines in the journal for \(o.valid.count) manifests:\n\(o.journal)",
+                sourceLocation: sourceLocation)
         for v in o.verifies {
             #expect(v.status == 0 && v.stdout.contains("— OK"), "boot \(o.number):\n\(v)", sourceLocation: sourceLocation)
         }

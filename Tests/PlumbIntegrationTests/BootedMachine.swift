@@ -85,7 +85,7 @@ final class BootedMachine {
 
     /// Waits until the boot is over: `systemctl is-system-running --wait` says `running` or
     /// `degraded` (a unit failed; the tests look at theirs). Until systemd's socket is up it
-    /// cannot answer at all, so that is retried.
+    /// says `offline` (or cannot connect at all), so that is retried.
     func awaitBoot(timeout: Duration = .seconds(120)) throws -> String {
         let deadline = ContinuousClock.now + timeout
         var last: CommandResult?
@@ -93,7 +93,7 @@ final class BootedMachine {
             let r = try run(["systemctl", "is-system-running", "--wait"], timeout: timeout)
             let state = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             if state == "running" || state == "degraded" { return state }
-            if ["stopping", "offline", "maintenance"].contains(state) { last = r; break }
+            if ["stopping", "maintenance"].contains(state) { last = r; break }
             last = r
             usleep(200_000)
         }
