@@ -120,6 +120,10 @@ struct BootTests {
         let missing = BootTests.hostLinks.filter { !o.runtimeSawNames.contains($0) }
         #expect(missing.isEmpty, "boot \(o.number): the runtime (ordered after plumb.service) started before \(missing) existed:\n\(o.runtimeSaw)",
                 sourceLocation: sourceLocation)
+        #expect(o.firewall == "active", "boot \(o.number): nftables.service is \(o.firewall)", sourceLocation: sourceLocation)
+        #expect(o.tables.contains("table \(NodeRoot.firewallTable)") && o.tables.contains("table inet plumb_natdemo_"),
+                "boot \(o.number): the firewall's table and plumb's NAT table are not both there:\n\(o.tables)",
+                sourceLocation: sourceLocation)
         #expect(o.cycles.isEmpty, "boot \(o.number): systemd broke an ordering cycle:\n\(o.cycles)", sourceLocation: sourceLocation)
         #expect(!o.poweredOff.timedOut, "boot \(o.number): the machine did not power off (killed)", sourceLocation: sourceLocation)
         #expect(o.leftOnHost.isEmpty, "boot \(o.number): links on the host after the machine ended: \(o.leftOnHost)",
@@ -141,6 +145,9 @@ struct BootObservation: Sendable {
     var unitLog: String
     /// `journalctl -b`'s lines about ordering cycles (none expected).
     var cycles: String
+    /// `systemctl is-active nftables.service` and `nft list tables` after boot.
+    var firewall: String
+    var tables: String
     /// `ip -o link show` as the stand-in runtime saw it when it started.
     var runtimeSaw: String
     var verifies: [CommandResult]
@@ -195,6 +202,9 @@ final class BootNode {
             journal: try machine.run(["journalctl", "-u", "plumb.service", "-o", "cat", "--no-pager"]).stdout,
             unitLog: try machine.run(["journalctl", "-u", "plumb.service", "--no-pager", "-n", "60"]).stdout,
             cycles: try machine.run(["journalctl", "-b", "-q", "-o", "cat", "--no-pager", "--grep", "ordering cycle"]).stdout,
+            firewall: try machine.run(["systemctl", "is-active", "nftables.service"]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines),
+            tables: try machine.run(["nft", "list", "tables"]).stdout,
             runtimeSaw: try machine.run(["cat", NodeRoot.runtimeSawLinks]).stdout,
             verifies: try valid.map { try machine.run([plumb, "verify", "/etc/plumb/\($0)"], timeout: .seconds(120)) },
             dirPlan: valid.count == (try FileManager.default.contentsOfDirectory(atPath: manifests.path).count)
