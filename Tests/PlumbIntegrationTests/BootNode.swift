@@ -17,6 +17,8 @@ struct BootObservation: Sendable {
     var unitLog: String
     /// `journalctl -b`'s lines about ordering cycles (none expected).
     var cycles: String
+    /// `systemd-analyze verify` of both installed units, where their binary exists.
+    var analyze: CommandResult
     /// `systemctl is-active nftables.service` and `nft list tables` after boot.
     var firewall: String
     var tables: String
@@ -75,6 +77,8 @@ final class BootNode {
             journal: try machine.run(["journalctl", "-u", "plumb.service", "-o", "cat", "--no-pager"]).stdout,
             unitLog: try machine.run(["journalctl", "-u", "plumb.service", "--no-pager", "-n", "60"]).stdout,
             cycles: try machine.run(["journalctl", "-b", "-q", "-o", "cat", "--no-pager", "--grep", "ordering cycle"]).stdout,
+            analyze: try machine.run(["systemd-analyze", "verify", "/etc/systemd/system/plumb.service",
+                                      "/etc/systemd/system/plumb-watch.service"]),
             firewall: try machine.run(["systemctl", "is-active", "nftables.service"]).stdout
                 .trimmingCharacters(in: .whitespacesAndNewlines),
             tables: try machine.run(["nft", "list", "tables"]).stdout,

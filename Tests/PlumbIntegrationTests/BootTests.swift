@@ -128,6 +128,9 @@ struct BootTests {
         #expect(o.tables.contains("table \(NodeRoot.firewallTable)") && o.tables.contains("table inet plumb_natdemo_"),
                 "boot \(o.number): the firewall's table and plumb's NAT table are not both there:\n\(o.tables)",
                 sourceLocation: sourceLocation)
+        #expect(o.analyze.succeeded && o.analyze.stderr.isEmpty && o.analyze.stdout.isEmpty,
+                "boot \(o.number): systemd-analyze finds fault with the installed units:\n\(o.analyze)",
+                sourceLocation: sourceLocation)
         #expect(o.cycles.isEmpty, "boot \(o.number): systemd broke an ordering cycle:\n\(o.cycles)", sourceLocation: sourceLocation)
         #expect(!o.poweredOff.timedOut, "boot \(o.number): the machine did not power off (killed)", sourceLocation: sourceLocation)
         #expect(o.leftOnHost.isEmpty, "boot \(o.number): links on the host after the machine ended: \(o.leftOnHost)",
