@@ -10,6 +10,7 @@ pkgs=(
   iproute2 iputils-ping ethtool util-linux procps             # tests check the kernel independently
   python3-minimal time strace                                 # traffic peers in tests; benchmark RSS; undo-failure injection
   ansible-core                                                # the Ansible module's tests (ansible/)
+  systemd-container                                           # systemd-nspawn: BootTests boot a real systemd with plumb.service
 )
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done

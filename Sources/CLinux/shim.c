@@ -39,6 +39,7 @@ int plumb_spawn(pid_t *pid, const char *path, int stdin_fd, int stdout_fd, char 
 }
 
 void plumb_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
+void plumb_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
 
 #include <sys/vfs.h>
 #include <linux/magic.h>

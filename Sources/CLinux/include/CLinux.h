@@ -11,6 +11,8 @@ int plumb_spawn(pid_t *pid, const char *path, int stdin_fd, int stdout_fd, char 
 int plumb_is_nsfs(const char *path);
 /* SIGPIPE ignored: a write to a closed pipe fails with EPIPE instead of killing Plumb. */
 void plumb_ignore_sigpipe(void);
+/* stdout flushed at each newline, whatever it is connected to. */
+void plumb_line_buffer_stdout(void);
 /* An AF_PACKET socket for ARP in the caller's namespace (closing it waits for an RCU
    grace period: open one per run, not one per question). -1 on error. */
 int plumb_arp_socket(void);
