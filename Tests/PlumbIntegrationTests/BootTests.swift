@@ -125,6 +125,11 @@ struct BootTests {
                 "boot \(o.number): systemd-analyze finds fault with the installed units:\n\(o.analyze)",
                 sourceLocation: sourceLocation)
         #expect(o.cycles.isEmpty, "boot \(o.number): systemd broke an ordering cycle:\n\(o.cycles)", sourceLocation: sourceLocation)
+        #expect(o.watcher == "active", "boot \(o.number): plumb-watch.service is \(o.watcher)\n\(o.watchJournal)",
+                sourceLocation: sourceLocation)
+        #expect(o.watchRepairMs != nil, "boot \(o.number): the watcher did not restore the NAT table after nft flush ruleset:\n\(o.watchJournal)",
+                sourceLocation: sourceLocation)
+        if let ms = o.watchRepairMs { print("boot \(o.number): plumb-watch.service restored the NAT table \(ms) ms after nft flush ruleset") }
         #expect(!o.poweredOff.timedOut, "boot \(o.number): the machine did not power off (killed)", sourceLocation: sourceLocation)
         #expect(o.leftOnHost.isEmpty, "boot \(o.number): links on the host after the machine ended: \(o.leftOnHost)",
                 sourceLocation: sourceLocation)
