@@ -39,6 +39,7 @@ int plumb_spawn(pid_t *pid, const char *path, int stdin_fd, int stdout_fd, char 
 }
 
 void plumb_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
+void plumb_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
 
 #include <sys/vfs.h>
 #include <linux/magic.h>
@@ -59,4 +60,26 @@ int plumb_link_unnamed(int fd, const char *path) {
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     return linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+}
+
+#include <sys/signalfd.h>
+#include <signal.h>
+#include <pthread.h>
+
+int plumb_watch_signalfd(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    // Blocked before any other thread starts, so every thread inherits the mask and the
+    // signals queue for the descriptor instead of killing the process.
+    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) return -1;
+    return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+int plumb_read_signal(int fd) {
+    struct signalfd_siginfo info;
+    ssize_t n = read(fd, &info, sizeof(info));
+    return n == (ssize_t)sizeof(info) ? (int)info.ssi_signo : 0;
 }

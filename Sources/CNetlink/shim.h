@@ -3,6 +3,7 @@
 // coarse NLE_* codes, so an error callback captures both verbatim.
 #include <netlink/netlink.h>
 #include <netlink/errno.h>
+#include <errno.h>
 #include <netlink/socket.h>
 #include <netlink/msg.h>
 #include <netlink/attr.h>
@@ -189,6 +190,117 @@ static inline int plumb_sock_diag(struct nl_sock *sk, unsigned char family, unsi
     err = nl_recvmsgs(sk, cb);
     nl_cb_put(cb);
     return err < 0 ? err : 0;
+}
+
+// ---- Events (plumb watch): what one multicast message says, in plain fields ----
+#include <linux/net_namespace.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/if_addr.h>
+#include <net/if.h>
+
+enum plumb_event_kind { PLUMB_EV_OTHER = 0, PLUMB_EV_LINK, PLUMB_EV_ADDR, PLUMB_EV_ROUTE, PLUMB_EV_NSID, PLUMB_EV_NFT };
+
+typedef struct plumb_event {
+    int kind;            // plumb_event_kind
+    int removed;         // 1 for RTM_DEL*/NFT_MSG_DEL*
+    int ifindex;         // link, address, route's output device (0 when none)
+    unsigned int flags;  // link: ifi_flags
+    int prefixlen;       // address, route destination
+    int family;          // AF_INET/AF_INET6 for address and route
+    unsigned char addr[16];   // address, route destination (zero: default)
+    char name[IFNAMSIZ];      // link: IFLA_IFNAME
+    char table[64];           // nftables: NFTA_TABLE_NAME / NFTA_CHAIN_TABLE / NFTA_RULE_TABLE
+    int nft_type;             // NFT_MSG_* for nftables messages
+} plumb_event;
+
+/// Fills `ev` from one rtnetlink or nf_tables multicast message.
+static inline void plumb_event_parse(struct nlmsghdr *h, plumb_event *ev) {
+    memset(ev, 0, sizeof(*ev));
+    int t = h->nlmsg_type;
+    if (t == RTM_NEWLINK || t == RTM_DELLINK) {
+        struct ifinfomsg *ifi = nlmsg_data(h);
+        // AF_BRIDGE copies tell of bridge-port state (STP, learning) and repeat what the
+        // AF_UNSPEC message already said of membership: no news for a plan.
+        if (ifi->ifi_family == AF_BRIDGE) return;
+        ev->kind = PLUMB_EV_LINK; ev->removed = t == RTM_DELLINK;
+        ev->ifindex = ifi->ifi_index; ev->flags = ifi->ifi_flags;
+        struct nlattr *n = nlmsg_find_attr(h, sizeof(*ifi), IFLA_IFNAME);
+        if (n) nla_strlcpy(ev->name, n, sizeof(ev->name));
+    } else if (t == RTM_NEWADDR || t == RTM_DELADDR) {
+        struct ifaddrmsg *ifa = nlmsg_data(h);
+        ev->kind = PLUMB_EV_ADDR; ev->removed = t == RTM_DELADDR;
+        ev->ifindex = ifa->ifa_index; ev->prefixlen = ifa->ifa_prefixlen; ev->family = ifa->ifa_family;
+        struct nlattr *a = nlmsg_find_attr(h, sizeof(*ifa), IFA_LOCAL);
+        if (!a) a = nlmsg_find_attr(h, sizeof(*ifa), IFA_ADDRESS);
+        if (a && nla_len(a) <= 16) memcpy(ev->addr, nla_data(a), nla_len(a));
+        // IPv6 link-local addresses are the kernel's own (addrconf, DAD finishing a second
+        // after a link comes up): never declared, no news for a plan.
+        if (ifa->ifa_family == AF_INET6 && ev->addr[0] == 0xfe && (ev->addr[1] & 0xc0) == 0x80) ev->kind = PLUMB_EV_OTHER;
+    } else if (t == RTM_NEWROUTE || t == RTM_DELROUTE) {
+        struct rtmsg *rt = nlmsg_data(h);
+        ev->kind = PLUMB_EV_ROUTE; ev->removed = t == RTM_DELROUTE;
+        ev->prefixlen = rt->rtm_dst_len; ev->family = rt->rtm_family;
+        struct nlattr *d = nlmsg_find_attr(h, sizeof(*rt), RTA_DST);
+        if (d && nla_len(d) <= 16) memcpy(ev->addr, nla_data(d), nla_len(d));
+        struct nlattr *o = nlmsg_find_attr(h, sizeof(*rt), RTA_OIF);
+        if (o) ev->ifindex = (int)nla_get_u32(o);
+        // The kernel's own routes: the local table, local/broadcast/multicast/anycast types,
+        // IPv6 link-local and multicast prefixes, cloned cache entries. Never declared.
+        int own = rt->rtm_table == RT_TABLE_LOCAL || rt->rtm_type != RTN_UNICAST || (rt->rtm_flags & RTM_F_CLONED)
+               || (rt->rtm_family == AF_INET6 && rt->rtm_dst_len > 0
+                   && (ev->addr[0] == 0xff || (ev->addr[0] == 0xfe && (ev->addr[1] & 0xc0) == 0x80)));
+        if (own) ev->kind = PLUMB_EV_OTHER;
+    } else if (t == RTM_NEWNSID || t == RTM_DELNSID) {
+        ev->kind = PLUMB_EV_NSID; ev->removed = t == RTM_DELNSID;
+    } else if ((t >> 8) == NFNL_SUBSYS_NFTABLES) {
+        int m = t & 0xff;
+        ev->kind = PLUMB_EV_NFT; ev->nft_type = m;
+        ev->removed = m == NFT_MSG_DELTABLE || m == NFT_MSG_DELCHAIN || m == NFT_MSG_DELRULE
+                   || m == NFT_MSG_DELSET || m == NFT_MSG_DELSETELEM;
+        int attr = m == NFT_MSG_NEWTABLE || m == NFT_MSG_DELTABLE ? NFTA_TABLE_NAME
+                 : m == NFT_MSG_NEWCHAIN || m == NFT_MSG_DELCHAIN ? NFTA_CHAIN_TABLE
+                 : m == NFT_MSG_NEWRULE || m == NFT_MSG_DELRULE ? NFTA_RULE_TABLE : -1;
+        if (attr >= 0) {
+            struct nlattr *n = nlmsg_find_attr(h, sizeof(struct nfgenmsg), attr);
+            if (n) nla_strlcpy(ev->table, n, sizeof(ev->table));
+        }
+    }
+}
+
+/// `ip netns set NAME auto`: gives the namespace behind `fd` an id in the socket's namespace,
+/// so a NETLINK_LISTEN_ALL_NSID listener there hears its events. Returns libnl's result.
+static inline int plumb_assign_nsid(struct nl_sock *sk, int fd) {
+    struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWNSID, NLM_F_REQUEST | NLM_F_ACK);
+    if (!msg) return -NLE_NOMEM;
+    struct rtgenmsg g = { .rtgen_family = AF_UNSPEC };
+    int rc = nlmsg_append(msg, &g, sizeof(g), NLMSG_ALIGNTO);
+    if (rc >= 0) rc = nla_put_u32(msg, NETNSA_FD, (uint32_t)fd);
+    if (rc >= 0) rc = nla_put_s32(msg, NETNSA_NSID, -1);
+    if (rc >= 0) rc = nl_send_auto(sk, msg);
+    nlmsg_free(msg);
+    if (rc < 0) return rc;
+    return nl_wait_for_ack(sk);
+}
+
+/// Reads one datagram of multicast messages from a non-blocking listener socket, with room
+/// for the NETLINK_LISTEN_ALL_NSID control message (libnl's nl_recv has none and leaves such
+/// a datagram queued forever). `*nsid` is the namespace id it came from, -1 for our own.
+/// Returns the bytes read, 0 when nothing is queued, -errno on error (ENOBUFS: overrun).
+static inline int plumb_recv_events(int fd, void *buf, size_t len, int *nsid) {
+    char control[CMSG_SPACE(sizeof(int)) * 2];
+    struct sockaddr_nl from;
+    struct iovec iov = { .iov_base = buf, .iov_len = len };
+    struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1,
+                          .msg_control = control, .msg_controllen = sizeof(control) };
+    *nsid = -1;
+    ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
+    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == 270 /* SOL_NETLINK */ && c->cmsg_type == NETLINK_LISTEN_ALL_NSID)
+            *nsid = *(int *)CMSG_DATA(c);
+    }
+    return (int)n;
 }
 
 // VF counters (IFLA_VF_STATS). libnl 3.7's rtnl_link_vf_get_stat knows six of them, not the

@@ -43,13 +43,17 @@ struct ManifestSet {
 
     /// Loads `path`. A single file that is invalid ends the command (exit 1, nothing touched),
     /// as before; a directory's invalid manifests become refused entries.
-    static func load(_ path: String, requireNetns: Bool = true) -> ManifestSet {
-        guard isDirectory(path) else {
+    /// `watching`: a long-running watcher must not exit on a bad file (a SIGHUP after an
+    /// edit could end it), so a single file's error becomes a refused entry too.
+    static func load(_ path: String, requireNetns: Bool = true, watching: Bool = false) -> ManifestSet {
+        guard isDirectory(path) || watching else {
             return ManifestSet(entries: [Entry(path: path, loaded: .success(loadManifest(path, requireNetns: requireNetns)))],
                                isDirectory: false)
         }
         let paths: [String]
-        do { paths = try ManifestSet.paths(inDirectory: path) } catch { fail(error) }
+        if !isDirectory(path) { paths = [path] } else {
+            do { paths = try ManifestSet.paths(inDirectory: path) } catch { fail(error) }
+        }
         var entries = paths.map { p in
             Entry(path: p, loaded: Result { () throws -> LoadedManifest in
                 let m = try ManifestLoader.load(path: p, requireNetns: requireNetns)

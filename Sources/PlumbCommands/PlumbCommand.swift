@@ -21,7 +21,7 @@ public struct PlumbCommand: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [PlanCommand.self, ApplyCommand.self, VerifyCommand.self, DestroyCommand.self, ShowCommand.self,
-                      HookCommand.self, MetricsCommand.self])
+                      HookCommand.self, WatchCommand.self, MetricsCommand.self])
 
     public init() {}
 }

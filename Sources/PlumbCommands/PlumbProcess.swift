@@ -7,5 +7,6 @@ public enum PlumbProcess {
     public static func prepare() {
         ResourceLimits.raiseDescriptors()
         ResourceLimits.ignoreBrokenPipes()
+        ResourceLimits.lineBufferStandardOutput()
     }
 }

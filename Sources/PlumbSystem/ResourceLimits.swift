@@ -31,4 +31,11 @@ public enum ResourceLimits {
     /// A write to a pipe whose reader is gone (an IPAM plugin that exited early) is an
     /// EPIPE error to handle, not a SIGPIPE that kills Plumb in the middle of its work.
     public static func ignoreBrokenPipes() { plumb_ignore_sigpipe() }
+
+    /// stdout goes out a line at a time even when it is not a terminal. Under systemd,
+    /// stdout and stderr are one stream to the journal: fully buffered, the report went out
+    /// in 4 KiB blocks that cut lines in two, and an error on stderr landed inside a report
+    /// line (`Verify: 22 passed, 0 faileplumb: error: …`). A write per line also gets a
+    /// long-running command's lines to the journal when they happen.
+    public static func lineBufferStandardOutput() { plumb_line_buffer_stdout() }
 }

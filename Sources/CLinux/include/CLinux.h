@@ -11,6 +11,8 @@ int plumb_spawn(pid_t *pid, const char *path, int stdin_fd, int stdout_fd, char 
 int plumb_is_nsfs(const char *path);
 /* SIGPIPE ignored: a write to a closed pipe fails with EPIPE instead of killing Plumb. */
 void plumb_ignore_sigpipe(void);
+/* stdout flushed at each newline, whatever it is connected to. */
+void plumb_line_buffer_stdout(void);
 /* An AF_PACKET socket for ARP in the caller's namespace (closing it waits for an RCU
    grace period: open one per run, not one per question). -1 on error. */
 int plumb_arp_socket(void);
@@ -25,3 +27,9 @@ int plumb_arp_ask(int fd, int ifindex, int reply_ifindex, const unsigned char sm
 int plumb_open_unnamed(const char *dir, mode_t mode);
 /* linkat(fd, "", …, AT_EMPTY_PATH), else through /proc/self/fd: names an unnamed file. */
 int plumb_link_unnamed(int fd, const char *path);
+
+// plumb watch: SIGHUP, SIGTERM and SIGINT blocked in every thread and read from a file
+// descriptor that poll(2) waits on beside the netlink sockets (no handler, no self-pipe).
+int plumb_watch_signalfd(void);
+// The signal number read from that descriptor, 0 when none is pending.
+int plumb_read_signal(int fd);
