@@ -82,6 +82,28 @@ struct IPv6RouteTests {
         #expect(PlumbManifest.Route(to: .defaultRoute(.v6), via: IPAddress("fd00::1"), metric: 5).kernelMetric == 5)
     }
 
+    @Test("a container end keeps IPv6 where the manifest uses it: an IPv6 address, or only an IPv6 route through it",
+          arguments: [("[10.77.0.2/24]", "[{to: default, via: 10.77.0.1}]", false),
+                      ("[\"fd00:77::2/64\"]", "[]", true),
+                      ("[10.77.0.2/24]", "[{to: \"::/0\", via: \"fe80::1\", dev: eth0}]", true)])
+    func keepsIPv6(_ addresses: String, _ routes: String, ipv6: Bool) throws {
+        let l = try layer("""
+            version: 1
+            bridges: [{name: br6, addresses: [10.77.0.1/24, "fd00:77::1/64"]}]
+            containers:
+              - name: c
+                netns: c
+                interfaces: [{name: eth0, veth: {bridge: br6}, addresses: \(addresses)}]
+                routes: \(routes)
+            """)
+        let veths = try Planner(layer: l, observed: ObservedState(), record: nil).applyPlan().steps.compactMap { s -> VethCreation? in
+            if case .createVeth(let v) = s.action { return v } else { return nil }
+        }
+        #expect(veths.map(\.peerIPv6) == [ipv6])
+        let create = try Planner(layer: l, observed: ObservedState(), record: nil).applyPlan().steps.first { $0.action.name == "create-veth" }
+        #expect(create?.action.command.contains("addrgenmode none") == !ipv6)
+    }
+
     @Test("a link-local address declared on a bridge is observed (the kernel's own link-local ones are not)")
     func declaredLinkLocal() {
         let s = NamespaceSnapshot(addresses: [AddressInfo(index: 3, prefix: IPPrefix("fe80::1/64")!, scope: 253),
