@@ -311,6 +311,26 @@ enum Heavy {
             thread.start()
         }
     }
+
+    /// `run`, with every permit: no other heavy body runs meanwhile. For the few tests
+    /// whose figure is a latency (the watcher's repair time), which a neighbour's minute of
+    /// namespaces on two cores would measure instead. One exclusive taker at a time, so two
+    /// never hold half the permits each.
+    static func exclusive<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                let permits = max(2, ProcessInfo.processInfo.activeProcessorCount)
+                exclusiveTaker.lock()
+                for _ in 0..<permits { gate.wait() }
+                exclusiveTaker.unlock()
+                defer { for _ in 0..<permits { gate.signal() } }
+                continuation.resume(with: Result(catching: body))
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+    static let exclusiveTaker = NSLock()
 }
 
 /// What a user can observe of a sandbox's kernel and of /run/plumb, as canonical, sorted lines:
