@@ -20,9 +20,15 @@ struct WatchCommand: ParsableCommand {
 
         SIGHUP re-reads the manifests; SIGTERM or SIGINT exits 0.
 
+        Serves the metrics of `plumb metrics` at http://ADDR:PORT/metrics
+        (--metrics-address, 127.0.0.1:9469 unless given; --no-metrics for none), with
+        each manifest's last verify report (a scrape sends no probe) and the repairs
+        made and failed, which are also kept in /run/plumb for `plumb metrics`.
+
         Examples:
           plumb watch /etc/plumb
           plumb watch manifests/demo.yaml --report-only
+          plumb watch /etc/plumb --metrics-address '[::1]:9469'
         """)
 
     @Argument(help: "A manifest, or a directory of manifests.")
@@ -37,6 +43,16 @@ struct WatchCommand: ParsableCommand {
     @Flag(help: "Allow changes that destroy live VFs.")
     var allowDisruptive = false
 
+    @Option(help: ArgumentHelp("Serve Prometheus metrics at ADDR:PORT (IPv6: [ADDR]:PORT).", valueName: "addr:port"))
+    var metricsAddress = "127.0.0.1:9469"
+
+    @Flag(help: "Serve no metrics.")
+    var noMetrics = false
+
+    func validate() throws {
+        if case .failure(let e) = ListenAddress.parse(metricsAddress) { throw ValidationError(e.description) }
+    }
+
     func run() throws {
         // Before any thread exists: the signals must be blocked in all of them.
         let signals = PlumbCommands.run { try SignalDescriptor() }
@@ -44,17 +60,55 @@ struct WatchCommand: ParsableCommand {
         var options = Watcher.Options()
         options.reportOnly = reportOnly
         options.verbose = verbose
-        let watcher = Watcher(options: options, events: events, log: { printErr("plumb watch: \($0)") }) {
-            try makeEngine(allowDisruptive: allowDisruptive)
+        let store = PlumbCommands.run { try makeEngine().store }
+        let watcher = Watcher(options: options, events: events, countersPath: WatchCounters.path(in: store),
+                              log: { printErr("plumb watch: \($0)") }) { try makeEngine(allowDisruptive: allowDisruptive) }
+        let watched = Watched()
+        let server = noMetrics ? nil : serveMetrics(watcher.status, watched)
+        watcher.run(load: { watched.load(manifest) })
+        server?.stop()
+    }
+
+    /// The metrics endpoint, on a thread of its own: each scrape makes its own engine
+    /// (engines are not shared across threads) and exports the watcher's last reports.
+    private func serveMetrics(_ status: WatchStatus, _ watched: Watched) -> MetricsServer {
+        guard case .success(let address) = ListenAddress.parse(metricsAddress) else { fatalError("validated") }
+        let server = PlumbCommands.run {
+            try MetricsServer(address: address) {
+                do {
+                    let (loaded, refused) = watched.current()
+                    return metricsText(manifests: loaded, engine: try makeEngine(), counters: status.repairCounters(),
+                                       reports: status.reports(), refused: refused)
+                } catch {
+                    return "# plumb: \(describe(error).split(separator: "\n").joined(separator: " "))\n"
+                }
+            }
         }
-        watcher.run(load: { loadWatched(manifest) })
+        PlumbCommands.run { try server.start() }
+        printErr("plumb watch: serving metrics on http://\(server.address)/metrics")
+        return server
     }
 }
 
-/// The manifests to watch; an invalid one is logged by path and line and left out, so one
-/// typo does not stop the watching of the others (SIGHUP reads them again).
-func loadWatched(_ path: String) -> [WatchedManifest] {
-    let set = ManifestSet.load(path, watching: true)
-    reportFailures(set, set.each { _ in () })
-    return set.entries.compactMap { e in (try? e.loaded.get()).map { WatchedManifest(path: e.path, layer: $0.layer) } }
+/// The manifests being watched, shared with the metrics thread (locked).
+final class Watched: @unchecked Sendable {
+    private let lock = NSLock()
+    private var loaded: [LoadedManifest] = []
+    private var refused: [String] = []
+
+    func current() -> ([LoadedManifest], [String]) { lock.withLock { (loaded, refused) } }
+
+    /// Reads `path` (a manifest or a directory): an invalid one is logged by path and line and
+    /// left out, so one typo does not stop the watching of the others (SIGHUP reads them again).
+    func load(_ path: String) -> [WatchedManifest] {
+        let set = ManifestSet.load(path, watching: true)
+        let outcomes = set.each { $0 }
+        reportFailures(set, outcomes)
+        lock.withLock {
+            loaded = outcomes.compactMap(\.value)
+            refused = outcomes.compactMap { o in o.error.map { describeNamingPath($0, o.path, true) } }
+        }
+        return outcomes.compactMap { o in o.value.map { WatchedManifest(path: o.path, layer: $0.layer) } }
+    }
 }
+

@@ -114,6 +114,44 @@ struct WatchTests {
         }
     }
 
+    @Test("the watcher's metrics endpoint passes promtool; a broken path (report-only) shows as a failing check, repairs are counted")
+    func metricsEndpoint() async throws {
+        try await Heavy.run {
+            let sandbox = try Sandbox()
+            let watch = try Watch(sandbox, manifest: Self.manifest)
+            try watch.awaitLog("ready: 1 converged", count: 1)
+            #expect(watch.log().contains("serving metrics on http://127.0.0.1:9469/metrics"), "\(watch.log())")
+            let first = try Self.scrape(sandbox)
+            let lint = try MetricsTests.promtool(sandbox, first)
+            #expect(lint.succeeded, "promtool on the watcher's endpoint:\n\(lint)\n\(first)")
+            #expect(MetricsTests.value(first, "plumb_verify_ok{manifest=\"watched\"}") == "1", "\(first)")
+            #expect(MetricsTests.value(first, "plumb_watch_repairs_total{manifest=\"watched\"}") == "1", "the start's apply is a repair\n\(first)")
+            #expect(watch.stop() == 0)
+
+            let reporter = try Watch(sandbox, manifest: Self.manifest, arguments: ["--report-only"])
+            defer { reporter.stop() }
+            try reporter.awaitLog("ready: 1 converged, 0 drifted (report only)", count: 1)
+            try sandbox.must(["ip", "-n", "wweb", "addr", "flush", "dev", "eth0"])
+            try reporter.awaitLog("drift in watched", count: 1, within: .seconds(5))
+            try reporter.awaitLog("verify FAILED", count: 1, within: .seconds(10))
+            let broken = try Self.scrape(sandbox)
+            #expect(try MetricsTests.promtool(sandbox, broken).succeeded)
+            #expect(MetricsTests.value(broken, "plumb_verify_ok{manifest=\"watched\"}") == "0", "\(broken)")
+            #expect(broken.split(separator: "\n").contains { $0.hasPrefix("plumb_verify_check_ok{") && $0.contains("check=\"probe\"") && $0.hasSuffix(" 0") },
+                    "the probe shows as a failing check:\n\(broken)")
+            #expect(MetricsTests.value(broken, "plumb_plan_steps{manifest=\"watched\"}").map { Int($0) ?? 0 > 0 } == true, "\(broken)")
+            #expect(reporter.lines("drift in watched").count == 1, "one drift is said once\n\(reporter.log())")
+            reporter.stop()
+            _ = try sandbox.plumb("destroy", reporter.directory)
+        }
+    }
+
+    static func scrape(_ sandbox: Sandbox) throws -> String {
+        let r = try sandbox.run(["curl", "-sS", "--max-time", "30", "http://127.0.0.1:9469/metrics"], timeout: .seconds(40))
+        guard r.succeeded else { throw SubprocessError(description: "scrape failed:\n\(r)") }
+        return r.stdout
+    }
+
     @Test("a repair that keeps failing backs off instead of flooding; it succeeds once the obstacle is gone; SIGHUP re-reads")
     func backoffAndReload() async throws {
         try await Heavy.run {

@@ -6,6 +6,8 @@ struct ManifestHealth {
     var retryAt: ContinuousClock.Instant?
     /// Why a container of it is gone for good (its process exited), said once.
     var gone: String?
+    /// Report-only: the pending steps last said, so one drift is logged once.
+    var reportedDrift: [String]?
 
     /// Records a failure; returns the wait before the next try.
     mutating func failed(at now: ContinuousClock.Instant, first: Duration, most: Duration) -> Duration {

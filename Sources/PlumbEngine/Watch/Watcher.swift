@@ -43,11 +43,13 @@ public final class Watcher {
     var manifests: [WatchedManifest] = []
     var health: [String: ManifestHealth] = [:]
     /// What the metrics endpoint reads, from another thread.
-    public let status = WatchStatus()
+    public let status: WatchStatus
 
-    public init(options: Options, events: any WatchEvents, log: @escaping (String) -> Void,
+    /// `countersPath`: where the repair counters are kept for `plumb metrics` (nil: memory only).
+    public init(options: Options, events: any WatchEvents, countersPath: String? = nil, log: @escaping (String) -> Void,
                 makeEngine: @escaping () throws -> Engine) {
         self.options = options; self.events = events; self.log = log; self.makeEngine = makeEngine
+        status = WatchStatus(countersPath: countersPath)
     }
 
     /// Runs until SIGTERM/SIGINT. `load` reads the manifests (again on SIGHUP).
@@ -154,14 +156,21 @@ public final class Watcher {
             status.drift(m.name, steps: plan.steps.count)
             if plan.converged {
                 health[m.path]?.succeeded()
+                health[m.path]?.reportedDrift = nil
                 guard verifyConverged else { return false }
                 record(m, try engine.verify(m.layer), started: started, what: nil)
                 return true
             }
             if options.reportOnly {
+                // The same drift is said (and verified) once, not at every event after it.
+                let drift = plan.steps.map(\.action.command)
+                guard health[m.path]?.reportedDrift != drift else { return false }
+                health[m.path]?.reportedDrift = drift
                 log("drift in \(m.name) (\(m.path)) after \(cause): \(Self.count(plan.steps.count, "step")) pending: "
                     + Self.steps(plan) + " (report only: nothing changed)")
-                return false
+                // Verified as it is, so the metrics show what the drift does to the path.
+                record(m, try engine.verify(m.layer), started: started, what: nil)
+                return true
             }
             let applied = try engine.apply(m.layer)
             status.drift(m.name, steps: 0)
@@ -202,7 +211,7 @@ public final class Watcher {
             status.repaired(m.name, ok: report.ok)
             log("repaired \(m.name) in \(took) ms after \(what.cause): \(Self.count(what.plan.steps.count, "step")): \(Self.steps(what.plan)); \(verdict)")
         } else if !report.ok {
-            log("\(m.name) (\(m.path)) is converged but \(verdict)")
+            log("\(m.name) (\(m.path)): \(verdict)")
         }
     }
 }
