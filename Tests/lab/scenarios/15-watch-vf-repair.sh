@@ -4,7 +4,8 @@
 # another tool or an operator would) are each put back by the watcher — it hears the
 # PF's RTM_NEWLINK, re-plans and repairs — and each repair is logged. The time from the
 # change to the setting being back is measured and printed. SIGTERM ends it with exit 0.
-# The PF starts down: the watcher's first apply brings it up before making the VFs.
+# The PF starts down: the watcher's first apply brings it up before making the VFs; taken
+# down by hand later, it is brought up again (drift).
 set -u
 . "$(dirname "$0")/../scenario-lib.sh"
 wpid=""
@@ -57,6 +58,28 @@ step "MAC: ip link set $PF vf 0 mac 02:00:00:00:00:99"
 change "MAC 02:00:00:00:00:10" "link/ether 02:00:00:00:00:10" ip link set "$PF" vf 0 mac 02:00:00:00:00:99
 step "trust: ip link set $PF vf 0 trust on"
 change "trust off" "trust off" ip link set "$PF" vf 0 trust on
+
+step "the PF: ip link set $PF down"
+# Two times: until the PF is up again, and until the repair is logged — its verify waits
+# for igbvf to bring VF 0's link back (it does at its reset, seconds after the PF is up).
+before=$(repairs)
+t0=$(ms) t_up=""
+ip link set "$PF" down
+for _ in $(seq 600); do
+  if [ -z "$t_up" ]; then case $(ip -o link show "$PF") in *"<"*UP*">"*) t_up=$(ms) ;; esac; fi
+  [ -n "$t_up" ] && [ "$(repairs)" -gt "$before" ] && break
+  sleep 0.05
+done
+t1=$(ms)
+[ -n "$t_up" ] || fail "$PF not brought up again within 30 s"
+[ "$(repairs)" -gt "$before" ] || fail "no repair logged for the PF within 30 s"
+ok "$PF up again after $((t_up - t0)) ms; the repair, verified, logged after $((t1 - t0)) ms"
+last=$(grep "repaired seed" "$WORK/watch.log" | tail -1)
+echo "$last" | sed 's/^/    /'
+echo "$last" | grep -q "ip link set dev $PF up" || fail "the last repair did not bring $PF up"
+echo "$last" | grep -q "verify OK" || fail "the repair of the PF did not verify"
+ip -n c1 -o link show eth1 | grep -q "LOWER_UP" || fail "VF 0 (eth1 in c1) has no link: $(ip -n c1 -o link show eth1)"
+ok "VF 0 has its link back: $(ip -n c1 -br link show eth1)"
 
 step "SIGTERM"
 kill -TERM "$wpid"
