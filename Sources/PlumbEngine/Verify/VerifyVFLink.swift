@@ -6,12 +6,13 @@ extension Verifier {
     /// igbvf brings a VF's link back only at its reset, seconds after its PF came up again
     /// (5.5 s on the lab's 82576 after a PF down and up): a VF that is up without carrier
     /// while its PF has carrier gets a bounded wait before it is judged. A VF whose PF is
-    /// down, or that is down itself, is judged at once.
+    /// down, that is down itself, or whose link state is declared disabled is judged at once.
     func waitForVFLinks(_ c: Container, ns: NamespaceRef, host: NamespaceSnapshot,
                         timeout: Duration = .seconds(10)) throws {
         let waiting = c.interfaces.filter { iface in
-            guard case .vf(let nic, _) = iface.kind else { return false }
-            return pfHasCarrier(nic, host: host)
+            guard case .vf(let nic, let index) = iface.kind else { return false }
+            let declared = manifest.nics.first { $0.reference == nic }?.sriov?.vfs.first { $0.index == index }
+            return declared?.linkState != .disable && pfHasCarrier(nic, host: host)
         }
         guard !waiting.isEmpty else { return }
         let ops = try kernel.links(in: ns)
