@@ -4,7 +4,7 @@ import PlumbTypes
 
 extension Verifier {
     /// igbvf brings a VF's link back only at its reset, seconds after its PF came up again
-    /// (5.5 s on the lab's 82576 after a PF down and up): a VF that is up without carrier
+    /// (up to 5.5 s on the lab's 82576 after a PF down and up): a VF that is up without carrier
     /// while its PF has carrier gets a bounded wait before it is judged. A VF whose PF is
     /// down, that is down itself, or whose link state is declared disabled is judged at once.
     func waitForVFLinks(_ c: Container, ns: NamespaceRef, host: NamespaceSnapshot,
