@@ -18,9 +18,30 @@ public struct ExchangeResult: Sendable {
         case nonce(from: Endpoint)
         /// A server that already held the port completed the TCP handshake.
         case handshake
-        /// A UDP datagram went to a port a server holds: only the kernel can say where it went.
-        case sent
+        /// A UDP datagram went to a port a server holds: what came of it.
+        case toServer(ServerDelivery)
         case failed(String)
+    }
+
+    /// A datagram sent to a port a real server already holds, where Plumb cannot listen:
+    /// the evidence that it got there is an answer, or else what the server's namespace saw.
+    public struct ServerDelivery: Sendable {
+        public enum Answer: Sendable, Equatable {
+            /// A datagram came back to the client (through the reverse NAT).
+            case datagram
+            /// ICMP port unreachable came back (ECONNREFUSED on the connected socket).
+            case portUnreachable
+            /// Nothing came back: a UDP service need not answer an empty datagram.
+            case none
+        }
+        public var answer: Answer
+        /// The datagram was seen arriving on the server's link (nil: not watched).
+        public var seenOnLink: Bool?
+        /// Datagrams the server namespace's UDP layer received while the probe ran.
+        public var udpReceived: Int?
+        public init(answer: Answer, seenOnLink: Bool? = nil, udpReceived: Int? = nil) {
+            self.answer = answer; self.seenOnLink = seenOnLink; self.udpReceived = udpReceived
+        }
     }
 
     /// After the nonce, one segment as large as the connection's MSS (the path's MTU).
@@ -89,12 +110,13 @@ public final class ProbeSocket {
 /// A connection (TCP) or datagram (UDP) from a client socket to `target`, checked on the
 /// listener: the nonce must arrive there. Equivalent to: `echo NONCE | nc TARGET PORT`.
 public enum Exchanges {
+    /// `watch`: for a UDP datagram to a port a server holds, the server's link to see it arrive on.
     public static func run(_ client: ProbeSocket, to target: Endpoint, listener: ProbeListener,
-                           fullSegment: Bool, timeoutMs: Int) -> ExchangeResult {
+                           fullSegment: Bool, watch: ArrivalWatch? = nil, timeoutMs: Int) -> ExchangeResult {
         setTimeout(client.fd, ms: timeoutMs)
         switch client.proto {
         case .tcp: return tcp(client.fd, to: target, listener: listener, fullSegment: fullSegment, timeoutMs: timeoutMs)
-        case .udp: return udp(client.fd, to: target, listener: listener, timeoutMs: timeoutMs)
+        case .udp: return udp(client.fd, to: target, listener: listener, watch: watch, timeoutMs: timeoutMs)
         }
     }
 
@@ -136,17 +158,12 @@ public enum Exchanges {
         return .arrived(bytes: bytes)
     }
 
-    static func udp(_ fd: Int32, to target: Endpoint, listener: ProbeListener, timeoutMs: Int) -> ExchangeResult {
+    static func udp(_ fd: Int32, to target: Endpoint, listener: ProbeListener, watch: ArrivalWatch?, timeoutMs: Int) -> ExchangeResult {
         if withSocketAddress(target.address, port: target.port, { connect(fd, $0, $1) }) != 0 {
             return ExchangeResult(delivery: .failed("connect: \(Errno.current.message) (\(Errno.current.name))"))
         }
         let me = localEndpoint(fd)
-        // A server holds the port: an empty datagram is the least a real service can
-        // misread; where it went is for conntrack to say.
-        guard listener.ours else {
-            if send(fd, nil, 0, 0) < 0 { return ExchangeResult(delivery: .failed("send: \(Errno.current.name)"), client: me) }
-            return ExchangeResult(delivery: .sent, client: me)
-        }
+        guard listener.ours else { return toServer(fd, from: me, port: listener.port, watch: watch, timeoutMs: timeoutMs) }
         let nonce = probeNonce()
         // Three datagrams a third of the time apart: the first may wait for ARP.
         setTimeout(listener.fd, ms: max(1, timeoutMs / 3))
@@ -165,6 +182,35 @@ public enum Exchanges {
             }
         }
         return ExchangeResult(delivery: .failed(why), client: me)
+    }
+
+    /// A server holds the port: one empty datagram (the least a real service can misread),
+    /// watched arriving on the server's link, then any answer. Where NAT sent it is for
+    /// conntrack to say; what the server's UDP layer counted is read by the caller.
+    static func toServer(_ fd: Int32, from me: Endpoint?, port: Int, watch: ArrivalWatch?, timeoutMs: Int) -> ExchangeResult {
+        guard let watch, let me else {
+            return ExchangeResult(delivery: .failed("a server holds port \(port) and nothing watches its link for the datagram"), client: me)
+        }
+        if send(fd, nil, 0, 0) < 0 { return ExchangeResult(delivery: .failed("send: \(Errno.current.name)"), client: me) }
+        let seen: Bool
+        do { seen = try watch.sawDatagram(port: port, sourcePort: me.port, timeoutMs: timeoutMs) } catch {
+            return ExchangeResult(delivery: .failed("watching the server's link: \(error)"), client: me)
+        }
+        // An answer follows the arrival within a moment; after no arrival, only a stray ICMP could.
+        let answer = udpAnswer(fd, timeoutMs: seen ? min(250, timeoutMs) : 1)
+        return ExchangeResult(delivery: .toServer(ExchangeResult.ServerDelivery(answer: answer, seenOnLink: seen)), client: me)
+    }
+
+    /// What came back on a connected UDP socket within `timeoutMs`.
+    static func udpAnswer(_ fd: Int32, timeoutMs: Int) -> ExchangeResult.ServerDelivery.Answer {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        var n: Int32
+        repeat { n = poll(&p, 1, Int32(timeoutMs)) } while n < 0 && errno == EINTR
+        guard n > 0 else { return .none }
+        var buf = [UInt8](repeating: 0, count: 2048)
+        let got = recv(fd, &buf, buf.count, Int32(MSG_DONTWAIT))
+        if got >= 0 { return .datagram }
+        return errno == ECONNREFUSED ? .portUnreachable : .none
     }
 
     /// A non-blocking connect: the SYN's own address and port are known (getsockname)

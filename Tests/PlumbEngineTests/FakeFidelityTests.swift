@@ -65,7 +65,7 @@ struct FakeFidelityTests {
         let w = World(FakeKernel())
         w.kernel.host.sysctls["net.ipv4.ip_forward"] = "0"
         try w.engine().apply(rec.layer)
-        w.kernel.deleteRules(in: rec.layer.marks.table, comment: "containers[0] web port tcp/8080", chain: "prerouting")
+        w.kernel.deleteRules(in: rec.layer.marks.table, comment: "containers[0] www port tcp/8080", chain: "prerouting")
         let (fake, record) = try w.engine().observe(rec.layer)
         let real = try #require(rec.real.observed.firewall)
         #expect(fake.firewall?.text == real.text)

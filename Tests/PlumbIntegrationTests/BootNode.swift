@@ -28,6 +28,11 @@ struct BootObservation: Sendable {
     /// `plan --detailed-exitcode` of each valid manifest: 0 when converged.
     var plans: [CommandResult]
     var exchange: Exchange
+    /// plumb-watch.service: `is-active` after boot; then `nft flush ruleset` in the machine and
+    /// the time until the watcher had Plumb's NAT table back (nil: not within 5 s); its journal.
+    var watcher: String
+    var watchRepairMs: Int?
+    var watchJournal: String
     var poweredOff: (status: Int32, timedOut: Bool)
     var leftOnHost: [String]
 
@@ -86,7 +91,12 @@ final class BootNode {
             verifies: try valid.map { try machine.run([plumb, "verify", "/etc/plumb/\($0)"], timeout: .seconds(120)) },
             plans: try valid.map { try machine.run([plumb, "plan", "--detailed-exitcode", "/etc/plumb/\($0)"], timeout: .seconds(120)) },
             exchange: try portForward(machine),
+            watcher: try machine.run(["systemctl", "is-active", "plumb-watch.service"]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines),
+            watchRepairMs: nil, watchJournal: "",
             poweredOff: (0, false), leftOnHost: [])
+        o.watchRepairMs = try flushAndTimeRepair(machine)
+        o.watchJournal = try machine.run(["journalctl", "-u", "plumb-watch.service", "-o", "cat", "--no-pager"]).stdout
         o.poweredOff = machine.powerOff()
         let hostAfter = try Self.hostLinkNames(scratch)
         o.leftOnHost = BootTests.manifestLinks.filter { hostAfter.contains($0) && !hostBefore.contains($0) }
@@ -120,6 +130,17 @@ final class BootNode {
         let text = ((try? String(contentsOf: serverOut, encoding: .utf8)) ?? "")
             + ((try? String(contentsOfFile: serverOut.path + ".err", encoding: .utf8)) ?? "")
         return .init(nonce: nonce, client: client, server: text)
+    }
+
+    /// `nft flush ruleset` (a firewall reload) in the machine; the milliseconds until
+    /// plumb-watch.service had put Plumb's NAT table back, nil when not within 5 s.
+    private func flushAndTimeRepair(_ machine: BootedMachine) throws -> Int? {
+        let started = ContinuousClock.now
+        guard try machine.run(["nft", "flush", "ruleset"]).succeeded else { return nil }
+        let back = try eventually(within: .seconds(5)) {
+            try machine.run(["nft", "list", "tables"]).stdout.contains("table inet plumb_natdemo_")
+        }
+        return back ? Int(started.duration(to: .now) / .milliseconds(1)) : nil
     }
 
     /// The host's link names (`ip -o link show`), to show the machine left none behind.

@@ -18,16 +18,9 @@ struct BootTests {
     /// manifests/demo.yaml as shipped.
     static func demo() throws -> String { try example("demo.yaml") }
 
-    /// manifests/nat.yaml on a bridge and subnet of its own. The two examples both declare
-    /// bridge br0 (10.88.0.1/16) and container web: in one directory the second is refused
-    /// ("br0 … belongs to another plumb owner"), as it should be. Renamed: br1, 10.89.0.0/16,
-    /// container and netns www; its ports (tcp 8080→80, udp 5353→53) are unchanged.
-    static func nat() throws -> String {
-        try example("nat.yaml")
-            .replacingOccurrences(of: "br0", with: "br1")
-            .replacingOccurrences(of: "10.88.", with: "10.89.")
-            .replacingOccurrences(of: "web", with: "www")
-    }
+    /// manifests/nat.yaml as shipped: bridge br1, 10.89.0.0/16, container www — its own, so
+    /// the two examples share /etc/plumb.
+    static func nat() throws -> String { try example("nat.yaml") }
 
     /// Invalid: an address that is not one, on a known line. Named to sort between the two
     /// valid ones, so the one after it shows that it did not stop the set.
@@ -132,6 +125,11 @@ struct BootTests {
                 "boot \(o.number): systemd-analyze finds fault with the installed units:\n\(o.analyze)",
                 sourceLocation: sourceLocation)
         #expect(o.cycles.isEmpty, "boot \(o.number): systemd broke an ordering cycle:\n\(o.cycles)", sourceLocation: sourceLocation)
+        #expect(o.watcher == "active", "boot \(o.number): plumb-watch.service is \(o.watcher)\n\(o.watchJournal)",
+                sourceLocation: sourceLocation)
+        #expect(o.watchRepairMs != nil, "boot \(o.number): the watcher did not restore the NAT table after nft flush ruleset:\n\(o.watchJournal)",
+                sourceLocation: sourceLocation)
+        if let ms = o.watchRepairMs { print("boot \(o.number): plumb-watch.service restored the NAT table \(ms) ms after nft flush ruleset") }
         #expect(!o.poweredOff.timedOut, "boot \(o.number): the machine did not power off (killed)", sourceLocation: sourceLocation)
         #expect(o.leftOnHost.isEmpty, "boot \(o.number): links on the host after the machine ended: \(o.leftOnHost)",
                 sourceLocation: sourceLocation)

@@ -167,7 +167,7 @@ struct ForwardVerifyTests {
         #expect(served.status == 0, "\(served)")
         let tcp = Self.forward(good, "tcp/8080"), udp = Self.forward(good, "udp/5353")
         #expect(tcp?.status == "pass" && tcp?.evidence == ["outside", "tcp-handshake", "conntrack"], "\(tcp.map(\.description) ?? "-")")
-        #expect(udp?.status == "pass" && udp?.evidence == ["outside", "conntrack"], "\(udp.map(\.description) ?? "-")")
+        #expect(udp?.status == "pass" && udp?.evidence == ["outside", "link-arrival", "udp-answer", "conntrack"], "\(udp.map(\.description) ?? "-")")
 
         for line in ["nft add table ip foreign",
                      "nft add chain ip foreign pre '{ type nat hook prerouting priority -150; }'",

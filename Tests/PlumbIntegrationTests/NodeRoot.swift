@@ -62,7 +62,7 @@ struct NodeRoot {
         guard install.succeeded else { throw SubprocessError(description: "install-service.sh failed:\n\(install)") }
         let units = root.appendingPathComponent("etc/systemd/system")
         try Self.runtimeStandIn.write(to: units.appendingPathComponent("containerd.service"), atomically: true, encoding: .utf8)
-        for unit in ["plumb.service", "containerd.service"] {
+        for unit in ["plumb.service", "plumb-watch.service", "containerd.service"] {
             let enable = try Subprocess.run(["systemctl", "--root=\(root.path)", "enable", unit],
                                             timeout: .seconds(30), scratch: scratch)
             guard enable.succeeded else { throw SubprocessError(description: "cannot enable \(unit):\n\(enable)") }

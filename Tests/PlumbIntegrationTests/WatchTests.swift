@@ -30,7 +30,7 @@ struct WatchTests {
 
     @Test("each disruption is repaired and verified within 1 s; foreign objects survive; idle costs nothing")
     func repairsEachDisruption() async throws {
-        try await Heavy.run {
+        try await Heavy.exclusive {
             let sandbox = try Sandbox()
             let watch = try Watch(sandbox, manifest: Self.manifest)
             defer { watch.stop() }
@@ -50,7 +50,8 @@ struct WatchTests {
                 repairs += 1
                 try watch.awaitLog("repaired watched", count: repairs, within: .seconds(5))
                 let took = started.duration(to: .now)
-                print("watch: \(what): repaired and verified in \(Int(took / .milliseconds(1))) ms")
+                let own = watch.lines("repaired watched").last?.split(separator: " ").dropFirst(5).first ?? "?"
+                print("watch: \(what): repaired and verified \(Int(took / .milliseconds(1))) ms after the change (the watcher's own pass: \(own) ms)")
                 #expect(took < .seconds(1), "\(what): repair took \(took)\n\(watch.log())")
                 #expect(watch.lines("repaired watched").last?.hasSuffix("verify OK") == true, "\(watch.log())")
                 let verify = try sandbox.plumb("verify", watch.directory)

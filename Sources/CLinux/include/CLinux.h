@@ -33,3 +33,10 @@ int plumb_link_unnamed(int fd, const char *path);
 int plumb_watch_signalfd(void);
 // The signal number read from that descriptor, 0 when none is pending.
 int plumb_read_signal(int fd);
+
+/* An AF_PACKET socket bound to ifindex that reads the IPv4 (ipv6: IPv6) packets the link
+   receives, in the caller's namespace. -1 on error. */
+int plumb_arrival_socket(int ifindex, int ipv6);
+/* Waits up to timeout_ms for a received packet of IP protocol `proto` (6 TCP, 17 UDP) to
+   dst (4 or 16 bytes) at dport from source port sport. 1: it arrived, 0: not in time, -1: errno. */
+int plumb_arrival_wait(int fd, int proto, const unsigned char *dst, int dst_len, int dport, int sport, int timeout_ms);

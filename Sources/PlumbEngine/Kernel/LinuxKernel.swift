@@ -159,16 +159,27 @@ public final class LinuxKernel: Kernel {
     public func exchange(_ e: Exchange) throws -> ExchangeResult {
         let family = e.target.family
         let listener: ProbeListener
+        var watch: ArrivalWatch?
         do {
             listener = try run(on: e.server) {
                 try ProbeListener.open(e.proto, address: e.listenAddress, family: family, port: e.listenPort, timeoutMs: e.timeoutMs)
+            }
+            // A server holds a UDP port: watch its link before anything is sent.
+            if !listener.ours, e.proto == .udp, let a = e.arrival {
+                watch = try run(on: e.server) { try ArrivalWatch(index: a.index, address: a.address) }
             }
         } catch {
             return ExchangeResult(delivery: .failed("plumb's listener: \(error)"))
         }
         let client = try run(on: e.client) { try ProbeSocket(e.proto, family: family) }
-        return Exchanges.run(client, to: Endpoint(e.target, e.targetPort ?? listener.port), listener: listener,
-                             fullSegment: e.fullSegment, timeoutMs: e.timeoutMs)
+        var r = Exchanges.run(client, to: Endpoint(e.target, e.targetPort ?? listener.port), listener: listener,
+                              fullSegment: e.fullSegment, watch: watch, timeoutMs: e.timeoutMs)
+        if case .toServer(var d) = r.delivery, let watch {
+            let after = try run(on: e.server) { try UDPCounters.read(watch.address.family) }
+            d.udpReceived = after.received - watch.before.received
+            r.delivery = .toServer(d)
+        }
+        return r
     }
 
     /// Runs `body` where a probe socket must be born (a socket stays in its namespace).

@@ -23,13 +23,22 @@ public struct Exchange: Sendable {
     public var targetPort: Int?
     /// TCP: after the nonce, one segment as large as the connection's MSS (path MTU evidence).
     public var fullSegment: Bool
+    /// UDP, when a server already holds `listenPort`: the server's link (ifindex in its
+    /// namespace) and address the datagram must arrive at, watched there.
+    public var arrival: Arrival?
     public var timeoutMs: Int
 
+    public struct Arrival: Sendable, Hashable {
+        public var index: Int
+        public var address: IPAddress
+        public init(index: Int, address: IPAddress) { self.index = index; self.address = address }
+    }
+
     public init(_ proto: TransportProtocol, from client: Side, to server: Side, listenAddress: IPAddress?, listenPort: Int,
-                target: IPAddress, targetPort: Int?, fullSegment: Bool = false, timeoutMs: Int) {
+                target: IPAddress, targetPort: Int?, fullSegment: Bool = false, arrival: Arrival? = nil, timeoutMs: Int) {
         self.proto = proto; self.client = client; self.server = server; self.listenAddress = listenAddress
         self.listenPort = listenPort; self.target = target; self.targetPort = targetPort
-        self.fullSegment = fullSegment; self.timeoutMs = timeoutMs
+        self.fullSegment = fullSegment; self.arrival = arrival; self.timeoutMs = timeoutMs
     }
 }
 

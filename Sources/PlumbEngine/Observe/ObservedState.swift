@@ -110,9 +110,15 @@ public struct NamespaceSnapshot: Codable, Sendable, Equatable {
         }
     }
 
-    /// Global-scope addresses of a link (link-local ones are the kernel's, not ours).
-    public func addresses(of index: Int) -> [IPPrefix] {
-        addresses.filter { $0.index == index && $0.scope != 253 && !$0.prefix.isIPv6LinkLocal }.map(\.prefix)
+    /// The addresses of a link that a manifest speaks for: global ones, and link-local ones
+    /// only when `declared` names them. The kernel makes an IPv6 link-local address of its own
+    /// on every link with IPv6 (ours must not become drift), but a gateway like `fe80::1/64`
+    /// declared on a bridge is the manifest's: hidden, it would be added again on every apply
+    /// (EEXIST) and fail verify forever.
+    public func addresses(of index: Int, declared: [IPPrefix] = []) -> [IPPrefix] {
+        addresses.filter { a in
+            a.index == index && (declared.contains(a.prefix) || (a.scope != 253 && !a.prefix.isIPv6LinkLocal))
+        }.map(\.prefix)
     }
 }
 

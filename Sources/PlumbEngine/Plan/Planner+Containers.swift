@@ -91,8 +91,15 @@ extension Planner {
         p.links.append(Step(.createVeth(VethCreation(hostName: hostName, hostMAC: marks.mac(for: hostName), bridge: bridge,
                                                      peer: LinkRef(iface.name, in: ns),
                                                      peerMAC: iface.mac ?? marks.mac(for: iface.name, in: ns), mtu: iface.mtu,
-                                                     alias: alias, peerIPv6: iface.addresses.contains { $0.family == .v6 }))))
+                                                     alias: alias, peerIPv6: usesIPv6(iface, of: c)))))
         p.addresses += iface.addresses.map { address(.add, $0, on: LinkRef(iface.name, in: ns)) }
+    }
+
+    /// The container's end keeps IPv6 (its link-local address, ND) when the manifest uses
+    /// IPv6 on it: an IPv6 address, or an IPv6 route through it (say via `fe80::1`).
+    func usesIPv6(_ iface: Interface, of c: Container) -> Bool {
+        iface.addresses.contains { $0.family == .v6 }
+            || c.routes.contains { $0.to.family == .v6 && c.device(for: $0) == iface.name }
     }
 
     /// The host end of `peer`'s pair under another name: a veth of ours that someone

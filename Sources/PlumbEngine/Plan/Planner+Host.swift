@@ -94,7 +94,7 @@ extension Planner {
     /// declare are removed (the link is ours, so its addresses are too). A deletion
     /// carries the routes through the link that the kernel may drop with it.
     func addressSteps(_ l: LinkInfo, desired: [IPPrefix], snapshot: NamespaceSnapshot, in ns: NamespaceRef) -> [Step] {
-        let current = snapshot.addresses(of: l.index)
+        let current = snapshot.addresses(of: l.index, declared: desired)
         let ref = LinkRef(l.name, in: ns, index: l.index)
         let routes = snapshot.routes.filter { $0.index == l.index && $0.proto != 2 }
             .map { RouteSpec(to: $0.destination.network, via: $0.gateway, metric: $0.metric) }

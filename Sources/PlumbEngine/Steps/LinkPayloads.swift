@@ -40,7 +40,8 @@ public struct VethCreation: Hashable, Sendable, Codable {
     public var peerMAC: MACAddress
     public var mtu: Int?
     public var alias: String
-    /// The container's end makes IPv6 addresses (it has one declared); otherwise
+    /// The container's end makes IPv6 addresses (the manifest uses IPv6 on it: an address, or a
+    /// route through it); otherwise
     /// `addrgenmode none`: no link-local address, DAD, solicitations or MLD.
     public var peerIPv6: Bool
 }

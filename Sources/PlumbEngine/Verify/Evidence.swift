@@ -36,6 +36,14 @@ public enum Evidence: String, Codable, Sendable, Hashable, CaseIterable {
     case udpNonce = "udp-nonce"
     /// A TCP handshake answered by a server that already held the port.
     case tcpHandshake = "tcp-handshake"
+    /// A UDP datagram answered by a server that already held the port (back through the NAT).
+    case udpAnswer = "udp-answer"
+    /// ICMP port unreachable from the container's kernel: the datagram reached it, no socket took it.
+    case icmpUnreachable = "icmp-unreachable"
+    /// The probe packet seen arriving on the container's link (a packet socket there).
+    case linkArrival = "link-arrival"
+    /// The container namespace's UDP counters (`/proc/net/snmp`, `snmp6`) received a datagram in the probe's window.
+    case udpCounters = "udp-counters"
     /// The probe flow's conntrack entry (ctnetlink): where NAT really sent it.
     case conntrack
     /// The interface's receive counters moved with the probe.

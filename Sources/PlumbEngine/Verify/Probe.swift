@@ -141,7 +141,7 @@ extension Verifier {
         switch r.delivery {
         case .nonce: return r
         case .failed(let w): why = w
-        case .handshake, .sent: why = "answered by another socket than plumb's"
+        case .handshake, .toServer: why = "answered by another socket than plumb's"
         }
         return nil
     }

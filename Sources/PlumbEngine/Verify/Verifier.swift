@@ -47,7 +47,7 @@ public struct Verifier {
                                   observed: l.map { $0.kind ?? "link" } ?? "absent", evidence: [.netlink]))
             guard let l else { continue }
             checks.append(.expect("link-up", b.name, l.up, expected: "up", observed: l.up ? "up" : "down", evidence: [.netlink]))
-            checks.append(addressCheck(b.name, desired: b.addresses, current: host.addresses(of: l.index)))
+            checks.append(addressCheck(b.name, desired: b.addresses, current: host.addresses(of: l.index, declared: b.addresses)))
             if let m = b.mtu {
                 checks.append(.expect("mtu", b.name, l.mtu == m, expected: String(m), observed: String(l.mtu), evidence: [.netlink]))
             }
@@ -112,7 +112,7 @@ public struct Verifier {
         if let m = iface.mac {
             checks.append(.expect("mac", n, l.mac == m, expected: m.description, observed: l.mac?.description ?? "none", evidence: [.netlink]))
         }
-        checks.append(addressCheck(n, desired: iface.addresses, current: inner.addresses(of: l.index)))
+        checks.append(addressCheck(n, desired: iface.addresses, current: inner.addresses(of: l.index, declared: iface.addresses)))
         switch iface.kind {
         case .veth(let bridge, _):
             checks.append(bridgePortCheck(iface.hostSideName(container: c.name), bridge: bridge, host: host))

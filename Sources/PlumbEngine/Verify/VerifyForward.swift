@@ -22,7 +22,7 @@ extension Verifier {
             let o = try outside(session, host: host)
             checks.append(try portOwnerCheck(c, p, packet: packet(p, from: o, client: nil, to: Endpoint(prefix.address, p.container),
                                                                   bridge: bridge.name), session: session))
-            checks.append(try portForwardCheck(c, p, ns: ns, to: Endpoint(prefix.address, p.container), bridge: bridge.name,
+            checks.append(try portForwardCheck(c, p, ns: ns, inner: inner, to: Endpoint(prefix.address, p.container), bridge: bridge.name,
                                                outside: o, session: session))
         }
         if bridge.nat?.masquerade == true {
@@ -32,21 +32,28 @@ extension Verifier {
         return checks
     }
 
-    func portForwardCheck(_ c: Container, _ p: PlumbManifest.PortForward, ns: NamespaceRef, to want: Endpoint, bridge: String,
-                          outside o: OutsideNetwork, session: VerifySession) throws -> Check {
+    func portForwardCheck(_ c: Container, _ p: PlumbManifest.PortForward, ns: NamespaceRef, inner: NamespaceSnapshot, to want: Endpoint,
+                          bridge: String, outside o: OutsideNetwork, session: VerifySession) throws -> Check {
         let proto = p.transport
         let name = "\(p.proto.rawValue)/\(p.host)"
         let expected = "\(p.proto.rawValue) from outside to \(Endpoint(o.hostAddress, p.host)) reaches \(c.name) at \(want)"
+        // Where a server's UDP port is watched: the link that holds the address (the manifest's, even if now gone).
+        let link = inner.addresses.first { $0.prefix.address == want.address }?.index
+            ?? c.interfaces.first { $0.addresses.contains { $0.address == want.address } }.flatMap { inner.link(named: $0.name)?.index }
         let r = try kernel.exchange(Exchange(proto, from: .outside(o), to: .namespace(ns), listenAddress: nil, listenPort: p.container,
-                                             target: o.hostAddress, targetPort: p.host, timeoutMs: Self.forwardTimeoutMs))
+                                             target: o.hostAddress, targetPort: p.host,
+                                             arrival: link.map { Exchange.Arrival(index: $0, address: want.address) },
+                                             timeoutMs: Self.forwardTimeoutMs))
         let entry = try r.client.flatMap { try conntrackEntry(FlowTuple(proto, from: $0, to: Endpoint(o.hostAddress, p.host)),
-                                                               wait: r.delivery.isSent) }
+                                                               wait: r.delivery.isToServer) }
         let flow = r.client.map { "\(proto.rawValue) \($0) → \(Endpoint(o.hostAddress, p.host))" } ?? "the probe"
+        let at = ServerSide(container: c.name, link: link.flatMap { inner.link(index: $0)?.name } ?? "its link", endpoint: want)
         var evidence: [Evidence] = [.outside]
         switch r.delivery {
         case .nonce: evidence.append(proto == .tcp ? .tcpNonce : .udpNonce)
         case .handshake: evidence.append(.tcpHandshake)
-        case .sent, .failed: break
+        case .toServer(let d): evidence += d.evidence
+        case .failed: break
         }
         evidence.append(.conntrack)
         // Where NAT really sent it: another owner's or a foreign DNAT shows here, whoever answered.
@@ -58,21 +65,21 @@ extension Verifier {
                          observed: "conntrack: \(flow) went to \(entry.destination)\(whose(entry.destination.address)), not \(c.name)'s \(want)\(blame)",
                          evidence: evidence + [.nftables])
         }
-        // Plumb's own socket in the container is proof by itself; a server's answer (or a
-        // datagram to a server's port) only with conntrack naming the container.
+        // Plumb's own socket in the container is proof by itself; a server's answer, or a
+        // datagram seen arriving and received, only with conntrack naming the container.
         let how: String?
         switch r.delivery {
         case .nonce: how = "its nonce arrived on plumb's socket in \(c.name)"
-        case .handshake where entry != nil: how = "a server already on \(want) answered the handshake"
-        case .sent where entry != nil: how = "a server already holds \(want): the datagram went to it"
-        case .handshake, .sent, .failed: how = nil
+        case .handshake where entry != nil: how = "a server already on \(want) answered the handshake (its SYN-ACK came back through the NAT)"
+        case .toServer(let d) where entry != nil: how = d.proof(at)
+        case .handshake, .toServer, .failed: how = nil
         }
         if let how {
             let ct = entry.map { "; conntrack: DNAT to \($0.destination)" } ?? ""
             return Check("port-forward", name, .pass, expected: expected, observed: "\(flow): \(how)\(ct)",
                          evidence: entry == nil ? evidence.filter { $0 != .conntrack } : evidence)
         }
-        return try forwardFailure(p, r, entry: entry, flow: flow, expected: expected, to: want, bridge: bridge, outside: o,
+        return try forwardFailure(p, r, entry: entry, flow: flow, expected: expected, to: want, at: at, bridge: bridge, outside: o,
                                   evidence: evidence, session: session)
     }
 
@@ -80,13 +87,15 @@ extension Verifier {
     /// it — a refused connection leaves no entry (a RST kills it), so the ruleset says who
     /// redirected it; an unanswered one, who dropped it.
     func forwardFailure(_ p: PlumbManifest.PortForward, _ r: ExchangeResult, entry: ConntrackEntry?, flow: String, expected: String,
-                        to want: Endpoint, bridge: String, outside o: OutsideNetwork, evidence: [Evidence],
+                        to want: Endpoint, at: ServerSide, bridge: String, outside o: OutsideNetwork, evidence: [Evidence],
                         session: VerifySession) throws -> Check {
         let why: String
         switch r.delivery {
         case .failed(let w): why = w
         case .handshake: why = "a server answered, but conntrack has no entry to say which"
-        case .sent, .nonce: why = "sent to a server's port"
+        case .toServer(let d): why = d.proof(at) == nil ? d.failure(at, timeoutMs: Self.forwardTimeoutMs)
+                                                      : "a server answered, but conntrack has no entry to say which"
+        case .nonce: why = "its nonce arrived, but conntrack has no entry"
         }
         let ct = entry.map { "conntrack: DNAT to \($0.destination)" }
             ?? "no conntrack entry (never confirmed: dropped before postrouting, or refused)"
@@ -118,7 +127,7 @@ extension Verifier {
             return Check("masquerade", nil, .fail, expected: expected,
                          observed: "the datagram reached the outside from \(peer), not masqueraded: no reply could find its way back",
                          evidence: [.outside, .udpNonce])
-        case .handshake, .sent, .failed:
+        case .handshake, .toServer, .failed:
             let why: String
             if case .failed(let w) = r.delivery { why = w } else { why = "answered by another socket" }
             let p = ProbePacket(proto: .udp, source: address, sourcePort: r.client?.port ?? 0, destination: o.address,
@@ -195,7 +204,7 @@ extension Verifier {
 }
 
 extension ExchangeResult.Delivery {
-    var isSent: Bool { if case .sent = self { return true } else { return false } }
+    var isToServer: Bool { if case .toServer = self { return true } else { return false } }
 }
 
 extension String {

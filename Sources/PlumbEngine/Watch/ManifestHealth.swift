@@ -4,6 +4,8 @@
 struct ManifestHealth {
     var failures = 0
     var retryAt: ContinuousClock.Instant?
+    /// Why a container of it is gone for good (its process exited), said once.
+    var gone: String?
 
     /// Records a failure; returns the wait before the next try.
     mutating func failed(at now: ContinuousClock.Instant, first: Duration, most: Duration) -> Duration {

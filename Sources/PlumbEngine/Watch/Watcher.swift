@@ -141,6 +141,14 @@ public final class Watcher {
     /// Returns whether the kernel was touched (apply or verify).
     func reconcile(_ m: WatchedManifest, engine: Engine, cause: String, verifyConverged: Bool) -> Bool {
         let started = clock.now
+        if let gone = goneContainers(m, engine) {
+            if health[m.path]?.gone != gone {
+                health[m.path]?.gone = gone
+                log("\(m.name): \(gone); its network namespace went with it and is not recreated "
+                    + "(only a named netns is Plumb's to make); `plumb destroy \(m.path)` removes what is left")
+            }
+            return false
+        }
         do {
             let plan = try engine.plan(m.layer)
             status.drift(m.name, steps: plan.steps.count)
@@ -166,6 +174,22 @@ public final class Watcher {
                 + "\(error); next attempt in \(Self.seconds(wait)) s or at the next change")
             return true
         }
+    }
+
+    /// The containers whose namespace belongs to something else that has ended: a process
+    /// that exited (`netns: {pid: N}`), a bind mount that is gone (`{path: …}`). Nil when none.
+    func goneContainers(_ m: WatchedManifest, _ engine: Engine) -> String? {
+        let gone = m.layer.manifest.containers.compactMap { c -> String? in
+            switch c.netns {
+            case .pid(let pid)?:
+                return ((try? engine.kernel.process(pid)) ?? nil) == nil ? "container \(c.name)'s process \(pid) is gone" : nil
+            case .path(let path)?:
+                return ((try? engine.kernel.identity(of: .path(path))) ?? nil) == nil ? "container \(c.name)'s namespace \(path) is gone" : nil
+            case .named?, .host?, nil:
+                return nil
+            }
+        }
+        return gone.isEmpty ? nil : gone.joined(separator: ", ")
     }
 
     /// Logs a repair (or a start's verify) and keeps its report for the metrics.

@@ -74,7 +74,7 @@ extension FakeKernel {
         guard let ns = namespaces[id.ns] else { return }
         let left = ns.addresses.filter { $0.index == id.index }.map(\.prefix)
         ns.routes.removeAll { r in
-            guard r.index == id.index, let gw = r.gateway else { return false }
+            guard r.index == id.index, let gw = r.gateway, !FakeLinks.linkLocal.contains(gw) else { return false }
             return !left.contains { $0.contains(gw) }
         }
     }

@@ -9,7 +9,9 @@ extension FakeLinks {
         _ = try existing(index, "RTM_NEWADDR", name)
         let ns = try ns("RTM_NEWADDR")
         if ns.addresses.contains(where: { $0.index == index && $0.prefix == p }) { throw refuse("RTM_NEWADDR", "\(p) dev \(name)", .exists) }
-        ns.addresses.append(AddressInfo(index: index, prefix: p, flags: FakeKernel.permanent))
+        // The kernel gives an IPv6 link-local address scope link (253).
+        ns.addresses.append(AddressInfo(index: index, prefix: p, scope: Self.linkLocal.contains(p.address) ? 253 : 0,
+                                        flags: FakeKernel.permanent))
     }
 
     func deleteAddress(_ p: IPPrefix, index: Int, name: String) throws {
@@ -23,22 +25,28 @@ extension FakeLinks {
     }
 
     /// The link must be up and, for a gateway route, have an address whose subnet holds
-    /// the gateway; a route to the same destination with the same metric exists already: EEXIST.
+    /// the gateway (an IPv6 link-local gateway is on-link on any link); a route to the same
+    /// destination with the same metric exists already: EEXIST. IPv6 stores metric 0 as
+    /// 1024 (IP6_RT_PRIO_USER), as the kernel does.
     func addRoute(_ r: RouteInfo, deviceName: String) throws {
         let object = r.describe(device: deviceName)
         try enter("addRoute", "RTM_NEWROUTE", object)
         let ns = try ns("RTM_NEWROUTE")
         guard let index = r.index, let l = ns.links[index] else { throw refuse("RTM_NEWROUTE", object, .noDevice) }
         guard l.up else { throw refuse("RTM_NEWROUTE", object, Errno(rawValue: 100)) }   // ENETDOWN
-        if let gw = r.gateway, !ns.addresses.contains(where: { $0.index == index && $0.prefix.contains(gw) }) {
+        if let gw = r.gateway, !Self.linkLocal.contains(gw),
+           !ns.addresses.contains(where: { $0.index == index && $0.prefix.contains(gw) }) {
             throw refuse("RTM_NEWROUTE", object, .networkUnreachable)
         }
         let dst = r.destination.network
-        if (kernel.connectedRoutes(ns) + ns.routes).contains(where: { $0.destination.network == dst && $0.metric == r.metric }) {
+        let metric = dst.family == .v6 && r.metric == 0 ? 1024 : r.metric
+        if (kernel.connectedRoutes(ns) + ns.routes).contains(where: { $0.destination.network == dst && $0.metric == metric }) {
             throw refuse("RTM_NEWROUTE", object, .exists)
         }
-        ns.routes.append(RouteInfo(destination: dst, gateway: r.gateway, index: index, metric: r.metric, proto: 3))
+        ns.routes.append(RouteInfo(destination: dst, gateway: r.gateway, index: index, metric: metric, proto: 3))
     }
+
+    static let linkLocal = IPPrefix("fe80::/10")!
 
     func deleteRoute(_ r: RouteInfo, deviceName: String) throws {
         let object = r.describe(device: deviceName)
