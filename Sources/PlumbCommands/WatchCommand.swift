@@ -12,8 +12,8 @@ struct WatchCommand: ParsableCommand {
         addresses, routes, in every namespace the manifests own and on the host) or
         nf_tables reports a change — no polling. After a burst settles, it re-plans each
         manifest and repairs what drifted (a deleted or downed veth, a removed address or
-        route, a flushed ruleset, a changed VF setting, a named namespace that was
-        deleted), verifies the repair, and logs one line per repair to stderr: what
+        route, a flushed ruleset, a changed VF setting, a PF taken down under its VFs, a
+        named namespace that was deleted), verifies the repair, and logs one line per repair to stderr: what
         changed, the steps, how long it took, the verdict. A container whose process is
         gone is not recreated (its pid namespace went with it). A repair that fails is
         retried with exponential backoff (1 s doubling to 60 s).

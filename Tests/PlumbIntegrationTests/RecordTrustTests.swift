@@ -48,6 +48,8 @@ struct RecordTrustTests {
               ("kernel.* sysctl", "r['sysctls'] = [{'key': 'kernel.hostname', 'value': {'original': 'pwned', 'applied': 'demo'}}]", "kernel.hostname"),
               ("a NIC without the link plumb tuned", "r['nics'] = [{'nic': 'keep0', 'gro': {'original': False, 'applied': True}}]", "keep0"),
               ("an IRQ without its NIC's identity", "r['irqs'] = [{'irq': 1, 'nic': 'keep0', 'queue': 'x', 'cpus': {'original': '0', 'applied': '1'}}]", "irq 1"),
+              ("a PF recorded as brought down", "r['pfAdmin'] = [{'pf': 'keep0', 'link': {'index': 1, 'mac': '02:00:00:00:00:99'}, 'up': {'original': True, 'applied': False}}]", "keep0"),
+              ("a raised PF without its identity", "r['pfAdmin'] = [{'pf': 'keep0', 'up': {'original': False, 'applied': True}}]", "keep0"),
               ("a newer schema", "r['schema'] = 2", "schema 2"),
               ("a link name with a slash", "r['links'].append({'link': {'name': '../x', 'namespace': {'host': True}}, 'kind': 'bridge'})", "../x"),
           ])
@@ -81,6 +83,20 @@ struct RecordTrustTests {
         #expect(destroy.status == 0, "\(destroy)")
         #expect(destroy.stdout.contains("keep0 left as it is"), "\(destroy)")
         #expect(try gro() == before, "destroy changed the foreign link's GRO")
+    }
+
+    @Test("a recorded raised PF that is a foreign link, with its identity forged wrong: destroy leaves it up")
+    func foreignRaisedPF() throws {
+        let sandbox = try Sandbox()
+        let manifest = try sandbox.writeManifest(Self.demo, fileName: "demo.yaml")
+        try sandbox.must(["ip", "link", "add", "keep0", "up", "type", "veth", "peer", "name", "keep1"])
+        _ = try Self.tamper(sandbox, manifest, """
+            r['pfAdmin'] = [{'pf': 'keep0', 'link': {'index': 999, 'mac': '02:00:00:00:00:99'}, 'up': {'original': False, 'applied': True}}]
+            """)
+        let destroy = try sandbox.plumb("destroy", manifest)
+        #expect(destroy.status == 0, "\(destroy)")
+        #expect(destroy.stdout.contains("keep0 left as it is"), "\(destroy)")
+        #expect(try sandbox.sh("ip -o link show keep0").stdout.contains(",UP"), "destroy took the foreign link down")
     }
 
     @Test("show lists healthy and corrupt records; destroy --name works without the manifest")

@@ -77,6 +77,7 @@ public final class Applier {
             try kernel.ethtool(in: .host).setCoalesce(c.nic, adaptiveRx: c.adaptiveRx?.to, rxUsecs: c.rxUsecs?.to, rxFrames: c.rxFrames?.to)
         case .setOffload(let c): try kernel.ethtool(in: .host).setGRO(c.nic, c.gro.to)
         case .setIRQAffinity(let c): try kernel.proc.setAffinity(of: c.irq, to: c.cpus.to)
+        case .setPFAdmin(let c): try setPFAdmin(c)
         case .setNumVFs(let w): try setNumVFs(w)
         case .writeModprobe(let w): try kernel.proc.write(w.file, w.text.to)
         case .setVF(let u): try setVF(u)
@@ -114,7 +115,7 @@ extension Action {
     var isSingleChange: Bool {
         switch self {
         case .setSysctl, .createNamespace, .deleteNamespace, .setLink, .deleteLink, .addAddress, .deleteAddress, .addRoute, .deleteRoute,
-             .replaceTable, .deleteTable, .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity,
+             .replaceTable, .deleteTable, .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin,
              .writeModprobe:
             return true
         case .createBridge, .createVeth, .setNumVFs, .setVF, .moveVF, .returnVF:

@@ -3,6 +3,19 @@ import PlumbSystem
 import PlumbTypes
 
 extension Applier {
+    /// `ip link set dev PF up|down`. Coming up, a bounded wait for the PF's carrier: igb
+    /// refuses VF rates until it has it, and a VF in a container has no link before it.
+    /// A PF without a cable never gets one; its VFs are made all the same.
+    func setPFAdmin(_ c: PFAdminChange) throws {
+        let host = try kernel.links(in: .host)
+        guard let link = try host.link(name: c.pf) else {
+            throw NetlinkError(operation: "RTM_GETLINK", object: "\(c.pf) in the host namespace", errno: .noDevice)
+        }
+        guard link.up != c.up.to else { return }
+        try host.setLink(SetLink(index: link.index, up: c.up.to))
+        if c.up.to { try? host.waitForCarrier(index: link.index, name: c.pf, timeout: .seconds(5)) }
+    }
+
     /// sriov_numvfs, then (when VFs were created) a bounded wait until their netdevs
     /// exist and the PF has its carrier back (igb drops it briefly and refuses VF
     /// rates meanwhile).

@@ -37,6 +37,8 @@ public struct DestroyPlanner {
             case namespace(NamespaceRef)
             /// The heir keeps the original value, to restore when it goes.
             case sysctl(SysctlOriginal)
+            /// The heir takes the PF down when it goes.
+            case pfAdmin(PFAdminOriginal)
         }
         public var heir: OwnerID
         public var what: What
@@ -56,6 +58,7 @@ public struct DestroyPlanner {
         steps += linkSteps(doomed: doomed, &notes)
         steps += sysctlSteps(&handovers)
         steps += tuningRestoreSteps(&notes) + irqRestoreSteps(&notes) + sriovRestoreSteps(&notes)
+        steps += pfAdminRestoreSteps(&notes, &handovers)
         return Result(plan: Plan(owner: record.owner, steps: steps, notes: notes), handovers: handovers)
     }
 

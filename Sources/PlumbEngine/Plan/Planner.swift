@@ -29,7 +29,7 @@ public struct Planner {
     var marks: Marks { layer.marks }
     var alias: String { marks.alias }
 
-    /// The apply plan, in kernel order: sysctls, SR-IOV, tuning, namespaces, bridges,
+    /// The apply plan, in kernel order: sysctls, SR-IOV (the PF up first), tuning, namespaces, bridges,
     /// veths, link settings, addresses, routes (gateways must be reachable), NAT.
     public func applyPlan() throws -> Plan {
         var errors: [PlanError] = []
@@ -48,6 +48,7 @@ public struct Planner {
             for (i, b) in manifest.bridges.enumerated() { collect { try bridgeSteps(b, index: i, into: &p) } }
         }
         for (i, c) in manifest.containers.enumerated() { collect { try containerSteps(c, index: i, into: &p) } }
+        p.sriov = pfAdminSteps() + p.sriov   // before the VFs are made or configured
         collect { try checkPortOwners() }
         collect { p.firewall = try firewallSteps() }
         collect { try checkBridgePorts(p) }

@@ -33,7 +33,7 @@ extension Engine {
         var record = try store.load(id: start.id) ?? start
         record.users = []
         let observed = try Observer(kernel: kernel).observeForDestroy(record)
-        let sharesHostThings = record.namespaces.contains(where: \.created) || !record.sysctls.isEmpty
+        let sharesHostThings = record.namespaces.contains(where: \.created) || !record.sysctls.isEmpty || !record.raisedPFs.isEmpty
         let others = sharesHostThings ? try store.records().filter { $0.id != record.id } : []
         let result = DestroyPlanner(record: record, observed: observed, others: others).plan()
         let applier = Applier(kernel: kernel)
@@ -74,6 +74,8 @@ extension Engine {
                     heir.namespaces[i].identity = identities[ref] ?? heir.namespaces[i].identity
                 case .sysctl(let original):
                     if !heir.sysctls.contains(where: { $0.key == original.key }) { heir.sysctls.append(original) }
+                case .pfAdmin(let original):
+                    if !heir.raisedPFs.contains(where: { $0.pf == original.pf }) { heir.raisedPFs.append(original) }
                 }
             }
             try store.save(heir)

@@ -46,6 +46,12 @@ extension Record {
             keepFirst(&kept, c.cpus)
             irqs.removeAll { $0.irq == c.irq }
             if let kept { irqs.append(IRQOriginal(irq: c.irq, nic: c.nic, link: nil, queue: c.queue, cpus: kept)) }
+        case .setPFAdmin(let c):
+            var kept = raisedPFs.first { $0.pf == c.pf }?.up
+            let link = raisedPFs.first { $0.pf == c.pf }?.link
+            keepFirst(&kept, c.up)
+            raisedPFs.removeAll { $0.pf == c.pf }
+            if let kept { raisedPFs.append(PFAdminOriginal(pf: c.pf, link: link, up: kept)) }
         case .setNumVFs(let w):
             var kept = numVFs.first { $0.pf == w.pf }?.count
             keepFirst(&kept, w.count)
@@ -117,6 +123,7 @@ extension Record {
         for i in r.irqs.indices where r.irqs[i].link == nil { r.irqs[i].link = id(r.irqs[i].nic) }
         for i in r.vfs.indices where r.vfs[i].link == nil { r.vfs[i].link = id(r.vfs[i].pf) }
         for i in r.numVFs.indices where r.numVFs[i].link == nil { r.numVFs[i].link = id(r.numVFs[i].pf) }
+        r.raisedPFs = r.raisedPFs.map { p in var p = p; p.link = p.link ?? id(p.pf); return p }
         return r
     }
 }

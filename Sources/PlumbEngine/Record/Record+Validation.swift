@@ -45,6 +45,11 @@ extension Record {
             if n.count.original < 0 || n.count.applied < 0 { out.append("a VF count of \(n.pf) is negative") }
             if n.link == nil { out.append("the VF count of \(n.pf) has no link identity of its PF") }
         }
+        for p in raisedPFs {
+            name(p.pf, "PF")
+            if p.link == nil { out.append("the admin state of \(p.pf) has no link identity of its PF") }
+            if p.up.original || !p.up.applied { out.append("\(p.pf) is recorded as brought down: plumb only brings PFs up") }
+        }
         for m in movedVFs {
             name(m.pf, "PF"); name(m.link.name, "moved VF"); namespace(m.link.namespace, "moved VF \(m.link.name)")
             if let h = m.hostName { name(h, "host name of moved VF") }

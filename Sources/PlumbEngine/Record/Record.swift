@@ -31,6 +31,9 @@ public struct Record: Codable, Sendable, Equatable {
     public var irqs: [IRQOriginal]
     public var vfs: [VFOriginal]
     public var numVFs: [NumVFsOriginal]
+    /// PFs this owner brought up (absent in records written before Plumb raised PFs, and
+    /// when there are none): destroy takes each down again.
+    public var pfAdmin: [PFAdminOriginal]?
     public var modprobe: [ModprobeOriginal]
     public var movedVFs: [MovedVF]
     /// Owners whose objects rest on this one's (hook containers and CNI attachments
@@ -55,7 +58,13 @@ public struct Record: Codable, Sendable, Equatable {
     /// Nothing left to remove or restore, and nobody resting on it.
     public var isEmpty: Bool {
         namespaces.isEmpty && links.isEmpty && table == nil && sysctls.isEmpty && nics.isEmpty && irqs.isEmpty
-            && vfs.isEmpty && numVFs.isEmpty && modprobe.isEmpty && movedVFs.isEmpty && users.isEmpty
+            && vfs.isEmpty && numVFs.isEmpty && raisedPFs.isEmpty && modprobe.isEmpty && movedVFs.isEmpty && users.isEmpty
+    }
+
+    /// `pfAdmin` as a list; an empty one is not written.
+    public var raisedPFs: [PFAdminOriginal] {
+        get { pfAdmin ?? [] }
+        set { pfAdmin = newValue.isEmpty ? nil : newValue }
     }
 
     public func link(_ name: String, in ns: NamespaceRef) -> LinkEntry? {
@@ -177,6 +186,15 @@ public struct NumVFsOriginal: Codable, Sendable, Hashable {
     public var pf: String
     public var link: LinkIdentity?
     public var count: Kept<Int>
+}
+
+/// A PF's administrative state before this owner brought it up (`original` false,
+/// `applied` true): it goes down again only while it is still up.
+public struct PFAdminOriginal: Codable, Sendable, Hashable {
+    public var pf: String
+    public var link: LinkIdentity?
+    public var up: Kept<Bool>
+    public init(pf: String, link: LinkIdentity?, up: Kept<Bool>) { self.pf = pf; self.link = link; self.up = up }
 }
 
 public struct ModprobeOriginal: Codable, Sendable, Hashable {

@@ -6,6 +6,15 @@ public struct NumVFsWrite: Hashable, Sendable, Codable {
     public var count: Change<Int>
 }
 
+/// Equivalent to: `ip link set dev PF up` (its undo, and destroy's restore: `ip link set dev PF down`).
+/// igb gives VFs made while their PF is administratively down no link, so a PF whose VFs a
+/// manifest uses is brought up before they are made or configured.
+public struct PFAdminChange: Hashable, Sendable, Codable {
+    public var pf: String
+    public var up: Change<Bool>
+    public init(pf: String, up: Change<Bool>) { self.pf = pf; self.up = up }
+}
+
 /// The files Plumb may write: a fixed set, never a path from input.
 public enum ModprobeFile: String, Hashable, Sendable, Codable, CaseIterable {
     /// `options igb max_vfs=N` (nics[].sriov.persist).

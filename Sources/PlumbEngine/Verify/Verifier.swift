@@ -68,6 +68,7 @@ public struct Verifier {
         if let problem = try namespaceProblem(ns) {
             return ContainerReport(name: c.name, netns: shown, checks: [Check("netns-present", nil, .fail, expected: shown, observed: problem, evidence: [.namespaceIdentity])])
         }
+        try waitForVFLinks(c, ns: ns, host: host)
         let inner = try Observer(kernel: kernel).snapshot(ns)
         var checks = [Check("netns-present", nil, .pass, expected: shown, observed: shown, evidence: [.namespaceIdentity])]
         for iface in c.interfaces {

@@ -5,10 +5,10 @@
 # manifest, recreates the VFs with their settings: count, VLAN, MAC, spoof check, trust (as
 # `ip link show` reports them), and VF 0 in its container, reached by a VLAN-12 peer.
 #
-# The PF is brought up first, by the scenario: Plumb does not change a PF's admin state, and
-# igb gives VFs made while their PF is down no link ("The VF VLAN has been set, but the PF
-# device is not up"), so verify fails with eth1 "up, no carrier". On a node the PF must be
-# up before plumb.service runs (see the README's Service section).
+# The PF starts down, as at boot (nothing has configured it yet): igb gives VFs made while
+# their PF is down no link ("The VF VLAN has been set, but the PF device is not up"), so
+# Plumb brings it up first (`ip link set dev PF up`, a step of the plan) and verify passes;
+# destroy takes it down again, as it found it.
 #
 # The guest's / is the host's, read-only; /etc/plumb cannot be made in it. So the scenario
 # runs in a mount namespace of its own with a tmpfs /etc made of symlinks to every entry of
@@ -21,7 +21,7 @@ fi
 . "$(dirname "$0")/../scenario-lib.sh"
 # The bind of the real /etc is unmounted before $WORK is removed (rm must not walk into it).
 pf_flags=$(ip -o link show "$PF")
-trap 'peer_down; "$PLUMB" destroy /etc/plumb >/dev/null 2>&1; case $pf_flags in *"<"*UP*">"*) ;; *) ip link set "$PF" down ;; esac; umount /etc "$WORK/real-etc" 2>/dev/null; rm -rf --one-file-system "$WORK"' EXIT
+trap 'peer_down; "$PLUMB" destroy /etc/plumb >/dev/null 2>&1; case $pf_flags in *"<"*UP*">"*) ip link set "$PF" up ;; *) ip link set "$PF" down ;; esac; umount /etc "$WORK/real-etc" 2>/dev/null; rm -rf --one-file-system "$WORK"' EXIT
 
 step "/etc/plumb (private /etc: the real entries, plus plumb/)"
 mkdir "$WORK/real-etc"
@@ -69,16 +69,28 @@ check_vfs() {
   ok "VF 0 is eth1 in c1 with 10.217.121.107/21, default via 10.217.120.1"
 }
 
-step "as at boot: sriov_numvfs $(cat $DEV/sriov_numvfs); PF $PF up; a VLAN-12 gateway on the peer"
+pf_admin() { case $(ip -o link show "$PF") in *"<"*UP*">"*) echo up ;; *) echo down ;; esac; }
+
+step "as at boot: sriov_numvfs $(cat $DEV/sriov_numvfs); PF $PF down; a VLAN-12 gateway on the peer"
 [ "$(cat $DEV/sriov_numvfs)" = 0 ] || fail "sriov_numvfs is not 0 at start"
-ip link set "$PF" up
+ip link set "$PF" down
+[ "$(pf_admin)" = down ] || fail "$PF did not go down"
+ok "$(ip -br link show "$PF")"
 peer_up 12 10.217.120.1/21
 expect 0 "${argv[@]}"
 grep -q "^== /etc/plumb/sriov.yaml" "$WORK/out" || fail "the output does not name /etc/plumb/sriov.yaml"
+grep -q "ip link set dev $PF up" "$WORK/out" || fail "the plan did not bring $PF up"
+grep -q "PASS  eth1 pf-up" "$WORK/out" || fail "no passing pf-up check for VF 0's PF"
+grep -q "PASS  eth1 link-up" "$WORK/out" || fail "VF 0 (eth1 in c1) has no link"
 grep -q "PASS  eth1 probe" "$WORK/out" || fail "no passing probe on eth1 through VF 0"
+[ "$(pf_admin)" = up ] || fail "$PF is not up after the boot command"
+ok "$PF is up: $(ip -br link show "$PF")"
 check_vfs
 
-step "destroy /etc/plumb: back to no VFs"
+step "destroy /etc/plumb: back to no VFs, the PF down as Plumb found it"
 expect 0 "$PLUMB" destroy /etc/plumb
 [ "$(cat $DEV/sriov_numvfs)" = 0 ] || fail "sriov_numvfs is $(cat $DEV/sriov_numvfs) after destroy"
 ok "sriov_numvfs back to 0"
+grep -q "ip link set dev $PF down" "$WORK/out" || fail "destroy did not take $PF down"
+[ "$(pf_admin)" = down ] || fail "$PF is still up after destroy: $(ip -br link show "$PF")"
+ok "$PF is down again: $(ip -br link show "$PF")"
