@@ -23,6 +23,8 @@ public enum Action: Hashable, Sendable, Codable {
     case setCoalesce(CoalesceChange)
     case setOffload(OffloadChange)
     case setIRQAffinity(IRQAffinityChange)
+    case setTxQueueLen(TxQueueLenChange)
+    case setQueueSteering(QueueSteeringChange)
     case setNumVFs(NumVFsWrite)
     case writeModprobe(ModprobeWrite)
     case setVF(VFUpdate)
@@ -50,6 +52,8 @@ public enum Action: Hashable, Sendable, Codable {
         case .setCoalesce: return "set-coalesce"
         case .setOffload: return "set-offload"
         case .setIRQAffinity: return "set-irq-affinity"
+        case .setTxQueueLen: return "set-txqueuelen"
+        case .setQueueSteering: return "set-queue-steering"
         case .setNumVFs: return "set-numvfs"
         case .writeModprobe: return "persist-max-vfs"
         case .setVF: return "set-vf"
@@ -64,7 +68,8 @@ public enum Action: Hashable, Sendable, Codable {
         case .createNamespace, .createBridge, .createVeth, .addAddress, .addRoute: return "+"
         case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute, .deleteTable: return "-"
         case .setSysctl, .setLink, .replaceTable, .setRings, .setChannels, .setCoalesce, .setOffload,
-             .setIRQAffinity, .setNumVFs, .writeModprobe, .setVF, .moveVF, .returnVF: return "~"
+             .setIRQAffinity, .setTxQueueLen, .setQueueSteering, .setNumVFs, .writeModprobe, .setVF, .moveVF,
+             .returnVF: return "~"
         }
     }
 
@@ -87,6 +92,8 @@ public enum Action: Hashable, Sendable, Codable {
         case .setCoalesce(let c): return c.nic
         case .setOffload(let c): return c.nic
         case .setIRQAffinity(let c): return "irq \(c.irq)"
+        case .setTxQueueLen(let c): return c.nic
+        case .setQueueSteering(let c): return "\(c.nic) \(c.queue)"
         case .setNumVFs(let c): return c.pf
         case .writeModprobe(let w): return w.file.path
         case .setVF(let u): return "\(u.pf) vf \(u.vf)"
@@ -104,8 +111,8 @@ public enum Action: Hashable, Sendable, Codable {
         case .addRoute(let r), .deleteRoute(let r): return r.link.namespace
         case .returnVF(let r): return r.from.namespace
         case .setSysctl, .createNamespace, .deleteNamespace, .createBridge, .createVeth, .replaceTable, .deleteTable,
-             .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setNumVFs, .writeModprobe,
-             .setVF, .moveVF:
+             .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setTxQueueLen, .setQueueSteering,
+             .setNumVFs, .writeModprobe, .setVF, .moveVF:
             return .host
         }
     }
