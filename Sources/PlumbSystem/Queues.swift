@@ -30,7 +30,7 @@ public enum Queues {
         return try names.sorted(by: order).map { q in
             if q.hasPrefix("rx-") {
                 return QueueSteeringState(queue: q, cpus: try mask(path(nic, q, "rps_cpus")),
-                                          flowCount: try optional(path(nic, q, "rps_flow_cnt")).flatMap { Int($0) })
+                                          flowCount: try optional(path(nic, q, "rps_flow_cnt")).flatMap { Int($0.trimmingSpace()) })
             }
             return QueueSteeringState(queue: q, cpus: try mask(path(nic, q, "xps_cpus")))
         }
