@@ -54,6 +54,11 @@ public enum Queues {
         (try? optional("/sys/class/net/\(nic)/device/local_cpulist")).flatMap { $0 }.flatMap { try? CPUSet(parsing: $0) }
     }
 
+    /// Equivalent to: `cat /sys/class/net/NIC/ifindex`.
+    public static func ifindex(_ nic: String) -> Int? {
+        (try? Files.read("/sys/class/net/\(nic)/ifindex")).flatMap { Int($0.trimmingSpace()) }
+    }
+
     static func order(_ a: String, _ b: String) -> Bool {
         let (pa, pb) = (a.prefix(3), b.prefix(3))
         if pa != pb { return pa == "rx-" }

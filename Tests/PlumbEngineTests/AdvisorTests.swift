@@ -6,12 +6,12 @@ import PlumbTypes
 import Testing
 
 /// Issue 16 "Must show" 3 (unit part): the advisor on recorded counters, two samples per
-/// case in the kernel's own formats (Fixtures/advisor/CASE.txt: /proc/net/softnet_stat,
+/// case in the kernel's own formats (AdvisorFixtures/CASE.txt: /proc/net/softnet_stat,
 /// /proc/interrupts, the `ip -s link` counters, `ethtool -g -l -k` settings).
 @Suite("Advisor")
 struct AdvisorTests {
     static func advise(_ name: String) throws -> AdviceReport {
-        let url = Bundle.module.url(forResource: "Fixtures/advisor/\(name)", withExtension: "txt")!
+        let url = Bundle.module.url(forResource: "AdvisorFixtures/\(name)", withExtension: "txt")!
         let f = try AdvisorFixture(parsing: String(contentsOf: url, encoding: .utf8))
         return Advisor.advise(before: try f.sample("before"), after: try f.sample("after"), seconds: 5)
     }

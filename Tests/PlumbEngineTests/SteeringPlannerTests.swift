@@ -103,6 +103,15 @@ struct SteeringPlannerTests {
         #expect(try plan(Self.world(sockFlowEntries: "32768"), "rps: {cpus: spread, flowEntries: 2048}").notes.isEmpty)
     }
 
+    @Test("a /sys mounted in another namespace (its eth1 is another ifindex) is neither read nor written: rps is refused, saying why")
+    func foreignSysfs() {
+        let w = Self.world()
+        w.kernel.sysfsIndex["eth1"] = 77
+        let text = refusal(w, "rps: {cpus: spread}")
+        #expect(text.contains("nics[0].tuning.rps: eth1 (driver igb) shows no RPS (rps_cpus)"), "\(text)")
+        #expect(text.contains("this /sys belongs to another network namespace; mount sysfs in this one"), "\(text)")
+    }
+
     static let all = "{rps: {cpus: spread, flowEntries: 1024}, xps: {cpus: \"0-1\"}, txqueuelen: 3000, offloads: {tx-checksumming: false, rx-gro-list: true}}"
 
     @Test("apply, re-plan empty, drift repaired, destroy restores rps/xps/flows, txqueuelen and features")

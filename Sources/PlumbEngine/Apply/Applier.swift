@@ -77,9 +77,7 @@ public final class Applier {
             try kernel.ethtool(in: .host).setCoalesce(c.nic, adaptiveRx: c.adaptiveRx?.to, rxUsecs: c.rxUsecs?.to, rxFrames: c.rxFrames?.to)
         case .setOffload(let c): try kernel.ethtool(in: .host).setFeatures(c.nic, c.features.mapValues(\.to))
         case .setTxQueueLen(let c): try setTxQueueLen(c)
-        case .setQueueSteering(let c):
-            if let cpus = c.cpus { try kernel.proc.setQueueCPUs(c.nic, queue: c.queue, cpus.to) }
-            if let flows = c.flowCount { try kernel.proc.setFlowCount(c.nic, queue: c.queue, flows.to) }
+        case .setQueueSteering(let c): try setQueueSteering(c)
         case .setIRQAffinity(let c): try kernel.proc.setAffinity(of: c.irq, to: c.cpus.to)
         case .setNumVFs(let w): try setNumVFs(w)
         case .writeModprobe(let w): try kernel.proc.write(w.file, w.text.to)
@@ -109,6 +107,18 @@ public final class Applier {
             throw NetlinkError(operation: "RTM_NEWLINK", object: "\(c.nic) in \(links.label)", errno: .noDevice)
         }
         try links.setLink(SetLink(index: l.index, txqlen: c.length.to))
+    }
+
+    /// Only while this /sys shows the NIC of Plumb's namespace (sysfs shows the namespace it
+    /// was mounted in): never another namespace's device of the same name.
+    func setQueueSteering(_ c: QueueSteeringChange) throws {
+        let links = try kernel.links(in: .host)
+        let index = try links.link(name: c.nic)?.index
+        guard let index, kernel.proc.sysfsIndex(of: c.nic) == index else {
+            throw SystemError("write", Queues.path(c.nic, c.queue, c.queue.hasPrefix("rx-") ? "rps_cpus" : "xps_cpus"), .noDevice)
+        }
+        if let cpus = c.cpus { try kernel.proc.setQueueCPUs(c.nic, queue: c.queue, cpus.to) }
+        if let flows = c.flowCount { try kernel.proc.setFlowCount(c.nic, queue: c.queue, flows.to) }
     }
 
     func replaceTable(_ t: TableReplacement) throws {

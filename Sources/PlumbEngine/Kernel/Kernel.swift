@@ -242,6 +242,9 @@ public protocol ProcOps: AnyObject {
     func setQueueCPUs(_ nic: String, queue: String, _ cpus: CPUSet) throws
     /// `echo N > /sys/class/net/NIC/queues/QUEUE/rps_flow_cnt`.
     func setFlowCount(_ nic: String, queue: String, _ count: Int) throws
+    /// `cat /sys/class/net/NIC/ifindex`: which device this /sys shows under that name (sysfs
+    /// shows the namespace it was mounted in, which need not be Plumb's); nil when absent.
+    func sysfsIndex(of nic: String) -> Int?
     /// `cat /sys/class/net/NIC/device/local_cpulist`; nil without a device (veth).
     func localCPUs(of nic: String) -> CPUSet?
     /// /proc/interrupts; nil when unreadable.

@@ -47,3 +47,50 @@ public struct NICState: Codable, Sendable, Equatable {
         self.onlineCPUs = onlineCPUs
     }
 }
+
+extension NICState {
+    /// sysfs shows the devices of the namespace it was mounted in: a /sys from another
+    /// namespace may show another device under this name. Its queues are dropped then
+    /// (and `rps:`/`xps:` refused with why), never read as this NIC's or written.
+    mutating func checkQueuesAreOurs(_ ifindex: Int, sysfs: Int?) {
+        guard sysfs != ifindex else { return }
+        queues = []
+        localCPUs = nil
+        unsupported["queues"] = "/sys/class/net/\(name) is " + (sysfs.map { "ifindex \($0)" } ?? "absent")
+            + ", not this namespace's \(name) (ifindex \(ifindex)): this /sys belongs to another network namespace; mount sysfs in this one"
+    }
+}
+
+/// Observations recorded before features, queues and txqueuelen were read (the planner
+/// fixtures) still decode: what they lack is absent, and their `gro` becomes the feature.
+extension NICState {
+    enum CodingKeys: String, CodingKey {
+        case name, driver, rings, channels, coalesce, features, gro, irqs, unsupported, onlineCPUs, localCPUs, txqueuelen, queues
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try c.decode(String.self, forKey: .name), driver: try c.decode(String.self, forKey: .driver),
+                  rings: try c.decodeIfPresent(Ethtool.Rings.self, forKey: .rings),
+                  channels: try c.decodeIfPresent(Ethtool.Channels.self, forKey: .channels),
+                  coalesce: try c.decodeIfPresent(Ethtool.Coalesce.self, forKey: .coalesce),
+                  gro: try c.decodeIfPresent(Ethtool.Feature.self, forKey: .gro),
+                  irqs: try c.decode([IRQ].self, forKey: .irqs),
+                  unsupported: try c.decode([String: String].self, forKey: .unsupported),
+                  onlineCPUs: try c.decode([Int].self, forKey: .onlineCPUs))
+        if let f = try c.decodeIfPresent(Ethtool.Features.self, forKey: .features) { features = f }
+        localCPUs = try c.decodeIfPresent([Int].self, forKey: .localCPUs)
+        txqueuelen = try c.decodeIfPresent(Int.self, forKey: .txqueuelen)
+        queues = try c.decodeIfPresent([QueueSteeringState].self, forKey: .queues) ?? []
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name); try c.encode(driver, forKey: .driver)
+        try c.encodeIfPresent(rings, forKey: .rings); try c.encodeIfPresent(channels, forKey: .channels)
+        try c.encodeIfPresent(coalesce, forKey: .coalesce); try c.encodeIfPresent(features, forKey: .features)
+        try c.encode(irqs, forKey: .irqs); try c.encode(unsupported, forKey: .unsupported)
+        try c.encode(onlineCPUs, forKey: .onlineCPUs); try c.encodeIfPresent(localCPUs, forKey: .localCPUs)
+        try c.encodeIfPresent(txqueuelen, forKey: .txqueuelen); try c.encode(queues, forKey: .queues)
+    }
+}

@@ -105,7 +105,9 @@ public struct Observer {
 
     func observeNIC(_ name: String) throws -> NICState {
         var s = NICObserver(ethtool: try kernel.ethtool(in: .host), proc: kernel.proc).observe(name)
-        s.txqueuelen = try kernel.links(in: .host).link(name: name)?.txqlen
+        let link = try kernel.links(in: .host).link(name: name)
+        s.txqueuelen = link?.txqlen
+        if let link { s.checkQueuesAreOurs(link.index, sysfs: kernel.proc.sysfsIndex(of: name)) }
         return s
     }
 }

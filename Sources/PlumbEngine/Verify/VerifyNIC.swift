@@ -100,6 +100,7 @@ extension Verifier {
                   let link = try kernel.links(in: .host).link(name: name) else { return nil }
             var s = NICObserver(ethtool: try kernel.ethtool(in: .host), proc: kernel.proc).observe(name)
             s.txqueuelen = link.txqlen
+            s.checkQueuesAreOurs(link.index, sysfs: kernel.proc.sysfsIndex(of: name))
             return NICReporter.report(s, tuning: nic.tuning, stats: link.stats)
         }
     }

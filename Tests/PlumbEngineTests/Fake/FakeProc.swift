@@ -75,6 +75,7 @@ final class FakeProc: ProcOps {
     }
 
     func localCPUs(of nic: String) -> CPUSet? { kernel.nics[nic]?.localCPUs }
+    func sysfsIndex(of nic: String) -> Int? { kernel.sysfsIndex[nic] ?? kernel.host.link(named: nic)?.index }
     func interrupts() -> InterruptsTable? { kernel.interruptsTable }
     func softnet() -> SoftnetStat? { kernel.softnetStat }
     func read(_ file: ModprobeFile) throws -> String? { kernel.files[file] }
