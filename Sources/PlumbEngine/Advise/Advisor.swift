@@ -84,7 +84,7 @@ public enum Advisor {
         guard let ia = a.interrupts, let ib = b.interrupts, ib.count > 1 else { return [] }
         let deltas = ib.map { q -> (CounterSample.QueueInterrupts, [Int: UInt64]) in
             let before = ia.first { $0.irq == q.irq }?.perCPU ?? [:]
-            return (q, q.perCPU.mapValues { $0 }.reduce(into: [:]) { $0[$1.key] = $1.value &- (before[$1.key] ?? 0) })
+            return (q, q.perCPU.reduce(into: [:]) { moved, count in moved[count.key] = count.value &- (before[count.key] ?? 0) })
         }
         let total = deltas.reduce(UInt64(0)) { $0 + $1.1.values.reduce(0, +) }
         guard total > 0 else { return [] }

@@ -63,8 +63,8 @@ public struct CounterSampler {
         let state = NICObserver(ethtool: try kernel.ethtool(in: .host), proc: kernel.proc).observe(nic)
         var s = CounterSample(nic: nic, driver: state.driver, link: link.stats, rings: state.rings, channels: state.channels,
                               gro: state.gro, onlineCPUs: state.onlineCPUs, unreadable: state.unsupported)
-        s.unreadable["features"] = nil
-        s.unreadable["queues"] = nil
+        // Only what the advisor reads: coalescing and queue steering advise nothing here.
+        for key in ["features", "queues", "coalesce"] { s.unreadable[key] = nil }
         s.softnet = kernel.proc.softnet()
         if s.softnet == nil { s.unreadable["softnet"] = "cannot read \(SoftnetStat.path)" }
         let irqs = (try? kernel.proc.queueIRQs(of: nic)) ?? []
