@@ -87,11 +87,11 @@ struct RxPathTests {
 
     struct ToggleRun: Sendable {
         var before: [String: String] = [:], applied: [String: String] = [:], destroyed: [String: String] = [:]
-        var qlenBefore = -1, qlenApplied = -1, qlenDestroyed = -1
-        var converged: Int32 = -1, destroy: Int32 = -1
+        var qlenBefore = -1, qlenApplied = -1, qlenRepaired = -1, qlenDestroyed = -1
+        var converged: Int32 = -1, drift: Int32 = -1, driftText = "", destroy: Int32 = -1
     }
 
-    @Test("txqueuelen and any feature by its ethtool -k name: toggled (ip -j link, ethtool -k) and restored by destroy")
+    @Test("txqueuelen and any feature by its ethtool -k name: toggled (ip -j link, ethtool -k), drift repaired, restored by destroy")
     func txqueuelenAndFeatures() async throws {
         let r = try await Heavy.run { () throws -> ToggleRun in
             let sandbox = try Sandbox()
@@ -103,6 +103,12 @@ struct RxPathTests {
             try sandbox.applyOrFail(manifest)
             (r.applied, r.qlenApplied) = (try sandbox.features("vt0"), try sandbox.txqlen("vt0"))
             r.converged = try sandbox.plumb("plan", manifest, "--detailed-exitcode").status
+            try sandbox.must(["ip", "link", "set", "dev", "vt0", "txqueuelen", "1500"])
+            try sandbox.must(["ethtool", "-K", "vt0", "rx-gro-list", "off"])
+            let drift = try sandbox.plumb("plan", manifest, "--detailed-exitcode")
+            (r.drift, r.driftText) = (drift.status, drift.stdout)
+            try sandbox.applyOrFail(manifest)
+            r.qlenRepaired = try sandbox.txqlen("vt0")
             r.destroy = try sandbox.plumb("destroy", manifest).status
             (r.destroyed, r.qlenDestroyed) = (try sandbox.features("vt0"), try sandbox.txqlen("vt0"))
             return r
@@ -112,6 +118,9 @@ struct RxPathTests {
         #expect(r.qlenApplied == 2500)
         #expect(r.applied["tx-checksumming"] == "off" && r.applied["rx-gro-list"] == "on", "\(r.applied)")
         #expect(r.converged == 0)
+        #expect(r.drift == 2)
+        #expect(r.driftText.contains("ip link set dev vt0 txqueuelen 2500") && r.driftText.contains("ethtool -K vt0 rx-gro-list on"), "\(r.driftText)")
+        #expect(r.qlenRepaired == 2500)
         #expect(r.destroy == 0)
         #expect(r.qlenDestroyed == 1000)
         #expect(r.destroyed == r.before, "features after destroy differ: \(r.destroyed.filter { r.before[$0.key] != $0.value })")
@@ -144,6 +153,36 @@ struct RxPathTests {
             #expect(result.status == 1, "\(result)")
             #expect(result.stderr.contains("nics[0].tuning.offloads.lro: rx-lro of vt0 (driver veth) is fixed off"), "\(result)")
             #expect(result.stderr.contains("nics[0].tuning.offloads.rx-gro-lst: vt0 (driver veth) has no feature rx-gro-lst; did you mean rx-gro-list"), "\(result)")
+        }
+        #expect(r.after == r.before)
+    }
+
+    @Test("RFS's host-wide table declared in a network namespace is refused like netdev_budget, naming why; nothing changes")
+    func sockFlowEntriesRefused() async throws {
+        let text = """
+            version: 1
+            name: rx
+            host:
+              sysctl: {net.core.rps_sock_flow_entries: 32768}
+            nics:
+              - name: vt0
+                tuning:
+                  rps: {cpus: "0", flowEntries: 2048}
+            """
+        let r = try await Heavy.run { () throws -> Refusal in
+            let sandbox = try Sandbox()
+            defer { sandbox.close() }
+            try sandbox.addTunableVeth()
+            try sandbox.mountOwnSysfs()
+            let before = try sandbox.queueFiles("vt0")
+            let manifest = try sandbox.writeManifest(text)
+            let plan = try sandbox.plumb("plan", manifest), apply = try sandbox.plumb("apply", manifest)
+            return Refusal(plan: plan, apply: apply, before: before, after: try sandbox.queueFiles("vt0"))
+        }
+        for result in [r.plan, r.apply] {
+            #expect(result.status == 1, "\(result)")
+            #expect(result.stderr.contains("host.sysctl.net.core.rps_sock_flow_entries: no such sysctl here")
+                    && result.stderr.contains("exist only in the initial network namespace"), "\(result)")
         }
         #expect(r.after == r.before)
     }
