@@ -38,7 +38,7 @@ struct RxPathTests {
             r.online = try sandbox.onlineCPUs()
             r.before = try sandbox.queueFiles("vt0")
             r.plan = try sandbox.plumb("plan", manifest).stdout
-            try sandbox.applyOrThrow(manifest)
+            try sandbox.mustApply(manifest)
             r.applied = try sandbox.queueFiles("vt0")
             let verify = try sandbox.plumb("verify", manifest)
             (r.verify, r.verifyStatus) = (verify.stdout, verify.status)
@@ -46,7 +46,7 @@ struct RxPathTests {
             try sandbox.must(["/bin/sh", "-c", "echo 0 > /sys/class/net/vt0/queues/rx-1/rps_cpus; echo 0 > /sys/class/net/vt0/queues/tx-2/xps_cpus"])
             let drift = try sandbox.plumb("plan", manifest, "--detailed-exitcode")
             (r.drift, r.driftText) = (drift.status, drift.stdout)
-            try sandbox.applyOrThrow(manifest)
+            try sandbox.mustApply(manifest)
             r.repaired = try sandbox.queueFiles("vt0")
             r.reconverged = try sandbox.plumb("plan", manifest, "--detailed-exitcode").status
             r.destroy = try sandbox.plumb("destroy", manifest).status
@@ -100,14 +100,14 @@ struct RxPathTests {
             let manifest = try sandbox.writeManifest(Self.toggles)
             var r = ToggleRun()
             (r.before, r.qlenBefore) = (try sandbox.features("vt0"), try sandbox.txqlen("vt0"))
-            try sandbox.applyOrThrow(manifest)
+            try sandbox.mustApply(manifest)
             (r.applied, r.qlenApplied) = (try sandbox.features("vt0"), try sandbox.txqlen("vt0"))
             r.converged = try sandbox.plumb("plan", manifest, "--detailed-exitcode").status
             try sandbox.must(["ip", "link", "set", "dev", "vt0", "txqueuelen", "1500"])
             try sandbox.must(["ethtool", "-K", "vt0", "rx-gro-list", "off"])
             let drift = try sandbox.plumb("plan", manifest, "--detailed-exitcode")
             (r.drift, r.driftText) = (drift.status, drift.stdout)
-            try sandbox.applyOrThrow(manifest)
+            try sandbox.mustApply(manifest)
             r.qlenRepaired = try sandbox.txqlen("vt0")
             r.destroy = try sandbox.plumb("destroy", manifest).status
             (r.destroyed, r.qlenDestroyed) = (try sandbox.features("vt0"), try sandbox.txqlen("vt0"))
@@ -215,13 +215,6 @@ struct RxPathTests {
 }
 
 extension Sandbox {
-    /// `plumb apply` that must succeed, for Heavy threads (outside the test's task, where
-    /// `#require` cannot record): throws with its output otherwise.
-    func applyOrThrow(_ manifest: String) throws {
-        let apply = try plumb("apply", manifest)
-        guard apply.status == 0 else { throw SubprocessError(description: "apply failed:\n\(apply)") }
-    }
-
     /// Mounts a sysfs of the sandbox's own network namespace over /sys, in the sandbox's
     /// private mount namespace (the host's /sys would show the host's devices).
     func mountOwnSysfs() throws {
