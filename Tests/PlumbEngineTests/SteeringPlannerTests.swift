@@ -141,6 +141,19 @@ struct SteeringPlannerTests {
         #expect(w.recordFiles().isEmpty)
     }
 
+    @Test("destroy through a /sys of another namespace writes no queue and says why")
+    func destroyThroughForeignSysfs() throws {
+        let w = Self.world()
+        let l = try layer("version: 1\nname: rx\nnics:\n  - name: eth1\n    tuning: {rps: {cpus: spread}}\n")
+        try w.engine().apply(l)
+        let applied = w.kernel.nics["eth1"]!.queues
+        w.kernel.sysfsIndex["eth1"] = 77
+        let plan = try w.engine().destroy(l.owner)
+        #expect(plan.steps.isEmpty)
+        #expect(plan.notes.contains { $0.contains("the queue steering of eth1 cannot be restored") && $0.contains("another network namespace") }, "\(plan.notes)")
+        #expect(w.kernel.nics["eth1"]!.queues == applied)
+    }
+
     @Test("a failure at the third queue write rolls every change back")
     func rollback() throws {
         let w = Self.world()

@@ -33,7 +33,7 @@ extension DestroyPlanner {
             if let cur = s.txqueuelen, let c = restore(o.txqueuelen, cur) {
                 steps.append(Step(.setTxQueueLen(TxQueueLenChange(nic: o.nic, length: c)), reason: "restore"))
             }
-            steps += queueRestoreSteps(o, s)
+            steps += queueRestoreSteps(o, s, &notes)
             return steps
         }
     }
@@ -49,8 +49,13 @@ extension DestroyPlanner {
         }
     }
 
-    func queueRestoreSteps(_ o: NICOriginals, _ s: NICState) -> [Step] {
-        (o.queues ?? []).compactMap { q in
+    func queueRestoreSteps(_ o: NICOriginals, _ s: NICState, _ notes: inout [String]) -> [Step] {
+        guard let kept = o.queues, !kept.isEmpty else { return [] }
+        if s.queues.isEmpty {
+            notes.append("the queue steering of \(o.nic) cannot be restored: \(s.unsupported["queues"] ?? "no queues under /sys/class/net/\(o.nic)/queues")")
+            return []
+        }
+        return kept.compactMap { q in
             guard let cur = s.queues.first(where: { $0.queue == q.queue }) else { return nil }
             let c = QueueSteeringChange(nic: o.nic, queue: q.queue, cpus: cur.cpus.flatMap { restore(q.cpus, $0) },
                                         flowCount: cur.flowCount.flatMap { restore(q.flowCount, $0) })
