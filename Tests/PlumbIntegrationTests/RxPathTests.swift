@@ -75,6 +75,35 @@ struct RxPathTests {
         #expect(r.destroyed == r.before, "destroy left \(r.destroyed), was \(r.before)")
     }
 
+    struct FaultRun: Sendable { var apply: CommandResult; var before: [String: String]; var after: [String: String]; var qlen: Int }
+
+    @Test("a failure injected at the third queue write (PLUMB_FAULT_STEP=4) puts txqueuelen and every queue back")
+    func faultRollsBackQueues() async throws {
+        let text = """
+            version: 1
+            name: rx
+            nics:
+              - name: vt0
+                tuning:
+                  txqueuelen: 2500
+                  rps: {cpus: spread, flowEntries: 1024}
+            """
+        let r = try await Heavy.run { () throws -> FaultRun in
+            let sandbox = try Sandbox()
+            defer { sandbox.close() }
+            try sandbox.addTunableVeth()
+            try sandbox.mountOwnSysfs()
+            let manifest = try sandbox.writeManifest(text)
+            let before = try sandbox.queueFiles("vt0")
+            let apply = try sandbox.plumb("apply", manifest, environment: ["PLUMB_FAULT_STEP": "4"])
+            return FaultRun(apply: apply, before: before, after: try sandbox.queueFiles("vt0"), qlen: try sandbox.txqlen("vt0"))
+        }
+        #expect(r.apply.status == 1, "\(r.apply)")
+        #expect(r.apply.stderr.contains("injected fault") && r.apply.stderr.contains("/sys/class/net/vt0/queues/rx-2/rps_cpus"), "step 4 is not rx-2:\n\(r.apply)")
+        #expect(r.after == r.before, "after the rollback \(r.after), before \(r.before)")
+        #expect(r.qlen == 1000)
+    }
+
     static let toggles = """
         version: 1
         name: rx
