@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(name: "PlumbTypesTests", dependencies: ["PlumbTypes"]),
         .testTarget(name: "PlumbManifestTests", dependencies: ["PlumbManifest", "PlumbTypes"]),
         .testTarget(name: "PlumbEngineTests", dependencies: ["PlumbEngine", "PlumbManifest", "PlumbNetlink", "PlumbSystem", "PlumbFirewall", "PlumbTypes"],
-                    resources: [.copy("Fixtures")]),
+                    resources: [.copy("Fixtures"), .copy("AdvisorFixtures")]),
         .testTarget(name: "PlumbSystemTests", dependencies: ["PlumbSystem", "PlumbTypes"]),
         .testTarget(name: "PlumbNetlinkTests", dependencies: ["PlumbNetlink", "PlumbSystem", "PlumbTypes"]),
         .testTarget(name: "PlumbFirewallTests", dependencies: ["PlumbFirewall", "PlumbSystem", "PlumbTypes"]),
