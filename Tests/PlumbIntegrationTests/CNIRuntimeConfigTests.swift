@@ -148,6 +148,28 @@ struct CNIRuntimeConfigTests {
         #expect(!o.rulesetAfterGC.contains("dport 8081"), "the stale attachment's mapping outlived GC (\(o.gc)):\n\(o.rulesetAfterGC)")
     }
 
+    struct Taken: Sendable { var first: String; var second: CommandResultText; var links: [String]; var leases: [String] }
+
+    @Test("a host port another attachment publishes: the second ADD fails naming the first, gives its address back, leaves no veth")
+    func hostPortTaken() async throws {
+        let o = try await Heavy.run { () throws -> Taken in
+            let sandbox = try CNIPluginTests.sandbox()
+            let plumb = try CNIPlugin.plumb()
+            let config = Self.delegateConfig(runtime: #"{"portMappings": [{"hostPort": 8080, "containerPort": 80}]}"#)
+            for ns in ["a", "b"] { try sandbox.must(["ip", "netns", "add", ns]) }
+            let first = try sandbox.cni(plumb, "ADD", config: config, containerID: "ctr-a", netns: "/run/netns/a")
+            let second = try sandbox.cni(plumb, "ADD", config: config, containerID: "ctr-b", netns: "/run/netns/b")
+            let leases = (try? sandbox.list("\(Self.ipamDir)/plumbnet"))?.filter { $0.hasPrefix("10.") } ?? []
+            return Taken(first: "\(first)", second: CommandResultText(second), links: try sandbox.links(netns: "b"), leases: leases)
+        }
+        #expect(o.first.contains("exit 0"), "\(o.first)")
+        #expect(!o.second.succeeded, "\(o.second)")
+        #expect(CNISchema.errorViolations(o.second.stdout) == [], "\(o.second)")
+        #expect(o.second.stdout.contains("8080") && o.second.stdout.contains("ctr-a"), "the error names neither the port nor its owner: \(o.second)")
+        #expect(o.links == ["lo"], "b has \(o.links)")
+        #expect(o.leases.count == 1, "leases: \(o.leases) (the refused ADD's address was not given back)")
+    }
+
     @Test("Multus's VF delegate call with a deviceID that is no VF here: a spec error naming deviceID, no address leased, nothing made")
     func deviceIDNotAVF() async throws {
         let o = try await Heavy.run { () throws -> Refused in
