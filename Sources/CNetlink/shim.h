@@ -15,6 +15,7 @@
 #include <netlink/route/nexthop.h>
 #include <netlink/route/neighbour.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/link/macvlan.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/sriov.h>
 #include <netlink/route/link/inet6.h>

@@ -30,7 +30,7 @@ extension Decode {
 
     static func interface(_ r: NodeReader) -> Interface {
         let placeholder = Interface(name: "", kind: .veth(bridge: "", hostName: nil))
-        guard let o = r.object(["name", "veth", "vf", "addresses", "mtu", "mac"]) else { return placeholder }
+        guard let o = r.object(["name", "veth", "vf", "macvlan", "addresses", "mtu", "mac"]) else { return placeholder }
         let kind = interfaceKind(o)
         if kind == nil { r.log.reject(ManifestPath.key(r.path, "veth")) }
         return Interface(name: o.required("name")?.string() ?? "",
@@ -39,9 +39,10 @@ extension Decode {
                          mtu: o.int("mtu"), mac: o.optional("mac")?.mac())
     }
 
-    /// Exactly one of `veth: {bridge, hostName}` and `vf: {nic, index}`.
+    /// Exactly one of `veth: {bridge, hostName}`, `vf: {nic, index}` and `macvlan: {parent, mode}`.
     static func interfaceKind(_ o: ObjectReader) -> Interface.Kind? {
-        guard let (key, r) = o.exactlyOne(of: ["veth", "vf"]) else { return nil }
+        guard let (key, r) = o.exactlyOne(of: ["veth", "vf", "macvlan"]) else { return nil }
+        if key == "macvlan" { return macvlan(r) }
         if key == "veth" {
             guard let v = r.object(["bridge", "hostName"]), let bridge = v.required("bridge")?.string() else { return nil }
             return .veth(bridge: bridge, hostName: v.string("hostName"))
@@ -50,6 +51,15 @@ extension Decode {
         let nic = v.required("nic")?.string(), index = v.required("index")?.int()
         guard let nic, let index else { return nil }
         return .vf(nic: nic, index: index)
+    }
+
+    /// `macvlan: {parent: eth0, mode: bridge}`; the mode defaults to `bridge` (what the CNI
+    /// macvlan plugin does), not to the kernel's `vepa`, which needs a hairpin switch.
+    static func macvlan(_ r: NodeReader) -> Interface.Kind? {
+        guard let v = r.object(["parent", "mode"]), let parent = v.required("parent")?.string() else { return nil }
+        guard let modeNode = v.optional("mode") else { return .macvlan(parent: parent, mode: .bridge) }
+        guard let mode = modeNode.choice(MacvlanMode.names).flatMap(MacvlanMode.init(rawValue:)) else { return nil }
+        return .macvlan(parent: parent, mode: mode)
     }
 
     /// `to` is `default`, a prefix, or a bare address (a host route). `default` takes the

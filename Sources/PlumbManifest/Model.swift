@@ -228,6 +228,9 @@ public struct Interface: Sendable, Equatable {
         case veth(bridge: String, hostName: String?)
         /// VF `index` of the PF that `nic` names.
         case vf(nic: String, index: Int)
+        /// A macvlan on `parent`, a link of the host namespace (a NIC, a VF's netdev, a
+        /// bridge), born in the container's namespace under the interface's name.
+        case macvlan(parent: String, mode: MacvlanMode)
     }
     public var name: String
     public var kind: Kind

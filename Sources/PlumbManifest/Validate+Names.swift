@@ -41,6 +41,7 @@ extension Checks {
             let ip = "\(path).interfaces[\(i)]"
             interfaceName(iface.name, at: ip + ".name")
             if case .veth(_, let host?) = iface.kind { interfaceName(host, at: ip + ".veth.hostName") }
+            if case .macvlan(let parent, _) = iface.kind { interfaceName(parent, at: ip + ".macvlan.parent") }
         }
     }
 

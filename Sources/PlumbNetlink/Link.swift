@@ -19,15 +19,19 @@ public struct LinkInfo: Sendable, Equatable, Codable {
     public var linkNetnsID: Int?
     /// The transmit queue length (IFLA_TXQLEN, `ip link` "qlen").
     public var txqlen: Int?
+    /// A macvlan's mode (IFLA_MACVLAN_MODE); its parent is `peerIndex`, in the namespace
+    /// `linkNetnsID` names when the macvlan lives in another one.
+    public var macvlanMode: MacvlanMode?
     public var stats: LinkStats
 
     public init(index: Int, name: String, kind: String? = nil, master: Int? = nil, mtu: Int = 1500,
                 up: Bool = false, carrier: Bool = false, operUp: Bool = false, mac: MACAddress? = nil,
                 alias: String? = nil, peerIndex: Int? = nil, linkNetnsID: Int? = nil, txqlen: Int? = nil,
-                stats: LinkStats = LinkStats()) {
+                macvlanMode: MacvlanMode? = nil, stats: LinkStats = LinkStats()) {
         self.index = index; self.name = name; self.kind = kind; self.master = master; self.mtu = mtu
         self.up = up; self.carrier = carrier; self.operUp = operUp; self.mac = mac; self.alias = alias
         self.peerIndex = peerIndex; self.linkNetnsID = linkNetnsID; self.txqlen = txqlen; self.stats = stats
+        self.macvlanMode = macvlanMode
     }
 }
 
@@ -86,7 +90,17 @@ extension LinkInfo {
             peerIndex: peer > 0 ? Int(peer) : nil,
             linkNetnsID: hasNsid ? Int(nsid) : nil,
             txqlen: Int(rtnl_link_get_txqlen(l)),
+            macvlanMode: Self.macvlanMode(l),
             stats: LinkStats(l))
+    }
+
+    /// The kernel's name of a macvlan's mode; nil for any other kind.
+    static func macvlanMode(_ l: OpaquePointer) -> MacvlanMode? {
+        guard rtnl_link_is_macvlan(l) != 0 else { return nil }
+        let size = 32
+        var buf = [CChar](repeating: 0, count: size)
+        guard let text = rtnl_link_macvlan_mode2str(Int32(rtnl_link_macvlan_get_mode(l)), &buf, size) else { return nil }
+        return MacvlanMode(rawValue: String(cString: text))
     }
 }
 

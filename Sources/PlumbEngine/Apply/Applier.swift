@@ -62,6 +62,7 @@ public final class Applier {
         case .deleteNamespace(let d): try deleteNamespace(d)
         case .createBridge(let b): try createBridge(b)
         case .createVeth(let v): try createVeth(v)
+        case .createMacvlan(let m): try createMacvlan(m)
         case .setLink(let u): try setLink(u)
         case .deleteLink(let d): try deleteLink(d)
         case .addAddress(let a): try addAddress(a)
@@ -141,7 +142,7 @@ extension Action {
              .replaceTable, .deleteTable, .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin,
              .setTxQueueLen, .writeModprobe:
             return true
-        case .createBridge, .createVeth, .setNumVFs, .setVF, .moveVF, .returnVF, .setQueueSteering:
+        case .createBridge, .createVeth, .createMacvlan, .setNumVFs, .setVF, .moveVF, .returnVF, .setQueueSteering:
             return false
         }
     }

@@ -115,6 +115,9 @@ public protocol LinkOps: AnyObject {
     func createBridge(_ r: CreateBridge) throws
     /// `ip link add HOST address MAC master M type veth peer name PEER netns NS [mtu M]`.
     func createVeth(_ r: VethRequest) throws
+    /// `ip link add link PARENT name NAME address MAC netns NS type macvlan mode MODE [mtu M]`:
+    /// born in `namespace` from a parent of this namespace.
+    func createMacvlan(_ r: MacvlanRequest) throws
     /// `ip link set dev IFINDEX …` (never moves it: see `moveLink`).
     func setLink(_ r: SetLink) throws
     /// `ip link set dev IFINDEX netns NS name NAME` (down while it moves).
@@ -155,6 +158,21 @@ public struct VethRequest: Sendable, Equatable {
                 peerNamespace: NamespaceRef, mtu: Int?) {
         self.hostName = hostName; self.hostMAC = hostMAC; self.masterIndex = masterIndex
         self.peerName = peerName; self.peerMAC = peerMAC; self.peerNamespace = peerNamespace; self.mtu = mtu
+    }
+}
+
+/// A macvlan on a parent of the host namespace, born in another namespace under its
+/// final name and carrying its MAC (the mark until its alias is set): one RTM_NEWLINK.
+public struct MacvlanRequest: Sendable, Equatable {
+    public var name: String
+    public var parentIndex: Int
+    public var mode: MacvlanMode
+    public var namespace: NamespaceRef
+    public var mac: MACAddress
+    public var mtu: Int?
+    public init(name: String, parentIndex: Int, mode: MacvlanMode, namespace: NamespaceRef, mac: MACAddress, mtu: Int?) {
+        self.name = name; self.parentIndex = parentIndex; self.mode = mode; self.namespace = namespace
+        self.mac = mac; self.mtu = mtu
     }
 }
 

@@ -30,6 +30,11 @@ final class LinuxLinks: LinkOps {
                                       peerMAC: r.peerMAC))
     }
 
+    func createMacvlan(_ r: MacvlanRequest) throws {
+        try socket.execute(CreateMacvlan(name: r.name, parentIndex: r.parentIndex, mode: r.mode,
+                                         namespaceFD: try kernel.namespaceFD(r.namespace), mac: r.mac, mtu: r.mtu))
+    }
+
     func setLink(_ r: SetLink) throws {
         var r = r
         r.namespaceFD = nil

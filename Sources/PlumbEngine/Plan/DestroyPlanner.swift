@@ -132,22 +132,38 @@ public struct DestroyPlanner {
         users[ref]?.first { $0.identity == nil || $0.identity == id }?.owner
     }
 
-    /// Host ends of veths (whose peers are not going with a namespace) and bridges,
-    /// each only while it still carries this owner's mark.
+    /// Macvlans (in namespaces that stay), host ends of veths (whose peers are not going
+    /// with a namespace) and bridges, each only while it still carries this owner's mark.
     func linkSteps(doomed: Set<NamespaceRef>, _ notes: inout [String]) -> [Step] {
-        let order: [OwnedLinkKind] = [.veth, .bridge]
-        return order.flatMap { kind in
+        macvlanSteps(doomed: doomed, &notes) + [OwnedLinkKind.veth, .bridge].flatMap { kind in
             record.links.filter { $0.kind == kind && $0.link.namespace == .host }.compactMap { l -> Step? in
                 if let peer = l.peer, doomed.contains(peer.namespace) { return nil }
                 guard let seen = index.hostLinks[l.link.name] else { return nil }
-                guard marks.marks(seen.marks), seen.kind == (kind == .bridge ? "bridge" : "veth") else {
-                    notes.append("\(l.link.name) left alone: it no longer carries plumb's mark (alias \(seen.alias.map { "\"\($0)\"" } ?? "none"))")
-                    return nil
-                }
-                return Step(.deleteLink(LinkDeletion(link: LinkRef(l.link.name, index: seen.index),
-                                                     proof: .owner(alias: seen.alias ?? "", mac: seen.mac))))
+                return deletion(l, seen: seen, in: .host, &notes)
             }
         }
+    }
+
+    /// A macvlan goes with its namespace when that is deleted; otherwise on its own, while
+    /// it is still a macvlan with this owner's mark on the parent it was made on.
+    func macvlanSteps(doomed: Set<NamespaceRef>, _ notes: inout [String]) -> [Step] {
+        record.links.filter { $0.kind == .macvlan && !doomed.contains($0.link.namespace) }.compactMap { l -> Step? in
+            guard let seen = index.namespaces[l.link.namespace]?.snapshot?.link(named: l.link.name) else { return nil }
+            if let parent = l.parent?.index, seen.peerIndex != parent {
+                notes.append("\(l.link.name) in \(l.link.namespace) left alone: it is not on the parent plumb made it on (\(l.parent!.name), ifindex \(parent))")
+                return nil
+            }
+            return deletion(l, seen: seen, in: l.link.namespace, &notes)
+        }
+    }
+
+    func deletion(_ l: LinkEntry, seen: LinkInfo, in ns: NamespaceRef, _ notes: inout [String]) -> Step? {
+        guard marks.marks(seen.marks, in: ns), seen.kind == l.kind.kernelKind else {
+            notes.append("\(l.link.name)\(ns == .host ? "" : " in \(ns)") left alone: it no longer carries plumb's mark (alias \(seen.alias.map { "\"\($0)\"" } ?? "none"))")
+            return nil
+        }
+        return Step(.deleteLink(LinkDeletion(link: LinkRef(l.link.name, in: ns, index: seen.index),
+                                             proof: .owner(alias: seen.alias ?? "", mac: seen.mac))))
     }
 
     /// Each changed sysctl back to its original, unless another owner relies on it:

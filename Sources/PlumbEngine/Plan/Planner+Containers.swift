@@ -8,7 +8,7 @@ extension Planner {
         guard let ns = c.netns else {
             throw error("\(path).netns", "container \(c.name) has no netns (only the OCI hook may leave it out)")
         }
-        let inner: NamespaceSnapshot
+        var inner: NamespaceSnapshot
         switch try namespaceStatus(ns, path: "\(path).netns") {
         case .absent:
             guard case .named(let name) = ns else {
@@ -38,6 +38,8 @@ extension Planner {
                 try vethSteps(iface, container: c, bridge: bridge, ns: ns, inner: inner, path: ipath, into: &p)
             case .vf(let nic, let index):
                 try vfSteps(iface, nic: nic, index: index, ns: ns, inner: inner, path: ipath, into: &p)
+            case .macvlan(let parent, let mode):
+                try macvlanSteps(iface, container: c, parent: parent, mode: mode, ns: ns, inner: &inner, path: ipath, into: &p)
             }
         }
         if !c.ports.isEmpty && NATDesign.bridgedIPv4(c, manifest) == nil {
@@ -150,7 +152,7 @@ extension Interface {
     public func hostSideName(container: String) -> String {
         switch kind {
         case .veth(_, let h?): return h
-        case .veth(_, nil), .vf: return vethHostName(container: container, interface: name)
+        case .veth(_, nil), .vf, .macvlan: return vethHostName(container: container, interface: name)
         }
     }
 }

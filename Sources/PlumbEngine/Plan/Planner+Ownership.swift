@@ -14,7 +14,7 @@ extension Planner {
         let place = ns == .host ? "the host namespace" : "\(ns)"
         let marked = marks.marks(link.marks, in: ns, declaredMAC: declaredMAC)
         let listed = index.recordLink(link.name, in: ns)
-        let kernelKind = kind == .bridge ? "bridge" : "veth"
+        let kernelKind = kind.kernelKind
         switch (marked, listed) {
         case (true, let entry?) where entry.kind == kind && link.kind == kernelKind:
             return .ours

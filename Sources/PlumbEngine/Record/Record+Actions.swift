@@ -26,6 +26,8 @@ extension Record {
         case .createVeth(let v):
             insert(LinkEntry(link: LinkRef(v.hostName), kind: .veth, peer: v.peer))
             insert(LinkEntry(link: v.peer, kind: .vethPeer))
+        case .createMacvlan(let m):
+            insert(LinkEntry(link: m.link, kind: .macvlan, parent: LinkRef(m.parent, index: m.parentIndex)))
         case .setLink, .addAddress, .deleteAddress, .addRoute, .deleteRoute:
             break   // settings of links the record already lists
         case .deleteLink(let d):

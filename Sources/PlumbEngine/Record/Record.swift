@@ -97,6 +97,17 @@ public enum OwnedLinkKind: String, Codable, Sendable, Hashable {
     case veth
     /// A veth's end inside a container.
     case vethPeer = "veth-peer"
+    /// A macvlan inside a container, on `parent` in the host namespace.
+    case macvlan
+
+    /// The kind the kernel reports for such a link (IFLA_INFO_KIND).
+    public var kernelKind: String {
+        switch self {
+        case .bridge: return "bridge"
+        case .veth, .vethPeer: return "veth"
+        case .macvlan: return "macvlan"
+        }
+    }
 }
 
 /// A link the owner created.
@@ -105,10 +116,13 @@ public struct LinkEntry: Codable, Sendable, Hashable {
     public var kind: OwnedLinkKind
     /// For a veth's host end: its peer (deleting the peer's namespace removes the pair).
     public var peer: LinkRef?
-    public init(link: LinkRef, kind: OwnedLinkKind, peer: LinkRef? = nil) {
+    /// For a macvlan: the host link it sits on, with the ifindex it had when planned (a
+    /// parent deleted and re-created is another link, and takes its macvlans with it).
+    public var parent: LinkRef?
+    public init(link: LinkRef, kind: OwnedLinkKind, peer: LinkRef? = nil, parent: LinkRef? = nil) {
         var l = link
         l.index = nil   // an ifindex is only valid until the link is recreated
-        self.link = l; self.kind = kind; self.peer = peer
+        self.link = l; self.kind = kind; self.peer = peer; self.parent = parent
     }
 }
 

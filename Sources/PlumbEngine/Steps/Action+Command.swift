@@ -16,6 +16,11 @@ extension Action {
                 + " address \(v.peerMAC) netns \(netnsArgument(v.peer.namespace))" + (v.mtu.map { " mtu \($0)" } ?? "")
                 + "; \(v.peer.namespace.ipCommand) link set dev \(v.peer.name) alias \(quoted(v.alias))"
                 + (v.peerIPv6 ? "" : " addrgenmode none") + " up"
+        case .createMacvlan(let m):
+            return "ip link add link \(m.parent) name \(m.link.name) address \(m.mac) netns \(netnsArgument(m.link.namespace))"
+                + (m.mtu.map { " mtu \($0)" } ?? "") + " type macvlan mode \(m.mode.rawValue)"
+                + "; \(m.link.namespace.ipCommand) link set dev \(m.link.name) alias \(quoted(m.alias))"
+                + (m.ipv6 ? "" : " addrgenmode none") + " up"
         case .setLink(let u): return "\(u.link.namespace.ipCommand) link set dev \(u.link.name)" + u.to.arguments
         case .deleteLink(let d): return "\(d.link.namespace.ipCommand) link del dev \(d.link.name)"
         case .addAddress(let a): return "\(a.link.namespace.ipCommand) addr add \(a.prefix) dev \(a.link.name)"

@@ -15,6 +15,8 @@ extension Action {
             return [.deleteLink(LinkDeletion(link: LinkRef(b.name), proof: .owner(alias: b.alias, mac: b.mac)))]
         case .createVeth(let v):
             return [.deleteLink(LinkDeletion(link: LinkRef(v.hostName), proof: .owner(alias: v.alias, mac: v.hostMAC)))]
+        case .createMacvlan(let m):
+            return [.deleteLink(LinkDeletion(link: m.link, proof: .owner(alias: m.alias, mac: m.mac)))]
         case .setLink(let u):
             let proof = u.to.alias.map { LinkProof.owner(alias: $0, mac: nil) } ?? u.proof
             var link = u.link

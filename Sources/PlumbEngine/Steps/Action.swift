@@ -10,6 +10,7 @@ public enum Action: Hashable, Sendable, Codable {
     case deleteNamespace(NamespaceDeletion)
     case createBridge(BridgeCreation)
     case createVeth(VethCreation)
+    case createMacvlan(MacvlanCreation)
     case setLink(LinkUpdate)
     case deleteLink(LinkDeletion)
     case addAddress(AddressChange)
@@ -40,6 +41,7 @@ public enum Action: Hashable, Sendable, Codable {
         case .deleteNamespace: return "delete-netns"
         case .createBridge: return "create-bridge"
         case .createVeth: return "create-veth"
+        case .createMacvlan: return "create-macvlan"
         case .setLink: return "set-link"
         case .deleteLink: return "delete-link"
         case .addAddress: return "add-address"
@@ -67,7 +69,7 @@ public enum Action: Hashable, Sendable, Codable {
     /// "+" creates, "-" removes, "~" changes: the plan's first column.
     public var sign: String {
         switch self {
-        case .createNamespace, .createBridge, .createVeth, .addAddress, .addRoute: return "+"
+        case .createNamespace, .createBridge, .createVeth, .createMacvlan, .addAddress, .addRoute: return "+"
         case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute, .deleteTable: return "-"
         case .setSysctl, .setLink, .replaceTable, .setRings, .setChannels, .setCoalesce, .setOffload,
              .setIRQAffinity, .setPFAdmin, .setTxQueueLen, .setQueueSteering, .setNumVFs, .writeModprobe, .setVF, .moveVF,
@@ -83,6 +85,7 @@ public enum Action: Hashable, Sendable, Codable {
         case .deleteNamespace(let n): return n.name
         case .createBridge(let b): return b.name
         case .createVeth(let v): return v.hostName
+        case .createMacvlan(let m): return m.link.name
         case .setLink(let u): return u.link.name
         case .deleteLink(let d): return d.link.name
         case .addAddress(let a), .deleteAddress(let a): return a.link.name
@@ -113,6 +116,7 @@ public enum Action: Hashable, Sendable, Codable {
         case .addAddress(let a), .deleteAddress(let a): return a.link.namespace
         case .addRoute(let r), .deleteRoute(let r): return r.link.namespace
         case .returnVF(let r): return r.from.namespace
+        case .createMacvlan(let m): return m.link.namespace
         case .setSysctl, .createNamespace, .deleteNamespace, .createBridge, .createVeth, .replaceTable, .deleteTable,
              .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin, .setTxQueueLen,
              .setQueueSteering, .setNumVFs, .writeModprobe, .setVF, .moveVF:

@@ -46,6 +46,23 @@ public struct VethCreation: Hashable, Sendable, Codable {
     public var peerIPv6: Bool
 }
 
+/// Equivalent to: `ip link add link PARENT name NAME address MAC netns NS type macvlan mode MODE [mtu M]`,
+/// then alias and up inside NS. `link` is where it is born, under its final name.
+public struct MacvlanCreation: Hashable, Sendable, Codable {
+    public var link: LinkRef
+    /// The host link it sits on (by name: the plan may create it, a bridge of the manifest).
+    public var parent: String
+    /// The parent's ifindex when the plan saw it: the applier refuses another link by that name.
+    public var parentIndex: Int?
+    public var mode: MacvlanMode
+    /// Declared, else the owner's mark.
+    public var mac: MACAddress
+    public var mtu: Int?
+    public var alias: String
+    /// As for a veth's container end: IPv6 addresses only when the manifest uses IPv6 on it.
+    public var ipv6: Bool
+}
+
 /// Whether a link is enslaved, and to which bridge (by name: it may be created by the same plan).
 public enum Master: Hashable, Sendable, Codable, CustomStringConvertible {
     case none

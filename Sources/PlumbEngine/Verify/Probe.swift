@@ -253,6 +253,7 @@ extension Verifier {
     func pfLink(of iface: Interface) throws -> LinkInfo? {
         switch iface.kind {
         case .veth: return nil
+        case .macvlan(let parent, _): return try kernel.links(in: .host).link(name: parent)
         case .vf(let nic, _):
             guard let decl = manifest.nics.first(where: { $0.reference == nic }),
                   let name = Observer(kernel: kernel).resolve(decl.selector.pfSelector) else { return nil }

@@ -75,7 +75,7 @@ public struct Verifier {
             checks += interfaceChecks(iface, container: c, inner: inner, host: host)
             switch iface.kind {
             case .vf(let nic, let index): checks += try vfChecks(iface, nic: nic, index: index)
-            case .veth: break
+            case .veth, .macvlan: break
             }
         }
         checks += routeChecks(c, inner: inner)
@@ -117,6 +117,7 @@ public struct Verifier {
         case .veth(let bridge, _):
             checks.append(bridgePortCheck(iface.hostSideName(container: c.name), bridge: bridge, host: host))
             if let m = portMTUCheck(iface.hostSideName(container: c.name), peer: l, bridge: bridge, host: host) { checks.append(m) }
+        case .macvlan(let parent, let mode): checks.append(macvlanCheck(l, parent: parent, mode: mode, host: host))
         case .vf: break
         }
         return checks

@@ -38,6 +38,14 @@ extension FakeKernel {
         }
         ns.adjustBridgeMTUs()
         if let peer = l.peer { removeLink(peer) }
+        removeMacvlans(on: id)
+    }
+
+    /// A parent that goes takes its macvlans along, in whatever namespace they are.
+    func removeMacvlans(on parent: FakeLinkID) {
+        for ns in namespaces.values {
+            for (i, l) in ns.links where l.lower == parent { removeLink(FakeLinkID(ns: ns.id, index: i)) }
+        }
     }
 
     /// The addresses, routes and neighbours of a link leaving its namespace.
@@ -86,6 +94,7 @@ extension FakeKernel {
         if l.isLoopback { return true }
         switch l.kind {
         case "veth": return l.peer.flatMap(link)?.up ?? false
+        case "macvlan": return l.lower.map(carrier) ?? false
         case "bridge":
             return namespaces[id.ns]!.links.values.contains { $0.master == id.index && carrier(FakeLinkID(ns: id.ns, index: $0.index)) }
         default:
@@ -101,8 +110,9 @@ extension FakeKernel {
         let carrier = carrier(id)
         return LinkInfo(index: l.index, name: l.name, kind: l.kind, master: l.master, mtu: l.mtu, up: l.up,
                         carrier: carrier, operUp: carrier && !l.isLoopback, mac: l.mac, alias: l.alias,
-                        peerIndex: l.peer?.index, linkNetnsID: l.peer.flatMap { $0.ns == ns ? nil : namespaces[ns]!.nsid(of: $0.ns) },
-                        txqlen: l.txqlen, stats: l.stats)
+                        peerIndex: (l.peer ?? l.lower)?.index,
+                        linkNetnsID: (l.peer ?? l.lower).flatMap { $0.ns == ns ? nil : namespaces[ns]!.nsid(of: $0.ns) },
+                        txqlen: l.txqlen, macvlanMode: l.macvlanMode, stats: l.stats)
     }
 
     /// The main table as a dump lists it: by family, then destination (a trie walk), then metric.

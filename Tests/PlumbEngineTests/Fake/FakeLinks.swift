@@ -106,6 +106,29 @@ final class FakeLinks: LinkOps {
         here.adjustBridgeMTUs()
     }
 
+    /// Born in its namespace on a parent of this one, carrying its MAC, down. Like the
+    /// kernel: ENODEV for a missing parent, EINVAL for an MTU above the parent's, EEXIST
+    /// for a taken name, EBUSY for a second macvlan where a passthru one is (or a passthru
+    /// one where any is).
+    func createMacvlan(_ r: MacvlanRequest) throws {
+        let object = "macvlan \(r.name) on ifindex \(r.parentIndex) mode \(r.mode.rawValue)"
+        try enter("createMacvlan", "RTM_NEWLINK", object)
+        let here = try ns("RTM_NEWLINK")
+        let there = try kernel.namespace(r.namespace)
+        guard let parent = here.links[r.parentIndex] else { throw refuse("RTM_NEWLINK", object, .noDevice) }
+        if InterfaceNames.problem(r.name) != nil { throw refuse("RTM_NEWLINK", r.name, .invalid) }
+        if there.link(named: r.name) != nil { throw refuse("RTM_NEWLINK", r.name, .exists) }
+        if let m = r.mtu, m > parent.mtu { throw refuse("RTM_NEWLINK", object, .invalid) }
+        let lower = FakeLinkID(ns: id, index: r.parentIndex)
+        let siblings = kernel.namespaces.values.flatMap { $0.links.values.filter { $0.lower == lower } }
+        if !siblings.isEmpty && (r.mode == .passthru || siblings.contains { $0.macvlanMode == .passthru }) {
+            throw refuse("RTM_NEWLINK", object, .busy)
+        }
+        let index = there.allocateIndex()
+        there.links[index] = FakeLink(index: index, name: r.name, kind: "macvlan", mtu: r.mtu ?? parent.mtu, mac: r.mac,
+                                      lower: lower, macvlanMode: r.mode)
+    }
+
     func setLink(_ r: SetLink) throws {
         let object = "ifindex \(r.index)" + (r.name.map { " (\($0))" } ?? "")
         try enter("setLink", "RTM_NEWLINK", object)

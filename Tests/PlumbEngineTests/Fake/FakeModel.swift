@@ -23,6 +23,9 @@ struct FakeLink: Equatable {
     var alias: String?
     /// A veth's other end (in its own namespace).
     var peer: FakeLinkID?
+    /// A macvlan's parent (in the namespace it was made from) and mode.
+    var lower: FakeLinkID?
+    var macvlanMode: MacvlanMode?
     /// A VF's netdev: which VF of which PF.
     var vf: FakeVFID?
     var isLoopback = false
