@@ -59,3 +59,14 @@ public struct DestroyError: Error, CustomStringConvertible {
             + "\n  what was removed so far stays removed; run destroy again to finish"
     }
 }
+
+/// A destroy refused before any change: it would delete a link that another owner's
+/// macvlan sits on, and the kernel deletes a macvlan with its parent.
+public struct ParentInUseError: Error, CustomStringConvertible {
+    public var parent: String
+    public var children: [String]
+    public var description: String {
+        "\(parent) is the parent of \(children.joined(separator: ", ")); destroying it would delete them too. "
+            + "Destroy their owners first; nothing was changed"
+    }
+}

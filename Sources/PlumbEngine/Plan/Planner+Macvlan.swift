@@ -22,6 +22,8 @@ extension Planner {
             p.links.append(Step(.deleteLink(LinkDeletion(link: LinkRef(existing.name, in: ns, index: existing.index),
                                                          proof: .owner(alias: existing.alias ?? "", mac: existing.mac))),
                                 reason: "it is no longer a \(mode.rawValue) macvlan on \(parent)"))
+            // Its addresses and routes go with it: the steps after this read it as absent.
+            inner.links.removeAll { $0.index == existing.index }
         }
         p.links.append(Step(.createMacvlan(MacvlanCreation(link: LinkRef(iface.name, in: ns), parent: parent,
                                                            parentIndex: parentLink?.index, mode: mode, mac: mac,

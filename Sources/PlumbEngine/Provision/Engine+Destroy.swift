@@ -36,6 +36,7 @@ extension Engine {
         let sharesHostThings = record.namespaces.contains(where: \.created) || !record.sysctls.isEmpty || !record.raisedPFs.isEmpty
         let others = sharesHostThings ? try store.records().filter { $0.id != record.id } : []
         let result = DestroyPlanner(record: record, observed: observed, others: others).plan()
+        try refuseOrphaningMacvlans(result.plan, of: record)
         let applier = Applier(kernel: kernel)
         for (i, step) in result.plan.steps.enumerated() {
             progress(i + 1, result.plan.steps.count, step)
@@ -56,6 +57,21 @@ extension Engine {
             try store.save(p)
         }
         return Plan(owner: record.owner, steps: steps + result.plan.steps, notes: notes + result.plan.notes)
+    }
+
+    /// Another owner's macvlan on a host link this destroy deletes would go with it,
+    /// behind that owner's back: refused before the first step.
+    func refuseOrphaningMacvlans(_ plan: Plan, of record: Record) throws {
+        let deleted = Set(plan.steps.compactMap { s -> String? in
+            guard case .deleteLink(let d) = s.action, d.link.namespace == .host else { return nil }
+            return d.link.name
+        })
+        guard !deleted.isEmpty else { return }
+        let children = try store.records().filter { $0.id != record.id }.flatMap { other in
+            other.links.filter { $0.kind == .macvlan && deleted.contains($0.parent?.name ?? "") }.map { (other, $0) }
+        }
+        guard let first = children.first, let parent = first.1.parent?.name else { return }
+        throw ParentInUseError(parent: parent, children: children.filter { $0.1.parent?.name == parent }.map { "macvlan \($0.1.link) of \($0.0.owner)" })
     }
 
     /// What passes to the owners that still need it: each heir's record is read and
