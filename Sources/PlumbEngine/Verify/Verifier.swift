@@ -69,6 +69,7 @@ public struct Verifier {
             return ContainerReport(name: c.name, netns: shown, checks: [Check("netns-present", nil, .fail, expected: shown, observed: problem, evidence: [.namespaceIdentity])])
         }
         try waitForVFLinks(c, ns: ns, host: host)
+        try waitForMacvlanLinks(c, ns: ns)
         let inner = try Observer(kernel: kernel).snapshot(ns)
         var checks = [Check("netns-present", nil, .pass, expected: shown, observed: shown, evidence: [.namespaceIdentity])]
         for iface in c.interfaces {

@@ -1,3 +1,4 @@
+import PlumbManifest
 import PlumbNetlink
 import PlumbTypes
 
@@ -12,5 +13,24 @@ extension Verifier {
                        expected: "macvlan mode \(mode.rawValue) on \(parent)",
                        observed: "\(l.kind ?? "physical")\(l.macvlanMode.map { " mode \($0.rawValue)" } ?? "") on \(observedParent)",
                        evidence: [.netlink])
+    }
+}
+
+extension Verifier {
+    /// A macvlan takes its carrier from its parent, and only when the kernel's rate-limited
+    /// linkwatch work announces the parent's (a bridge whose first port just came up, a
+    /// veth whose peer just did: up to a second later). A macvlan that is up without carrier
+    /// while its parent is up gets a bounded wait before it is judged.
+    func waitForMacvlanLinks(_ c: Container, ns: NamespaceRef, timeout: Duration = .seconds(2)) throws {
+        let parents = c.interfaces.compactMap { iface -> (String, String)? in
+            guard case .macvlan(let parent, _) = iface.kind else { return nil }
+            return (iface.name, parent)
+        }
+        guard !parents.isEmpty else { return }
+        let ops = try kernel.links(in: ns), host = try kernel.links(in: .host)
+        for (name, parent) in parents {
+            guard let l = try ops.link(name: name), l.up, !l.carrier, try host.link(name: parent)?.up == true else { continue }
+            _ = try? ops.waitForCarrier(index: l.index, name: name, timeout: timeout)
+        }
     }
 }
