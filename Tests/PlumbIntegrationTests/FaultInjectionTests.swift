@@ -43,7 +43,27 @@ struct FaultInjectionTests {
                          "ip -n db link set eth0 mtu 1300", "ip -n cache link set eth0 down",
                          "ip -n web addr del 10.88.0.2/16 dev eth0"],
                  applied: example("demo.yaml")),
+        // Macvlans: on a bridge the same plan creates, and on a hand-made parent that already
+        // carries a foreign macvlan (which must be in the "after" snapshot exactly as before).
+        Scenario(label: "manifests/macvlan.yaml", manifest: example("macvlan.yaml"), name: "macvlan"),
+        Scenario(label: "macvlan on a hand-made parent beside a foreign macvlan", manifest: macvlanOnVeth, name: "mvfault",
+                 setup: ["ip netns add peer", "ip link add vp0 type veth peer name eth0 netns peer", "ip link set vp0 up",
+                         "ip -n peer link set eth0 up", "ip -n peer addr add 10.99.0.1/24 dev eth0",
+                         "ip link add link vp0 name fm0 netns peer type macvlan mode bridge",
+                         "ip -n peer addr add 10.99.0.20/24 dev fm0"]),
     ]
+
+    static let macvlanOnVeth = """
+        version: 1
+        name: mvfault
+        containers:
+          - name: app
+            netns: app
+            interfaces:
+              - {name: eth1, macvlan: {parent: vp0, mode: private}, addresses: [10.99.0.10/24], mtu: 1400}
+            routes:
+              - {to: default, via: 10.99.0.1}
+        """
 
     @Test("PLUMB_FAULT_STEP=k for every k: exit 1, 'injected fault at step k', kernel and records as before",
           arguments: scenarios)
