@@ -61,7 +61,8 @@ struct ShowCommand: ParsableCommand {
         var lines = ["\(r.owner) — id \(r.id)"]
         for n in r.namespaces { lines.append("  \(n.created ? "created" : "uses") \(n.ref)" + (n.identity.map { " (\($0))" } ?? "")) }
         for l in r.links where l.kind != .vethPeer {
-            lines.append("  \(l.kind.rawValue) \(l.link.name)" + (l.peer.map { " (peer \($0.name) in \($0.namespace))" } ?? ""))
+            lines.append("  \(l.kind.rawValue) \(l.link.name)" + (l.peer.map { " (peer \($0.name) in \($0.namespace))" } ?? "")
+                         + (l.parent.map { " in \(l.link.namespace) on \($0.name)" } ?? ""))
         }
         for v in r.movedVFs { lines.append("  vf \(v.vf) of \(v.pf) as \(v.link.name) in \(v.link.namespace)") }
         if let t = r.table { lines.append("  nftables table \(t)") }

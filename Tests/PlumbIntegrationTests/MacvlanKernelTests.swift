@@ -138,4 +138,34 @@ struct MacvlanKernelTests {
             }
         }
     }
+
+    @Test("destroying the manifest whose bridge is another manifest's macvlan parent is refused, nothing changed")
+    func parentInUse() async throws {
+        try await Heavy.run {
+            let sandbox = try Sandbox()
+            let net = try sandbox.writeManifest("version: 1\nname: net\nbridges: [{name: br9}]\n", fileName: "net.yaml")
+            let child = try sandbox.writeManifest("""
+                version: 1
+                name: child
+                containers:
+                  - {name: c, netns: c, interfaces: [{name: eth1, macvlan: {parent: br9}, addresses: [10.9.0.5/24]}]}
+                """, fileName: "child.yaml")
+            try sandbox.applyOrFail(net)
+            // A bridge without ports has no carrier: the macvlan on it is made, not verified.
+            let apply = try sandbox.plumb("apply", "--no-verify", child)
+            try #require(apply.status == 0, "\(apply)")
+            let show = try sandbox.plumb("show")
+            #expect(show.stdout.contains("macvlan eth1 in netns c on br9"), "\(show)")
+
+            let refused = try sandbox.plumb("destroy", net)
+            #expect(refused.status != 0, "\(refused)")
+            #expect(refused.stderr.contains("br9 is the parent of macvlan eth1 in netns c of manifest child"), "\(refused)")
+            #expect(try sandbox.links() == ["lo", "br9"])
+            #expect(Self.kind(try Self.details(sandbox, "eth1", netns: "c")).kind == "macvlan")
+
+            #expect(try sandbox.plumb("destroy", child).status == 0)
+            #expect(try sandbox.plumb("destroy", net).status == 0)
+            try sandbox.expectPristine(manifest: "net")
+        }
+    }
 }
