@@ -80,6 +80,11 @@ extension Checks {
     mutating func checkInterface(_ site: InterfaceSite) {
         range(site.interface.mtu, 68...65535, at: site.path + ".mtu")
         unicast(site.interface.mac, at: site.path + ".mac")
+        // The kernel gives a passthru macvlan its parent's MAC, and a MAC set on it is set
+        // on the parent: not something an interface of a container may do to a host NIC.
+        if case .macvlan(let parent, .passthru) = site.interface.kind, site.interface.mac != nil {
+            report(site.path + ".mac", "a passthru macvlan has its parent's MAC, and setting one would change \(parent)'s; leave mac out or use another mode")
+        }
         guard case .vf(let ref, let index) = site.interface.kind else { return }
         if let nic = m.nics.first(where: { $0.reference == ref }) {
             vfIndex(index, of: nic, at: site.path + ".vf.index")

@@ -22,6 +22,17 @@ struct MacvlanTests {
             routes: [{to: 10.0.0.0/8, via: 192.168.122.1}]
         """
 
+    /// The one macvlan a passthru parent allows; it has the parent's MAC.
+    static let passthru = """
+        version: 1
+        name: pt
+        containers:
+          - name: app
+            netns: app
+            interfaces:
+              - {name: eth1, macvlan: {parent: eth0, mode: passthru}, addresses: [192.168.122.60/24]}
+        """
+
     /// The container's link as the kernel holds it: kind, parent (host link name), mode, MTU.
     func macvlan(_ k: FakeKernel, _ name: String, in ns: String = "app") -> (parent: String?, mode: MacvlanMode?, mtu: Int, alias: String?)? {
         guard let id = k.id(of: name, in: .named(ns)), let l = k.link(id), l.kind == "macvlan" else { return nil }
@@ -42,9 +53,10 @@ struct MacvlanTests {
         #expect(Set(entries.compactMap(\.parent?.name)) == ["eth0", "br0"])
     }
 
-    @Test("the plan has a create-macvlan step, and a failure at every step of it rolls everything back")
-    func rollbackAtEveryStep() throws {
-        let mv = try layer(Self.yaml)
+    @Test("the plan has a create-macvlan step, and a failure at every step of it rolls everything back",
+          arguments: [yaml, passthru])
+    func rollbackAtEveryStep(yaml: String) throws {
+        let mv = try layer(yaml)
         let reference = try StepOperations(mv) { .standard() }
         #expect(reference.entries.contains { $0.step.action.name == "create-macvlan" })
         for (i, e) in reference.entries.enumerated() {
@@ -54,6 +66,24 @@ struct MacvlanTests {
                 expectRolledBack(mv, at: i + 1, what) { $0.fail(op.name, with: .noBufferSpace, skip: op.skip) }
             }
         }
+    }
+
+    @Test("passthru: the macvlan has its parent's MAC, the parent keeps it, a second macvlan on it is refused and rolled back")
+    func passthruConverges() throws {
+        let w = World(), pt = try layer(Self.passthru)
+        let parentMAC = w.kernel.host.link(named: "eth0")!.mac
+        try w.engine().apply(pt)
+        let id = try #require(w.kernel.id(of: "eth1", in: .named("app")))
+        #expect(w.kernel.link(id)?.mac == parentMAC && w.kernel.link(id)?.macvlanMode == .passthru)
+        #expect(w.kernel.host.link(named: "eth0")!.mac == parentMAC)
+        #expect(try w.engine().plan(pt).converged)
+
+        let second = try layer(Self.yaml.replacingOccurrences(of: "name: mv", with: "name: mv2")
+            .replacingOccurrences(of: "netns: app", with: "netns: app2"), name: "mv2")
+        let before = w.kernel.snapshot()
+        let error = #expect(throws: ApplyError.self) { try w.engine().apply(second) }
+        #expect("\(error!)".contains("EBUSY") || "\(error!)".contains("busy"), "\(error!)")
+        expectSame(w.kernel.snapshot(), before, "after the refused second macvlan")
     }
 
     func expectRolledBack(_ mv: Layer, at k: Int, _ what: String, faultStep: Int? = nil, arm: (FakeKernel) -> Void = { _ in }) {

@@ -168,4 +168,26 @@ struct MacvlanKernelTests {
             try sandbox.expectPristine(manifest: "net")
         }
     }
+
+    @Test("every mode: apply converges, the kernel shows the mode; passthru keeps the parent's MAC")
+    func everyMode() async throws {
+        try await Heavy.run {
+            let sandbox = try Sandbox()
+            try Self.wire(sandbox)
+            try sandbox.must(["ip", "-n", "other", "link", "del", "fm0"])   // passthru allows no sibling
+            let parentMAC = try sandbox.linkObjects().first { $0["ifname"] as? String == "vp0" }?["address"] as? String
+            // Each apply after the first changes the mode: the macvlan is re-created.
+            for mode in ["passthru", "vepa", "private", "bridge"] {
+                let manifest = try sandbox.writeManifest(Self.manifest(mode: mode), fileName: "\(mode).yaml")
+                try sandbox.applyOrFail(manifest)
+                let link = try Self.details(sandbox, "eth1", netns: "app")
+                #expect(Self.kind(link).mode == mode, "\(link ?? [:])")
+                if mode == "passthru" { #expect(link?["address"] as? String == parentMAC, "\(link ?? [:])") }
+                #expect(try sandbox.linkObjects().first { $0["ifname"] as? String == "vp0" }?["address"] as? String == parentMAC)
+                try sandbox.expectConverged(manifest)
+                let ping = try sandbox.ping(from: "app", Self.peer)
+                #expect(ping.succeeded, "\(mode): \(ping)")
+            }
+        }
+    }
 }

@@ -37,6 +37,8 @@ struct MacvlanManifestTests {
             #"containers[0].interfaces[0].macvlan.parent: "eth 0" is not a valid interface name: it contains whitespace (line 7)"#])
         #expect(problems(yaml("{mode: vepa}")).first?.hasPrefix("containers[0].interfaces[0].macvlan.parent: ") == true)
         #expect(problems(yaml("{parent: eth0, vlan: 5}")).first?.hasPrefix("containers[0].interfaces[0].macvlan.vlan: unknown key") == true)
+        #expect(problems(yaml("{parent: eth0, mode: passthru}", extra: "\n        mac: \"02:00:00:00:00:01\"")) == [
+            "containers[0].interfaces[0].mac: a passthru macvlan has its parent's MAC, and setting one would change eth0's; leave mac out or use another mode (line 9)"])
         let both = problems(yaml("{parent: eth0}", extra: "\n        vf: {nic: eth1, index: 0}"))
         #expect(both.contains { $0.hasPrefix("containers[0].interfaces[0]") && $0.contains("macvlan") && $0.contains("vf") }, "\(both)")
     }

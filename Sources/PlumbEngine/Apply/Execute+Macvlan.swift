@@ -10,7 +10,7 @@ extension Applier {
         let host = try kernel.links(in: .host)
         let (_, parent) = try require(LinkRef(m.parent, index: m.parentIndex), .declaredByName, "RTM_GETLINK")
         try host.createMacvlan(MacvlanRequest(name: m.link.name, parentIndex: parent.index, mode: m.mode,
-                                              namespace: m.link.namespace, mac: m.mac, mtu: m.mtu))
+                                              namespace: m.link.namespace, mac: m.mode == .passthru ? nil : m.mac, mtu: m.mtu))
         // The kernel takes no alias at creation: the MAC is the mark until this lands.
         let (ops, link) = try require(m.link, .owner(alias: "", mac: m.mac), "RTM_GETLINK")
         guard link.kind == "macvlan" else {

@@ -168,9 +168,10 @@ public struct MacvlanRequest: Sendable, Equatable {
     public var parentIndex: Int
     public var mode: MacvlanMode
     public var namespace: NamespaceRef
-    public var mac: MACAddress
+    /// nil: the kernel's choice (a passthru macvlan always takes its parent's).
+    public var mac: MACAddress?
     public var mtu: Int?
-    public init(name: String, parentIndex: Int, mode: MacvlanMode, namespace: NamespaceRef, mac: MACAddress, mtu: Int?) {
+    public init(name: String, parentIndex: Int, mode: MacvlanMode, namespace: NamespaceRef, mac: MACAddress?, mtu: Int?) {
         self.name = name; self.parentIndex = parentIndex; self.mode = mode; self.namespace = namespace
         self.mac = mac; self.mtu = mtu
     }

@@ -9,7 +9,7 @@ extension Planner {
     func macvlanSteps(_ iface: Interface, container c: Container, parent: String, mode: MacvlanMode, ns: NamespaceRef,
                       inner: inout NamespaceSnapshot, path: String, into p: inout Phases) throws {
         let parentLink = try macvlanParent(parent, mtu: iface.mtu, path: path)
-        let mac = iface.mac ?? marks.mac(for: iface.name, in: ns)
+        let mac = macvlanMAC(iface, parent: parent, parentLink: parentLink, mode: mode, ns: ns)
         p.links += strayMacvlans(mac: mac, container: c)
         let existing = inner.link(named: iface.name) ?? renamedMacvlan(iface, mac: mac, container: c, ns: ns, inner: &inner, into: &p)
         if let existing {
@@ -29,6 +29,14 @@ extension Planner {
                                                            parentIndex: parentLink?.index, mode: mode, mac: mac,
                                                            mtu: iface.mtu, alias: alias, ipv6: usesIPv6(iface, of: c)))))
         p.addresses += iface.addresses.map { address(.add, $0, on: LinkRef(iface.name, in: ns)) }
+    }
+
+    /// The MAC it is born with, its mark until the alias lands: declared, else the owner's;
+    /// for passthru the parent's (the kernel gives it the parent's, whatever is asked; a
+    /// bridge this plan creates is born with the owner's mark MAC).
+    func macvlanMAC(_ iface: Interface, parent: String, parentLink: LinkInfo?, mode: MacvlanMode, ns: NamespaceRef) -> MACAddress {
+        guard mode == .passthru else { return iface.mac ?? marks.mac(for: iface.name, in: ns) }
+        return parentLink.map { $0.mac ?? marks.mac(for: iface.name, in: ns) } ?? marks.mac(for: parent)
     }
 
     /// The parent in the host namespace; nil for a bridge this plan creates. A parent

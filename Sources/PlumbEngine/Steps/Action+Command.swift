@@ -17,7 +17,7 @@ extension Action {
                 + "; \(v.peer.namespace.ipCommand) link set dev \(v.peer.name) alias \(quoted(v.alias))"
                 + (v.peerIPv6 ? "" : " addrgenmode none") + " up"
         case .createMacvlan(let m):
-            return "ip link add link \(m.parent) name \(m.link.name) address \(m.mac) netns \(netnsArgument(m.link.namespace))"
+            return "ip link add link \(m.parent) name \(m.link.name)" + (m.mode == .passthru ? "" : " address \(m.mac)") + " netns \(netnsArgument(m.link.namespace))"
                 + (m.mtu.map { " mtu \($0)" } ?? "") + " type macvlan mode \(m.mode.rawValue)"
                 + "; \(m.link.namespace.ipCommand) link set dev \(m.link.name) alias \(quoted(m.alias))"
                 + (m.ipv6 ? "" : " addrgenmode none") + " up"

@@ -55,7 +55,7 @@ public struct MacvlanCreation: Hashable, Sendable, Codable {
     /// The parent's ifindex when the plan saw it: the applier refuses another link by that name.
     public var parentIndex: Int?
     public var mode: MacvlanMode
-    /// Declared, else the owner's mark.
+    /// Declared, else the owner's mark; for passthru the parent's (the kernel's choice).
     public var mac: MACAddress
     public var mtu: Int?
     public var alias: String

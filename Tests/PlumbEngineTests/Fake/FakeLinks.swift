@@ -125,7 +125,9 @@ final class FakeLinks: LinkOps {
             throw refuse("RTM_NEWLINK", object, .busy)
         }
         let index = there.allocateIndex()
-        there.links[index] = FakeLink(index: index, name: r.name, kind: "macvlan", mtu: r.mtu ?? parent.mtu, mac: r.mac,
+        // passthru: the parent's MAC, whatever was asked (eth_hw_addr_inherit).
+        let mac = r.mode == .passthru ? parent.mac : (r.mac ?? kernel.randomMAC())
+        there.links[index] = FakeLink(index: index, name: r.name, kind: "macvlan", mtu: r.mtu ?? parent.mtu, mac: mac,
                                       lower: lower, macvlanMode: r.mode)
     }
 
