@@ -59,11 +59,13 @@ extension Engine {
         return Plan(owner: record.owner, steps: steps + result.plan.steps, notes: notes + result.plan.notes)
     }
 
-    /// Another owner's macvlan on a host link this destroy deletes would go with it,
-    /// behind that owner's back: refused before the first step.
+    /// Another owner's macvlan on a bridge this destroy deletes would go with it, behind
+    /// that owner's back: refused before the first step. Only bridges: a veth host end as a
+    /// parent is not a setup worth reading every record for on each CNI DEL.
     func refuseOrphaningMacvlans(_ plan: Plan, of record: Record) throws {
+        let bridges = Set(record.links.filter { $0.kind == .bridge }.map(\.link.name))
         let deleted = Set(plan.steps.compactMap { s -> String? in
-            guard case .deleteLink(let d) = s.action, d.link.namespace == .host else { return nil }
+            guard case .deleteLink(let d) = s.action, d.link.namespace == .host, bridges.contains(d.link.name) else { return nil }
             return d.link.name
         })
         guard !deleted.isEmpty else { return }
