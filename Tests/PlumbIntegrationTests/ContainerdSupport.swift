@@ -66,7 +66,7 @@ final class ContainerdDaemon {
     }
 
     /// The argv of `ctr run --rm --cni` of `rootfs` as container `id` running `args`.
-    func runArgv(id: String, rootfs: String, _ args: [String]) -> [String] {
+    private func runArgv(id: String, rootfs: String, _ args: [String]) -> [String] {
         ["ctr", "--address", socket, "run", "--rm", "--cni", "--runc-binary", runtimeWrapper,
          "--rootfs", rootfs, id] + args
     }
