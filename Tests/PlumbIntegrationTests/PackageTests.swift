@@ -16,7 +16,9 @@ struct PackageTests {
     func installRunRemove() async throws {
         let package = try DebianPackage.built()
         let version = try package.version()
-        let o = try await Heavy.run { try Self.lifecycle(package) }
+        // Exclusive: while the package is on the machine its files are in the host's /usr,
+        // which BootTests' systemd-nspawn boots from; no other test should see them come and go.
+        let o = try await Heavy.exclusive { try Self.lifecycle(package) }
 
         #expect(o.install.succeeded, "\(o.install)")
         #expect(o.stateInstalled.hasPrefix("ii"), "dpkg's state after apt install: \(o.stateInstalled)")
