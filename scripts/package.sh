@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Debian package a node installs without a Swift toolchain:
-#   .build/package/plumb_VERSION_ARCH.deb (the directory is emptied first, so it holds one .deb)
+#   .build/package/plumb_VERSION_ARCH.deb (older plumb_*.deb there are removed first)
 # containing
 #   /usr/sbin/plumb                          the release binary, Swift runtime linked in statically
 #   /usr/lib/cni/plumb, /opt/cni/bin/plumb   the CNI plugin (links to it: a CNI plugin when CNI_COMMAND is set)
@@ -12,9 +12,11 @@
 # exactly Debian's libnl, libnftables and C/C++ runtime packages the binary links.
 # Needs dpkg-dev (scripts/install.sh) and swift on PATH; root is not needed
 # (dpkg-deb --root-owner-group makes every file root's).
+# Environment: PLUMB_PACKAGE_DIR (where the .deb goes), PLUMB_MAINTAINER ("Name <email>").
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 out=${PLUMB_PACKAGE_DIR:-$repo/.build/package}
+maintainer=${PLUMB_MAINTAINER:-Plumb maintainers <plumb@example.org>}
 cd "$repo"
 
 say() { echo "package: $*"; }
@@ -55,7 +57,8 @@ grep -q '^ExecStart=/usr/sbin/plumb ' "$root/usr/lib/systemd/system/plumb.servic
 # Completions: swift-argument-parser writes them from the same definitions `--help` reads.
 install -d -m 0755 "$root/usr/share/bash-completion/completions" \
   "$root/usr/share/zsh/vendor-completions" "$root/usr/share/fish/vendor_completions.d"
-"$bin" --generate-completion-script bash >"$root/usr/share/bash-completion/completions/plumb"
+# bash-completion sources the file: a #! line in it is only noise (lintian says so).
+"$bin" --generate-completion-script bash | sed '1{/^#!/d}' >"$root/usr/share/bash-completion/completions/plumb"
 "$bin" --generate-completion-script zsh >"$root/usr/share/zsh/vendor-completions/_plumb"
 "$bin" --generate-completion-script fish >"$root/usr/share/fish/vendor_completions.d/plumb.fish"
 
@@ -68,6 +71,12 @@ sed 's/^$/.Pp/' "$work/plumb.8" | gzip -9n >"$root/usr/share/man/man8/plumb.8.gz
 
 install -d -m 0755 "$root/usr/share/doc/plumb"
 cp README.md "$root/usr/share/doc/plumb/README.md"
+# A native package's changelog: which commit this build is (dpkg and apt read none of it).
+{
+  printf 'plumb (%s) unstable; urgency=medium\n\n' "$version"
+  printf '  * Built by scripts/package.sh from commit %s.\n\n' "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  printf ' -- %s  %s\n' "$maintainer" "$(date -u -R -r "$bin")"
+} | gzip -9n >"$root/usr/share/doc/plumb/changelog.gz"
 find "$root" -type f -path '*/share/*' -exec chmod 0644 {} +
 
 # 3. Depends: from the shared libraries the binary links (dpkg-shlibdeps reads the
@@ -82,13 +91,12 @@ cat >"$root/DEBIAN/control" <<EOF
 Package: plumb
 Version: $version
 Architecture: $arch
-Maintainer: ${PLUMB_MAINTAINER:-Plumb maintainers <plumb@example.org>}
+Maintainer: $maintainer
 Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
 Depends: $depends
 Recommends: nftables, iproute2
 Section: net
 Priority: optional
-Homepage: ${PLUMB_HOMEPAGE:-https://example.org/plumb}
 Description: declarative container networking and SR-IOV for Linux
  Plumb provisions bridges, veths, network namespaces, SR-IOV virtual functions,
  VLANs, routes and NAT from a YAML manifest, through netlink and libnftables,
@@ -111,8 +119,8 @@ EOF
 done
 
 # 5. The package.
-rm -rf "$out"
 mkdir -p "$out"
+rm -f "$out"/plumb_*.deb       # one package there, the one just built (PackageTests takes it)
 deb=$out/plumb_${version}_${arch}.deb
 dpkg-deb --build --root-owner-group -Zxz "$root" "$deb" >/dev/null
 say "$deb ($(du -h "$deb" | cut -f1); Depends: $depends)"
