@@ -35,10 +35,12 @@ let package = Package(
         .testTarget(name: "PlumbTypesTests", dependencies: ["PlumbTypes"]),
         .testTarget(name: "PlumbManifestTests", dependencies: ["PlumbManifest", "PlumbTypes"]),
         .testTarget(name: "PlumbEngineTests", dependencies: ["PlumbEngine", "PlumbManifest", "PlumbNetlink", "PlumbSystem", "PlumbFirewall", "PlumbTypes"],
-                    resources: [.copy("Fixtures")]),
+                    resources: [.copy("Fixtures"), .copy("AdvisorFixtures")]),
         .testTarget(name: "PlumbSystemTests", dependencies: ["PlumbSystem", "PlumbTypes"]),
         .testTarget(name: "PlumbNetlinkTests", dependencies: ["PlumbNetlink", "PlumbSystem", "PlumbTypes"]),
         .testTarget(name: "PlumbFirewallTests", dependencies: ["PlumbFirewall", "PlumbSystem", "PlumbTypes"]),
+        // The CNI front end's pure parts (configuration decoding), without a kernel.
+        .testTarget(name: "PlumbCommandsTests", dependencies: ["PlumbCommands", "PlumbManifest", "PlumbTypes"]),
         // Root: drives the built `plumb` binary inside private namespaces, as a user would.
         .testTarget(name: "PlumbIntegrationTests"),
     ]

@@ -9,6 +9,7 @@ pkgs=(
   libnftables-dev nftables                                    # NAT (libnftables); nft only checks tests
   iproute2 iputils-ping ethtool util-linux procps             # tests check the kernel independently
   python3-minimal time strace                                 # traffic peers in tests; benchmark RSS; undo-failure injection
+  containernetworking-plugins                                 # host-local, static, bridge: CNI tests (IPAM, the reference plugin)
   ansible-core                                                # the Ansible module's tests (ansible/)
   systemd-container                                           # systemd-nspawn: BootTests boot a real systemd with plumb.service
   prometheus curl                                             # promtool checks plumb metrics; curl scrapes --listen in tests

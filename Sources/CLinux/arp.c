@@ -10,12 +10,6 @@
 #include <net/ethernet.h>
 #include "CLinux.h"
 
-static long now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
-}
-
 /* The layout of an Ethernet/IPv4 ARP packet (RFC 826), without the Ethernet header
    (SOCK_DGRAM: the kernel adds it from the sockaddr_ll). */
 enum { ARP_LEN = 28, OP = 6, SHA = 8, SPA = 14, THA = 18, TPA = 24 };
@@ -42,15 +36,10 @@ int plumb_arp_ask(int fd, int ifindex, int reply_ifindex, const unsigned char sm
     memcpy(request + TPA, tip, 4);
     if (sendto(fd, request, sizeof request, 0, (struct sockaddr *)&sll, sizeof sll) < 0) return -1;
 
-    long deadline = now_ms() + timeout_ms;
+    long deadline = plumb_now_ms() + timeout_ms;
     for (;;) {
-        long left = deadline - now_ms();
-        if (left <= 0) return 0;
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        int n = poll(&p, 1, (int)left);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return -1;
-        if (n == 0) return 0;
+        int ready = plumb_wait_readable(fd, deadline);
+        if (ready <= 0) return ready;
         unsigned char in[64];
         struct sockaddr_ll from;
         socklen_t len = sizeof from;

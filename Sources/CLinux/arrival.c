@@ -15,12 +15,6 @@
    before the packet is sent, reads what the link receives for the host (not what it sends).
    SOCK_DGRAM: the data starts at the IP header. */
 
-static long arrival_now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
-}
-
 int plumb_arrival_socket(int ifindex, int ipv6) {
     int proto = htons(ipv6 ? ETH_P_IPV6 : ETH_P_IP);
     int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, proto);
@@ -53,15 +47,10 @@ static const unsigned char *transport(const unsigned char *p, ssize_t len, int p
 }
 
 int plumb_arrival_wait(int fd, int proto, const unsigned char *dst, int dst_len, int dport, int sport, int timeout_ms) {
-    long deadline = arrival_now_ms() + timeout_ms;
+    long deadline = plumb_now_ms() + timeout_ms;
     for (;;) {
-        long left = deadline - arrival_now_ms();
-        if (left <= 0) return 0;
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        int n = poll(&p, 1, (int)left);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return -1;
-        if (n == 0) return 0;
+        int ready = plumb_wait_readable(fd, deadline);
+        if (ready <= 0) return ready;
         unsigned char in[128];
         struct sockaddr_ll from;
         socklen_t len = sizeof from;

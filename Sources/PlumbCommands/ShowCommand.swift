@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import PlumbEngine
 
 struct ShowCommand: ParsableCommand {
@@ -13,9 +14,16 @@ struct ShowCommand: ParsableCommand {
         error counters — what `ethtool -g -l -c -k -S` and /proc/interrupts show by hand —
         with warnings where the receive path looks starved.
 
+        With --nic NAME --advise: the NIC's counters sampled twice, --interval seconds
+        apart (rtnetlink link stats, /proc/net/softnet_stat, /proc/interrupts, rings,
+        channels, GRO), each symptom mapped to the knob that addresses it as a manifest
+        snippet to paste, naming the counter and how much it moved; and what could not be
+        read (a veth has no rings or queue interrupts), from which nothing is advised.
+
         Examples:
           plumb show --output json
           plumb show --nic eth1
+          plumb show --nic eth1 --advise --interval 5
         """)
 
     @Option(name: .long, help: "Output format: text or json.")
@@ -24,7 +32,19 @@ struct ShowCommand: ParsableCommand {
     @Option(help: "Show the receive-path report of this NIC instead.")
     var nic: String?
 
+    @Flag(help: "With --nic: sample the counters over --interval and advise which knob to turn.")
+    var advise = false
+
+    @Option(help: "With --advise: seconds between the two samples.")
+    var interval: Double = 2
+
+    func validate() throws {
+        if advise && nic == nil { throw ValidationError("--advise needs --nic NAME") }
+        if !(0.1...3600).contains(interval) { throw ValidationError("--interval must be between 0.1 and 3600 seconds") }
+    }
+
     func run() throws {
+        if let nic, advise { return adviseNIC(nic) }
         if let nic { return showNIC(nic) }
         let all = PlumbCommands.run { try RecordStore().all() }
         let records = all.compactMap { if case .healthy(let r) = $0 { return r } else { return nil } }
@@ -62,6 +82,28 @@ struct ShowCommand: ParsableCommand {
         if output == .json { printJSON(report); return }
         print("nic \(report.name) (driver \(report.driver.isEmpty ? "unknown" : report.driver))")
         report.checks.forEach { print(Render.row($0)) }
+    }
+}
+
+extension ShowCommand {
+    func adviseNIC(_ name: String) {
+        let report = PlumbCommands.run { () throws -> AdviceReport in
+            let sampler = CounterSampler(kernel: try LinuxKernel())
+            let before = try sampler.sample(name)
+            usleep(UInt32(interval * 1_000_000))
+            return Advisor.advise(before: before, after: try sampler.sample(name), seconds: interval)
+        }
+        if output == .json { printJSON(report); return }
+        print("nic \(report.nic) (driver \(report.driver.isEmpty ? "unknown" : report.driver)), counters sampled \(report.intervalSeconds) s apart")
+        if report.advice.isEmpty { print("no advice: nothing it read points at a knob") }
+        for a in report.advice {
+            print("\n\(a.knob): \(a.symptom)\n  counter: \(a.counter)" + (a.delta.map { " +\($0)" } ?? " (setting)"))
+            print(a.snippet.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
+        }
+        if !report.unreadable.isEmpty {
+            print("\ncould not read (no advice from these):")
+            for (what, why) in report.unreadable.sorted(by: { $0.key < $1.key }) { print("  \(what): \(why)") }
+        }
     }
 }
 

@@ -41,7 +41,9 @@ extension Decode {
     }
 
     static func tuning(_ r: NodeReader) -> Tuning {
-        guard let o = r.object(["rings", "channels", "coalesce", "offloads", "irqAffinity"]) else { return Tuning() }
+        guard let o = r.object(["rings", "channels", "coalesce", "offloads", "irqAffinity", "rps", "xps", "txqueuelen"]) else {
+            return Tuning()
+        }
         return Tuning(
             rings: o.optional("rings")?.object(["rx", "tx"]).map { Tuning.Rings(rx: $0.int("rx"), tx: $0.int("tx")) },
             channels: o.optional("channels")?.object(["combined", "rx", "tx"]).map {
@@ -50,8 +52,33 @@ extension Decode {
             coalesce: o.optional("coalesce")?.object(["adaptiveRx", "rxUsecs", "rxFrames"]).map {
                 Tuning.Coalesce(adaptiveRx: $0.bool("adaptiveRx"), rxUsecs: $0.int("rxUsecs"), rxFrames: $0.int("rxFrames"))
             },
-            offloads: o.optional("offloads")?.object(["gro"]).map { Tuning.Offloads(gro: $0.bool("gro")) },
-            irqAffinity: o.optional("irqAffinity").flatMap(irqAffinity))
+            offloads: o.optional("offloads").flatMap(offloads),
+            irqAffinity: o.optional("irqAffinity").flatMap(irqAffinity),
+            rps: o.optional("rps").flatMap { steering($0, flowEntries: true) },
+            xps: o.optional("xps").flatMap { steering($0, flowEntries: false) },
+            txqueuelen: o.int("txqueuelen"))
+    }
+
+    /// Any feature name: which names exist is the device's to say, so the planner
+    /// checks them against what the kernel lists (with close matches).
+    static func offloads(_ r: NodeReader) -> Tuning.Offloads? {
+        guard let o = r.object(nil) else { return nil }
+        return Tuning.Offloads(o.entries.compactMap { e in e.value.bool().map { Tuning.Offloads.Setting(e.key, $0) } })
+    }
+
+    /// `{cpus: "0-1" | spread, flowEntries: N}` for every queue, or a list of them, one per queue.
+    static func steering(_ r: NodeReader, flowEntries: Bool) -> Tuning.Steering? {
+        if case .sequence = r.node {
+            return r.list().map { .each($0.compactMap { queueSteering($0, flowEntries: flowEntries) }) }
+        }
+        return queueSteering(r, flowEntries: flowEntries).map(Tuning.Steering.all)
+    }
+
+    static func queueSteering(_ r: NodeReader, flowEntries: Bool) -> Tuning.QueueSteering? {
+        guard let o = r.object(flowEntries ? ["cpus", "flowEntries"] : ["cpus"]), let c = o.required("cpus"),
+              let text = c.string() else { return nil }
+        return Tuning.QueueSteering(cpus: text == "spread" ? .spread : .list(text),
+                                    flowEntries: flowEntries ? o.int("flowEntries") : nil)
     }
 
     /// `spread`, or one CPU list per queue (their syntax is checked by the validator).

@@ -128,9 +128,42 @@ public struct Tuning: Sendable, Equatable {
             self.adaptiveRx = adaptiveRx; self.rxUsecs = rxUsecs; self.rxFrames = rxFrames
         }
     }
+    /// `offloads:` — any netdev feature by the name `ethtool -k` prints (or its short
+    /// `ethtool -K` alias: gro, lro, tso, …), in the manifest's order.
     public struct Offloads: Sendable, Equatable {
-        public var gro: Bool?
-        public init(gro: Bool? = nil) { self.gro = gro }
+        public struct Setting: Sendable, Equatable {
+            public var name: String; public var on: Bool
+            public init(_ name: String, _ on: Bool) { self.name = name; self.on = on }
+        }
+        public var settings: [Setting]
+        public init(_ settings: [Setting]) { self.settings = settings }
+        public init(gro: Bool? = nil) { settings = gro.map { [Setting("gro", $0)] } ?? [] }
+        public var gro: Bool? { settings.first { $0.name == "gro" || $0.name == "generic-receive-offload" }?.on }
+    }
+    /// `rps:` / `xps:` — which CPUs a queue's packets are steered to (sysfs
+    /// `queues/rx-N/rps_cpus`, `queues/tx-N/xps_cpus`), and for RPS the RFS flow table
+    /// size of the queue (`rps_flow_cnt`).
+    public struct QueueSteering: Sendable, Equatable {
+        public enum CPUs: Sendable, Equatable {
+            /// The CPUs local to the NIC, one per queue in turn.
+            case spread
+            case list(String)   // "0-1"
+        }
+        public var cpus: CPUs
+        public var flowEntries: Int?
+        public init(cpus: CPUs, flowEntries: Int? = nil) { self.cpus = cpus; self.flowEntries = flowEntries }
+    }
+    /// One setting for every queue, or one per queue in queue order.
+    public enum Steering: Sendable, Equatable {
+        case all(QueueSteering)
+        case each([QueueSteering])
+        /// RFS: a flow table asked for on some queue.
+        public var wantsFlows: Bool {
+            switch self {
+            case .all(let q): return (q.flowEntries ?? 0) > 0
+            case .each(let qs): return qs.contains { ($0.flowEntries ?? 0) > 0 }
+            }
+        }
     }
     public enum IRQAffinity: Sendable, Equatable {
         case spread
@@ -141,10 +174,16 @@ public struct Tuning: Sendable, Equatable {
     public var coalesce: Coalesce?
     public var offloads: Offloads?
     public var irqAffinity: IRQAffinity?
+    public var rps: Steering?
+    public var xps: Steering?
+    /// `ip link set NIC txqueuelen N`.
+    public var txqueuelen: Int?
     public init(rings: Rings? = nil, channels: Channels? = nil, coalesce: Coalesce? = nil,
-                offloads: Offloads? = nil, irqAffinity: IRQAffinity? = nil) {
+                offloads: Offloads? = nil, irqAffinity: IRQAffinity? = nil, rps: Steering? = nil,
+                xps: Steering? = nil, txqueuelen: Int? = nil) {
         self.rings = rings; self.channels = channels; self.coalesce = coalesce
         self.offloads = offloads; self.irqAffinity = irqAffinity
+        self.rps = rps; self.xps = xps; self.txqueuelen = txqueuelen
     }
 }
 

@@ -48,9 +48,32 @@ extension Checks {
         positive(t.channels?.tx, at: path + ".channels.tx")
         range(t.coalesce?.rxUsecs, 0...Int(UInt32.max), at: path + ".coalesce.rxUsecs")
         range(t.coalesce?.rxFrames, 0...Int(UInt32.max), at: path + ".coalesce.rxFrames")
+        range(t.txqueuelen, 1...Int(UInt32.max), at: path + ".txqueuelen")
+        checkSteering(t.rps, at: path + ".rps")
+        checkSteering(t.xps, at: path + ".xps")
         guard case .lists(let lists) = t.irqAffinity else { return }
         for (i, list) in lists.enumerated() where CPUList.parse(list) == nil {
             report("\(path).irqAffinity[\(i)]", "\"\(list)\" is not a CPU list like \"0\" or \"1-3,5\"")
+        }
+    }
+
+    /// CPU list syntax and flow table sizes; the queue count is the device's (plan time).
+    mutating func checkSteering(_ s: Tuning.Steering?, at path: String) {
+        let items: [(String, Tuning.QueueSteering)]
+        switch s {
+        case nil: return
+        case .all(let q)?: items = [(path, q)]
+        case .each(let qs)?: items = qs.enumerated().map { ("\(path)[\($0.offset)]", $0.element) }
+        }
+        for (p, q) in items {
+            if case .list(let text) = q.cpus, CPUList.parse(text) == nil {
+                report(p + ".cpus", "\"\(text)\" is neither spread nor a CPU list like \"0\" or \"1-3,5\"")
+            }
+            // The kernel rounds rps_flow_cnt up to a power of two and shows the rounded
+            // value: any other number would read back as drift forever.
+            if let n = q.flowEntries, n != 0 && (n < 0 || n > 1 << 30 || n & (n - 1) != 0) {
+                report(p + ".flowEntries", "\(n) is not 0 or a power of two up to 1073741824 (the kernel rounds rps_flow_cnt up to one)")
+            }
         }
     }
 

@@ -17,14 +17,17 @@ public struct LinkInfo: Sendable, Equatable, Codable {
     /// IFLA_LINK: for a veth, the peer's ifindex (in `linkNetnsID`'s namespace when set).
     public var peerIndex: Int?
     public var linkNetnsID: Int?
+    /// The transmit queue length (IFLA_TXQLEN, `ip link` "qlen").
+    public var txqlen: Int?
     public var stats: LinkStats
 
     public init(index: Int, name: String, kind: String? = nil, master: Int? = nil, mtu: Int = 1500,
                 up: Bool = false, carrier: Bool = false, operUp: Bool = false, mac: MACAddress? = nil,
-                alias: String? = nil, peerIndex: Int? = nil, linkNetnsID: Int? = nil, stats: LinkStats = LinkStats()) {
+                alias: String? = nil, peerIndex: Int? = nil, linkNetnsID: Int? = nil, txqlen: Int? = nil,
+                stats: LinkStats = LinkStats()) {
         self.index = index; self.name = name; self.kind = kind; self.master = master; self.mtu = mtu
         self.up = up; self.carrier = carrier; self.operUp = operUp; self.mac = mac; self.alias = alias
-        self.peerIndex = peerIndex; self.linkNetnsID = linkNetnsID; self.stats = stats
+        self.peerIndex = peerIndex; self.linkNetnsID = linkNetnsID; self.txqlen = txqlen; self.stats = stats
     }
 }
 
@@ -82,6 +85,7 @@ extension LinkInfo {
             alias: rtnl_link_get_ifalias(l).map { String(cString: $0) },
             peerIndex: peer > 0 ? Int(peer) : nil,
             linkNetnsID: hasNsid ? Int(nsid) : nil,
+            txqlen: Int(rtnl_link_get_txqlen(l)),
             stats: LinkStats(l))
     }
 }

@@ -52,9 +52,12 @@ public struct SetLink: Sendable {
     /// router solicitation or MLD report (a bridge port is layer 2 only). The kernel
     /// applies it after a flag change in the same message: send it before `up`.
     public var noIPv6Addresses: Bool
+    /// `txqueuelen N` (IFLA_TXQLEN).
+    public var txqlen: Int?
     public init(index: Int, name: String? = nil, mtu: Int? = nil, mac: MACAddress? = nil, alias: String? = nil,
-                masterIndex: Int? = nil, up: Bool? = nil, namespaceFD: Int32? = nil, noIPv6Addresses: Bool = false) {
-        self.index = index; self.name = name; self.mtu = mtu; self.mac = mac; self.alias = alias
+                masterIndex: Int? = nil, up: Bool? = nil, namespaceFD: Int32? = nil, noIPv6Addresses: Bool = false,
+                txqlen: Int? = nil) {
+        self.index = index; self.name = name; self.mtu = mtu; self.mac = mac; self.alias = alias; self.txqlen = txqlen
         self.masterIndex = masterIndex; self.up = up; self.namespaceFD = namespaceFD; self.noIPv6Addresses = noIPv6Addresses
     }
 }
@@ -105,6 +108,7 @@ extension RouteSocket {
         rtnl_link_set_ifindex(orig, Int32(r.index))
         if let n = r.name { rtnl_link_set_name(change, n) }
         if let m = r.mtu { rtnl_link_set_mtu(change, UInt32(m)) }
+        if let q = r.txqlen { rtnl_link_set_txqlen(change, UInt32(q)) }
         if let a = r.alias { rtnl_link_set_ifalias(change, a) }
         if let m = r.masterIndex { rtnl_link_set_master(change, Int32(m)) }
         if let fd = r.namespaceFD { rtnl_link_set_ns_fd(change, fd) }

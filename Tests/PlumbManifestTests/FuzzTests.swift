@@ -190,7 +190,7 @@ struct FuzzTests {
 
     static let jsonSeed = """
         {"version": 1, "name": "json", "host": {"sysctl": {"net.ipv4.ip_forward": 1}},
-         "nics": [{"name": "vt0", "tuning": {"channels": {"rx": 2, "tx": 2}, "offloads": {"gro": true}, "irqAffinity": ["0", "1-3,5"]}}],
+         "nics": [{"name": "vt0", "tuning": {"channels": {"rx": 2, "tx": 2}, "offloads": {"gro": true, "rx-gro-list": false}, "irqAffinity": ["0", "1-3,5"], "rps": {"cpus": "spread", "flowEntries": 4096}, "xps": [{"cpus": "0"}], "txqueuelen": 2000}}],
          "bridges": [{"name": "br0", "addresses": ["10.88.0.1/16", "fd00::1/64"], "mtu": 1500, "nat": {"masquerade": true}}],
          "containers": [{"name": "web", "netns": {"path": "/run/netns/web"},
            "interfaces": [{"name": "eth0", "veth": {"bridge": "br0", "hostName": "vweb"}, "addresses": ["10.88.0.2/16"], "mac": "02:00:00:00:00:10"}],
@@ -210,7 +210,8 @@ enum Mutator {
                        "rx", "tx", "channels", "combined", "coalesce", "adaptiveRx", "rxUsecs", "rxFrames", "offloads", "gro",
                        "irqAffinity", "bridges", "addresses", "mtu", "nat", "masquerade", "containers", "netns", "pid", "path",
                        "interfaces", "veth", "bridge", "hostName", "vf", "nic", "routes", "to", "via", "dev", "metric", "ports",
-                       "container", "protocol", "allowDisruptive", "unknownKey"]
+                       "container", "protocol", "allowDisruptive", "rps", "xps", "cpus", "flowEntries", "txqueuelen",
+                       "tx-checksumming", "unknownKey"]
     static let values = ["0", "-1", "1", "7", "67", "68", "4094", "4095", "4096", "65535", "65536", "2147483647", "4294967295",
                          "4294967296", "9223372036854775807", "9223372036854775808", "-9223372036854775809", "1e999", ".nan",
                          ".inf", "0x10", "010", "1_000", "+5", "true", "yes", "on", "\"\"", "''", "~", "null", "default",

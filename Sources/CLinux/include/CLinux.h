@@ -40,3 +40,9 @@ int plumb_arrival_socket(int ifindex, int ipv6);
 /* Waits up to timeout_ms for a received packet of IP protocol `proto` (6 TCP, 17 UDP) to
    dst (4 or 16 bytes) at dport from source port sport. 1: it arrived, 0: not in time, -1: errno. */
 int plumb_arrival_wait(int fd, int proto, const unsigned char *dst, int dst_len, int dport, int sport, int timeout_ms);
+
+// Probes that wait for a packet until a deadline (ARP, arrival): milliseconds of the
+// monotonic clock, and poll(2) for one descriptor until then (EINTR resumed).
+long plumb_now_ms(void);
+// 1 when `fd` is readable, 0 when the deadline passed, -1 on error.
+int plumb_wait_readable(int fd, long deadline_ms);

@@ -36,14 +36,17 @@ struct CNIAttachment {
         return Layer(owner: networkOwner, manifest: m)
     }
 
-    /// This attachment's layer: the veth into CNI_NETNS with the IPAM addresses and routes.
+    /// This attachment's layer: the veth into CNI_NETNS with the IPAM addresses and routes,
+    /// runtimeConfig's MAC, and its port mappings as the container's published ports (DNAT in
+    /// this attachment's own nftables table: gone with its DEL or GC).
     func containerLayer(_ host: Layer, _ ipam: CNIResult) throws -> Layer {
         guard let b = config.bridge else { throw CNIError(CNIError.invalidConfig, "no bridge in the configuration") }
         let iface = Interface(name: ifname, kind: .veth(bridge: b.name, hostName: hostVeth), addresses: try ipam.prefixes(),
-                              mtu: b.mtu ?? config.mtu)
+                              mtu: b.mtu ?? config.mtu, mac: config.runtime.mac)
         var m = host.manifest
         m.host = Host()
-        m.containers = [Container(name: containerName, netns: namespace, interfaces: [iface], routes: ipam.manifestRoutes())]
+        m.containers = [Container(name: containerName, netns: namespace, interfaces: [iface], routes: ipam.manifestRoutes(),
+                                       ports: config.runtime.ports)]
         return Layer(owner: owner, manifest: m, parent: networkOwner)
     }
 }

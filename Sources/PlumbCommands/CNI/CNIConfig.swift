@@ -3,10 +3,21 @@ import PlumbTypes
 
 /// The network configuration on stdin. Two kinds:
 ///   a bridge network: `"bridge": {"name": "cni-br0", "masquerade": true}` + `ipam`
-///   a VF (as the SR-IOV device plugin hands it over): `"vf": {"deviceID": "0000:01:10.0", "vlan": 12, …}` + `ipam`
+///   a VF (as the SR-IOV device plugin hands it over), in Plumb's shape
+///   `"vf": {"deviceID": "0000:01:10.0", "vlan": 12, …}` or in sriov-cni's, its keys at the
+///   top level (`"deviceID": "0000:01:10.0", "vlan": 12, "spoofchk": "on"`, SRIOVCNIConfig).
+/// The shape decides, not the plugin's name: Plumb installed as `sriov` reads both.
+/// `runtimeConfig` (CNIRuntimeConfig) applies to both kinds.
 struct CNIConfig: Decodable {
     struct Bridge: Decodable { var name: String; var masquerade: Bool?; var mtu: Int? }
-    struct VF: Decodable {
+    /// A VF attachment, whichever shape it came in.
+    struct VF: Equatable {
+        var deviceID: String
+        var vlan: Int?; var qos: Int?; var vlanProto: VLANProtocol?; var mac: MACAddress?
+        var spoofCheck: Bool?; var trust: Bool?; var maxTxRate: Int?; var minTxRate: Int?; var linkState: VFLinkState?
+    }
+    /// Plumb's own `vf` object.
+    struct NestedVF: Decodable {
         var deviceID: String
         var vlan: Int?; var qos: Int?; var mac: String?; var spoofCheck: Bool?; var trust: Bool?; var maxTxRate: Int?
     }
@@ -16,37 +27,65 @@ struct CNIConfig: Decodable {
     var name: String
     var type: String
     var bridge: Bridge?
-    var vf: VF?
+    var nestedVF: NestedVF?
     var mtu: Int?
     var ipam: [String: JSONValue]?
     var prevResult: JSONValue?
     var validAttachments: [Attachment]?
+    /// Set by `parse` from either shape.
+    var vf: VF? = nil
+    var runtime = CNIRuntimeConfig()
 
     enum CodingKeys: String, CodingKey {
-        case cniVersion, name, type, bridge, vf, mtu, ipam, prevResult
+        case cniVersion, name, type, bridge, mtu, ipam, prevResult
+        case nestedVF = "vf"
         case validAttachments = "cni.dev/valid-attachments"
     }
 
-    static let knownKeys: Set<String> = ["cniVersion", "name", "type", "bridge", "vf", "mtu", "ipam", "prevResult",
-                                         "cni.dev/valid-attachments", "runtimeConfig", "args", "capabilities", "dns", "disableCheck", "disableGC"]
+    static let knownKeys: Set<String> = Set(["cniVersion", "name", "type", "bridge", "vf", "mtu", "ipam", "prevResult",
+                                             "cni.dev/valid-attachments", "runtimeConfig", "args", "capabilities", "dns",
+                                             "disableCheck", "disableGC"]).union(SRIOVCNIConfig.keys)
 
     static func parse(_ data: Data) throws -> CNIConfig {
-        let c: CNIConfig
+        var c: CNIConfig
         do { c = try JSONDecoder().decode(CNIConfig.self, from: data) } catch {
             throw CNIError(CNIError.decodeFailure, "cannot decode the network configuration", details: "\(error)")
         }
-        if let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-            let unknown = Set(obj.keys).subtracting(knownKeys)
-            if !unknown.isEmpty {
-                throw CNIError(CNIError.invalidConfig, "unknown keys in the network configuration: \(unknown.sorted().joined(separator: ", "))", version: c.cniVersion)
-            }
+        let obj = (try? JSONDecoder().decode([String: JSONValue].self, from: data)) ?? [:]
+        let unknown = Set(obj.keys).subtracting(knownKeys)
+        if !unknown.isEmpty {
+            throw CNIError(CNIError.invalidConfig, "unknown keys in the network configuration: \(unknown.sorted().joined(separator: ", "))", version: c.cniVersion)
         }
         guard CNIVersions.supported.contains(c.cniVersion) else {
             throw CNIError(CNIError.incompatibleVersion, "cniVersion \(c.cniVersion) is not supported",
                            details: "supported: \(CNIVersions.supported.joined(separator: ", "))")
         }
+        let fields = CNIFields(object: obj, path: "", version: c.cniVersion)
+        c.runtime = try CNIRuntimeConfig.parse(fields)
+        c.vf = try vf(c, fields)
+        try validate(c)
+        return c
+    }
+
+    /// The VF from whichever shape holds it; nil for a bridge network.
+    static func vf(_ c: CNIConfig, _ f: CNIFields) throws -> VF? {
+        let sriov = SRIOVCNIConfig.isUsed(f)
+        if let n = c.nestedVF {
+            if sriov { throw CNIError(CNIError.invalidConfig, "give the VF either as \"vf\" or in sriov-cni's keys (deviceID, vlan, …), not both", version: c.cniVersion) }
+            let mac = try n.mac.map { try CNIRuntimeConfig.unicastMAC($0, field: "vf.mac", f) }
+            return VF(deviceID: n.deviceID, vlan: n.vlan, qos: n.qos, mac: mac, spoofCheck: n.spoofCheck, trust: n.trust, maxTxRate: n.maxTxRate)
+        }
+        guard c.bridge == nil else {
+            if sriov { throw CNIError(CNIError.invalidConfig, "a bridge network takes none of sriov-cni's VF keys (deviceID, vlan, mac, …)", version: c.cniVersion) }
+            return nil
+        }
+        guard sriov || c.runtime.deviceID != nil || c.type == "sriov" else { return nil }
+        return try SRIOVCNIConfig.vf(f, runtimeDeviceID: c.runtime.deviceID)
+    }
+
+    static func validate(_ c: CNIConfig) throws {
         guard (c.bridge == nil) != (c.vf == nil) else {
-            throw CNIError(CNIError.invalidConfig, "give exactly one of \"bridge\" or \"vf\"", version: c.cniVersion)
+            throw CNIError(CNIError.invalidConfig, "give exactly one of \"bridge\" or a VF (\"vf\", or sriov-cni's \"deviceID\")", version: c.cniVersion)
         }
         if let b = c.bridge, let why = InterfaceNames.problem(b.name) {
             throw CNIError(CNIError.invalidConfig, "bridge.name \"\(b.name.prefix(40))\" is not a valid interface name: \(why)", version: c.cniVersion)
@@ -54,7 +93,10 @@ struct CNIConfig: Decodable {
         if let m = c.mtu ?? c.bridge?.mtu, !(68...65535).contains(m) {
             throw CNIError(CNIError.invalidConfig, "mtu \(m) is out of range 68-65535", version: c.cniVersion)
         }
-        return c
+        if c.vf != nil, !c.runtime.portMappings.isEmpty {
+            throw CNIError(CNIError.unsupportedField, "runtimeConfig.portMappings: ports are published to a bridge network's containers; a VF's traffic never passes the host's nftables",
+                           version: c.cniVersion)
+        }
     }
 }
 

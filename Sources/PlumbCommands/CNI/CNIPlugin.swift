@@ -97,7 +97,10 @@ struct CNIRun {
     }
 
     /// An IPAM plugin is configured and can be found (DEL, GC and STATUS go on without one).
-    var ipamReachable: Bool { config.ipam != nil && env["CNI_PATH"] != nil }
+    var ipamReachable: Bool { hasIPAM && env["CNI_PATH"] != nil }
+
+    /// An IPAM plugin is named: sriov-cni's configurations may carry `"ipam": {}`, no IPAM.
+    var hasIPAM: Bool { config.ipam?["type"] != nil }
 
     func ipamType() throws -> String {
         guard let t = config.ipam?["type"]?.string else { throw CNIError(CNIError.invalidConfig, "ipam.type is required") }
@@ -120,7 +123,7 @@ struct CNIRun {
         let a = try attachment(needNetns: true)
         _ = try require("CNI_PATH")
         let prev = try previousResult()
-        let ipam = try JSONDecoder().decode(CNIResult.self, from: try IPAM.run(command: "ADD", config: input, type: try ipamType(), env: env))
+        let ipam = try ipamAdd()
         do {
             let engine = try Engine()
             let host = try a.hostLayer(ipam)
@@ -131,6 +134,33 @@ struct CNIRun {
             _ = try? IPAM.run(command: "DEL", config: input, type: try ipamType(), env: env)
             throw error
         }
+    }
+
+    /// IPAM's ADD (none for a VF network without `ipam`, as sriov-cni allows). Addresses
+    /// asked for in runtimeConfig.ips that the plugin did not give are an error, not a
+    /// silent substitute: a pod's static address that is lost is a pod on the wrong address.
+    func ipamAdd() throws -> CNIResult {
+        guard hasIPAM || config.vf == nil else {
+            if !config.runtime.ips.isEmpty { throw CNIError(CNIError.invalidConfig, "runtimeConfig.ips: needs an ipam plugin to give them") }
+            return CNIResult(cniVersion: config.cniVersion)
+        }
+        _ = try require("CNI_PATH")
+        let type = try ipamType()
+        let result: CNIResult
+        do { result = try JSONDecoder().decode(CNIResult.self, from: try IPAM.run(command: "ADD", config: input, type: type, env: env)) } catch let e as CNIError {
+            throw e
+        } catch {
+            _ = try? IPAM.run(command: "DEL", config: input, type: type, env: env)
+            throw CNIError(CNIError.ipamFailed, "IPAM plugin \(type) gave no CNI result", details: describeDecoding(error))
+        }
+        let given = Set((result.ips ?? []).compactMap { IPPrefix($0.address, allowBare: true)?.address })
+        let missing = config.runtime.ips.filter { !given.contains($0) }
+        if !missing.isEmpty {
+            _ = try? IPAM.run(command: "DEL", config: input, type: type, env: env)
+            throw CNIError(CNIError.ipamFailed, "runtimeConfig.ips: IPAM plugin \(type) did not give \(missing.map(\.description).joined(separator: ", "))",
+                           details: "it gave \(given.map(\.description).sorted().joined(separator: ", ")); host-local and static take runtimeConfig.ips when the configuration declares the capability \"ips\"")
+        }
+        return result
     }
 
     func result(_ a: CNIAttachment, ipam: CNIResult, engine: Engine) throws -> CNIResult {
@@ -165,7 +195,7 @@ struct CNIRun {
             throw CNIError(CNIError.checkFailed, "attachment \(a.containerName) does not match prevResult",
                            details: report.failures.joined(separator: "; "))
         }
-        if config.ipam != nil { _ = try IPAM.run(command: "CHECK", config: input, type: try ipamType(), env: env) }
+        if hasIPAM { _ = try IPAM.run(command: "CHECK", config: input, type: try ipamType(), env: env) }
     }
 
     /// GC (spec 1.1.0): removes this network's attachments that are not in

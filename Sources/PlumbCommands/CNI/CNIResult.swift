@@ -5,7 +5,11 @@ import PlumbTypes
 /// A CNI success result (SPEC.md "Success"), for every supported version:
 /// `ips[].version` exists only before 1.0.0.
 struct CNIResult: Codable {
-    struct Interface: Codable { var name: String; var mac: String?; var mtu: Int?; var sandbox: String? }
+    struct Interface: Codable {
+        var name: String; var mac: String?; var mtu: Int?; var sandbox: String?
+        /// The device's PCI address (spec 1.1.0): a VF's `deviceID`.
+        var pciID: String? = nil
+    }
     struct IP: Codable { var version: String?; var address: String; var gateway: String?; var interface: Int? }
     struct Route: Codable { var dst: String; var gw: String? }
     struct DNS: Codable { var nameservers: [String]?; var domain: String?; var search: [String]?; var options: [String]? }

@@ -4,22 +4,34 @@ import PlumbManifest
 import PlumbSystem
 import PlumbTypes
 
-/// CNI for an SR-IOV VF, as the device plugin hands it over (`vf.deviceID` is its PCI
+/// CNI for an SR-IOV VF, as the device plugin hands it over (`deviceID` is its PCI
 /// address), like sriov-cni: PF-side settings, the VF netdev into CNI_NETNS as
 /// CNI_IFNAME, IPAM addresses. One layer per attachment; DEL moves the VF back and
 /// restores its PF-side settings.
 struct CNIVF {
     let run: CNIRun
 
-    func layer(_ ipam: CNIResult, engine: Engine) throws -> Layer {
-        let vfConf = run.config.vf!
-        let a = try run.attachment(needNetns: false)
+    var vfConf: CNIConfig.VF { run.config.vf! }
+
+    /// The VF and its PF, found by PCI address; a setting its driver cannot do is refused here.
+    func find(_ engine: Engine) throws -> (PhysicalFunction, VirtualFunction) {
         let (pf, vf): (PhysicalFunction, VirtualFunction)
         do { (pf, vf) = try engine.kernel.sriov.findVF(pci: vfConf.deviceID) } catch {
-            throw CNIError(CNIError.invalidConfig, "vf.deviceID \(vfConf.deviceID)", details: "\(error)")
+            throw CNIError(CNIError.invalidConfig, "deviceID \(vfConf.deviceID) is not a VF of this host", details: "\(error)")
         }
-        let settings = VFConfig(index: vf.index, vlan: vfConf.vlan, qos: vfConf.qos, mac: vfConf.mac.flatMap(MACAddress.init),
-                                spoofCheck: vfConf.spoofCheck, trust: vfConf.trust, maxTxRate: vfConf.maxTxRate)
+        try VFDriverLimits.check(vfConf, pf: pf, version: run.config.cniVersion)
+        return (pf, vf)
+    }
+
+    /// runtimeConfig's `mac` (a pod's request) wins over the configuration's, as in sriov-cni.
+    var mac: MACAddress? { run.config.runtime.mac ?? vfConf.mac }
+
+    func layer(_ ipam: CNIResult, engine: Engine) throws -> Layer {
+        let a = try run.attachment(needNetns: false)
+        let (pf, vf) = try find(engine)
+        let settings = VFConfig(index: vf.index, vlan: vfConf.vlan, qos: vfConf.qos, vlanProto: vfConf.vlanProto, mac: mac,
+                                spoofCheck: vfConf.spoofCheck, trust: vfConf.trust, maxTxRate: vfConf.maxTxRate,
+                                linkState: vfConf.linkState)
         let c = Container(name: a.containerName, netns: a.namespace,
                           interfaces: [Interface(name: a.ifname, kind: .vf(nic: pf.name, index: vf.index),
                                                  addresses: try ipam.prefixes(), mtu: run.config.mtu)],
@@ -32,14 +44,18 @@ struct CNIVF {
     func add() throws -> Data {
         let a = try run.attachment(needNetns: true)
         let prev = try run.previousResult()
-        let ipam = try JSONDecoder().decode(CNIResult.self, from: try IPAM.run(command: "ADD", config: run.input, type: try run.ipamType(), env: run.env))
+        let engine = try Engine()
+        _ = try find(engine)  // refusals before IPAM allocates anything
+        let ipam = try run.ipamAdd()
         do {
-            let engine = try Engine()
             try engine.provision(host: nil, container: try layer(ipam, engine: engine),
                                  binding: ContainerBinding(containerID: a.containerID, process: nil, namespace: nil))
             let link = try a.namespace.flatMap { try engine.kernel.links(in: $0).link(name: a.ifname) }
+            // sriov-cni's shape: the one container interface; the PCI address as `pciID`
+            // where the spec has that field (1.1.0).
+            let pciID = CNIVersions.atLeast(run.config.cniVersion, "1.1.0") ? vfConf.deviceID : nil
             return CNIResult(cniVersion: run.config.cniVersion,
-                             interfaces: [.init(name: a.ifname, mac: link?.mac?.description, mtu: link?.mtu, sandbox: a.netns)],
+                             interfaces: [.init(name: a.ifname, mac: link?.mac?.description, mtu: link?.mtu, sandbox: a.netns, pciID: pciID)],
                              ips: ipam.ips?.map { .init(version: nil, address: $0.address, gateway: $0.gateway, interface: 0) },
                              routes: ipam.routes, dns: ipam.dns).chained(after: prev).encoded(as: run.config.cniVersion)
         } catch {
@@ -51,7 +67,7 @@ struct CNIVF {
     func del() throws {
         let a = try run.attachment(needNetns: false)
         try Engine().unprovision(a.owner)
-        if run.config.ipam != nil, run.env["CNI_PATH"] != nil {
+        if run.ipamReachable {
             _ = try IPAM.run(command: "DEL", config: run.input, type: try run.ipamType(), env: run.env)
         }
     }

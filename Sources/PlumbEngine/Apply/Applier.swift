@@ -75,7 +75,9 @@ public final class Applier {
             try kernel.ethtool(in: .host).setChannels(c.nic, rx: c.rx?.to, tx: c.tx?.to, combined: c.combined?.to)
         case .setCoalesce(let c):
             try kernel.ethtool(in: .host).setCoalesce(c.nic, adaptiveRx: c.adaptiveRx?.to, rxUsecs: c.rxUsecs?.to, rxFrames: c.rxFrames?.to)
-        case .setOffload(let c): try kernel.ethtool(in: .host).setGRO(c.nic, c.gro.to)
+        case .setOffload(let c): try kernel.ethtool(in: .host).setFeatures(c.nic, c.features.mapValues(\.to))
+        case .setTxQueueLen(let c): try setTxQueueLen(c)
+        case .setQueueSteering(let c): try setQueueSteering(c)
         case .setIRQAffinity(let c): try kernel.proc.setAffinity(of: c.irq, to: c.cpus.to)
         case .setPFAdmin(let c): try setPFAdmin(c)
         case .setNumVFs(let w): try setNumVFs(w)
@@ -99,6 +101,27 @@ public final class Applier {
         createdNamespaces[d.name] = nil
     }
 
+    /// By ifindex, read now: the NIC is the host's, not Plumb's, so no mark to prove.
+    func setTxQueueLen(_ c: TxQueueLenChange) throws {
+        let links = try kernel.links(in: .host)
+        guard let l = try links.link(name: c.nic) else {
+            throw NetlinkError(operation: "RTM_NEWLINK", object: "\(c.nic) in \(links.label)", errno: .noDevice)
+        }
+        try links.setLink(SetLink(index: l.index, txqlen: c.length.to))
+    }
+
+    /// Only while this /sys shows the NIC of Plumb's namespace (sysfs shows the namespace it
+    /// was mounted in): never another namespace's device of the same name.
+    func setQueueSteering(_ c: QueueSteeringChange) throws {
+        let links = try kernel.links(in: .host)
+        let index = try links.link(name: c.nic)?.index
+        guard let index, kernel.proc.sysfsIndex(of: c.nic) == index else {
+            throw SystemError("write", Queues.path(c.nic, c.queue, c.queue.hasPrefix("rx-") ? "rps_cpus" : "xps_cpus"), .noDevice)
+        }
+        if let cpus = c.cpus { try kernel.proc.setQueueCPUs(c.nic, queue: c.queue, cpus.to) }
+        if let flows = c.flowCount { try kernel.proc.setFlowCount(c.nic, queue: c.queue, flows.to) }
+    }
+
     func replaceTable(_ t: TableReplacement) throws {
         let fw = try kernel.firewall(t.table)
         switch t.content {
@@ -116,9 +139,9 @@ extension Action {
         switch self {
         case .setSysctl, .createNamespace, .deleteNamespace, .setLink, .deleteLink, .addAddress, .deleteAddress, .addRoute, .deleteRoute,
              .replaceTable, .deleteTable, .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin,
-             .writeModprobe:
+             .setTxQueueLen, .writeModprobe:
             return true
-        case .createBridge, .createVeth, .setNumVFs, .setVF, .moveVF, .returnVF:
+        case .createBridge, .createVeth, .setNumVFs, .setVF, .moveVF, .returnVF, .setQueueSteering:
             return false
         }
     }

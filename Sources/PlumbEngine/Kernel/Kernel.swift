@@ -168,16 +168,17 @@ public protocol EthtoolOps: AnyObject {
     func channels(_ nic: String) throws -> Ethtool.Channels
     /// `ethtool -c NIC`.
     func coalesce(_ nic: String) throws -> Ethtool.Coalesce
-    /// `ethtool -k NIC` (GRO).
-    func gro(_ nic: String) throws -> Ethtool.Feature?
+    /// `ethtool -k NIC`: every feature by its kernel name.
+    func features(_ nic: String) throws -> Ethtool.Features
     /// `ethtool -G NIC [rx N] [tx N]`.
     func setRings(_ nic: String, rx: Int?, tx: Int?) throws
     /// `ethtool -L NIC [rx N] [tx N] [combined N]`.
     func setChannels(_ nic: String, rx: Int?, tx: Int?, combined: Int?) throws
     /// `ethtool -C NIC [adaptive-rx on|off] [rx-usecs N] [rx-frames N]`.
     func setCoalesce(_ nic: String, adaptiveRx: Bool?, rxUsecs: Int?, rxFrames: Int?) throws
-    /// `ethtool -K NIC gro on|off`.
-    func setGRO(_ nic: String, _ on: Bool) throws
+    /// `ethtool -K NIC FEATURE on|off …` by kernel names; a feature that did not take
+    /// the value asked for is an error naming it.
+    func setFeatures(_ nic: String, _ values: [String: Bool]) throws
 }
 
 /// One nftables table of the host namespace.
@@ -237,6 +238,20 @@ public protocol ProcOps: AnyObject {
     func setAffinity(of irq: Int, to cpus: CPUSet) throws
     /// /sys/devices/system/cpu/online.
     func onlineCPUs() throws -> CPUSet
+    /// The RPS/XPS/RFS settings of every queue of `nic` (the sysfs Plumb's process sees).
+    /// Equivalent to: `grep . /sys/class/net/NIC/queues/*/{rps_cpus,rps_flow_cnt,xps_cpus}`.
+    func queues(of nic: String) throws -> [QueueSteeringState]
+    /// `echo MASK > /sys/class/net/NIC/queues/QUEUE/{rps_cpus|xps_cpus}`.
+    func setQueueCPUs(_ nic: String, queue: String, _ cpus: CPUSet) throws
+    /// `echo N > /sys/class/net/NIC/queues/QUEUE/rps_flow_cnt`.
+    func setFlowCount(_ nic: String, queue: String, _ count: Int) throws
+    /// `cat /sys/class/net/NIC/ifindex`: which device this /sys shows under that name (sysfs
+    /// shows the namespace it was mounted in, which need not be Plumb's); nil when absent.
+    func sysfsIndex(of nic: String) -> Int?
+    /// `cat /sys/class/net/NIC/device/local_cpulist`; nil without a device (veth).
+    func localCPUs(of nic: String) -> CPUSet?
+    /// /proc/interrupts; nil when unreadable.
+    func interrupts() -> InterruptsTable?
     /// /proc/net/softnet_stat; nil when unreadable.
     func softnet() -> SoftnetStat?
     /// The text of a file Plumb may write; nil when absent.

@@ -11,7 +11,7 @@ final class LinuxEthtool: EthtoolOps {
     func rings(_ nic: String) throws -> Ethtool.Rings { try socket.rings(nic) }
     func channels(_ nic: String) throws -> Ethtool.Channels { try socket.channels(nic) }
     func coalesce(_ nic: String) throws -> Ethtool.Coalesce { try socket.coalesce(nic) }
-    func gro(_ nic: String) throws -> Ethtool.Feature? { try socket.features(nic).gro }
+    func features(_ nic: String) throws -> Ethtool.Features { try socket.features(nic) }
     func setRings(_ nic: String, rx: Int?, tx: Int?) throws { try socket.setRings(nic, rx: rx, tx: tx) }
     func setChannels(_ nic: String, rx: Int?, tx: Int?, combined: Int?) throws {
         try socket.setChannels(nic, rx: rx, tx: tx, combined: combined)
@@ -19,7 +19,7 @@ final class LinuxEthtool: EthtoolOps {
     func setCoalesce(_ nic: String, adaptiveRx: Bool?, rxUsecs: Int?, rxFrames: Int?) throws {
         try socket.setCoalesce(nic, adaptiveRx: adaptiveRx, rxUsecs: rxUsecs, rxFrames: rxFrames)
     }
-    func setGRO(_ nic: String, _ on: Bool) throws { _ = try socket.setGRO(nic, on) }
+    func setFeatures(_ nic: String, _ values: [String: Bool]) throws { _ = try socket.setFeatures(nic, values) }
 }
 
 /// `FirewallOps` over Plumb's table through libnftables.
@@ -65,6 +65,12 @@ final class LinuxProc: ProcOps {
     func setAffinity(of irq: Int, to cpus: CPUSet) throws { try IRQs.setAffinity(of: irq, to: cpus) }
     func onlineCPUs() throws -> CPUSet { try IRQs.onlineCPUs() }
     func softnet() -> SoftnetStat? { try? SoftnetStat.read() }
+    func queues(of nic: String) throws -> [QueueSteeringState] { try Queues.read(nic) }
+    func setQueueCPUs(_ nic: String, queue: String, _ cpus: CPUSet) throws { try Queues.setCPUs(nic, queue, cpus) }
+    func setFlowCount(_ nic: String, queue: String, _ count: Int) throws { try Queues.setFlowCount(nic, queue, count) }
+    func localCPUs(of nic: String) -> CPUSet? { Queues.localCPUs(nic) }
+    func sysfsIndex(of nic: String) -> Int? { Queues.ifindex(nic) }
+    func interrupts() -> InterruptsTable? { try? InterruptsTable.read() }
     func read(_ file: ModprobeFile) throws -> String? {
         guard Files.exists(file.path) else { return nil }
         return try Files.read(file.path)

@@ -15,7 +15,10 @@ public struct NICObserver {
         s.rings = attempt("rings", &s) { try ethtool.rings(name) }
         s.channels = attempt("channels", &s) { try ethtool.channels(name) }
         s.coalesce = attempt("coalesce", &s) { try ethtool.coalesce(name) }
-        s.gro = attempt("gro", &s) { try ethtool.gro(name) }
+        s.features = attempt("features", &s) { try ethtool.features(name) }
+        if s.features == nil { s.unsupported["gro"] = s.unsupported["features"] }
+        s.queues = attempt("queues", &s) { try proc.queues(of: name) } ?? []
+        s.localCPUs = proc.localCPUs(of: name)?.cpus
         s.irqs = ((try? proc.queueIRQs(of: name)) ?? []).map { q in
             NICState.IRQ(irq: q.irq, name: q.name, cpus: (try? proc.affinity(of: q.irq).description) ?? "?")
         }

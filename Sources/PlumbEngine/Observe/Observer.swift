@@ -21,7 +21,8 @@ public struct Observer {
             guard let ns = c.netns, read.insert(ns).inserted else { continue }
             if let seen = try namespace(ns, dump: .all) { state.namespaces.append(seen) }
         }
-        let sysctls = Set(NATDesign.requiredSysctls(layer).map(\.key) + (record?.sysctls.map(\.key) ?? []))
+        let rfs = m.nics.contains { $0.tuning?.rps?.wantsFlows == true } ? [Planner.sockFlowEntries] : []
+        let sysctls = Set(NATDesign.requiredSysctls(layer).map(\.key) + (record?.sysctls.map(\.key) ?? []) + rfs)
         for key in sysctls.sorted() { state.sysctls[key] = try kernel.proc.sysctl(key) }
         try observePFs(layer, into: &state)
         try observeBusInfo(m, into: &state)
@@ -103,7 +104,11 @@ public struct Observer {
     }
 
     func observeNIC(_ name: String) throws -> NICState {
-        NICObserver(ethtool: try kernel.ethtool(in: .host), proc: kernel.proc).observe(name)
+        var s = NICObserver(ethtool: try kernel.ethtool(in: .host), proc: kernel.proc).observe(name)
+        let link = try kernel.links(in: .host).link(name: name)
+        s.txqueuelen = link?.txqlen
+        if let link { s.checkQueuesAreOurs(link.index, sysfs: kernel.proc.sysfsIndex(of: name)) }
+        return s
     }
 }
 

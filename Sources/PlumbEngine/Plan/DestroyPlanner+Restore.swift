@@ -29,10 +29,37 @@ extension DestroyPlanner {
                 if let f = cur.rxFrames { c.rxFrames = restore(o.rxFrames, f) }
                 if c.adaptiveRx != nil || c.rxUsecs != nil || c.rxFrames != nil { steps.append(Step(.setCoalesce(c), reason: "restore")) }
             }
-            if let cur = s.gro, let gro = restore(o.gro, cur.active) {
-                steps.append(Step(.setOffload(OffloadChange(nic: o.nic, gro: gro)), reason: "restore"))
+            steps += featureRestoreSteps(o, s)
+            if let cur = s.txqueuelen, let c = restore(o.txqueuelen, cur) {
+                steps.append(Step(.setTxQueueLen(TxQueueLenChange(nic: o.nic, length: c)), reason: "restore"))
             }
+            steps += queueRestoreSteps(o, s, &notes)
             return steps
+        }
+    }
+
+    /// Each feature back, one step each, named by its kernel name (`ethtool -K` takes those too).
+    /// A record from before any-feature offloads kept GRO on its own.
+    func featureRestoreSteps(_ o: NICOriginals, _ s: NICState) -> [Step] {
+        var kept = o.features ?? [:]
+        if let gro = o.gro, kept[Ethtool.groFeature] == nil { kept[Ethtool.groFeature] = gro }
+        return kept.keys.sorted().compactMap { name in
+            guard let cur = s.features?[name], let c = restore(kept[name], cur.active) else { return nil }
+            return Step(.setOffload(OffloadChange(nic: o.nic, name: name, features: [name: c])), reason: "restore")
+        }
+    }
+
+    func queueRestoreSteps(_ o: NICOriginals, _ s: NICState, _ notes: inout [String]) -> [Step] {
+        guard let kept = o.queues, !kept.isEmpty else { return [] }
+        if s.queues.isEmpty {
+            notes.append("the queue steering of \(o.nic) cannot be restored: \(s.unsupported["queues"] ?? "no queues under /sys/class/net/\(o.nic)/queues")")
+            return []
+        }
+        return kept.compactMap { q in
+            guard let cur = s.queues.first(where: { $0.queue == q.queue }) else { return nil }
+            let c = QueueSteeringChange(nic: o.nic, queue: q.queue, cpus: cur.cpus.flatMap { restore(q.cpus, $0) },
+                                        flowCount: cur.flowCount.flatMap { restore(q.flowCount, $0) })
+            return c.isEmpty ? nil : Step(.setQueueSteering(c), reason: "restore")
         }
     }
 

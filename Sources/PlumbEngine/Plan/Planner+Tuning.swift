@@ -15,8 +15,11 @@ extension Planner {
         if let r = t.rings { steps += try ringSteps(r, s, path: "\(path).rings") }
         if let c = t.channels { steps += try channelSteps(c, s, path: "\(path).channels") }
         if let c = t.coalesce { steps += try coalesceSteps(c, s, path: "\(path).coalesce") }
-        if let gro = t.offloads?.gro { steps += try groSteps(gro, s, path: "\(path).offloads.gro") }
+        if let o = t.offloads { steps += try offloadSteps(o, s, path: "\(path).offloads") }
         if let a = t.irqAffinity { steps += try irqSteps(a, s, path: "\(path).irqAffinity") }
+        if let n = t.txqueuelen { steps += try txQueueLenSteps(n, s, path: "\(path).txqueuelen") }
+        if let r = t.rps { steps += try steeringSteps(r, rx: true, s, path: "\(path).rps") }
+        if let x = t.xps { steps += try steeringSteps(x, rx: false, s, path: "\(path).xps") }
         return steps
     }
 
@@ -69,13 +72,6 @@ extension Planner {
         if let v = want.rxUsecs, v != cur.rxUsecs { c.rxUsecs = Change(to: v, from: try current(cur.rxUsecs, "rxUsecs")!) }
         if let v = want.rxFrames, v != cur.rxFrames { c.rxFrames = Change(to: v, from: try current(cur.rxFrames, "rxFrames")!) }
         return c.adaptiveRx == nil && c.rxUsecs == nil && c.rxFrames == nil ? [] : [Step(.setCoalesce(c))]
-    }
-
-    func groSteps(_ on: Bool, _ s: NICState, path: String) throws -> [Step] {
-        guard let cur = s.gro else { throw unsupported(s, "gro", path: path) }
-        if cur.active == on { return [] }
-        guard cur.changeable else { throw error(path, "GRO of \(s.name) (driver \(s.driver)) is fixed \(cur.active ? "on" : "off")") }
-        return [Step(.setOffload(OffloadChange(nic: s.name, gro: Change(to: on, from: cur.active))))]
     }
 
     func irqSteps(_ a: Tuning.IRQAffinity, _ s: NICState, path: String) throws -> [Step] {

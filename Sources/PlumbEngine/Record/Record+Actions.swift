@@ -40,7 +40,22 @@ extension Record {
             nic(c.nic) { o in keepFirst(&o.channelsCombined, c.combined); keepFirst(&o.channelsRx, c.rx); keepFirst(&o.channelsTx, c.tx) }
         case .setCoalesce(let c):
             nic(c.nic) { o in keepFirst(&o.adaptiveRx, c.adaptiveRx); keepFirst(&o.rxUsecs, c.rxUsecs); keepFirst(&o.rxFrames, c.rxFrames) }
-        case .setOffload(let c): nic(c.nic) { o in keepFirst(&o.gro, c.gro) }
+        case .setOffload(let c):
+            nic(c.nic) { o in
+                var kept = o.features ?? [:]
+                for (name, change) in c.features { keepFirst(&kept[name], change) }
+                o.features = kept.isEmpty ? nil : kept
+            }
+        case .setTxQueueLen(let c): nic(c.nic) { o in keepFirst(&o.txqueuelen, c.length) }
+        case .setQueueSteering(let c):
+            nic(c.nic) { o in
+                var queues = o.queues ?? []
+                var q = queues.first { $0.queue == c.queue } ?? QueueOriginal(queue: c.queue)
+                keepFirst(&q.cpus, c.cpus); keepFirst(&q.flowCount, c.flowCount)
+                queues.removeAll { $0.queue == c.queue }
+                if q.cpus != nil || q.flowCount != nil { queues.append(q) }
+                o.queues = queues.isEmpty ? nil : queues.sorted { $0.queue < $1.queue }
+            }
         case .setIRQAffinity(let c):
             var kept = irqs.first { $0.irq == c.irq }?.cpus
             keepFirst(&kept, c.cpus)

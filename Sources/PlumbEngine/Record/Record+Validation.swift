@@ -26,6 +26,10 @@ extension Record {
         for n in nics {
             name(n.nic, "NIC")
             if n.link == nil { out.append("NIC \(n.nic) has no link identity") }
+            // A queue name becomes a sysfs path component: only rx-N / tx-N.
+            for q in n.queues ?? [] where !Record.isQueueName(q.queue) {
+                out.append("queue \"\(q.queue)\" of \(n.nic) is not rx-N or tx-N")
+            }
         }
         for p in ports ?? [] where !(1...65535).contains(p.hostPort) || !(1...65535).contains(p.destination.port) {
             out.append("published port \(p.label) → \(p.destination) is not a port")
@@ -55,5 +59,13 @@ extension Record {
             if let h = m.hostName { name(h, "host name of moved VF") }
         }
         return out
+    }
+}
+
+extension Record {
+    static func isQueueName(_ q: String) -> Bool {
+        let digits = q.dropFirst(3)
+        return (q.hasPrefix("rx-") || q.hasPrefix("tx-")) && !digits.isEmpty && digits.count <= 6
+            && digits.utf8.allSatisfy { (48...57).contains($0) }
     }
 }

@@ -149,12 +149,27 @@ public struct NICOriginals: Codable, Sendable, Hashable {
     public var ringsRx: Kept<Int>?, ringsTx: Kept<Int>?
     public var channelsCombined: Kept<Int>?, channelsRx: Kept<Int>?, channelsTx: Kept<Int>?
     public var adaptiveRx: Kept<Bool>?, rxUsecs: Kept<Int>?, rxFrames: Kept<Int>?
+    /// GRO as records before any-feature offloads kept it; new records use `features["rx-gro"]`.
     public var gro: Kept<Bool>?
+    /// Netdev features by kernel name.
+    public var features: [String: Kept<Bool>]?
+    public var txqueuelen: Kept<Int>?
+    /// Per-queue RPS/XPS/RFS.
+    public var queues: [QueueOriginal]?
     public init(nic: String) { self.nic = nic }
     public var isEmpty: Bool {
         ringsRx == nil && ringsTx == nil && channelsCombined == nil && channelsRx == nil && channelsTx == nil
-            && adaptiveRx == nil && rxUsecs == nil && rxFrames == nil && gro == nil
+            && adaptiveRx == nil && rxUsecs == nil && rxFrames == nil && gro == nil && features == nil
+            && txqueuelen == nil && queues == nil
     }
+}
+
+/// The first-seen steering of one queue ("rx-0": rps_cpus, rps_flow_cnt; "tx-0": xps_cpus).
+public struct QueueOriginal: Codable, Sendable, Hashable {
+    public var queue: String
+    public var cpus: Kept<CPUSet>?
+    public var flowCount: Kept<Int>?
+    public init(queue: String) { self.queue = queue }
 }
 
 public struct IRQOriginal: Codable, Sendable, Hashable {

@@ -1,3 +1,4 @@
+import PlumbSystem
 import PlumbTypes
 
 extension Action {
@@ -33,7 +34,9 @@ extension Action {
             return "ethtool -C \(c.nic)" + options([("adaptive-rx", c.adaptiveRx.map { onOff($0.to) }),
                                                   ("rx-usecs", c.rxUsecs.map { "\($0.to)" }),
                                                   ("rx-frames", c.rxFrames.map { "\($0.to)" })])
-        case .setOffload(let c): return "ethtool -K \(c.nic) gro \(onOff(c.gro.to))"
+        case .setOffload(let c): return "ethtool -K \(c.nic) \(c.name) \(onOff(c.on))"
+        case .setTxQueueLen(let c): return "ip link set dev \(c.nic) txqueuelen \(c.length.to)"
+        case .setQueueSteering(let c): return c.command
         case .setIRQAffinity(let c):
             return "echo \(c.cpus.to) > /proc/irq/\(c.irq)/smp_affinity_list   (\(c.queue.isEmpty ? c.nic : c.queue))"
         case .setPFAdmin(let c): return "ip link set dev \(c.pf) \(c.up.to ? "up" : "down")"
@@ -97,5 +100,18 @@ extension VFSettingsChange {
         if let l = linkState { parts.append("state \(l.to.rawValue)") }
         if let t = trust { parts.append("trust \(onOff(t.to))") }
         return parts.map { " \($0)" }.joined()
+    }
+}
+
+extension QueueSteeringChange {
+    /// `echo 3 > /sys/class/net/eth1/queues/rx-0/rps_cpus; echo 4096 > …/rps_flow_cnt   (CPUs 0-1)`.
+    var command: String {
+        let dir = "/sys/class/net/\(nic)/queues/\(queue)"
+        var parts: [String] = []
+        if let c = cpus {
+            parts.append("echo \(CPUMask.format(c.to)) > \(dir)/\(queue.hasPrefix("rx-") ? "rps_cpus" : "xps_cpus")")
+        }
+        if let f = flowCount { parts.append("echo \(f.to) > \(dir)/rps_flow_cnt") }
+        return parts.joined(separator: "; ") + (cpus.map { "   (CPUs \($0.to.isEmpty ? "none" : $0.to.description))" } ?? "")
     }
 }

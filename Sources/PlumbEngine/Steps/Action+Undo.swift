@@ -48,7 +48,11 @@ extension Action {
         case .setCoalesce(let c):
             return [.setCoalesce(CoalesceChange(nic: c.nic, adaptiveRx: c.adaptiveRx.inverted(), rxUsecs: c.rxUsecs.inverted(),
                                                 rxFrames: c.rxFrames.inverted()))]
-        case .setOffload(let c): return [.setOffload(OffloadChange(nic: c.nic, gro: c.gro.inverted))]
+        case .setOffload(let c): return [.setOffload(OffloadChange(nic: c.nic, name: c.name, features: c.features.mapValues(\.inverted)))]
+        case .setTxQueueLen(let c): return [.setTxQueueLen(TxQueueLenChange(nic: c.nic, length: c.length.inverted))]
+        case .setQueueSteering(let c):
+            return [.setQueueSteering(QueueSteeringChange(nic: c.nic, queue: c.queue, cpus: c.cpus.inverted(),
+                                                          flowCount: c.flowCount.inverted()))]
         case .setIRQAffinity(let c):
             return [.setIRQAffinity(IRQAffinityChange(irq: c.irq, nic: c.nic, queue: c.queue, cpus: c.cpus.inverted))]
         case .setPFAdmin(let c): return [.setPFAdmin(PFAdminChange(pf: c.pf, up: c.up.inverted))]

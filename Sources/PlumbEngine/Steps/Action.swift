@@ -24,6 +24,8 @@ public enum Action: Hashable, Sendable, Codable {
     case setOffload(OffloadChange)
     case setIRQAffinity(IRQAffinityChange)
     case setPFAdmin(PFAdminChange)
+    case setTxQueueLen(TxQueueLenChange)
+    case setQueueSteering(QueueSteeringChange)
     case setNumVFs(NumVFsWrite)
     case writeModprobe(ModprobeWrite)
     case setVF(VFUpdate)
@@ -52,6 +54,8 @@ public enum Action: Hashable, Sendable, Codable {
         case .setOffload: return "set-offload"
         case .setIRQAffinity: return "set-irq-affinity"
         case .setPFAdmin: return "set-pf-admin"
+        case .setTxQueueLen: return "set-txqueuelen"
+        case .setQueueSteering: return "set-queue-steering"
         case .setNumVFs: return "set-numvfs"
         case .writeModprobe: return "persist-max-vfs"
         case .setVF: return "set-vf"
@@ -66,7 +70,8 @@ public enum Action: Hashable, Sendable, Codable {
         case .createNamespace, .createBridge, .createVeth, .addAddress, .addRoute: return "+"
         case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute, .deleteTable: return "-"
         case .setSysctl, .setLink, .replaceTable, .setRings, .setChannels, .setCoalesce, .setOffload,
-             .setIRQAffinity, .setPFAdmin, .setNumVFs, .writeModprobe, .setVF, .moveVF, .returnVF: return "~"
+             .setIRQAffinity, .setPFAdmin, .setTxQueueLen, .setQueueSteering, .setNumVFs, .writeModprobe, .setVF, .moveVF,
+             .returnVF: return "~"
         }
     }
 
@@ -90,6 +95,8 @@ public enum Action: Hashable, Sendable, Codable {
         case .setOffload(let c): return c.nic
         case .setIRQAffinity(let c): return "irq \(c.irq)"
         case .setPFAdmin(let c): return c.pf
+        case .setTxQueueLen(let c): return c.nic
+        case .setQueueSteering(let c): return "\(c.nic) \(c.queue)"
         case .setNumVFs(let c): return c.pf
         case .writeModprobe(let w): return w.file.path
         case .setVF(let u): return "\(u.pf) vf \(u.vf)"
@@ -107,8 +114,8 @@ public enum Action: Hashable, Sendable, Codable {
         case .addRoute(let r), .deleteRoute(let r): return r.link.namespace
         case .returnVF(let r): return r.from.namespace
         case .setSysctl, .createNamespace, .deleteNamespace, .createBridge, .createVeth, .replaceTable, .deleteTable,
-             .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin, .setNumVFs, .writeModprobe,
-             .setVF, .moveVF:
+             .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin, .setTxQueueLen,
+             .setQueueSteering, .setNumVFs, .writeModprobe, .setVF, .moveVF:
             return .host
         }
     }

@@ -23,7 +23,11 @@ public enum NICReporter {
         c.append(channels(s, t?.channels))
         c.append(coalesce(s, t?.coalesce))
         c.append(gro(s, t?.offloads?.gro))
+        c += features(s, t?.offloads)
         c += irqs(s, t?.irqAffinity)
+        c += txqueuelen(s, t?.txqueuelen)
+        c += steering(s, t?.rps, rx: true)
+        c += steering(s, t?.xps, rx: false)
         if let stats { c.append(counters(stats)) }
         return NICReport(name: s.name, driver: s.driver, checks: c)
     }
@@ -94,7 +98,9 @@ extension Verifier {
         return try manifest.nics.compactMap { nic -> NICReport? in
             guard nic.tuning != nil, let name = Observer(kernel: kernel).resolve(nic.selector.pfSelector),
                   let link = try kernel.links(in: .host).link(name: name) else { return nil }
-            let s = NICObserver(ethtool: try kernel.ethtool(in: .host), proc: kernel.proc).observe(name)
+            var s = NICObserver(ethtool: try kernel.ethtool(in: .host), proc: kernel.proc).observe(name)
+            s.txqueuelen = link.txqlen
+            s.checkQueuesAreOurs(link.index, sysfs: kernel.proc.sysfsIndex(of: name))
             return NICReporter.report(s, tuning: nic.tuning, stats: link.stats)
         }
     }

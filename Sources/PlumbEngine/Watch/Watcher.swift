@@ -124,24 +124,27 @@ public final class Watcher {
         guard !list.isEmpty else { return }
         let engine: Engine
         do { engine = try makeEngine() } catch { log("cannot open the kernel: \(error)"); return }
-        var touched: [WatchedManifest] = []
+        var outcomes: [(m: WatchedManifest, outcome: PassOutcome)] = []
         for m in list where !(health[m.path]?.held(clock.now) ?? false) {
-            if reconcile(m, engine: engine, cause: cause, verifyConverged: verifyConverged) { touched.append(m) }
+            outcomes.append((m, reconcile(m, engine: engine, cause: cause, verifyConverged: verifyConverged)))
         }
         // Only namespaces just proven Plumb's (their manifest planned without refusal) get
         // an id: a foreign namespace that took a name is not marked, even that way.
         events.follow(list.filter { health[$0.path]?.failures == 0 }.flatMap(\.namespaces))
-        guard !touched.isEmpty else { return }
+        guard outcomes.contains(where: { $0.outcome != .untouched }) else { return }
         events.discardPending()
-        let drifted = touched.filter { m in
+        // Only a repair is confirmed: a failure waits for its backoff, a verify changed nothing.
+        let drifted = outcomes.filter { $0.outcome == .repaired }.map(\.m).filter { m in
             !(health[m.path]?.held(clock.now) ?? false) && !((try? engine.plan(m.layer).converged) ?? true)
         }
         if rounds > 1 { reconcile(drifted, cause: "a change during the repair", rounds: rounds - 1) }
         else if !drifted.isEmpty { log("giving up for now on \(drifted.map(\.name).joined(separator: ", ")): changed again during each of 3 repairs; the next change retries") }
     }
 
-    /// Returns whether the kernel was touched (apply or verify).
-    func reconcile(_ m: WatchedManifest, engine: Engine, cause: String, verifyConverged: Bool) -> Bool {
+    /// What one manifest's pass did to the kernel: whether echoes follow, and whether to confirm.
+    enum PassOutcome { case untouched, verified, repaired, failed }
+
+    func reconcile(_ m: WatchedManifest, engine: Engine, cause: String, verifyConverged: Bool) -> PassOutcome {
         let started = clock.now
         if let gone = goneContainers(m, engine) {
             if health[m.path]?.gone != gone {
@@ -149,7 +152,7 @@ public final class Watcher {
                 log("\(m.name): \(gone); its network namespace went with it and is not recreated "
                     + "(only a named netns is Plumb's to make); `plumb destroy \(m.path)` removes what is left")
             }
-            return false
+            return .untouched
         }
         do {
             let plan = try engine.plan(m.layer)
@@ -157,31 +160,31 @@ public final class Watcher {
             if plan.converged {
                 health[m.path]?.succeeded()
                 health[m.path]?.reportedDrift = nil
-                guard verifyConverged else { return false }
+                guard verifyConverged else { return .untouched }
                 record(m, try engine.verify(m.layer), started: started, what: nil)
-                return true
+                return .verified
             }
             if options.reportOnly {
                 // The same drift is said (and verified) once, not at every event after it.
                 let drift = plan.steps.map(\.action.command)
-                guard health[m.path]?.reportedDrift != drift else { return false }
+                guard health[m.path]?.reportedDrift != drift else { return .untouched }
                 health[m.path]?.reportedDrift = drift
                 log("drift in \(m.name) (\(m.path)) after \(cause): \(Self.count(plan.steps.count, "step")) pending: "
                     + Self.steps(plan) + " (report only: nothing changed)")
                 // Verified as it is, so the metrics show what the drift does to the path.
                 record(m, try engine.verify(m.layer), started: started, what: nil)
-                return true
+                return .verified
             }
             let applied = try engine.apply(m.layer)
             status.drift(m.name, steps: 0)
             record(m, try engine.verify(m.layer), started: started, what: (cause, applied))
-            return true
+            return .repaired
         } catch {
             let wait = health[m.path, default: ManifestHealth()].failed(at: clock.now, first: options.backoffFirst, most: options.backoffMost)
             status.repaired(m.name, ok: false)
             log("repair of \(m.name) (\(m.path)) failed after \(cause), \(health[m.path]?.failures ?? 1) in a row: "
                 + "\(error); next attempt in \(Self.seconds(wait)) s or at the next change")
-            return true
+            return .failed
         }
     }
 

@@ -22,7 +22,7 @@ extension Ethtool {
     }
 
     /// Every feature of a device, by the kernel's name ("rx-gro", "rx-checksum", …).
-    public struct Features: Sendable, Equatable {
+    public struct Features: Sendable, Equatable, Codable {
         public var byName: [String: Feature]
         public init(byName: [String: Feature]) { self.byName = byName }
 

@@ -51,7 +51,9 @@ final class FakeEthtool: EthtoolOps {
         return c
     }
 
-    func gro(_ nic: String) throws -> Ethtool.Feature? { try self.nic(nic, "FEATURES_GET").gro }
+    func features(_ nic: String) throws -> Ethtool.Features {
+        Ethtool.Features(byName: try self.nic(nic, "FEATURES_GET").features)
+    }
 
     func setRings(_ nic: String, rx: Int?, tx: Int?) throws {
         try change(nic, "RINGS_SET", fault: "setRings") { n in
@@ -88,14 +90,16 @@ final class FakeEthtool: EthtoolOps {
         }
     }
 
-    /// A fixed feature does not change (ethtool reports it could not).
-    func setGRO(_ nic: String, _ on: Bool) throws {
-        try change(nic, "FEATURES_SET", fault: "setGRO") { n in
-            guard var g = n.gro else { throw refuse("FEATURES_SET", nic, .notSupported) }
-            guard g.changeable else { throw refuse("FEATURES_SET", nic, .invalid) }
-            g.active = on
-            g.requested = on
-            n.gro = g
+    /// A fixed or unknown feature does not change (ethtool reports it could not).
+    func setFeatures(_ nic: String, _ values: [String: Bool]) throws {
+        try change(nic, "FEATURES_SET", fault: "setFeatures") { n in
+            for (name, on) in values {
+                guard var f = n.features[name] else { throw refuse("FEATURES_SET", nic, .notSupported) }
+                guard f.changeable else { throw refuse("FEATURES_SET", nic, .invalid) }
+                f.active = on
+                f.requested = on
+                n.features[name] = f
+            }
         }
     }
 }

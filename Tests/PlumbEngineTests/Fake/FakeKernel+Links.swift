@@ -102,7 +102,7 @@ extension FakeKernel {
         return LinkInfo(index: l.index, name: l.name, kind: l.kind, master: l.master, mtu: l.mtu, up: l.up,
                         carrier: carrier, operUp: carrier && !l.isLoopback, mac: l.mac, alias: l.alias,
                         peerIndex: l.peer?.index, linkNetnsID: l.peer.flatMap { $0.ns == ns ? nil : namespaces[ns]!.nsid(of: $0.ns) },
-                        stats: l.stats)
+                        txqlen: l.txqlen, stats: l.stats)
     }
 
     /// The main table as a dump lists it: by family, then destination (a trie walk), then metric.

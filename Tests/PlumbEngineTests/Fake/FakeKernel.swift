@@ -36,6 +36,10 @@ final class FakeKernel: Kernel {
     /// nftables tables of the host namespace, as `nft list table` prints them.
     var tables: [TableName: String] = [:]
     var softnetStat: SoftnetStat?
+    var interruptsTable: InterruptsTable?
+    /// What /sys/class/net/NAME/ifindex says when it is not the host link's own index
+    /// (a /sys mounted in another namespace).
+    var sysfsIndex: [String: Int] = [:]
     /// When set, every ICMP echo is lost (`icmp_echo_ignore_all`, or a filter on echo).
     var dropEchoes = false
     /// When set, every packet is lost (a firewall dropping all of it).

@@ -129,6 +129,7 @@ final class FakeLinks: LinkOps {
             }
         }
         if r.noIPv6Addresses { l.noIPv6Addresses = true }
+        if let q = r.txqlen { l.txqlen = q }
         ns.links[r.index] = l
         ns.adjustBridgeMTUs()
         if let want = r.up { kernel.setUp(FakeLinkID(ns: id, index: r.index), want) }

@@ -28,6 +28,7 @@ struct FakeLink: Equatable {
     var isLoopback = false
     /// `addrgenmode none` (a bridge port makes no IPv6 link-local address).
     var noIPv6Addresses = false
+    var txqlen = 1000
     var stats = LinkStats()
 }
 
@@ -101,8 +102,27 @@ struct FakeNIC: Equatable {
     var rings: Ethtool.Rings?
     var channels: Ethtool.Channels?
     var coalesce: Ethtool.Coalesce?
-    var gro: Ethtool.Feature?
+    /// Every feature by kernel name ("rx-gro", "rx-lro", …).
+    var features: [String: Ethtool.Feature] = [:]
     var irqs: [QueueIRQ] = []
+    /// Per-queue RPS/XPS/RFS (sysfs `queues/`), and the device's local CPUs (nil: no device).
+    var queues: [QueueSteeringState] = []
+    var localCPUs: CPUSet?
+
+    init(driver: String, busInfo: String, rings: Ethtool.Rings? = nil, channels: Ethtool.Channels? = nil,
+         coalesce: Ethtool.Coalesce? = nil, gro: Ethtool.Feature? = nil, features: [String: Ethtool.Feature] = [:],
+         irqs: [QueueIRQ] = [], queues: [QueueSteeringState] = [], localCPUs: CPUSet? = nil) {
+        self.driver = driver; self.busInfo = busInfo; self.rings = rings; self.channels = channels
+        self.coalesce = coalesce; self.features = features; self.irqs = irqs; self.queues = queues
+        self.localCPUs = localCPUs
+        if let gro { self.features[Ethtool.groFeature] = gro }
+    }
+
+    /// Generic receive offload (the feature "rx-gro").
+    var gro: Ethtool.Feature? {
+        get { features[Ethtool.groFeature] }
+        set { features[Ethtool.groFeature] = newValue }
+    }
 }
 
 /// An SR-IOV physical function: its sysfs counts and the PF-side settings of its VFs.

@@ -47,6 +47,36 @@ final class FakeProc: ProcOps {
     }
 
     func onlineCPUs() throws -> CPUSet { kernel.online }
+
+    func queues(of nic: String) throws -> [QueueSteeringState] {
+        guard kernel.host.link(named: nic) != nil else { throw SystemError("open", "/sys/class/net/\(nic)/queues", .noEntry) }
+        return kernel.nics[nic]?.queues ?? []
+    }
+
+    func setQueueCPUs(_ nic: String, queue: String, _ cpus: CPUSet) throws {
+        let path = Queues.path(nic, queue, queue.hasPrefix("rx-") ? "rps_cpus" : "xps_cpus")
+        try kernel.enter("setQueueCPUs") { SystemError("write", path, $0) }
+        guard cpus.cpus.allSatisfy(kernel.online.contains) else { throw SystemError("write", path, .invalid) }
+        try updateQueue(nic, queue, path) { $0.cpus = cpus }
+    }
+
+    func setFlowCount(_ nic: String, queue: String, _ count: Int) throws {
+        let path = Queues.path(nic, queue, "rps_flow_cnt")
+        try kernel.enter("setFlowCount") { SystemError("write", path, $0) }
+        try updateQueue(nic, queue, path) { $0.flowCount = count }
+    }
+
+    func updateQueue(_ nic: String, _ queue: String, _ path: String, _ body: (inout QueueSteeringState) -> Void) throws {
+        guard var n = kernel.nics[nic], let i = n.queues.firstIndex(where: { $0.queue == queue }) else {
+            throw SystemError("open", path, .noEntry)
+        }
+        body(&n.queues[i])
+        kernel.nics[nic] = n
+    }
+
+    func localCPUs(of nic: String) -> CPUSet? { kernel.nics[nic]?.localCPUs }
+    func sysfsIndex(of nic: String) -> Int? { kernel.sysfsIndex[nic] ?? kernel.host.link(named: nic)?.index }
+    func interrupts() -> InterruptsTable? { kernel.interruptsTable }
     func softnet() -> SoftnetStat? { kernel.softnetStat }
     func read(_ file: ModprobeFile) throws -> String? { kernel.files[file] }
 

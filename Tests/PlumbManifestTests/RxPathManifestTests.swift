@@ -1,0 +1,32 @@
+import Testing
+@testable import PlumbManifest
+
+/// `rps`, `xps`, `txqueuelen` and any-feature `offloads` as the decoder and validator see them.
+@Suite("Manifest: receive-path keys")
+struct RxPathManifestTests {
+    static func nic(_ tuning: String) -> String {
+        "version: 1\nnics:\n  - name: eth1\n    tuning:\n      \(tuning)\n"
+    }
+
+    @Test("rps/xps for every queue or one per queue, txqueuelen, and features by any name in the manifest's order")
+    func decodes() throws {
+        let m = try #require(load(Self.nic("""
+            {rps: {cpus: spread, flowEntries: 4096}, xps: [{cpus: "0"}, {cpus: "1-3"}], txqueuelen: 5000, offloads: {tx-checksumming: false, gro: true, rx-gro-list: true}}
+            """)))
+        let t = try #require(m.nics.first?.tuning)
+        #expect(t.rps == .all(.init(cpus: .spread, flowEntries: 4096)))
+        #expect(t.xps == .each([.init(cpus: .list("0")), .init(cpus: .list("1-3"))]))
+        #expect(t.txqueuelen == 5000)
+        #expect(t.offloads?.settings == [.init("tx-checksumming", false), .init("gro", true), .init("rx-gro-list", true)])
+        #expect(t.offloads?.gro == true)
+    }
+
+    @Test("mistakes name path and line: a bad CPU list, a flow table that is not a power of two, txqueuelen 0, xps flowEntries, a non-bool feature")
+    func mistakes() {
+        #expect(problems(Self.nic(#"rps: {cpus: "1-a"}"#)) == [#"nics[0].tuning.rps.cpus: "1-a" is neither spread nor a CPU list like "0" or "1-3,5" (line 5)"#])
+        #expect(problems(Self.nic("rps: {cpus: spread, flowEntries: 1000}")) == ["nics[0].tuning.rps.flowEntries: 1000 is not 0 or a power of two up to 1073741824 (the kernel rounds rps_flow_cnt up to one) (line 5)"])
+        #expect(problems(Self.nic("txqueuelen: 0")) == ["nics[0].tuning.txqueuelen: 0 is out of range 1-4294967295 (line 5)"])
+        #expect(problems(Self.nic("xps: {cpus: spread, flowEntries: 8}")).first?.contains("flowEntries") == true)
+        #expect(problems(Self.nic("offloads: {gro: maybe}")).first?.contains("nics[0].tuning.offloads.gro") == true)
+    }
+}
