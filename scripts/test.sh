@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 scripts/install.sh
 scripts/install-runtimes.sh   # crun, runc, podman, the reference CNI plugins: the runtime tests drive them
 swift build --build-tests 2>&1 | tail -1
+# The Debian package (a static release build, ~3 min from scratch): PackageTests installs it.
+scripts/package.sh
 # The engine's unit tests need no privileges (they run on a fake kernel): prove it by
 # running them as nobody, before the suite runs them as root.
 xctest=$(swift build --show-bin-path)/PlumbPackageTests.xctest
