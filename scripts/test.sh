@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 scripts/install.sh
 scripts/install-runtimes.sh   # crun, runc, podman, the reference CNI plugins: the runtime tests drive them
 swift build --build-tests 2>&1 | tail -1
+# The Debian package (a static release build, ~3 min from scratch): PackageTests installs it.
+scripts/package.sh
 # The engine's unit tests need no privileges (they run on a fake kernel): prove it by
 # running them as nobody, before the suite runs them as root.
 xctest=$(swift build --show-bin-path)/PlumbPackageTests.xctest
@@ -19,7 +21,12 @@ swift test --skip-build 2>&1 | tee /tmp/plumb-swift-test.log | grep -vE '^\[|^Te
 status=${PIPESTATUS[0]}
 # The reliability campaign's counts, for the CI log (the log may hold NULs: -a).
 grep -aE '^(fault-injection|crash|concurrency|fuzz|cni-fuzz|hook-fuzz|hostile):' /tmp/plumb-swift-test.log || true
-[ "$status" = 0 ] || { echo "test: swift test failed (full log: /tmp/plumb-swift-test.log)"; exit "$status"; }
+if [ "$status" != 0 ]; then
+  # The tail above shows which tests failed; the CI log also needs why.
+  echo "test: what the failing tests recorded:"
+  grep -a -A8 "recorded an issue" /tmp/plumb-swift-test.log | cut -c1-400 | head -150
+  echo "test: swift test failed (full log: /tmp/plumb-swift-test.log)"; exit "$status"
+fi
 if [ -x Tests/lab/run.sh ] && [ "${PLUMB_SKIP_LAB:-0}" != 1 ]; then
   Tests/lab/setup.sh
   Tests/lab/run.sh

@@ -36,12 +36,15 @@ struct BootObservation: Sendable {
     var poweredOff: (status: Int32, timedOut: Bool)
     var leftOnHost: [String]
 
+    /// The names the runtime saw, without the verify's transient outside link (`plumbv…`):
+    /// plumb-watch.service starts beside the runtime and verifies once, so whether its probe
+    /// link exists at that instant is chance.
     var runtimeSawNames: [String] {
         runtimeSaw.split(separator: "\n").compactMap { line -> String? in
             let fields = line.split(separator: ":", maxSplits: 2)
             guard fields.count > 1 else { return nil }
             return String(fields[1].trimmingCharacters(in: .whitespaces).split(separator: "@").first ?? "")
-        }.sorted()
+        }.filter { !$0.hasPrefix("plumbv") }.sorted()
     }
 }
 

@@ -32,6 +32,7 @@ final class RuntimeSandbox {
     let sandbox: Sandbox
     private var containers: [(OCIRuntime, String)] = []
     private var podmanHomes: [PodmanHome] = []
+    private var containerdDaemons: [ContainerdDaemon] = []
     private var closed = false
 
     init() throws {
@@ -55,6 +56,7 @@ final class RuntimeSandbox {
         for home in podmanHomes {
             _ = try? home.podman(["rm", "--all", "--force", "--time", "0"], timeout: .seconds(60))
         }
+        for daemon in containerdDaemons { daemon.stop() }
         sandbox.close()
     }
 
@@ -103,6 +105,15 @@ final class RuntimeSandbox {
               let array = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [[String: Any]]
         else { return [] }
         return array.compactMap { $0["id"] as? String }
+    }
+
+    // MARK: containerd
+
+    /// A containerd daemon of the test's own, seeing its own CNI directories (see ContainerdDaemon).
+    func containerd(plugins: [String: String]) throws -> ContainerdDaemon {
+        let daemon = try ContainerdDaemon(sandbox: sandbox, plugins: plugins)
+        containerdDaemons.append(daemon)
+        return daemon
     }
 
     // MARK: podman

@@ -83,9 +83,15 @@ extension Applier {
         try ops.addAddress(a.prefix, index: link.index, name: link.name)
     }
 
+    /// An address already gone is the goal reached (EADDRNOTAVAIL): an undo must not call
+    /// itself incomplete because someone removed the address first.
     func deleteAddress(_ a: AddressChange) throws {
         let (ops, link) = try require(a.link, a.proof, "RTM_DELADDR")
-        try ops.deleteAddress(a.prefix, index: link.index, name: link.name)
+        do {
+            try ops.deleteAddress(a.prefix, index: link.index, name: link.name)
+        } catch let e as NetlinkError where e.errno == .addressNotAvailable {
+            return
+        }
     }
 
     func addRoute(_ r: RouteChange) throws {

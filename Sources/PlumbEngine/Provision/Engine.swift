@@ -124,7 +124,9 @@ public final class Engine {
 
     /// Checks the layer's receive paths against the kernel (and the namespaces against the record).
     public func verify(_ layer: Layer) throws -> VerifyReport {
-        try Verifier(kernel: kernel, layer: layer, record: try store.load(layer.owner), portsElsewhere: try portClaims(layer)).verify()
+        let lock = try store.verifyLock(layer.owner.id)
+        defer { withExtendedLifetime(lock) {} }
+        return try Verifier(kernel: kernel, layer: layer, record: try store.load(layer.owner), portsElsewhere: try portClaims(layer)).verify()
     }
 
     /// The ports other owners' records publish, for a layer that publishes any (the planner

@@ -21,6 +21,15 @@ public struct RecordStore: Sendable {
         return lock
     }
 
+    /// Takes the lock that one owner's verifications share (blocking): a verify resolves and
+    /// then removes the neighbour entries its probes caused, so two at once — the watcher's
+    /// and an operator's, or parallel applies — would each see the other's cleanup as a
+    /// broken path. Separate from the store's lock, which a provision holds around its verify.
+    public func verifyLock(_ id: OwnerID) throws -> FileLock {
+        try prepare()
+        return try FileLock(path: "\(directory)/.verify-\(id.rawValue).lock")
+    }
+
     /// The owner's record, nil when it has none. A file there that is not this owner's
     /// valid record is an error naming it: a plan must never assume Plumb owns nothing.
     public func load(_ owner: Owner) throws -> Record? {
