@@ -70,3 +70,28 @@ struct VFHomecomingTests {
         #expect(w.recordFiles().isEmpty)
     }
 }
+
+/// The container's namespace died before destroy: the kernel already put the VF back in
+/// the host, under its container name (or `devN` when that clashes), still configured.
+@Suite("A VF whose namespace died first comes home")
+struct VFOrphanTests {
+    let mixed: Layer
+    init() throws { mixed = try layer(Manifests.mixed) }
+
+    @Test("ip netns del behind plumb's back: destroy renames the VF back, restores its MTU, alias and PF-side settings")
+    func namespaceDeleted() throws {
+        let w = World(.standard(numVFs: 2))
+        let before = w.kernel.snapshot(), original = try #require(w.kernel.host.link(named: VFHomecomingTests.vf0))
+        try w.engine().apply(mixed)
+        w.kernel.removeNamespace("c1")
+        let stray = try #require(w.kernel.host.links.values.first { $0.vf == original.vf && $0.name != original.name })
+        let plan = try w.engine().destroy(mixed.owner)
+        #expect(plan.steps.contains { $0.action.name == "return-vf" }, "\(plan.steps.map(\.action.name))")
+        let home = try #require(w.kernel.host.link(named: VFHomecomingTests.vf0), "VF left as \(stray.name)")
+        #expect(home.vf == original.vf)
+        #expect(home.mtu == original.mtu)
+        #expect(home.alias == original.alias)
+        if home.mac != original.mac { w.kernel.edit(VFHomecomingTests.vf0) { $0.mac = original.mac } }
+        expectSame(w.kernel.snapshot(), before, "after destroy")
+    }
+}

@@ -75,7 +75,9 @@ public struct DestroyPlanner {
     /// would otherwise return them under whatever name is free).
     func vfReturnSteps(_ notes: inout [String]) -> [Step] {
         record.movedVFs.compactMap { v in
-            guard let link = index.namespaces[v.link.namespace]?.snapshot?.link(named: v.link.name) else { return nil }
+            guard let link = index.namespaces[v.link.namespace]?.snapshot?.link(named: v.link.name) else {
+                return strandedVFStep(v, &notes)
+            }
             guard link.alias == marks.alias else {
                 notes.append("\(v.link.name) in \(v.link.namespace) left where it is: it no longer carries plumb's mark")
                 return nil

@@ -1,0 +1,27 @@
+import PlumbNetlink
+import PlumbSystem
+import PlumbTypes
+
+/// A VF whose container namespace died before destroy: the kernel has already moved its
+/// netdev back to the host, under its container name (or `devN` when that name was
+/// taken), still carrying Plumb's alias and the container's MTU. It is found by its PCI
+/// address (the PF's `virtfnN`), never by the name it had.
+extension DestroyPlanner {
+    func strandedVFStep(_ v: MovedVF, _ notes: inout [String]) -> Step? {
+        guard let netdev = observed.pfs[v.pf]?.pf?.vfs.first(where: { $0.index == v.vf })?.netdevs.first,
+              let link = index.hostLinks[netdev] else { return nil }   // elsewhere: not in the host
+        // Another manifest or attachment may have taken the VF since: its mark, not ours.
+        guard link.alias == marks.alias else {
+            notes.append("VF \(v.vf) of \(v.pf) (\(netdev)) left alone: it no longer carries plumb's mark")
+            return nil
+        }
+        var name = v.hostName
+        if let wanted = name, wanted != netdev, index.hostLinks[wanted] != nil {
+            notes.append("VF \(v.vf) of \(v.pf) stays \(netdev): its old name \(wanted) is taken by another link")
+            name = netdev
+        }
+        return Step(.returnVF(VFReturn(pf: v.pf, vf: v.vf, from: LinkRef(netdev, in: .host, index: link.index),
+                                       hostName: name ?? netdev, alias: marks.alias, restore: v.previous)),
+                    reason: "\(v.link.namespace) is gone: the kernel put VF \(v.vf) back in the host as \(netdev)")
+    }
+}
