@@ -25,3 +25,30 @@ extension DestroyPlanner {
                     reason: "\(v.link.namespace) is gone: the kernel put VF \(v.vf) back in the host as \(netdev)")
     }
 }
+
+extension DestroyPlanner {
+    /// Another owner that uses this VF now (moved it into its container, or set it): its
+    /// PF-side settings are that owner's to keep, and the originals pass to it.
+    func vfUser(_ pf: String, _ vf: Int) -> Record? {
+        others.first { o in o.movedVFs.contains { $0.pf == pf && $0.vf == vf } || o.vfs.contains { $0.pf == pf && $0.vf == vf } }
+    }
+}
+
+extension VFOriginal {
+    /// The heir's entry with the originals of `earlier` (the values before either owner
+    /// set them): where the heir kept a value, it keeps what it applied and takes the
+    /// earlier original; where it kept none, it takes the earlier one whole.
+    func inheriting(_ earlier: VFOriginal) -> VFOriginal {
+        func merge<V>(_ mine: Kept<V>?, _ theirs: Kept<V>?) -> Kept<V>? {
+            guard let theirs else { return mine }
+            guard var mine else { return theirs }
+            mine.original = theirs.original
+            return mine
+        }
+        var v = self
+        v.mac = merge(mac, earlier.mac); v.vlan = merge(vlan, earlier.vlan); v.maxTxRate = merge(maxTxRate, earlier.maxTxRate)
+        v.spoofCheck = merge(spoofCheck, earlier.spoofCheck); v.linkState = merge(linkState, earlier.linkState)
+        v.trust = merge(trust, earlier.trust)
+        return v
+    }
+}

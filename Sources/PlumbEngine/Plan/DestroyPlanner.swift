@@ -39,6 +39,8 @@ public struct DestroyPlanner {
             case sysctl(SysctlOriginal)
             /// The heir takes the PF down when it goes.
             case pfAdmin(PFAdminOriginal)
+            /// The heir, now using the VF, puts its PF-side settings back when it goes.
+            case vf(VFOriginal)
         }
         public var heir: OwnerID
         public var what: What
@@ -57,7 +59,7 @@ public struct DestroyPlanner {
         steps += nsSteps
         steps += linkSteps(doomed: doomed, &notes)
         steps += sysctlSteps(&handovers)
-        steps += tuningRestoreSteps(&notes) + irqRestoreSteps(&notes) + sriovRestoreSteps(&notes)
+        steps += tuningRestoreSteps(&notes) + irqRestoreSteps(&notes) + sriovRestoreSteps(&notes, &handovers)
         steps += pfAdminRestoreSteps(&notes, &handovers)
         return Result(plan: Plan(owner: record.owner, steps: steps, notes: notes), handovers: handovers)
     }
