@@ -158,6 +158,7 @@ extension VFOrphanTests {
     func takenByAnother() throws {
         let w = World(.standard(numVFs: 2))
         let original = w.kernel.pfs["eth1"]?.settings.first { $0.index == 0 }
+        let vf0 = try #require(w.kernel.host.link(named: VFHomecomingTests.vf0))
         try w.engine().apply(mixed)
         w.kernel.removeNamespace("c1")
         let other = try layer(Self.other)
@@ -180,6 +181,9 @@ extension VFOrphanTests {
         // The originals passed to the other owner: its destroy puts back what was there before either.
         try w.engine().destroy(other.owner)
         #expect(w.kernel.pfs["eth1"]?.settings.first { $0.index == 0 } == original)
+        // …and the VF's own name, MTU and alias from before the first owner moved it.
+        let home = try #require(w.kernel.host.link(named: VFHomecomingTests.vf0))
+        #expect(home.vf == vf0.vf && home.mtu == vf0.mtu && home.alias == vf0.alias)
         #expect(w.recordFiles().isEmpty)
     }
 }

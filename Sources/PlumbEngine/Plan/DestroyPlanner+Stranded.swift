@@ -7,9 +7,17 @@ import PlumbTypes
 /// taken), still carrying Plumb's alias and the container's MTU. It is found by its PCI
 /// address (the PF's `virtfnN`), never by the name it had.
 extension DestroyPlanner {
-    func strandedVFStep(_ v: MovedVF, _ notes: inout [String]) -> Step? {
+    func strandedVFStep(_ v: MovedVF, _ notes: inout [String], _ handovers: inout [Handover]) -> Step? {
         guard let netdev = observed.pfs[v.pf]?.pf?.vfs.first(where: { $0.index == v.vf })?.netdevs.first,
-              let link = index.hostLinks[netdev] else { return nil }   // elsewhere: not in the host
+              let link = index.hostLinks[netdev] else {
+            // Not in the host: another owner may have moved it on from where the kernel put
+            // it, with this owner's mark and the container's name as its "host" state.
+            if let heir = vfUser(v.pf, v.vf), heir.movedVFs.contains(where: { $0.pf == v.pf && $0.vf == v.vf && $0.previous?.alias == marks.alias }) {
+                handovers.append(Handover(heir: heir.id, what: .movedVF(v)))
+                notes.append("VF \(v.vf) of \(v.pf) left alone: \(heir.owner) uses it now (it brings it home as \(v.hostName ?? "the kernel names it") when it goes)")
+            }
+            return nil
+        }
         // Another manifest or attachment may have taken the VF since: its mark, not ours.
         guard link.alias == marks.alias else {
             notes.append("VF \(v.vf) of \(v.pf) (\(netdev)) left alone: it no longer carries plumb's mark")

@@ -41,6 +41,9 @@ public struct DestroyPlanner {
             case pfAdmin(PFAdminOriginal)
             /// The heir, now using the VF, puts its PF-side settings back when it goes.
             case vf(VFOriginal)
+            /// The heir moved a VF this owner left marked in the host (its namespace died
+            /// first): the VF's host name and settings from before this owner's move.
+            case movedVF(MovedVF)
         }
         public var heir: OwnerID
         public var what: What
@@ -54,7 +57,7 @@ public struct DestroyPlanner {
     public func plan() -> Result {
         var steps: [Step] = [], notes: [String] = [], handovers: [Handover] = []
         steps += tableSteps(&notes)
-        steps += vfReturnSteps(&notes)
+        steps += vfReturnSteps(&notes, &handovers)
         let (nsSteps, doomed) = namespaceSteps(&notes, &handovers)
         steps += nsSteps
         steps += linkSteps(doomed: doomed, &notes)
@@ -75,10 +78,10 @@ public struct DestroyPlanner {
 
     /// VFs go home first, under their old names, before their namespace goes (the kernel
     /// would otherwise return them under whatever name is free).
-    func vfReturnSteps(_ notes: inout [String]) -> [Step] {
+    func vfReturnSteps(_ notes: inout [String], _ handovers: inout [Handover]) -> [Step] {
         record.movedVFs.compactMap { v in
             guard let link = index.namespaces[v.link.namespace]?.snapshot?.link(named: v.link.name) else {
-                return strandedVFStep(v, &notes)
+                return strandedVFStep(v, &notes, &handovers)
             }
             guard link.alias == marks.alias else {
                 notes.append("\(v.link.name) in \(v.link.namespace) left where it is: it no longer carries plumb's mark")
