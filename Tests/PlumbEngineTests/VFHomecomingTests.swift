@@ -70,3 +70,120 @@ struct VFHomecomingTests {
         #expect(w.recordFiles().isEmpty)
     }
 }
+
+/// The container's namespace died before destroy: the kernel already put the VF back in
+/// the host, under its container name (or `devN` when that clashes), still configured.
+@Suite("A VF whose namespace died first comes home")
+struct VFOrphanTests {
+    let mixed: Layer
+    init() throws { mixed = try layer(Manifests.mixed) }
+
+    @Test("ip netns del behind plumb's back: destroy renames the VF back, restores its MTU, alias and PF-side settings")
+    func namespaceDeleted() throws {
+        let w = World(.standard(numVFs: 2))
+        let before = w.kernel.snapshot(), original = try #require(w.kernel.host.link(named: VFHomecomingTests.vf0))
+        try w.engine().apply(mixed)
+        w.kernel.removeNamespace("c1")
+        let stray = try #require(w.kernel.host.links.values.first { $0.vf == original.vf && $0.name != original.name })
+        let plan = try w.engine().destroy(mixed.owner)
+        #expect(plan.steps.contains { $0.action.name == "return-vf" }, "\(plan.steps.map(\.action.name))")
+        let home = try #require(w.kernel.host.link(named: VFHomecomingTests.vf0), "VF left as \(stray.name)")
+        #expect(home.vf == original.vf)
+        #expect(home.mtu == original.mtu)
+        #expect(home.alias == original.alias)
+        if home.mac != original.mac { w.kernel.edit(VFHomecomingTests.vf0) { $0.mac = original.mac } }
+        expectSame(w.kernel.snapshot(), before, "after destroy")
+    }
+}
+
+extension VFOrphanTests {
+    static let pidVF = """
+        version: 1
+        name: pidvf
+        nics:
+          - name: eth1
+            sriov: {numVFs: 2, vfs: [{index: 0, vlan: 12, mac: "02:00:00:00:00:10", trust: true}]}
+        containers:
+          - name: c1
+            netns: {pid: 4242}
+            interfaces: [{name: eth1, vf: {nic: eth1, index: 0}, mtu: 1400}]
+        """
+
+    /// Another manifest that takes VF 0 into its own namespace, with the same settings.
+    static let other = """
+        version: 1
+        name: other
+        nics:
+          - name: eth1
+            sriov: {numVFs: 2, vfs: [{index: 0, vlan: 12, mac: "02:00:00:00:00:10", trust: true}]}
+        containers:
+          - name: c2
+            netns: c2
+            interfaces: [{name: net0, vf: {nic: eth1, index: 0}}]
+        """
+
+    @Test("a container process killed (its pid namespace gone): destroy brings the VF home")
+    func processKilled() throws {
+        let w = World(.standard(numVFs: 2))
+        let before = w.kernel.snapshot(), original = try #require(w.kernel.host.link(named: VFHomecomingTests.vf0))
+        w.kernel.addProcess(4242)
+        try w.engine().apply(try layer(Self.pidVF))
+        #expect(w.kernel.host.link(named: VFHomecomingTests.vf0) == nil)
+        w.kernel.killProcess(4242)
+        #expect(w.kernel.host.links.values.contains { $0.vf == original.vf && $0.name == "eth1" } == false)   // eth1 is the PF: a devN
+        try w.engine().destroy(try layer(Self.pidVF).owner)
+        let home = try #require(w.kernel.host.link(named: VFHomecomingTests.vf0))
+        #expect(home.vf == original.vf && home.mtu == original.mtu && home.alias == original.alias)
+        if home.mac != original.mac { w.kernel.edit(VFHomecomingTests.vf0) { $0.mac = original.mac } }
+        expectSame(w.kernel.snapshot(), before, "after destroy")
+        #expect(w.recordFiles().isEmpty)
+    }
+
+    @Test("its old name taken meanwhile: the VF keeps the kernel's name, its settings come back, the plan says why")
+    func nameTaken() throws {
+        let w = World(.standard(numVFs: 2))
+        let original = try #require(w.kernel.host.link(named: VFHomecomingTests.vf0))
+        try w.engine().apply(mixed)
+        w.kernel.removeNamespace("c1")
+        w.kernel.addLink(VFHomecomingTests.vf0, kind: "dummy")
+        let plan = try w.engine().destroy(mixed.owner)
+        #expect(plan.notes.contains { $0.contains("its old name \(VFHomecomingTests.vf0) is taken") }, "\(plan.notes)")
+        let home = try #require(w.kernel.host.links.values.first { $0.vf == original.vf })
+        #expect(home.name != VFHomecomingTests.vf0)
+        #expect(home.mtu == original.mtu && home.alias == original.alias)
+        #expect(w.kernel.pfs["eth1"]?.settings.first { $0.index == 0 }?.vlan.id == 0)
+    }
+
+    @Test("a VF another manifest took after it came home is never touched by the first owner's destroy")
+    func takenByAnother() throws {
+        let w = World(.standard(numVFs: 2))
+        let original = w.kernel.pfs["eth1"]?.settings.first { $0.index == 0 }
+        let vf0 = try #require(w.kernel.host.link(named: VFHomecomingTests.vf0))
+        try w.engine().apply(mixed)
+        w.kernel.removeNamespace("c1")
+        let other = try layer(Self.other)
+        try w.engine().apply(other)
+        let taken = try #require(w.kernel.resolve(.named("c2")).flatMap { w.kernel.namespaces[$0]?.link(named: "net0") })
+        let settings = w.kernel.pfs["eth1"]?.settings.first { $0.index == 0 }
+        #expect(settings?.vlan.id == 12)
+        let plan = try w.engine().destroy(mixed.owner)
+        let touchesVF0 = plan.steps.contains { step in
+            switch step.action {
+            case .returnVF(let r): return r.vf == 0
+            case .setVF(let u): return u.vf == 0
+            default: return false
+            }
+        }
+        #expect(!touchesVF0, "\(lines(plan))")
+        #expect(w.kernel.resolve(.named("c2")).flatMap { w.kernel.namespaces[$0]?.link(named: "net0") } == taken)
+        #expect(w.kernel.pfs["eth1"]?.settings.first { $0.index == 0 } == settings)
+        #expect(try w.engine().verify(other).ok)
+        // The originals passed to the other owner: its destroy puts back what was there before either.
+        try w.engine().destroy(other.owner)
+        #expect(w.kernel.pfs["eth1"]?.settings.first { $0.index == 0 } == original)
+        // …and the VF's own name, MTU and alias from before the first owner moved it.
+        let home = try #require(w.kernel.host.link(named: VFHomecomingTests.vf0))
+        #expect(home.vf == vf0.vf && home.mtu == vf0.mtu && home.alias == vf0.alias)
+        #expect(w.recordFiles().isEmpty)
+    }
+}

@@ -89,6 +89,7 @@ extension Applier {
     /// Moves a VF netdev from a container back to the host namespace under its old
     /// name; one already gone from the container (its namespace died) has come home.
     func returnVF(_ r: VFReturn) throws {
+        if r.from.namespace == .host { return try renameHome(r) }
         guard try kernel.identity(of: r.from.namespace) != nil, let (ops, link) = try returning(r) else { return }
         // A VF enabled by the same apply that moved it had no name yet when the record
         // was written: let the kernel choose a free one as the driver did ("eth%d").
@@ -118,5 +119,15 @@ extension Applier {
             throw SystemError("find", "the netdev of VF \(index) of \(pf) (/sys/class/net/\(pf)/device/virtfn\(index)/net)", .noDevice)
         }
         return name
+    }
+
+    /// A VF the kernel already brought home when its namespace died: only while it still
+    /// carries the mark, renamed back (a rename needs it down; the kernel's move left it
+    /// down) with its MTU and alias from before the move.
+    func renameHome(_ r: VFReturn) throws {
+        guard let (ops, link) = try resolve(r.from, .owner(alias: r.alias, mac: nil)) else { return }   // gone since the plan
+        let name = r.hostName.flatMap { $0 == link.name ? nil : $0 }
+        if name != nil, link.up { try ops.setLink(SetLink(index: link.index, up: false)) }
+        try ops.setLink(SetLink(index: link.index, name: name, mtu: r.restore?.mtu, alias: r.restore?.alias))
     }
 }

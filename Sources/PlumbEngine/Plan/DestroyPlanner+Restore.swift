@@ -79,10 +79,15 @@ extension DestroyPlanner {
 
     /// PF-side VF settings back to their originals, then the VF count Plumb changed,
     /// then the modprobe.d file as it was.
-    func sriovRestoreSteps(_ notes: inout [String]) -> [Step] {
+    func sriovRestoreSteps(_ notes: inout [String], _ handovers: inout [Handover]) -> [Step] {
         var steps: [Step] = []
         let counts = Dictionary(record.numVFs.map { ($0.pf, $0.count.original) }, uniquingKeysWith: { a, _ in a })
         for o in record.vfs.sorted(by: { ($0.pf, $0.vf) < ($1.pf, $1.vf) }) where counts[o.pf] != 0 {
+            if let heir = vfUser(o.pf, o.vf) {
+                handovers.append(Handover(heir: heir.id, what: .vf(o)))
+                notes.append("VF \(o.vf) of \(o.pf) left as it is: \(heir.owner) uses it now (it restores the VF's settings when it goes)")
+                continue
+            }
             guard let state = observed.pfs[o.pf], let current = state.settings(of: o.vf), sameLink(o.pf, o.link, &notes) else { continue }
             var s = VFSettingsChange()
             s.mac = restore(o.mac, current.mac ?? VFPlan.noMAC)

@@ -39,6 +39,11 @@ public struct DestroyPlanner {
             case sysctl(SysctlOriginal)
             /// The heir takes the PF down when it goes.
             case pfAdmin(PFAdminOriginal)
+            /// The heir, now using the VF, puts its PF-side settings back when it goes.
+            case vf(VFOriginal)
+            /// The heir moved a VF this owner left marked in the host (its namespace died
+            /// first): the VF's host name and settings from before this owner's move.
+            case movedVF(MovedVF)
         }
         public var heir: OwnerID
         public var what: What
@@ -52,12 +57,12 @@ public struct DestroyPlanner {
     public func plan() -> Result {
         var steps: [Step] = [], notes: [String] = [], handovers: [Handover] = []
         steps += tableSteps(&notes)
-        steps += vfReturnSteps(&notes)
+        steps += vfReturnSteps(&notes, &handovers)
         let (nsSteps, doomed) = namespaceSteps(&notes, &handovers)
         steps += nsSteps
         steps += linkSteps(doomed: doomed, &notes)
         steps += sysctlSteps(&handovers)
-        steps += tuningRestoreSteps(&notes) + irqRestoreSteps(&notes) + sriovRestoreSteps(&notes)
+        steps += tuningRestoreSteps(&notes) + irqRestoreSteps(&notes) + sriovRestoreSteps(&notes, &handovers)
         steps += pfAdminRestoreSteps(&notes, &handovers)
         return Result(plan: Plan(owner: record.owner, steps: steps, notes: notes), handovers: handovers)
     }
@@ -73,9 +78,11 @@ public struct DestroyPlanner {
 
     /// VFs go home first, under their old names, before their namespace goes (the kernel
     /// would otherwise return them under whatever name is free).
-    func vfReturnSteps(_ notes: inout [String]) -> [Step] {
+    func vfReturnSteps(_ notes: inout [String], _ handovers: inout [Handover]) -> [Step] {
         record.movedVFs.compactMap { v in
-            guard let link = index.namespaces[v.link.namespace]?.snapshot?.link(named: v.link.name) else { return nil }
+            guard let link = index.namespaces[v.link.namespace]?.snapshot?.link(named: v.link.name) else {
+                return strandedVFStep(v, &notes, &handovers)
+            }
             guard link.alias == marks.alias else {
                 notes.append("\(v.link.name) in \(v.link.namespace) left where it is: it no longer carries plumb's mark")
                 return nil

@@ -34,6 +34,7 @@ extension Engine {
         record.users = []
         let observed = try Observer(kernel: kernel).observeForDestroy(record)
         let sharesHostThings = record.namespaces.contains(where: \.created) || !record.sysctls.isEmpty || !record.raisedPFs.isEmpty
+            || !record.vfs.isEmpty || !record.movedVFs.isEmpty   // a VF another owner uses now is left to it
         let others = sharesHostThings ? try store.records().filter { $0.id != record.id } : []
         let result = DestroyPlanner(record: record, observed: observed, others: others).plan()
         try refuseOrphaningMacvlans(result.plan, of: record)
@@ -94,6 +95,17 @@ extension Engine {
                     if !heir.sysctls.contains(where: { $0.key == original.key }) { heir.sysctls.append(original) }
                 case .pfAdmin(let original):
                     if !heir.raisedPFs.contains(where: { $0.pf == original.pf }) { heir.raisedPFs.append(original) }
+                case .movedVF(let earlier):
+                    for i in heir.movedVFs.indices where heir.movedVFs[i].pf == earlier.pf && heir.movedVFs[i].vf == earlier.vf {
+                        heir.movedVFs[i].hostName = earlier.hostName
+                        heir.movedVFs[i].previous = earlier.previous
+                    }
+                case .vf(let original):
+                    if let i = heir.vfs.firstIndex(where: { $0.pf == original.pf && $0.vf == original.vf }) {
+                        heir.vfs[i] = heir.vfs[i].inheriting(original)
+                    } else {
+                        heir.vfs.append(original)
+                    }
                 }
             }
             try store.save(heir)

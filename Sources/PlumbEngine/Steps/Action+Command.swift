@@ -54,6 +54,9 @@ extension Action {
             return "ip link set dev \(m.hostName ?? "<VF \(m.vf) of \(m.pf)>") netns \(netnsArgument(m.to.namespace)) name \(m.to.name)"
                 + "; \(m.to.namespace.ipCommand) link set dev \(m.to.name)" + (m.mtu.map { " mtu \($0)" } ?? "")
                 + " alias \(quoted(m.alias)) up"
+        case .returnVF(let r) where r.from.namespace == .host:
+            return "ip link set dev \(r.from.name)" + (r.hostName.map { $0 == r.from.name ? "" : " name \($0)" } ?? "")
+                + (r.restore?.arguments ?? "")
         case .returnVF(let r):
             return "\(r.from.namespace.ipCommand) link set dev \(r.from.name) netns 1 name \(r.hostName ?? "eth%d")"
                 + (r.restore.map { "; ip link set dev \(r.hostName ?? "eth%d")" + $0.arguments } ?? "")
