@@ -5,7 +5,7 @@ import Testing
 /// `ansible-playbook` against localhost inside a sandbox, on the demo manifest: a first run
 /// changes and builds the containers, a second reports ok, check mode reports drift without
 /// touching the kernel, and `state: absent` removes everything of Plumb's.
-@Suite("Ansible module", .timeLimit(.minutes(3)))
+@Suite("Ansible module", .timeLimit(.minutes(10)))   // time waiting in Heavy's queue counts
 struct AnsibleTests {
     static let containers = ["cache", "db", "web"]
     static let hostEnds = ["db-eth0", "veth-cache", "web-eth0"]

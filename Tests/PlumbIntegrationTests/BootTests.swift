@@ -13,7 +13,7 @@ import Glibc
 /// path and line, and the unit is `failed` (Result=exit-code) so `systemctl --failed` shows it.
 /// Every boot also loads a firewall (Debian's nftables.service, `flush ruleset` first): the
 /// NAT table must stand beside it (see `NodeRoot`).
-@Suite("Boot under real systemd (systemd-nspawn)", .timeLimit(.minutes(6)))
+@Suite("Boot under real systemd (systemd-nspawn)", .timeLimit(.minutes(10)))   // time waiting in Heavy's queue counts
 struct BootTests {
     /// manifests/demo.yaml as shipped.
     static func demo() throws -> String { try example("demo.yaml") }

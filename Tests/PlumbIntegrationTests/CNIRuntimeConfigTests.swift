@@ -5,7 +5,7 @@ import Testing
 /// configuration's `capabilities`, the values under `runtimeConfig`), on a bridge network:
 /// the MAC and the static address a pod asks for, and port mappings that Plumb publishes
 /// itself (no `portmap` plugin) — answering from another host, gone after DEL and GC.
-@Suite("CNI runtimeConfig", .timeLimit(.minutes(3)))
+@Suite("CNI runtimeConfig", .timeLimit(.minutes(10)))   // time waiting in Heavy's queue counts
 struct CNIRuntimeConfigTests {
     static let ipamDir = CNIPluginTests.ipamDir
 

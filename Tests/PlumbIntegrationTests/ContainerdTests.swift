@@ -9,7 +9,7 @@ import Testing
 /// waits for a file the test creates before it pings, so the test sees the finished attachment
 /// while the task lives (veth, table, record, lease) and can break the path first for the
 /// negative control. go-cni's libcni reads results up to CNI 1.0.0.
-@Suite("containerd (ctr run --cni)", .timeLimit(.minutes(3)))
+@Suite("containerd (ctr run --cni)", .timeLimit(.minutes(10)))   // time waiting in Heavy's queue counts
 struct ContainerdTests {
     static let ipamDir = "/run/cni-ipam"
     static let gateway = "10.77.0.1"

@@ -315,7 +315,9 @@ extension Sandbox {
 /// of its own, at most one per core at a time. Swift Testing runs a synchronous test on the
 /// cooperative pool, which has one thread per core (two in CI): a body that blocks one for a
 /// minute starves every other suite past its time limit. So a heavy body returns what it saw,
-/// and the test checks that after the `await`. The sandbox's parent-death signal follows the
+/// and the test checks that after the `await`. A suite's time limit counts the time its test
+/// waits here for a permit (behind minute-long neighbours): suites that use `Heavy` allow 10
+/// minutes. The sandbox's parent-death signal follows the
 /// spawning thread, which lives until the body (and its `defer { sandbox.close() }`) is done.
 enum Heavy {
     static let gate = DispatchSemaphore(value: max(2, ProcessInfo.processInfo.activeProcessorCount))

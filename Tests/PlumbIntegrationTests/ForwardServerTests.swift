@@ -10,7 +10,7 @@ import Glibc
 /// the datagram seen arriving on the container's link and received by its UDP layer — and
 /// they fail, naming the forward, when the path is broken: a foreign nft drop, or the
 /// container's address removed. With no server at all, Plumb's own socket takes the nonce.
-@Suite("Verify: port forwards while real servers own the container ports", .timeLimit(.minutes(3)))
+@Suite("Verify: port forwards while real servers own the container ports", .timeLimit(.minutes(10)))   // time waiting in Heavy's queue counts
 struct ForwardServerTests {
     static let manifest = """
         version: 1

@@ -6,7 +6,7 @@ import Testing
 /// the kernel stores an IPv6 route asked for with metric 0 as 1024, and Plumb compares it in
 /// that form, so the next plan is empty, a second apply changes nothing, verify passes the
 /// route and IPv6 probe rows, and destroy leaves nothing.
-@Suite("IPv6 default routes converge", .timeLimit(.minutes(2)))
+@Suite("IPv6 default routes converge", .timeLimit(.minutes(10)))   // time waiting in Heavy's queue counts
 struct IPv6ConvergeTests {
     static let manifest = """
         version: 1

@@ -4,7 +4,7 @@ import Testing
 /// Issue 13 "At boot": `plumb apply|plan|verify|destroy DIR` handles every manifest of a
 /// directory (what plumb.service does with /etc/plumb), each in its own transaction, in name
 /// order; one bad manifest is reported by path and line and does not stop the others.
-@Suite("A directory of manifests", .timeLimit(.minutes(3)))
+@Suite("A directory of manifests", .timeLimit(.minutes(10)))   // time waiting in Heavy's queue counts
 struct ManifestDirectoryTests {
     static func net(_ name: String, _ bridge: String, _ octet: Int) -> String {
         """

@@ -7,7 +7,7 @@ import Glibc
 /// Issue 13 "Must show" 3: `plumb metrics` and its HTTP endpoint, on the demo manifest in a
 /// sandbox, pass `promtool check metrics` (Debian's prometheus package) and hold the series a
 /// dashboard needs; a broken receive path shows as a failing check (`…check_ok… 0`).
-@Suite("Prometheus metrics", .timeLimit(.minutes(3)))
+@Suite("Prometheus metrics", .timeLimit(.minutes(10)))   // time waiting in Heavy's queue counts
 struct MetricsTests {
     static let demo = PlumbBinary.packageRoot.appendingPathComponent("manifests/demo.yaml").path
     static let containers = ["web", "db", "cache"]

@@ -8,7 +8,7 @@ import Testing
 /// verifies and destroys the demo; then `apt-get remove --purge` must leave none of its files.
 /// The install is the machine's own (its dpkg database): CI runs as root on a machine of its
 /// own, the package enables and starts nothing, and the purge runs even when a check fails.
-@Suite("Debian package", .timeLimit(.minutes(4)))
+@Suite("Debian package", .timeLimit(.minutes(10)))   // time waiting in Heavy's queue counts
 struct PackageTests {
     static let toolchain = "/opt/swift"
 
