@@ -60,8 +60,7 @@ struct WatchCommand: ParsableCommand {
         var options = Watcher.Options()
         options.reportOnly = reportOnly
         options.verbose = verbose
-        let store = PlumbCommands.run { try makeEngine().store }
-        let watcher = Watcher(options: options, events: events, countersPath: WatchCounters.path(in: store),
+        let watcher = Watcher(options: options, events: events, countersPath: WatchCounters.path(in: RecordStore()),
                               log: { printErr("plumb watch: \($0)") }) { try makeEngine(allowDisruptive: allowDisruptive) }
         let watched = Watched()
         let server = noMetrics ? nil : serveMetrics(watcher.status, watched)

@@ -65,16 +65,6 @@ struct ForwardServerTests {
         return try #require(Int32(started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 
-    /// `plumb verify --output json`, and web's port-forward check for `port`.
-    static func verify(_ sandbox: Sandbox, _ manifest: String) throws -> (CommandResult, VerifyReport) {
-        let r = try sandbox.plumb("verify", manifest, "--output", "json")
-        return (r, try r.decode(VerifyReport.self))
-    }
-
-    static func forward(_ report: VerifyReport, _ port: String) -> VerifyReport.Check? {
-        report.containers.first { $0.name == "web" }?.checks.first { $0.name == "port-forward" && $0.interface == port }
-    }
-
     /// Applies the manifest and starts `servers` (mode, port) in web; returns the manifest path and the pids.
     static func setUp(_ sandbox: Sandbox, servers: [(String, Int, String)]) throws -> (String, [Int32]) {
         let manifest = try sandbox.writeManifest(Self.manifest)
@@ -88,9 +78,9 @@ struct ForwardServerTests {
             let sandbox = try Sandbox()
             let (manifest, pids) = try Self.setUp(sandbox, servers: [("tcp", 80, "0.0.0.0"), ("udp-echo", 53, "0.0.0.0")])
             defer { for pid in pids { kill(pid, SIGKILL) } }
-            let (result, report) = try Self.verify(sandbox, manifest)
+            let (result, report) = try ForwardVerifyTests.verify(sandbox, manifest)
             #expect(result.status == 0, "\(result)")
-            let tcp = Self.forward(report, "tcp/8080"), udp = Self.forward(report, "udp/5353")
+            let tcp = ForwardVerifyTests.forward(report, "tcp/8080"), udp = ForwardVerifyTests.forward(report, "udp/5353")
             #expect(tcp?.status == "pass" && tcp?.evidence == ["outside", "tcp-handshake", "conntrack"], "\(tcp.map(\.description) ?? "-")")
             #expect(tcp?.observed?.contains("a server already on 10.88.0.2:80 answered the handshake") == true, "\(tcp.map(\.description) ?? "-")")
             #expect(udp?.status == "pass" && udp?.evidence == ["outside", "link-arrival", "udp-answer", "conntrack"], "\(udp.map(\.description) ?? "-")")
@@ -106,9 +96,9 @@ struct ForwardServerTests {
             let sandbox = try Sandbox()
             let (manifest, pids) = try Self.setUp(sandbox, servers: [("udp-silent", 53, "0.0.0.0")])
             defer { for pid in pids { kill(pid, SIGKILL) } }
-            let (result, report) = try Self.verify(sandbox, manifest)
+            let (result, report) = try ForwardVerifyTests.verify(sandbox, manifest)
             #expect(result.status == 0, "\(result)")
-            let udp = Self.forward(report, "udp/5353")
+            let udp = ForwardVerifyTests.forward(report, "udp/5353")
             #expect(udp?.status == "pass" && udp?.evidence == ["outside", "link-arrival", "udp-counters", "conntrack"], "\(udp.map(\.description) ?? "-")")
             #expect(udp?.observed?.contains("seen arriving on eth0 in web and web's UDP layer received it") == true, "\(udp.map(\.description) ?? "-")")
             #expect(udp?.observed?.contains("sent no answer") == true, "\(udp.map(\.description) ?? "-")")
@@ -121,9 +111,9 @@ struct ForwardServerTests {
             let sandbox = try Sandbox()
             let (manifest, pids) = try Self.setUp(sandbox, servers: [("udp-echo", 53, "127.0.0.1")])
             defer { for pid in pids { kill(pid, SIGKILL) } }
-            let (result, report) = try Self.verify(sandbox, manifest)
+            let (result, report) = try ForwardVerifyTests.verify(sandbox, manifest)
             #expect(result.status == 0, "\(result)")
-            let udp = Self.forward(report, "udp/5353")
+            let udp = ForwardVerifyTests.forward(report, "udp/5353")
             #expect(udp?.status == "pass" && udp?.evidence == ["outside", "link-arrival", "icmp-unreachable", "conntrack"], "\(udp.map(\.description) ?? "-")")
             #expect(udp?.observed?.contains("answered ICMP port unreachable") == true
                     && udp?.observed?.contains("no socket takes 10.88.0.2:53") == true, "\(udp.map(\.description) ?? "-")")
@@ -141,16 +131,16 @@ struct ForwardServerTests {
                          "nft add rule inet hostfw forward ip daddr 10.88.0.2 drop"] {
                 try sandbox.must(["/bin/sh", "-c", line])
             }
-            let (result, report) = try Self.verify(sandbox, manifest)
+            let (result, report) = try ForwardVerifyTests.verify(sandbox, manifest)
             #expect(result.status == 3, "\(result)")
             #expect(result.stdout.contains("FAIL") || !report.ok, "\(result)")
             for port in ["tcp/8080", "udp/5353"] {
-                let c = Self.forward(report, port)
+                let c = ForwardVerifyTests.forward(report, port)
                 #expect(c?.status == "fail", "\(port): \(c.map(\.description) ?? "missing")")
                 #expect(c?.observed?.contains("table inet hostfw chain forward handle") == true
                         && c?.observed?.contains("ip daddr 10.88.0.2 drop") == true, "\(port): \(c.map(\.description) ?? "-")")
             }
-            let udp = Self.forward(report, "udp/5353")
+            let udp = ForwardVerifyTests.forward(report, "udp/5353")
             #expect(udp?.observed?.contains("never arrived on eth0 in web") == true, "\(udp.map(\.description) ?? "-")")
         }
     }
@@ -162,13 +152,13 @@ struct ForwardServerTests {
             let (manifest, pids) = try Self.setUp(sandbox, servers: [("tcp", 80, "0.0.0.0"), ("udp-echo", 53, "0.0.0.0")])
             defer { for pid in pids { kill(pid, SIGKILL) } }
             try sandbox.must(["ip", "-n", "web", "addr", "del", "10.88.0.2/16", "dev", "eth0"])
-            let (result, report) = try Self.verify(sandbox, manifest)
+            let (result, report) = try ForwardVerifyTests.verify(sandbox, manifest)
             #expect(result.status == 3, "\(result)")
             for port in ["tcp/8080", "udp/5353"] {
-                let c = Self.forward(report, port)
+                let c = ForwardVerifyTests.forward(report, port)
                 #expect(c?.status == "fail", "\(port): \(c.map(\.description) ?? "missing")")
             }
-            let udp = Self.forward(report, "udp/5353")
+            let udp = ForwardVerifyTests.forward(report, "udp/5353")
             let said = udp?.observed ?? ""
             #expect(said.contains("never arrived on eth0 in web") || said.contains("its UDP layer never received it"), "\(udp.map(\.description) ?? "-")")
         }
@@ -179,10 +169,10 @@ struct ForwardServerTests {
         try await Heavy.run {
             let sandbox = try Sandbox()
             let (manifest, _) = try Self.setUp(sandbox, servers: [])
-            let (result, report) = try Self.verify(sandbox, manifest)
+            let (result, report) = try ForwardVerifyTests.verify(sandbox, manifest)
             #expect(result.status == 0, "\(result)")
             for (port, nonce) in [("tcp/8080", "tcp-nonce"), ("udp/5353", "udp-nonce")] {
-                let c = Self.forward(report, port)
+                let c = ForwardVerifyTests.forward(report, port)
                 #expect(c?.status == "pass" && c?.evidence == ["outside", nonce, "conntrack"], "\(port): \(c.map(\.description) ?? "-")")
                 #expect(c?.observed?.contains("its nonce arrived on plumb's socket in web") == true, "\(port): \(c.map(\.description) ?? "-")")
             }

@@ -22,8 +22,15 @@ PLUMB_LAB_PF=$LAB_PF "$bin" --testing-library swift-testing --filter VFLabTests 
 rc=${PIPESTATUS[0]}
 echo "test binary exited $rc"
 [ "$rc" = 0 ] || exit "$rc"
-# It must have run, not skipped: the suite reports itself passed.
+# It must have run, not skipped: the suite reports itself passed, with every test of it.
 if ! grep -q 'Suite "VF netlink on real igb (lab)" passed' "$log"; then
   echo "FAIL: the VFLabTests suite did not run"
   exit 1
 fi
+declared=$(grep -c '@Test' "$LAB_REPO/Tests/PlumbNetlinkTests/VFLabTests.swift")
+passed=$(grep -c '✔ Test' "$log")
+if [ "$passed" -lt "$declared" ]; then
+  echo "FAIL: $passed tests passed of the $declared VFLabTests declares"
+  exit 1
+fi
+echo "all $declared VFLabTests ran and passed"
