@@ -55,6 +55,11 @@ reset_state() {
     left="$left sriov_numvfs=$n"
     echo 0 >"/sys/class/net/$LAB_PF/device/sriov_numvfs"
   fi
+  for d in /sys/bus/netdevsim/devices/netdevsim*; do   # a netdevsim PF a scenario left
+    [ -e "$d" ] || continue
+    left="$left ${d##*/}"
+    echo "${d##*netdevsim}" >/sys/bus/netdevsim/del_device
+  done
   ns=$(ip netns list 2>/dev/null | cut -d' ' -f1 | tr '\n' ' ')
   if [ -n "$ns" ]; then
     left="$left netns:[ $ns]"

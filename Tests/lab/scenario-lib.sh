@@ -26,3 +26,20 @@ peer_down() {
   ip netns delete peer
 }
 vf_line() { ip link show "$PF" | grep -E "^ +vf $1 "; }
+# netdevsim (built by setup.sh, loaded at boot): a simulated SR-IOV PF, the lab's second
+# driver. nsim_up ID creates bus device netdevsimID with one port and prints its netdev's
+# name; nsim_down ID removes it (and its VFs). max_vfs (debugfs) defaults to 4.
+nsim_up() {
+  [ -d /sys/bus/netdevsim ] || fail "netdevsim is not loaded (Tests/lab/setup.sh builds it)"
+  mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
+  echo "$1 1" >/sys/bus/netdevsim/new_device || fail "cannot create netdevsim$1"
+  local i=0
+  while [ $i -lt 50 ]; do
+    for n in /sys/bus/netdevsim/devices/netdevsim"$1"/net/*; do
+      [ -e "$n" ] && { echo "${n##*/}"; return 0; }
+    done
+    i=$((i + 1)); sleep 0.1
+  done
+  fail "netdevsim$1 has no netdev"
+}
+nsim_down() { [ -d "/sys/bus/netdevsim/devices/netdevsim$1" ] && echo "$1" >/sys/bus/netdevsim/del_device; return 0; }

@@ -118,14 +118,14 @@ else
 fi
 
 missing=""
-for p in kmod cpio xz-utils zstd; do
+for p in kmod cpio xz-utils zstd make gcc-12; do
   [ -n "$(installed_version "$p")" ] || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
   say "host tools: installing$missing"
   apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends $missing >/dev/null
 else
-  say "host tools: kmod cpio xz-utils zstd already installed"
+  say "host tools: kmod cpio xz-utils zstd make gcc-12 already installed"
 fi
 
 # ---------------------------------------------------------------- 3. kernel + busybox
@@ -292,6 +292,49 @@ resolve() {
   STATE[$m]="done"
   ORDER+=("$m")
 }
+# ---------------------------------------------------------------- netdevsim
+# A second SR-IOV driver for the lab: netdevsim is a PF whose VFs accept every
+# PF-side setting (link state, min/max rate, trust, spoof check, VLAN with
+# 802.1ad, query RSS) and which has a devlink eswitch (legacy|switchdev). Debian
+# builds its kernel without it (CONFIG_NETDEVSIM is not set), so it is built
+# here out of tree from the kernel's own source package, against the headers of
+# exactly that kernel build (same version: modversions must match), and cached.
+# It is loaded at boot but creates nothing until a scenario writes to
+# /sys/bus/netdevsim/new_device. Unsigned: the guest kernel logs a taint, no more.
+build_netdevsim() {
+  local kv=$1 v=$2 base=${1%-amd64} out="$CACHE/netdevsim/$1"
+  [ -f "$out/netdevsim.ko" ] && { say "netdevsim: $out/netdevsim.ko already built"; return 0; }
+  local pkgs="linux-source-$(echo "$kv" | cut -d. -f1-2)=$v linux-headers-$kv=$v linux-headers-$base-common=$v linux-kbuild-$base=$v"
+  local src="$CACHE/netdevsim/src-$kv"
+  if [ ! -e "$src/.unpacked" ]; then
+    rm -rf "$src"; mkdir -p "$src/debs" "$src/root"
+    say "netdevsim: downloading $pkgs"
+    (cd "$src/debs" && apt-get download -q -o APT::Sandbox::User=root $pkgs >/dev/null) ||
+      die "netdevsim: cannot download $pkgs (the kernel source and headers of $kv)"
+    for d in "$src"/debs/*.deb; do dpkg -x "$d" "$src/root"; done
+    tar -xf "$src"/root/usr/src/linux-source-*.tar.xz -C "$src" --wildcards '*/drivers/net/netdevsim'
+    # The headers' Makefile includes the -common tree by its absolute /usr/src path;
+    # point it at the unpacked copy instead of installing packages on the host.
+    sed -i "s#/usr/src/linux-headers-$base-common#$src/root/usr/src/linux-headers-$base-common#" \
+      "$src/root/usr/src/linux-headers-$kv/Makefile"
+    rm -rf "$src"/root/usr/src/linux-source-*.tar.xz "$src/debs"
+    touch "$src/.unpacked"
+  fi
+  local build; build=$(mktemp -d "$CACHE/netdevsim/.build.XXXXXX")
+  cp "$src"/linux-source-*/drivers/net/netdevsim/* "$build/"
+  # No BTF for the module: that needs pahole, and nothing here reads it.
+  make -s -C "$src/root/usr/src/linux-headers-$kv" M="$build" CONFIG_NETDEVSIM=m \
+    CONFIG_DEBUG_INFO_BTF_MODULES= modules >"$build/make.log" 2>&1 ||
+    { tail -20 "$build/make.log" >&2; die "netdevsim: the out-of-tree build failed (log above)"; }
+  strip --strip-debug "$build/netdevsim.ko"   # 7 MB of DWARF the guest never reads
+  mkdir -p "$out"; mv "$build/netdevsim.ko" "$out/netdevsim.ko"; rm -rf "$build"
+  say "netdevsim: built $out/netdevsim.ko for $kv"
+}
+kernel_version=$(dpkg-deb -f "$CACHE/debs/$kdeb" Version)
+build_netdevsim "$kver" "$kernel_version"
+KO[netdevsim]="$CACHE/netdevsim/$kver/netdevsim.ko"
+WANT_MODULES="$WANT_MODULES netdevsim"
+
 for m in $WANT_MODULES; do resolve "$m"; done
 
 key=$( { echo "$INIT"; echo "${ORDER[*]}"; declare -p MOD_PARAMS; echo "$bdeb"; } | sha256sum | cut -c1-12)
@@ -332,9 +375,10 @@ say "wrote $CACHE/lab.env"
 
 # Drop what an older kernel or busybox left in the cache.
 for f in "$CACHE"/initramfs-*.cpio.gz "$CACHE"/debs/linux-image-*.deb "$CACHE"/debs/busybox-static_*.deb \
-         "$CACHE"/kernel/* "$CACHE"/busybox/*; do
+         "$CACHE"/kernel/* "$CACHE"/busybox/* "$CACHE"/netdevsim/*; do
   [ -e "$f" ] || continue
   case $f in "$INITRD"|"$CACHE/debs/$kdeb"|"$CACHE/debs/$bdeb"|"$kroot"|"$broot") continue ;; esac
+  case $f in "$CACHE/netdevsim/$kver"|"$CACHE/netdevsim/src-$kver") continue ;; esac
   rm -rf "$f" && say "cache: removed stale $f"
 done
 say "done in $(( $(date +%s) - START )) s"
