@@ -22,11 +22,12 @@ extension Decode {
     }
 
     static func sriov(_ r: NodeReader) -> SRIOV {
-        guard let o = r.object(["numVFs", "persist", "allowDisruptive", "vfs"]) else { return SRIOV(numVFs: 0) }
+        guard let o = r.object(["numVFs", "persist", "allowDisruptive", "vfs", "eswitchMode"]) else { return SRIOV(numVFs: 0) }
         return SRIOV(numVFs: o.required("numVFs")?.int() ?? 0,
                      persist: o.bool("persist") ?? false,
                      allowDisruptive: o.bool("allowDisruptive") ?? false,
-                     vfs: o.optional("vfs")?.list()?.map(vf) ?? [])
+                     vfs: o.optional("vfs")?.list()?.map(vf) ?? [],
+                     eswitchMode: o.optional("eswitchMode")?.choice(EswitchMode.allCases.map(\.rawValue)).flatMap(EswitchMode.init(rawValue:)))
     }
 
     static let vfKeys = ["index", "vlan", "qos", "vlanProto", "mac", "spoofCheck", "trust", "maxTxRate", "linkState"]

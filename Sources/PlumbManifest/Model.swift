@@ -88,8 +88,12 @@ public struct SRIOV: Sendable, Equatable {
     /// Allows a change of a non-zero VF count, which igb can only do through 0 (destroys live VFs).
     public var allowDisruptive: Bool
     public var vfs: [VFConfig]
-    public init(numVFs: Int, persist: Bool = false, allowDisruptive: Bool = false, vfs: [VFConfig] = []) {
+    /// The PF's devlink eswitch mode; nil leaves it as it is.
+    public var eswitchMode: EswitchMode?
+    public init(numVFs: Int, persist: Bool = false, allowDisruptive: Bool = false, vfs: [VFConfig] = [],
+                eswitchMode: EswitchMode? = nil) {
         self.numVFs = numVFs; self.persist = persist; self.allowDisruptive = allowDisruptive; self.vfs = vfs
+        self.eswitchMode = eswitchMode
     }
 }
 

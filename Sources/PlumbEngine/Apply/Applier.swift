@@ -81,6 +81,7 @@ public final class Applier {
         case .setQueueSteering(let c): try setQueueSteering(c)
         case .setIRQAffinity(let c): try kernel.proc.setAffinity(of: c.irq, to: c.cpus.to)
         case .setPFAdmin(let c): try setPFAdmin(c)
+        case .setEswitchMode(let c): try kernel.eswitch.setEswitchMode(c.device, c.mode.to, pf: c.pf)
         case .setNumVFs(let w): try setNumVFs(w)
         case .writeModprobe(let w): try kernel.proc.write(w.file, w.text.to)
         case .setVF(let u): try setVF(u)
@@ -139,7 +140,7 @@ extension Action {
     var isSingleChange: Bool {
         switch self {
         case .setSysctl, .createNamespace, .deleteNamespace, .setLink, .deleteLink, .addAddress, .deleteAddress, .addRoute, .deleteRoute,
-             .replaceTable, .deleteTable, .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin,
+             .replaceTable, .deleteTable, .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin, .setEswitchMode,
              .setTxQueueLen, .writeModprobe:
             return true
         case .createBridge, .createVeth, .createMacvlan, .setNumVFs, .setVF, .moveVF, .returnVF, .setQueueSteering:

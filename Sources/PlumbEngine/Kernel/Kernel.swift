@@ -40,6 +40,7 @@ public protocol Kernel: AnyObject {
     /// The nftables table `table` of the namespace Plumb runs in.
     func firewall(_ table: TableName) throws -> any FirewallOps
     var sriov: any SRIOVOps { get }
+    var eswitch: any EswitchOps { get }
     var proc: any ProcOps { get }
     /// Closes what Plumb holds open in `ns` (a netlink socket, an fd): thousands of
     /// namespaces must not hold thousands of sockets.
@@ -222,6 +223,16 @@ public protocol SRIOVOps: AnyObject {
     func setNumVFs(_ pf: PhysicalFunction, _ n: Int) throws
     /// Polls until VFs 0..<count have netdevs.
     func waitForVFNetdevs(_ pf: PhysicalFunction, count: Int) throws
+}
+
+/// A PF's devlink eswitch and the VF representors its switchdev mode makes.
+public protocol EswitchOps: AnyObject {
+    /// The devlink handle, eswitch mode and representors of the host-namespace netdev `pf`;
+    /// the mode is nil (with the reason) when its driver has no eswitch.
+    /// Equivalent to: `devlink dev eswitch show BUS/DEV; ip -d link` (phys_port_name pfNvfM).
+    func eswitch(of pf: String) -> EswitchState
+    /// Equivalent to: `devlink dev eswitch set BUS/DEV mode legacy|switchdev`.
+    func setEswitchMode(_ h: DevlinkHandle, _ mode: EswitchMode, pf: String) throws
 }
 
 /// How a manifest names a PF.

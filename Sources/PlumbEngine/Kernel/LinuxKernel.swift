@@ -36,6 +36,7 @@ public final class LinuxKernel: Kernel {
     /// The namespace Plumb runs in, held open: VFs return into it.
     let hostNamespace: NetworkNamespace
     public let sriov: any SRIOVOps = LinuxSRIOV()
+    public let eswitch: any EswitchOps = LinuxEswitch()
     public let proc: any ProcOps = LinuxProc()
 
     public init() throws {

@@ -24,6 +24,8 @@ public struct ObservedState: Codable, Sendable, Equatable {
     public var nicNames: [String: String]
     /// SR-IOV physical functions by manifest reference (`nics[].name`, PCI or MAC).
     public var pfs: [String: PFState]
+    /// eswitches by PF netdev name: of the PFs whose mode the layer declares or the record restores.
+    public var eswitches: [String: EswitchState]?
     /// PCI bus address of container links that may be VFs.
     public var busInfo: [BusInfo]
     /// The modprobe.d file `persist` writes; nil when absent.

@@ -25,6 +25,7 @@ public struct Observer {
         let sysctls = Set(NATDesign.requiredSysctls(layer).map(\.key) + (record?.sysctls.map(\.key) ?? []) + rfs)
         for key in sysctls.sorted() { state.sysctls[key] = try kernel.proc.sysctl(key) }
         try observePFs(layer, into: &state)
+        observeEswitches(layer, record: record, into: &state)
         try observeBusInfo(m, into: &state)
         for nic in m.nics where layer.managesHost && nic.tuning != nil {
             guard let name = resolve(nic.selector.pfSelector) else { continue }
@@ -65,6 +66,7 @@ public struct Observer {
         for pf in Set(record.vfs.map(\.pf) + record.numVFs.map(\.pf) + record.movedVFs.map(\.pf)).sorted() {
             state.pfs[pf] = observePF(.name(pf))
         }
+        for e in record.eswitches { state.eswitch[e.pf] = kernel.eswitch.eswitch(of: e.pf) }
         if record.table != nil { state.firewall = try kernel.firewall(Marks(record.owner).table).observe() }
         if !record.modprobe.isEmpty { state.modprobeText = try kernel.proc.read(.igbMaxVFs) }
         return state

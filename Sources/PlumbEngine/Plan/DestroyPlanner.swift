@@ -39,6 +39,8 @@ public struct DestroyPlanner {
             case sysctl(SysctlOriginal)
             /// The heir takes the PF down when it goes.
             case pfAdmin(PFAdminOriginal)
+            /// The heir puts the eswitch mode back when it goes.
+            case eswitch(EswitchOriginal)
             /// The heir, now using the VF, puts its PF-side settings back when it goes.
             case vf(VFOriginal)
             /// The heir moved a VF this owner left marked in the host (its namespace died
@@ -63,6 +65,7 @@ public struct DestroyPlanner {
         steps += linkSteps(doomed: doomed, &notes)
         steps += sysctlSteps(&handovers)
         steps += tuningRestoreSteps(&notes) + irqRestoreSteps(&notes) + sriovRestoreSteps(&notes, &handovers)
+        steps += eswitchRestoreSteps(&notes, &handovers)
         steps += pfAdminRestoreSteps(&notes, &handovers)
         return Result(plan: Plan(owner: record.owner, steps: steps, notes: notes), handovers: handovers)
     }

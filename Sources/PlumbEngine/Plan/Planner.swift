@@ -42,6 +42,7 @@ public struct Planner {
         collect { p.sysctls = try sysctlSteps() }
         if layer.managesHost {
             for (i, nic) in manifest.nics.enumerated() {
+                collect { p.sriov += try eswitchSteps(nic, index: i) }
                 collect { p.sriov += try sriovSteps(nic, index: i) }
                 collect { p.tuning += try tuningSteps(nic, index: i) }
             }

@@ -34,6 +34,7 @@ extension Engine {
         record.users = []
         let observed = try Observer(kernel: kernel).observeForDestroy(record)
         let sharesHostThings = record.namespaces.contains(where: \.created) || !record.sysctls.isEmpty || !record.raisedPFs.isEmpty
+            || !record.eswitches.isEmpty
             || !record.vfs.isEmpty || !record.movedVFs.isEmpty   // a VF another owner uses now is left to it
         let others = sharesHostThings ? try store.records().filter { $0.id != record.id } : []
         let result = DestroyPlanner(record: record, observed: observed, others: others).plan()
@@ -95,6 +96,8 @@ extension Engine {
                     if !heir.sysctls.contains(where: { $0.key == original.key }) { heir.sysctls.append(original) }
                 case .pfAdmin(let original):
                     if !heir.raisedPFs.contains(where: { $0.pf == original.pf }) { heir.raisedPFs.append(original) }
+                case .eswitch(let original):
+                    if !heir.eswitches.contains(where: { $0.device == original.device }) { heir.eswitches.append(original) }
                 case .movedVF(let earlier):
                     for i in heir.movedVFs.indices where heir.movedVFs[i].pf == earlier.pf && heir.movedVFs[i].vf == earlier.vf {
                         heir.movedVFs[i].hostName = earlier.hostName

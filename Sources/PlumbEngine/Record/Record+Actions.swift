@@ -69,6 +69,11 @@ extension Record {
             keepFirst(&kept, c.up)
             raisedPFs.removeAll { $0.pf == c.pf }
             if let kept { raisedPFs.append(PFAdminOriginal(pf: c.pf, link: link, up: kept)) }
+        case .setEswitchMode(let c):
+            var kept = eswitches.first { $0.device == c.device }?.mode
+            keepFirst(&kept, c.mode)
+            eswitches.removeAll { $0.device == c.device }
+            if let kept { eswitches.append(EswitchOriginal(pf: c.pf, device: c.device, mode: kept)) }
         case .setNumVFs(let w):
             var kept = numVFs.first { $0.pf == w.pf }?.count
             keepFirst(&kept, w.count)

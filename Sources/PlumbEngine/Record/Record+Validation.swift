@@ -59,6 +59,12 @@ extension Record {
             if p.link == nil { out.append("the admin state of \(p.pf) has no link identity of its PF") }
             if p.up.original || !p.up.applied { out.append("\(p.pf) is recorded as brought down: plumb only brings PFs up") }
         }
+        for e in eswitches {
+            name(e.pf, "PF")
+            if e.device.bus.isEmpty || e.device.device.isEmpty || (e.device.bus + e.device.device).contains("/") {
+                out.append("the eswitch of \(e.pf) names no devlink device")
+            }
+        }
         for m in movedVFs {
             name(m.pf, "PF"); name(m.link.name, "moved VF"); namespace(m.link.namespace, "moved VF \(m.link.name)")
             if let h = m.hostName { name(h, "host name of moved VF") }

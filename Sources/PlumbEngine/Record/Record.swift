@@ -34,6 +34,8 @@ public struct Record: Codable, Sendable, Equatable {
     /// PFs this owner brought up (absent in records written before Plumb raised PFs, and
     /// when there are none): destroy takes each down again.
     public var pfAdmin: [PFAdminOriginal]?
+    /// eswitch modes this owner changed (absent when none): destroy puts each back.
+    public var eswitch: [EswitchOriginal]?
     public var modprobe: [ModprobeOriginal]
     public var movedVFs: [MovedVF]
     /// Owners whose objects rest on this one's (hook containers and CNI attachments
@@ -58,13 +60,20 @@ public struct Record: Codable, Sendable, Equatable {
     /// Nothing left to remove or restore, and nobody resting on it.
     public var isEmpty: Bool {
         namespaces.isEmpty && links.isEmpty && table == nil && sysctls.isEmpty && nics.isEmpty && irqs.isEmpty
-            && vfs.isEmpty && numVFs.isEmpty && raisedPFs.isEmpty && modprobe.isEmpty && movedVFs.isEmpty && users.isEmpty
+            && vfs.isEmpty && numVFs.isEmpty && raisedPFs.isEmpty && eswitches.isEmpty && modprobe.isEmpty && movedVFs.isEmpty
+            && users.isEmpty
     }
 
     /// `pfAdmin` as a list; an empty one is not written.
     public var raisedPFs: [PFAdminOriginal] {
         get { pfAdmin ?? [] }
         set { pfAdmin = newValue.isEmpty ? nil : newValue }
+    }
+
+    /// `eswitch` as a list; an empty one is not written.
+    public var eswitches: [EswitchOriginal] {
+        get { eswitch ?? [] }
+        set { eswitch = newValue.isEmpty ? nil : newValue }
     }
 
     public func link(_ name: String, in ns: NamespaceRef) -> LinkEntry? {
@@ -219,6 +228,15 @@ public struct NumVFsOriginal: Codable, Sendable, Hashable {
 
 /// A PF's administrative state before this owner brought it up (`original` false,
 /// `applied` true): it goes down again only while it is still up.
+/// A PF's eswitch mode before this owner changed it. The devlink handle (bus and PCI
+/// address) is the device's identity: the PF's netdev name is only what the plan shows.
+public struct EswitchOriginal: Codable, Sendable, Hashable {
+    public var pf: String
+    public var device: DevlinkHandle
+    public var mode: Kept<EswitchMode>
+    public init(pf: String, device: DevlinkHandle, mode: Kept<EswitchMode>) { self.pf = pf; self.device = device; self.mode = mode }
+}
+
 public struct PFAdminOriginal: Codable, Sendable, Hashable {
     public var pf: String
     public var link: LinkIdentity?

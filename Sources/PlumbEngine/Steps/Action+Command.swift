@@ -45,6 +45,7 @@ extension Action {
         case .setIRQAffinity(let c):
             return "echo \(c.cpus.to) > /proc/irq/\(c.irq)/smp_affinity_list   (\(c.queue.isEmpty ? c.nic : c.queue))"
         case .setPFAdmin(let c): return "ip link set dev \(c.pf) \(c.up.to ? "up" : "down")"
+        case .setEswitchMode(let c): return "devlink dev eswitch set \(c.device) mode \(c.mode.to)"
         case .setNumVFs(let w): return "echo \(w.count.to) > /sys/class/net/\(w.pf)/device/sriov_numvfs"
         case .writeModprobe(let w):
             if let n = w.count { return "echo 'options igb max_vfs=\(n)' > \(w.file.path)" }

@@ -58,6 +58,7 @@ extension Action {
         case .setIRQAffinity(let c):
             return [.setIRQAffinity(IRQAffinityChange(irq: c.irq, nic: c.nic, queue: c.queue, cpus: c.cpus.inverted))]
         case .setPFAdmin(let c): return [.setPFAdmin(PFAdminChange(pf: c.pf, up: c.up.inverted))]
+        case .setEswitchMode(let c): return [.setEswitchMode(EswitchChange(pf: c.pf, device: c.device, mode: c.mode.inverted))]
         case .setNumVFs(let w): return [.setNumVFs(NumVFsWrite(pf: w.pf, count: w.count.inverted))]
         case .writeModprobe(let w): return [.writeModprobe(ModprobeWrite(file: w.file, text: w.text.inverted, count: nil))]
         case .setVF(let u): return [.setVF(VFUpdate(pf: u.pf, vf: u.vf, driver: u.driver, settings: u.settings.inverted))]

@@ -25,6 +25,7 @@ public enum Action: Hashable, Sendable, Codable {
     case setOffload(OffloadChange)
     case setIRQAffinity(IRQAffinityChange)
     case setPFAdmin(PFAdminChange)
+    case setEswitchMode(EswitchChange)
     case setTxQueueLen(TxQueueLenChange)
     case setQueueSteering(QueueSteeringChange)
     case setNumVFs(NumVFsWrite)
@@ -56,6 +57,7 @@ public enum Action: Hashable, Sendable, Codable {
         case .setOffload: return "set-offload"
         case .setIRQAffinity: return "set-irq-affinity"
         case .setPFAdmin: return "set-pf-admin"
+        case .setEswitchMode: return "set-eswitch-mode"
         case .setTxQueueLen: return "set-txqueuelen"
         case .setQueueSteering: return "set-queue-steering"
         case .setNumVFs: return "set-numvfs"
@@ -72,8 +74,8 @@ public enum Action: Hashable, Sendable, Codable {
         case .createNamespace, .createBridge, .createVeth, .createMacvlan, .addAddress, .addRoute: return "+"
         case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute, .deleteTable: return "-"
         case .setSysctl, .setLink, .replaceTable, .setRings, .setChannels, .setCoalesce, .setOffload,
-             .setIRQAffinity, .setPFAdmin, .setTxQueueLen, .setQueueSteering, .setNumVFs, .writeModprobe, .setVF, .moveVF,
-             .returnVF: return "~"
+             .setIRQAffinity, .setPFAdmin, .setEswitchMode, .setTxQueueLen, .setQueueSteering, .setNumVFs, .writeModprobe,
+             .setVF, .moveVF, .returnVF: return "~"
         }
     }
 
@@ -98,6 +100,7 @@ public enum Action: Hashable, Sendable, Codable {
         case .setOffload(let c): return c.nic
         case .setIRQAffinity(let c): return "irq \(c.irq)"
         case .setPFAdmin(let c): return c.pf
+        case .setEswitchMode(let c): return c.pf
         case .setTxQueueLen(let c): return c.nic
         case .setQueueSteering(let c): return "\(c.nic) \(c.queue)"
         case .setNumVFs(let c): return c.pf
@@ -118,7 +121,7 @@ public enum Action: Hashable, Sendable, Codable {
         case .returnVF(let r): return r.from.namespace
         case .createMacvlan(let m): return m.link.namespace
         case .setSysctl, .createNamespace, .deleteNamespace, .createBridge, .createVeth, .replaceTable, .deleteTable,
-             .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin, .setTxQueueLen,
+             .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin, .setEswitchMode, .setTxQueueLen,
              .setQueueSteering, .setNumVFs, .writeModprobe, .setVF, .moveVF:
             return .host
         }

@@ -88,3 +88,12 @@ public struct VFReturn: Hashable, Sendable, Codable {
     /// What the netdev gets back at home (its MTU and alias before the move).
     public var restore: LinkSettings? = nil
 }
+
+/// Equivalent to: `devlink dev eswitch set BUS/DEV mode legacy|switchdev`. `pf` names the
+/// PF's netdev (for the plan and the record); `device` is what devlink addresses.
+public struct EswitchChange: Hashable, Sendable, Codable {
+    public var pf: String
+    public var device: DevlinkHandle
+    public var mode: Change<EswitchMode>
+    public init(pf: String, device: DevlinkHandle, mode: Change<EswitchMode>) { self.pf = pf; self.device = device; self.mode = mode }
+}

@@ -3,6 +3,8 @@
 public enum Evidence: String, Codable, Sendable, Hashable, CaseIterable {
     /// rtnetlink state: links, addresses, routes, bridge ports, MTUs (`ip -d link/addr/route`).
     case netlink
+    /// devlink netlink: a PF's eswitch mode (`devlink dev eswitch show`), and its representors in sysfs.
+    case devlink
     /// The namespace file's identity (nsfs device + inode, a pid's start time) against the record.
     case namespaceIdentity = "namespace-identity"
     /// /proc and /sys values (sysctls, softnet_stat).

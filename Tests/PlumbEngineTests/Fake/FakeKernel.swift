@@ -28,6 +28,8 @@ final class FakeKernel: Kernel {
     /// Other nsfs files (a runtime's bind mounts).
     var paths: [String: Int] = [:]
     var pfs: [String: FakePF] = [:]
+    /// devlink eswitches, by PF netdev name; a PF absent here registers no devlink device (igb).
+    var eswitches: [String: FakeEswitchDevice] = [:]
     /// Tuning of the host's NICs, by netdev name.
     var nics: [String: FakeNIC] = [:]
     var irqAffinity: [Int: CPUSet] = [:]
@@ -164,6 +166,7 @@ final class FakeKernel: Kernel {
     func ethtool(in ns: NamespaceRef) throws -> any EthtoolOps { FakeEthtool(kernel: self, id: try namespace(ns).id) }
     func firewall(_ table: TableName) throws -> any FirewallOps { FakeFirewall(kernel: self, table: table) }
     var sriov: any SRIOVOps { FakeSRIOV(kernel: self) }
+    var eswitch: any EswitchOps { FakeEswitch(kernel: self) }
     var proc: any ProcOps { FakeProc(kernel: self) }
     func release(_ ns: NamespaceRef) { released.append(ns) }
 }

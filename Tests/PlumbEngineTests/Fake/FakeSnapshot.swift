@@ -20,6 +20,7 @@ struct FakeSnapshot: Equatable {
     var namespaces: [Namespace]
     var placeholders: [String]
     var pfs: [String]
+    var eswitches: [String] = []
     var nics: [String]
     var irqAffinity: [Int: CPUSet]
     var files: [String: String]
@@ -67,6 +68,7 @@ extension FakeKernel {
         return FakeSnapshot(
             namespaces: spaces, placeholders: placeholders.sorted(),
             pfs: pfs.values.sorted { $0.name < $1.name }.map { "pf \($0)" },
+            eswitches: eswitches.sorted { $0.key < $1.key }.map { "eswitch \($0.key) \($0.value.handle) \($0.value.mode)" },
             nics: nics.sorted { $0.key < $1.key }.map { "nic \($0.key) \($0.value)" },
             irqAffinity: irqAffinity,
             files: Dictionary(uniqueKeysWithValues: files.map { ($0.key.path, $0.value) }),
