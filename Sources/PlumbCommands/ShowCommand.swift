@@ -12,7 +12,9 @@ struct ShowCommand: ParsableCommand {
         not a valid record, with why (a corrupt record never hides the healthy ones).
         With --nic NAME: the NIC's rings, channels, coalescing, GRO, queue IRQ spread and
         error counters — what `ethtool -g -l -c -k -S` and /proc/interrupts show by hand —
-        with warnings where the receive path looks starved.
+        with warnings where the receive path looks starved; for an SR-IOV PF, what its
+        driver can do with VFs (each VF setting, the VF count rule, eswitch modes), from
+        Plumb's driver facts merged with what the kernel reports.
 
         With --nic NAME --advise: the NIC's counters sampled twice, --interval seconds
         apart (rtnetlink link stats, /proc/net/softnet_stat, /proc/interrupts, rings,
@@ -83,6 +85,7 @@ struct ShowCommand: ParsableCommand {
         if output == .json { printJSON(report); return }
         print("nic \(report.name) (driver \(report.driver.isEmpty ? "unknown" : report.driver))")
         report.checks.forEach { print(Render.row($0)) }
+        report.sriov?.text.forEach { print($0) }
     }
 }
 

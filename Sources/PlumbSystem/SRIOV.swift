@@ -48,11 +48,14 @@ public struct PhysicalFunction: Sendable, Equatable, Codable {
     public var numVFs: Int?
     /// The `device/virtfnN` links, by index.
     public var vfs: [VirtualFunction]
+    /// `device/sriov_drivers_autoprobe`: whether new VFs get their driver bound at once
+    /// (nil when the device has no such file).
+    public var driversAutoprobe: Bool?
 
     public init(name: String, pciAddress: String, driver: String?, mac: String,
-                totalVFs: Int?, numVFs: Int?, vfs: [VirtualFunction] = []) {
+                totalVFs: Int?, numVFs: Int?, vfs: [VirtualFunction] = [], driversAutoprobe: Bool? = nil) {
         self.name = name; self.pciAddress = pciAddress; self.driver = driver; self.mac = mac
-        self.totalVFs = totalVFs; self.numVFs = numVFs; self.vfs = vfs
+        self.totalVFs = totalVFs; self.numVFs = numVFs; self.vfs = vfs; self.driversAutoprobe = driversAutoprobe
     }
 
     public var hasSRIOV: Bool { totalVFs != nil }
@@ -121,7 +124,8 @@ public struct SRIOVSysfs: Sendable {
             name: name, pciAddress: try linkBasename(dev), driver: try? linkBasename("\(dev)/driver"),
             mac: try Files.read("\(net)/address").trimmingSpace().lowercased(),
             totalVFs: try optionalInt("\(dev)/sriov_totalvfs"), numVFs: try optionalInt("\(dev)/sriov_numvfs"),
-            vfs: try virtualFunctions(deviceDirectory: dev))
+            vfs: try virtualFunctions(deviceDirectory: dev),
+            driversAutoprobe: try optionalInt("\(dev)/sriov_drivers_autoprobe").map { $0 != 0 })
     }
 
     /// `pf` read again (numVFs and VFs change after a write to sriov_numvfs).

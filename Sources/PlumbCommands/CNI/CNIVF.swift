@@ -19,7 +19,7 @@ struct CNIVF {
         do { (pf, vf) = try engine.kernel.sriov.findVF(pci: vfConf.deviceID) } catch {
             throw CNIError(CNIError.invalidConfig, "deviceID \(vfConf.deviceID) is not a VF of this host", details: "\(error)")
         }
-        try VFDriverLimits.check(vfConf, pf: pf, version: run.config.cniVersion)
+        try VFDriverLimits.check(vfConf, pf: pf, kernel: engine.kernel, version: run.config.cniVersion)
         return (pf, vf)
     }
 
@@ -29,9 +29,7 @@ struct CNIVF {
     func layer(_ ipam: CNIResult, engine: Engine) throws -> Layer {
         let a = try run.attachment(needNetns: false)
         let (pf, vf) = try find(engine)
-        let settings = VFConfig(index: vf.index, vlan: vfConf.vlan, qos: vfConf.qos, vlanProto: vfConf.vlanProto, mac: mac,
-                                spoofCheck: vfConf.spoofCheck, trust: vfConf.trust, maxTxRate: vfConf.maxTxRate,
-                                linkState: vfConf.linkState)
+        let settings = vfConf.settings(index: vf.index, mac: mac)
         let c = Container(name: a.containerName, netns: a.namespace,
                           interfaces: [Interface(name: a.ifname, kind: .vf(nic: pf.name, index: vf.index),
                                                  addresses: try ipam.prefixes(), mtu: run.config.mtu)],

@@ -22,6 +22,7 @@ extension Planner {
         if sriov.numVFs > total {
             throw error("\(path).numVFs", "\(sriov.numVFs) is beyond sriov_totalvfs \(total) of \(pf.name) (driver \(pf.driver ?? "none"))")
         }
+        try checkCapabilities(sriov, pf: pf, state: state, path: path)
         var steps = try numVFsSteps(sriov, pf, path: path)
         if sriov.persist {
             let option = ModprobeOption.igbMaxVFs(sriov.numVFs)
