@@ -102,12 +102,15 @@ public struct VFConfig: Sendable, Equatable {
     public var spoofCheck: Bool?
     public var trust: Bool?
     public var maxTxRate: Int?     // Mbps, 0 = unlimited
+    public var minTxRate: Int?     // Mbps, 0 = none (igb, ixgbe, i40e: unsupported)
     public var linkState: VFLinkState?  // igb: unsupported
+    public var queryRSS: Bool?     // may the VF query the PF's RSS configuration (ixgbe, netdevsim)
     public init(index: Int, vlan: Int? = nil, qos: Int? = nil, vlanProto: VLANProtocol? = nil,
                 mac: MACAddress? = nil, spoofCheck: Bool? = nil, trust: Bool? = nil,
-                maxTxRate: Int? = nil, linkState: VFLinkState? = nil) {
+                maxTxRate: Int? = nil, minTxRate: Int? = nil, linkState: VFLinkState? = nil, queryRSS: Bool? = nil) {
         self.index = index; self.vlan = vlan; self.qos = qos; self.vlanProto = vlanProto; self.mac = mac
-        self.spoofCheck = spoofCheck; self.trust = trust; self.maxTxRate = maxTxRate; self.linkState = linkState
+        self.spoofCheck = spoofCheck; self.trust = trust; self.maxTxRate = maxTxRate; self.minTxRate = minTxRate
+        self.linkState = linkState; self.queryRSS = queryRSS
     }
 }
 

@@ -27,6 +27,11 @@ extension Checks {
         if vf.vlan == nil, vf.qos != nil { report(path + ".qos", "qos needs vlan") }
         if vf.vlan == nil, vf.vlanProto != nil { report(path + ".vlanProto", "vlanProto needs vlan") }
         range(vf.maxTxRate, 0...Int(UInt32.max), at: path + ".maxTxRate")
+        range(vf.minTxRate, 0...Int(UInt32.max), at: path + ".minTxRate")
+        // The kernel refuses a minimum above a set maximum (EINVAL).
+        if let min = vf.minTxRate, let max = vf.maxTxRate, max > 0, min > max {
+            report(path + ".minTxRate", "\(min) is above maxTxRate \(max)", involving: [path + ".maxTxRate"])
+        }
         unicast(vf.mac, at: path + ".mac")
     }
 

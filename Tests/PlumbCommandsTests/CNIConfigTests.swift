@@ -167,7 +167,7 @@ struct CNIConfigTests {
                                                totalVFs: 7, numVFs: vfs.count), vfs: vfs)
     }
 
-    @Test("igb refuses link_state, min_tx_rate and 802.1ad, naming field and driver; i40e takes link_state, ice min_tx_rate's check")
+    @Test("igb refuses link_state, min_tx_rate and 802.1ad, naming field and driver; i40e takes link_state, ice min_tx_rate")
     func driverLimits() throws {
         let base = CNIConfig.VF(deviceID: "0000:01:10.0", vlan: 10)
         var v = base; v.linkState = .enable
@@ -177,6 +177,8 @@ struct CNIConfigTests {
         #expect(VFDriverLimits.refusal(v, caps("i40e")) == nil)
         v = base; v.minTxRate = 10
         #expect(VFDriverLimits.refusal(v, caps("igb"))?.why.contains("igb_ndo_set_vf_bw refuses a minimum rate") == true)
+        #expect(VFDriverLimits.refusal(v, caps("ice")) == nil)
+        #expect(v.settings(index: 3).minTxRate == 10)   // mapped onto the manifest's minTxRate
         v = base; v.vlanProto = .dot1ad
         #expect(VFDriverLimits.refusal(v, caps("igb"))?.field == "vlanProto")
         #expect(VFDriverLimits.refusal(v, caps("ice")) == nil)

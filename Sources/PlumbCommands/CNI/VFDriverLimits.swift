@@ -42,10 +42,6 @@ enum VFDriverLimits {
 
     /// The first setting `caps` refuses: its field, value and why.
     static func refusal(_ vf: CNIConfig.VF, _ caps: SRIOVCapabilities) -> (field: String, value: String, why: String)? {
-        if let min = vf.minTxRate, min != 0 {
-            if let why = caps.refusal(.minTxRate) { return ("min_tx_rate", "\(min)", why) }
-            return ("min_tx_rate", "\(min)", "Plumb does not set a VF's minimum rate yet (driver \(caps.driver ?? "none")); 0 or no min_tx_rate")
-        }
         for f in vf.settings(index: 0).requestedFeatures {
             if let why = caps.refusal(f) { return (field(f), value(f, vf), why) }
         }
@@ -62,6 +58,6 @@ extension CNIConfig.VF {
     /// These settings as the manifest's VF entry `index` (what the attachment's layer declares).
     func settings(index: Int, mac override: MACAddress? = nil) -> VFConfig {
         VFConfig(index: index, vlan: vlan, qos: qos, vlanProto: vlanProto, mac: override ?? mac,
-                 spoofCheck: spoofCheck, trust: trust, maxTxRate: maxTxRate, linkState: linkState)
+                 spoofCheck: spoofCheck, trust: trust, maxTxRate: maxTxRate, minTxRate: minTxRate, linkState: linkState)
     }
 }

@@ -39,8 +39,15 @@ extension Applier {
             throw NetlinkError(operation: "RTM_GETLINK", object: "\(u.pf) in the host namespace", errno: .noDevice)
         }
         let s = u.settings
+        // A new minimum goes out with a maximum (IFLA_VF_RATE carries both): the one the
+        // update sets, else the VF's current one, as `ip link … min_tx_rate N` reads it first.
+        let rate = try s.minTxRate.map { min in
+            VFRate(min: min.to, max: try s.maxTxRate?.to
+                   ?? host.vfSettings(pfIndex: link.index, pfName: u.pf).first { $0.index == u.vf }?.maxTxRate ?? 0)
+        }
         let req = SetVF(pfIndex: link.index, pfName: u.pf, vf: u.vf, mac: s.mac?.to, vlan: s.vlan?.to, maxTxRate: s.maxTxRate?.to,
-                        spoofCheck: s.spoofCheck?.to, linkState: s.linkState?.to, trust: s.trust?.to, driver: u.driver)
+                        rate: rate, spoofCheck: s.spoofCheck?.to, linkState: s.linkState?.to, queryRSS: s.queryRSS?.to,
+                        trust: s.trust?.to, driver: u.driver)
         try req.validate()
         try host.setVF(req)
     }

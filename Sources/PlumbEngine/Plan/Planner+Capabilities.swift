@@ -17,7 +17,8 @@ extension Planner {
 
 extension VFConfig {
     /// The driver features these settings need, in `VFFeature` order. A value every VF
-    /// starts with where the driver lacks the feature (link state auto) needs none.
+    /// starts with where the driver lacks the feature (link state auto, no minimum rate,
+    /// no RSS query) needs none.
     public var requestedFeatures: [VFFeature] {
         var out: [VFFeature] = []
         if mac != nil { out.append(.mac) }
@@ -27,7 +28,9 @@ extension VFConfig {
         if spoofCheck != nil { out.append(.spoofCheck) }
         if trust != nil { out.append(.trust) }
         if let l = linkState, l != .auto { out.append(.linkState) }
+        if let m = minTxRate, m != 0 { out.append(.minTxRate) }
         if maxTxRate != nil { out.append(.maxTxRate) }
+        if queryRSS == true { out.append(.queryRSS) }
         return out
     }
 }

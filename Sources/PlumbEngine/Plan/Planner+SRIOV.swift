@@ -83,7 +83,10 @@ enum VFPlan {
         s.spoofCheck = change(vf.spoofCheck, c.spoofCheck ?? !(vf.spoofCheck ?? true))
         s.trust = change(vf.trust, c.trust ?? !(vf.trust ?? false))
         s.maxTxRate = change(vf.maxTxRate, c.maxTxRate)
+        s.minTxRate = change(vf.minTxRate, c.minTxRate)
         s.linkState = change(vf.linkState, c.linkState ?? .auto)
+        // A driver that does not report RSS query has it off (the VF cannot query).
+        s.queryRSS = change(vf.queryRSS, c.queryRSS ?? false)
         return s
     }
 }

@@ -114,8 +114,9 @@ extension Record {
     }
 
     static func keepVF(_ o: inout VFOriginal, _ s: VFSettingsChange) {
-        keepFirst(&o.mac, s.mac); keepFirst(&o.vlan, s.vlan); keepFirst(&o.maxTxRate, s.maxTxRate)
-        keepFirst(&o.spoofCheck, s.spoofCheck); keepFirst(&o.linkState, s.linkState); keepFirst(&o.trust, s.trust)
+        keepFirst(&o.mac, s.mac); keepFirst(&o.vlan, s.vlan); keepFirst(&o.maxTxRate, s.maxTxRate); keepFirst(&o.minTxRate, s.minTxRate)
+        keepFirst(&o.spoofCheck, s.spoofCheck); keepFirst(&o.linkState, s.linkState); keepFirst(&o.queryRSS, s.queryRSS)
+        keepFirst(&o.trust, s.trust)
     }
 }
 

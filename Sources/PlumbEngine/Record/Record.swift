@@ -203,11 +203,14 @@ public struct VFOriginal: Codable, Sendable, Hashable {
     public var mac: Kept<MACAddress>?
     public var vlan: Kept<VFVLAN>?
     public var maxTxRate: Kept<Int>?
+    public var minTxRate: Kept<Int>?
     public var spoofCheck: Kept<Bool>?
     public var linkState: Kept<VFLinkState>?
+    public var queryRSS: Kept<Bool>?
     public var trust: Kept<Bool>?
     public var isEmpty: Bool {
-        mac == nil && vlan == nil && maxTxRate == nil && spoofCheck == nil && linkState == nil && trust == nil
+        mac == nil && vlan == nil && maxTxRate == nil && minTxRate == nil && spoofCheck == nil && linkState == nil
+            && queryRSS == nil && trust == nil
     }
 }
 

@@ -103,9 +103,11 @@ extension VFSettingsChange {
         var parts: [String] = []
         if let m = mac { parts.append("mac \(m.to)") }
         if let v = vlan { parts.append(v.to.description) }
+        if let r = minTxRate { parts.append("min_tx_rate \(r.to)") }
         if let r = maxTxRate { parts.append("max_tx_rate \(r.to)") }
         if let s = spoofCheck { parts.append("spoofchk \(onOff(s.to))") }
         if let l = linkState { parts.append("state \(l.to.rawValue)") }
+        if let q = queryRSS { parts.append("query_rss \(onOff(q.to))") }
         if let t = trust { parts.append("trust \(onOff(t.to))") }
         return parts.map { " \($0)" }.joined()
     }

@@ -93,7 +93,8 @@ extension FakeKernel {
             }
             pf.settings = (0..<n).map {
                 VFSettings(index: $0, mac: nil, vlan: VFVLAN(id: 0), spoofCheck: true, trust: false,
-                           linkState: pf.unsupported.contains("link-state") ? nil : .auto)
+                           linkState: pf.unsupported.contains("link-state") ? nil : .auto,
+                           queryRSS: pf.unsupported.contains("query_rss") ? nil : false)
             }
         }
         pf.numVFs = n
@@ -131,6 +132,8 @@ extension VFSettings {
         case .mac(let m): mac = m.isZero ? nil : m
         case .vlan(let v): vlan = v
         case .maxTxRate(let r): maxTxRate = r
+        case .rate(let r): minTxRate = r.min; maxTxRate = r.max
+        case .queryRSS(let on): queryRSS = on
         case .spoofCheck(let on): spoofCheck = on
         case .linkState(let l): linkState = l
         case .trust(let on): trust = on
