@@ -74,6 +74,10 @@ struct ShowCommand: ParsableCommand {
         for v in r.vfs { lines.append("  vf \(v.vf) of \(v.pf) settings changed") }
         for n in r.numVFs { lines.append("  sriov_numvfs of \(n.pf) (was \(n.count.original), set \(n.count.applied))") }
         for p in r.raisedPFs { lines.append("  brought \(p.pf) up (it was down)") }
+        for b in r.boundVFs {
+            lines.append("  vf \(b.vf) of \(b.pf) bound to \(b.driver.applied ?? "no driver") (was \(b.driver.original ?? "no driver"))"
+                         + (b.iommuGroup.map { ", /dev/vfio/\($0)" } ?? ""))
+        }
         for m in r.modprobe { lines.append("  \(m.file.path) (\(m.text.original == nil ? "absent" : "had text") before)") }
         if !r.users.isEmpty { lines.append("  used by \(r.users.map(\.rawValue).joined(separator: ", "))") }
         if let b = r.binding { lines.append("  provisioned into container \(b.containerID)") }

@@ -231,12 +231,22 @@ public struct Interface: Sendable, Equatable {
         case veth(bridge: String, hostName: String?)
         /// VF `index` of the PF that `nic` names.
         case vf(nic: String, index: Int)
+        /// VF `index` of the PF that `nic` names, bound to a userspace driver (DPDK): no netdev,
+        /// nothing moved or renamed; the container is handed its /dev/vfio group.
+        case userspaceVF(nic: String, index: Int, driver: VFUserspaceDriver)
         /// A macvlan on `parent`, a link of the host namespace (a NIC, a VF's netdev, a
         /// bridge), born in the container's namespace under the interface's name.
         case macvlan(parent: String, mode: MacvlanMode)
     }
     public var name: String
     public var kind: Kind
+    /// The VF a `vf:` interface names, whichever driver it gets.
+    public var vfReference: (nic: String, index: Int)? {
+        switch kind {
+        case .vf(let nic, let index), .userspaceVF(let nic, let index, _): return (nic, index)
+        case .veth, .macvlan: return nil
+        }
+    }
     public var addresses: [IPPrefix]
     public var mtu: Int?
     public var mac: MACAddress?

@@ -90,7 +90,13 @@ extension Checks {
         if case .macvlan(let parent, .passthru) = site.interface.kind, site.interface.mac != nil {
             report(site.path + ".mac", "a passthru macvlan has its parent's MAC, and setting one would change \(parent)'s; leave mac out or use another mode")
         }
-        guard case .vf(let ref, let index) = site.interface.kind else { return }
+        if case .userspaceVF(_, _, let driver) = site.interface.kind {
+            // Bound to a userspace driver, the VF has no netdev to address or configure.
+            for (key, set) in [("addresses", !site.interface.addresses.isEmpty), ("mtu", site.interface.mtu != nil), ("mac", site.interface.mac != nil)] where set {
+                report(site.path + ".\(key)", "a VF bound to \(driver.rawValue) has no netdev: \(key) is for the program that drives it (set the VF's MAC in nics[].sriov.vfs)")
+            }
+        }
+        guard let (ref, index) = site.interface.vfReference else { return }
         if let nic = m.nics.first(where: { $0.reference == ref }) {
             vfIndex(index, of: nic, at: site.path + ".vf.index")
         } else {

@@ -21,11 +21,18 @@ public struct VirtualFunction: Sendable, Equatable, Hashable, Codable {
     /// moved into another namespace or has no driver bound. udev may rename a netdev
     /// just after it appears, so resolve by index again before using a name.
     public var netdevs: [String]
-    /// The VF driver ("igbvf"), nil when none is bound.
+    /// The VF driver ("igbvf", "vfio-pci"), nil when none is bound.
     public var driver: String?
+    /// N of `iommu_group` (→ kernel/iommu_groups/N, /dev/vfio/N once bound to vfio-pci); nil
+    /// without an IOMMU.
+    public var iommuGroup: Int?
+    /// `driver_override`: the only driver the device may bind to; nil when unset ("(null)").
+    public var driverOverride: String?
 
-    public init(index: Int, pciAddress: String, netdevs: [String] = [], driver: String? = nil) {
+    public init(index: Int, pciAddress: String, netdevs: [String] = [], driver: String? = nil,
+                iommuGroup: Int? = nil, driverOverride: String? = nil) {
         self.index = index; self.pciAddress = pciAddress; self.netdevs = netdevs; self.driver = driver
+        self.iommuGroup = iommuGroup; self.driverOverride = driverOverride
     }
 
     /// The first netdev name, nil when there is none here.
@@ -164,7 +171,9 @@ public struct SRIOVSysfs: Sendable {
             let link = "\(dev)/virtfn\(i)"
             return VirtualFunction(index: i, pciAddress: try linkBasename(link),
                                    netdevs: try optionalEntries("\(link)/net"),
-                                   driver: try? linkBasename("\(link)/driver"))
+                                   driver: try? linkBasename("\(link)/driver"),
+                                   iommuGroup: (try? linkBasename("\(link)/iommu_group")).flatMap { Int($0) },
+                                   driverOverride: Self.override(try? Files.read("\(link)/driver_override")))
         }
     }
 

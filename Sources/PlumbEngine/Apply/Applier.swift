@@ -86,6 +86,7 @@ public final class Applier {
         case .setVF(let u): try setVF(u)
         case .moveVF(let m): try moveVF(m)
         case .returnVF(let r): try returnVF(r)
+        case .bindVF(let b): try bindVF(b)
         }
     }
 
@@ -142,7 +143,7 @@ extension Action {
              .replaceTable, .deleteTable, .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin,
              .setTxQueueLen, .writeModprobe:
             return true
-        case .createBridge, .createVeth, .createMacvlan, .setNumVFs, .setVF, .moveVF, .returnVF, .setQueueSteering:
+        case .createBridge, .createVeth, .createMacvlan, .setNumVFs, .setVF, .moveVF, .returnVF, .bindVF, .setQueueSteering:
             return false
         }
     }

@@ -138,3 +138,20 @@ extension Applier {
         try ops.setLink(SetLink(index: link.index, name: name, mtu: r.restore?.mtu, alias: r.restore?.alias))
     }
 }
+
+extension Applier {
+    /// Binds the VF's PCI device to `b.driver.to` (sysfs `driver_override`, unbind, probe): a
+    /// userspace driver keeps its override (nothing rebinds the VF behind Plumb); a driver given
+    /// back has it cleared. A VF already bound there has reached the goal.
+    func bindVF(_ b: VFBind) throws {
+        let pf = try kernel.sriov.findPF(.name(b.pf))
+        guard let vf = pf.vf(b.vf) else {
+            throw SystemError("find", "VF \(b.vf) of \(b.pf) (/sys/class/net/\(b.pf)/device/virtfn\(b.vf))", .noDevice)
+        }
+        if let pci = b.pciAddress, pci != vf.pciAddress {
+            throw SystemError("bind", "VF \(b.vf) of \(b.pf): it is \(vf.pciAddress) now, not \(pci)", .noDevice)
+        }
+        guard vf.driver != b.driver.to || (b.toUserspace && vf.driverOverride != b.driver.to) else { return }
+        try kernel.sriov.bindVF(pci: vf.pciAddress, to: b.driver.to, keep: b.toUserspace)
+    }
+}

@@ -62,7 +62,7 @@ public struct Observer {
             where try kernel.links(in: .host).link(name: nic) != nil {
             state.nics[nic] = try observeNIC(nic)
         }
-        for pf in Set(record.vfs.map(\.pf) + record.numVFs.map(\.pf) + record.movedVFs.map(\.pf)).sorted() {
+        for pf in Set(record.vfs.map(\.pf) + record.numVFs.map(\.pf) + record.movedVFs.map(\.pf) + record.boundVFs.map(\.pf)).sorted() {
             state.pfs[pf] = observePF(.name(pf))
         }
         if record.table != nil { state.firewall = try kernel.firewall(Marks(record.owner).table).observe() }

@@ -60,6 +60,12 @@ extension Action {
         case .returnVF(let r):
             return "\(r.from.namespace.ipCommand) link set dev \(r.from.name) netns 1 name \(r.hostName ?? "eth%d")"
                 + (r.restore.map { "; ip link set dev \(r.hostName ?? "eth%d")" + $0.arguments } ?? "")
+        case .bindVF(let b):
+            let pci = b.pciAddress ?? "<VF \(b.vf) of \(b.pf)>", dev = "/sys/bus/pci/devices/\(pci)"
+            return "echo \(b.driver.to ?? "") > \(dev)/driver_override; echo \(pci) > \(dev)/driver/unbind; echo \(pci) > /sys/bus/pci/drivers_probe"
+                + (b.toUserspace ? "" : "; echo > \(dev)/driver_override")
+                + "   (VF \(b.vf) of \(b.pf): \(b.driver.from ?? "no driver") → \(b.driver.to ?? "no driver")"
+                + (b.toUserspace ? b.iommuGroup.map { ", /dev/vfio/\($0)" } ?? "" : "") + ")"
         }
     }
 }

@@ -95,3 +95,22 @@ public struct VFReturn: Hashable, Sendable, Codable {
     /// What the netdev gets back at home (its MTU and alias before the move).
     public var restore: LinkSettings? = nil
 }
+
+/// A VF's PCI device bound to another driver: to vfio-pci for a userspace (DPDK) VF, back to
+/// the driver it had at destroy. Equivalent to: `echo DRIVER > /sys/bus/pci/devices/PCI/driver_override;
+/// echo PCI > /sys/bus/pci/devices/PCI/driver/unbind; echo PCI > /sys/bus/pci/drivers_probe`
+/// (a driver given back: then `echo > …/driver_override`). nil: no driver (the kernel's choice).
+public struct VFBind: Hashable, Sendable, Codable {
+    public var pf: String
+    public var vf: Int
+    /// nil: the VF is made by the same apply; its address is read from sysfs then.
+    public var pciAddress: String?
+    public var driver: Change<String?>
+    /// N of /dev/vfio/N (the VF's IOMMU group), for the plan and the record.
+    public var iommuGroup: Int?
+    public init(pf: String, vf: Int, pciAddress: String?, driver: Change<String?>, iommuGroup: Int?) {
+        self.pf = pf; self.vf = vf; self.pciAddress = pciAddress; self.driver = driver; self.iommuGroup = iommuGroup
+    }
+    /// The driver Plumb binds to userspace VFs (kept as the override so nothing rebinds them).
+    public var toUserspace: Bool { driver.to.flatMap(VFUserspaceDriver.init(rawValue:)) != nil }
+}

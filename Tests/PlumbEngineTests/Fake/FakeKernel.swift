@@ -28,6 +28,8 @@ final class FakeKernel: Kernel {
     /// Other nsfs files (a runtime's bind mounts).
     var paths: [String: Int] = [:]
     var pfs: [String: FakePF] = [:]
+    /// Loaded PCI drivers (`/sys/bus/pci/drivers/*`).
+    var pciDrivers: Set<String> = ["igb", "igbvf", "vfio-pci"]
     /// Tuning of the host's NICs, by netdev name.
     var nics: [String: FakeNIC] = [:]
     var irqAffinity: [Int: CPUSet] = [:]
