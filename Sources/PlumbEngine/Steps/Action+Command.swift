@@ -62,9 +62,10 @@ extension Action {
                 + (r.restore.map { "; ip link set dev \(r.hostName ?? "eth%d")" + $0.arguments } ?? "")
         case .bindVF(let b):
             let pci = b.pciAddress ?? "<VF \(b.vf) of \(b.pf)>", dev = "/sys/bus/pci/devices/\(pci)"
-            return "echo \(b.driver.to ?? "") > \(dev)/driver_override; echo \(pci) > \(dev)/driver/unbind; echo \(pci) > /sys/bus/pci/drivers_probe"
-                + (b.toUserspace ? "" : "; echo > \(dev)/driver_override")
-                + "   (VF \(b.vf) of \(b.pf): \(b.driver.from ?? "no driver") → \(b.driver.to ?? "no driver")"
+            // nil: no override, the driver the kernel picks (igbvf for a VF made by the same apply).
+            return "echo \(b.driver.to.map { "\($0) " } ?? "")> \(dev)/driver_override; echo \(pci) > \(dev)/driver/unbind; echo \(pci) > /sys/bus/pci/drivers_probe"
+                + (b.toUserspace || b.driver.to == nil ? "" : "; echo > \(dev)/driver_override")
+                + "   (VF \(b.vf) of \(b.pf): \(b.driver.from ?? "the kernel's choice") → \(b.driver.to ?? "the kernel's choice")"
                 + (b.toUserspace ? b.iommuGroup.map { ", /dev/vfio/\($0)" } ?? "" : "") + ")"
         }
     }
