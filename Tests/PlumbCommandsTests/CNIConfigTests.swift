@@ -160,6 +160,17 @@ struct CNIConfigTests {
         #expect(e?.code == 2 && e?.msg.hasPrefix("runtimeConfig.portMappings") == true, "\(String(describing: e))")
     }
 
+    @Test("Plumb's vf object binds a DPDK VF with driver: vfio-pci; another driver or an mtu is refused naming the field")
+    func dpdkVF() throws {
+        let c = try parse(#"{"cniVersion": "1.0.0", "name": "n", "type": "plumb", "vf": {"deviceID": "0000:01:10.2", "vlan": 12, "driver": "vfio-pci"}}"#)
+        #expect(c.vf?.driver == .vfioPCI && c.vf?.vlan == 12)
+        #expect(try parse(#"{"cniVersion": "1.0.0", "name": "n", "type": "plumb", "vf": {"deviceID": "0000:01:10.2"}}"#).vf?.driver == nil)
+        let bad = refusal(#"{"cniVersion": "1.0.0", "name": "n", "type": "plumb", "vf": {"deviceID": "0000:01:10.2", "driver": "uio_pci_generic"}}"#)
+        #expect(bad?.code == 7 && bad?.msg.hasPrefix("vf.driver: \"uio_pci_generic\" is not a userspace VF driver") == true, "\(String(describing: bad))")
+        let mtu = refusal(#"{"cniVersion": "1.0.0", "name": "n", "type": "plumb", "mtu": 9000, "vf": {"deviceID": "0000:01:10.2", "driver": "vfio-pci"}}"#)
+        #expect(mtu?.code == 7 && mtu?.msg.hasPrefix("mtu: a VF bound to vfio-pci has no netdev") == true)
+    }
+
     /// The capabilities of a PF driven by `driver` (no VFs yet: the driver facts alone), or
     /// with VFs reporting `vfs` (what the kernel shows).
     func caps(_ driver: String, vfs: [VFSettings] = []) -> SRIOVCapabilities {

@@ -1,10 +1,15 @@
 #!/bin/bash
 # Issue 17, must-show 3: an igbvf VF bound to vfio-pci (a DPDK VF): its /dev/vfio group present,
 # nothing moved into the container, verify passes, the re-plan is empty; destroy rebinds igbvf
-# and the VF netdev is back. Then the same with VFs plumb makes itself.
+# and the VF netdev is back. Then the same with VFs plumb makes itself, and through the CNI
+# plugin (Plumb's `vf` object with driver vfio-pci): ADD binds and reports deviceID and
+# /dev/vfio/N with IPAM's address, CHECK passes, DEL gives igbvf back.
 set -u
 . "$(dirname "$0")/../scenario-lib.sh"
-trap '"$PLUMB" destroy "$WORK/m.yaml" >/dev/null 2>&1; "$PLUMB" destroy "$WORK/fresh.yaml" >/dev/null 2>&1; echo 0 > $DEV/sriov_numvfs; rm -rf "$WORK"' EXIT
+trap 'cni DEL "$WORK/net.json" >/dev/null 2>&1; ip netns del c2 2>/dev/null; "$PLUMB" destroy "$WORK/m.yaml" >/dev/null 2>&1; "$PLUMB" destroy "$WORK/fresh.yaml" >/dev/null 2>&1; echo 0 > $DEV/sriov_numvfs; rm -rf "$WORK"' EXIT
+cni() {  # cni COMMAND CONFIG: plumb as a runtime runs a CNI plugin
+  CNI_COMMAND=$1 CNI_CONTAINERID=ctr-dpdk CNI_NETNS=/run/netns/c2 CNI_IFNAME=dpdk0 CNI_PATH=/usr/lib/cni "$PLUMB" <"$2"
+}
 [ -d /sys/bus/pci/drivers/vfio-pci ] || fail "vfio-pci is not loaded in the guest (run Tests/lab/setup.sh: it adds vfio_pci to the initramfs)"
 ip link set "$PF" up
 echo 2 > $DEV/sriov_numvfs
@@ -66,3 +71,40 @@ expect 0 "$PLUMB" destroy "$WORK/fresh.yaml"
 [ "$(cat $DEV/sriov_numvfs)" = 0 ] || fail "sriov_numvfs left at $(cat $DEV/sriov_numvfs)"
 [ -z "$(ls /run/plumb/*.json 2>/dev/null)" ] || fail "record left in /run/plumb: $(ls /run/plumb)"
 ok "made, bound, converged, gone"
+
+step "CNI: Plumb's vf object with driver vfio-pci — ADD binds, reports deviceID and /dev/vfio/N; CHECK; DEL gives igbvf back"
+echo 2 > $DEV/sriov_numvfs
+for i in $(seq 50); do [ -n "$(ls $DEV/virtfn1/net/ 2>/dev/null)" ] && break; sleep 0.2; done
+group=$(basename "$(readlink $DEV/virtfn1/iommu_group)")
+ip netns add c2
+cat >"$WORK/net.json" <<JSON
+{"cniVersion": "1.0.0", "name": "dpdk-net", "type": "plumb",
+ "vf": {"deviceID": "$pci", "vlan": 12, "driver": "vfio-pci"},
+ "ipam": {"type": "host-local", "subnet": "10.56.218.0/24", "dataDir": "$WORK/ipam"}}
+JSON
+cni ADD "$WORK/net.json" >"$WORK/add.json" 2>"$WORK/add.err" || { cat "$WORK/add.json" "$WORK/add.err"; fail "ADD failed"; }
+sed 's/^/    /' "$WORK/add.json"
+python3 - "$WORK/add.json" "$pci" "$group" <<'PY' || fail "the ADD result does not report the DPDK VF"
+import json, sys
+r = json.load(open(sys.argv[1]))
+i = r["interfaces"]
+assert len(i) == 1 and i[0]["name"] == "dpdk0" and i[0]["sandbox"] == "/run/netns/c2", i
+assert i[0]["deviceID"] == sys.argv[2] and i[0]["vfioDevice"] == "/dev/vfio/" + sys.argv[3], i
+assert "mac" not in i[0], i
+assert len(r["ips"]) == 1 and r["ips"][0]["address"].startswith("10.56.218."), r
+PY
+[ "$(basename "$(readlink $DEV/virtfn1/driver)")" = vfio-pci ] || fail "VF 1 is bound to $(readlink $DEV/virtfn1/driver)"
+[ -c "/dev/vfio/$group" ] || fail "/dev/vfio/$group missing"
+[ "$(ip -n c2 -br link | grep -cv '^lo ')" = 0 ] || fail "something moved into c2: $(ip -n c2 -br link)"
+python3 - "$WORK/net.json" "$WORK/add.json" >"$WORK/check.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["prevResult"] = json.load(open(sys.argv[2])); print(json.dumps(c))
+PY
+cni CHECK "$WORK/check.json" >"$WORK/check.out" 2>&1 || { cat "$WORK/check.out"; fail "CHECK failed"; }
+cni DEL "$WORK/net.json" >"$WORK/del.out" 2>&1 || { cat "$WORK/del.out"; fail "DEL failed"; }
+[ "$(basename "$(readlink $DEV/virtfn1/driver)")" = igbvf ] || fail "VF 1 is bound to $(readlink $DEV/virtfn1/driver) after DEL"
+for i in $(seq 50); do [ -n "$(ls $DEV/virtfn1/net/ 2>/dev/null)" ] && break; sleep 0.1; done
+[ -n "$(ls $DEV/virtfn1/net/ 2>/dev/null)" ] || fail "VF 1 has no netdev after DEL"
+vf_line 1 | grep -q "vlan" && fail "VF 1's VLAN not restored after DEL: $(vf_line 1)"
+[ -z "$(ls /run/plumb/*.json 2>/dev/null)" ] || fail "record left in /run/plumb: $(ls /run/plumb)"
+ok "ADD, CHECK, DEL"
