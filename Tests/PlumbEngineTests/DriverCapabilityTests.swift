@@ -73,7 +73,8 @@ struct DriverCapabilityTests {
         #expect(try plan(tree, "linkState: auto", reported: Self.iceVF).converged)
     }
 
-    // A ConnectX whose eswitch manager leaves spoofchk unset: the kernel sends -1.
+    // mlx5_core fills in spoofchk; here it is sent as -1, as from a device that does not report it,
+    // to show the merge: the kernel's silence overrides the facts.
     static let mlx5VF = VFSettings(index: 0, spoofCheck: nil, trust: false, linkState: .auto, queryRSS: nil)
 
     @Test("mlx5-like (ConnectX, VFs on mlx5_core): link state and trust allowed; 802.1ad refused by the facts, spoof check by the kernel")
