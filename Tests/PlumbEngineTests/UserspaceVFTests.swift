@@ -100,3 +100,29 @@ struct UserspaceVFTests {
         #expect(try refusal(.standard(numVFs: 2), addressed).contains("containers[0].interfaces[0].addresses: a VF bound to vfio-pci has no netdev"))
     }
 }
+
+/// A record is untrusted input: a bound VF entry Plumb could not have written is refused
+/// (its driver names become sysfs path components at destroy).
+@Suite("Userspace VFs: the record's bound VFs as untrusted input")
+struct BoundVFRecordTests {
+    func problems(_ b: BoundVF) throws -> [String] {
+        var r = Record(owner: try layer(UserspaceVFTests.yaml).owner)
+        r.boundVFs = [b]
+        return r.problems()
+    }
+
+    @Test("what apply writes passes; a path as the original driver, a kernel driver as the applied one, a bad PCI address do not")
+    func untrusted() throws {
+        let good = BoundVF(pf: "eth1", vf: 1, pciAddress: "0000:01:10.1", iommuGroup: 11, driver: Kept(original: "igbvf", applied: "vfio-pci"))
+        #expect(try problems(good).isEmpty)
+        #expect(try problems(BoundVF(pf: "eth1", vf: 0, pciAddress: nil, iommuGroup: nil, driver: Kept(original: nil, applied: "vfio-pci"))).isEmpty)
+        var b = good; b.driver.original = "../../devices"
+        #expect(try problems(b) == ["VF 1 of eth1 has no driver name as its original: ../../devices"])
+        b = good; b.driver.applied = "igbvf"
+        #expect(try problems(b) == ["VF 1 of eth1 is recorded as bound to igbvf: plumb binds only userspace drivers"])
+        b = good; b.pciAddress = "0000:01:10.1/../x"
+        #expect(try problems(b) == ["VF 1 of eth1: 0000:01:10.1/../x is not a PCI address"])
+        b = good; b.vf = -1
+        #expect(try problems(b) == ["VF index -1 is negative"])
+    }
+}
