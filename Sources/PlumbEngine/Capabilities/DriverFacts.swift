@@ -7,8 +7,6 @@ public struct DriverFacts: Sendable, Equatable {
     public var driver: String
     /// The driver VFs of this PF bind to (nil: the driver is a VF driver, or makes no VF devices).
     public var vfDriver: String?
-    /// True for a VF driver (igbvf): its devices have no SR-IOV of their own.
-    public var isVFDriver = false
     public var numVFs: NumVFsRule
     public var settable: Set<VFFeature>
     /// Why a setting the driver lacks is refused, by setting (from the driver's source).
@@ -37,7 +35,8 @@ public enum DriverFactTable {
                               .vlanProto8021ad: "igb_ndo_set_vf_vlan takes only 802.1Q (EPROTONOSUPPORT)",
                               .queryRSS: "igb has no ndo_set_vf_rss_query_en"],
                     eswitchModes: []),
-        DriverFacts(driver: "igbvf", vfDriver: nil, isVFDriver: true, numVFs: .throughZero, settable: [],
+        // igb's VFs: a VF driver, so a device without sriov_totalvfs (no capabilities to show).
+        DriverFacts(driver: "igbvf", vfDriver: nil, numVFs: .throughZero, settable: [],
                     refused: Dictionary(uniqueKeysWithValues: VFFeature.allCases.map { ($0, "igbvf drives a VF: it has no VFs of its own") }),
                     eswitchModes: []),
         // drivers/net/ethernet/intel/ixgbe: 82599, X540, X550.

@@ -114,7 +114,7 @@ public struct SRIOVCapabilities: Sendable, Equatable, Codable {
         lines.append("  count change: " + (numVFsChange.map { $0 == .throughZero ? "through 0 (destroys live VFs)" : "direct" } ?? "unknown"))
         lines.append("  eswitch modes: " + (eswitchModes.map { $0.isEmpty ? "none (no devlink eswitch)" : $0.map(\.rawValue).joined(separator: ", ") } ?? "unknown"))
         for s in settings {
-            lines.append("  \(s.feature.rawValue == "vlanProto" ? "vlanProto 802.1ad" : s.feature.rawValue): \(s.support.rawValue)"
+            lines.append("  \(s.feature == .vlanProto8021ad ? "vlanProto 802.1ad" : s.feature.rawValue): \(s.support.rawValue)"
                          + " [\(s.source.rawValue)]" + (s.detail.map { " — \($0)" } ?? ""))
         }
         return lines
