@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "PlumbNetlinkTests", dependencies: ["PlumbNetlink", "PlumbSystem", "PlumbTypes"]),
         .testTarget(name: "PlumbFirewallTests", dependencies: ["PlumbFirewall", "PlumbSystem", "PlumbTypes"]),
         // The CNI front end's pure parts (configuration decoding), without a kernel.
-        .testTarget(name: "PlumbCommandsTests", dependencies: ["PlumbCommands", "PlumbManifest", "PlumbTypes"]),
+        .testTarget(name: "PlumbCommandsTests", dependencies: ["PlumbCommands", "PlumbEngine", "PlumbManifest", "PlumbNetlink", "PlumbSystem", "PlumbTypes"]),
         // Root: drives the built `plumb` binary inside private namespaces, as a user would.
         .testTarget(name: "PlumbIntegrationTests"),
     ]

@@ -12,7 +12,9 @@ struct ShowCommand: ParsableCommand {
         not a valid record, with why (a corrupt record never hides the healthy ones).
         With --nic NAME: the NIC's rings, channels, coalescing, GRO, queue IRQ spread and
         error counters — what `ethtool -g -l -c -k -S` and /proc/interrupts show by hand —
-        with warnings where the receive path looks starved.
+        with warnings where the receive path looks starved; for an SR-IOV PF, what its
+        driver can do with VFs (each VF setting, the VF count rule, eswitch modes), from
+        Plumb's driver facts merged with what the kernel reports.
 
         With --nic NAME --advise: the NIC's counters sampled twice, --interval seconds
         apart (rtnetlink link stats, /proc/net/softnet_stat, /proc/interrupts, rings,
@@ -72,6 +74,10 @@ struct ShowCommand: ParsableCommand {
         for v in r.vfs { lines.append("  vf \(v.vf) of \(v.pf) settings changed") }
         for n in r.numVFs { lines.append("  sriov_numvfs of \(n.pf) (was \(n.count.original), set \(n.count.applied))") }
         for p in r.raisedPFs { lines.append("  brought \(p.pf) up (it was down)") }
+        for b in r.boundVFs {
+            lines.append("  vf \(b.vf) of \(b.pf) bound to \(b.driver.applied ?? "no driver") (was \(b.driver.original ?? "no driver"))"
+                         + (b.iommuGroup.map { ", /dev/vfio/\($0)" } ?? ""))
+        }
         for m in r.modprobe { lines.append("  \(m.file.path) (\(m.text.original == nil ? "absent" : "had text") before)") }
         if !r.users.isEmpty { lines.append("  used by \(r.users.map(\.rawValue).joined(separator: ", "))") }
         if let b = r.binding { lines.append("  provisioned into container \(b.containerID)") }
@@ -83,6 +89,7 @@ struct ShowCommand: ParsableCommand {
         if output == .json { printJSON(report); return }
         print("nic \(report.name) (driver \(report.driver.isEmpty ? "unknown" : report.driver))")
         report.checks.forEach { print(Render.row($0)) }
+        report.sriov?.text.forEach { print($0) }
     }
 }
 

@@ -47,9 +47,11 @@ extension Decode {
             guard let v = r.object(["bridge", "hostName"]), let bridge = v.required("bridge")?.string() else { return nil }
             return .veth(bridge: bridge, hostName: v.string("hostName"))
         }
-        guard let v = r.object(["nic", "index"]) else { return nil }
+        guard let v = r.object(["nic", "index", "driver"]) else { return nil }
         let nic = v.required("nic")?.string(), index = v.required("index")?.int()
+        let driver = v.optional("driver")?.choice(VFUserspaceDriver.allCases.map(\.rawValue))
         guard let nic, let index else { return nil }
+        if let driver { return VFUserspaceDriver(rawValue: driver).map { .userspaceVF(nic: nic, index: index, driver: $0) } }
         return .vf(nic: nic, index: index)
     }
 

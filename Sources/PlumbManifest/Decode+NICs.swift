@@ -30,7 +30,8 @@ extension Decode {
                      eswitchMode: o.optional("eswitchMode")?.choice(EswitchMode.allCases.map(\.rawValue)).flatMap(EswitchMode.init(rawValue:)))
     }
 
-    static let vfKeys = ["index", "vlan", "qos", "vlanProto", "mac", "spoofCheck", "trust", "maxTxRate", "linkState"]
+    static let vfKeys = ["index", "vlan", "qos", "vlanProto", "mac", "spoofCheck", "trust", "maxTxRate", "minTxRate",
+                         "linkState", "queryRSS"]
 
     static func vf(_ r: NodeReader) -> VFConfig {
         guard let o = r.object(vfKeys) else { return VFConfig(index: 0) }
@@ -38,7 +39,9 @@ extension Decode {
         return VFConfig(index: o.required("index")?.int() ?? 0, vlan: o.int("vlan"), qos: o.int("qos"),
                         vlanProto: proto, mac: o.optional("mac")?.mac(),
                         spoofCheck: o.bool("spoofCheck"), trust: o.bool("trust"),
-                        maxTxRate: o.int("maxTxRate"), linkState: o.optional("linkState")?.choice(VFLinkState.allCases.map(\.rawValue)).flatMap(VFLinkState.init(rawValue:)))
+                        maxTxRate: o.int("maxTxRate"), minTxRate: o.int("minTxRate"),
+                        linkState: o.optional("linkState")?.choice(VFLinkState.allCases.map(\.rawValue)).flatMap(VFLinkState.init(rawValue:)),
+                        queryRSS: o.bool("queryRSS"))
     }
 
     static func tuning(_ r: NodeReader) -> Tuning {

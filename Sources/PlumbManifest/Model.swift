@@ -106,12 +106,15 @@ public struct VFConfig: Sendable, Equatable {
     public var spoofCheck: Bool?
     public var trust: Bool?
     public var maxTxRate: Int?     // Mbps, 0 = unlimited
+    public var minTxRate: Int?     // Mbps, 0 = none (igb, ixgbe, i40e: unsupported)
     public var linkState: VFLinkState?  // igb: unsupported
+    public var queryRSS: Bool?     // may the VF query the PF's RSS configuration (ixgbe, netdevsim)
     public init(index: Int, vlan: Int? = nil, qos: Int? = nil, vlanProto: VLANProtocol? = nil,
                 mac: MACAddress? = nil, spoofCheck: Bool? = nil, trust: Bool? = nil,
-                maxTxRate: Int? = nil, linkState: VFLinkState? = nil) {
+                maxTxRate: Int? = nil, minTxRate: Int? = nil, linkState: VFLinkState? = nil, queryRSS: Bool? = nil) {
         self.index = index; self.vlan = vlan; self.qos = qos; self.vlanProto = vlanProto; self.mac = mac
-        self.spoofCheck = spoofCheck; self.trust = trust; self.maxTxRate = maxTxRate; self.linkState = linkState
+        self.spoofCheck = spoofCheck; self.trust = trust; self.maxTxRate = maxTxRate; self.minTxRate = minTxRate
+        self.linkState = linkState; self.queryRSS = queryRSS
     }
 }
 
@@ -232,12 +235,22 @@ public struct Interface: Sendable, Equatable {
         case veth(bridge: String, hostName: String?)
         /// VF `index` of the PF that `nic` names.
         case vf(nic: String, index: Int)
+        /// VF `index` of the PF that `nic` names, bound to a userspace driver (DPDK): no netdev,
+        /// nothing moved or renamed; the container is handed its /dev/vfio group.
+        case userspaceVF(nic: String, index: Int, driver: VFUserspaceDriver)
         /// A macvlan on `parent`, a link of the host namespace (a NIC, a VF's netdev, a
         /// bridge), born in the container's namespace under the interface's name.
         case macvlan(parent: String, mode: MacvlanMode)
     }
     public var name: String
     public var kind: Kind
+    /// The VF a `vf:` interface names, whichever driver it gets.
+    public var vfReference: (nic: String, index: Int)? {
+        switch kind {
+        case .vf(let nic, let index), .userspaceVF(let nic, let index, _): return (nic, index)
+        case .veth, .macvlan: return nil
+        }
+    }
     public var addresses: [IPPrefix]
     public var mtu: Int?
     public var mac: MACAddress?

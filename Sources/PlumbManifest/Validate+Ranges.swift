@@ -27,6 +27,11 @@ extension Checks {
         if vf.vlan == nil, vf.qos != nil { report(path + ".qos", "qos needs vlan") }
         if vf.vlan == nil, vf.vlanProto != nil { report(path + ".vlanProto", "vlanProto needs vlan") }
         range(vf.maxTxRate, 0...Int(UInt32.max), at: path + ".maxTxRate")
+        range(vf.minTxRate, 0...Int(UInt32.max), at: path + ".minTxRate")
+        // The kernel refuses a minimum above a set maximum (EINVAL).
+        if let min = vf.minTxRate, let max = vf.maxTxRate, max > 0, min > max {
+            report(path + ".minTxRate", "\(min) is above maxTxRate \(max)", involving: [path + ".maxTxRate"])
+        }
         unicast(vf.mac, at: path + ".mac")
     }
 
@@ -85,7 +90,13 @@ extension Checks {
         if case .macvlan(let parent, .passthru) = site.interface.kind, site.interface.mac != nil {
             report(site.path + ".mac", "a passthru macvlan has its parent's MAC, and setting one would change \(parent)'s; leave mac out or use another mode")
         }
-        guard case .vf(let ref, let index) = site.interface.kind else { return }
+        if case .userspaceVF(_, _, let driver) = site.interface.kind {
+            // Bound to a userspace driver, the VF has no netdev to address or configure.
+            for (key, set) in [("addresses", !site.interface.addresses.isEmpty), ("mtu", site.interface.mtu != nil), ("mac", site.interface.mac != nil)] where set {
+                report(site.path + ".\(key)", "a VF bound to \(driver.rawValue) has no netdev: \(key) is for the program that drives it (set the VF's MAC in nics[].sriov.vfs)")
+            }
+        }
+        guard let (ref, index) = site.interface.vfReference else { return }
         if let nic = m.nics.first(where: { $0.reference == ref }) {
             vfIndex(index, of: nic, at: site.path + ".vf.index")
         } else {

@@ -9,7 +9,7 @@ extension Checks {
             case .veth(let bridge, _) where !bridgeNames.contains(bridge):
                 report(site.path + ".veth.bridge", "bridge \(bridge) is not declared\(declared("bridges", bridgeNames))",
                        involving: bridgePaths)
-            case .vf(let nic, _) where !nicRefs.contains(nic):
+            case .vf(let nic, _) where !nicRefs.contains(nic), .userspaceVF(let nic, _, _) where !nicRefs.contains(nic):
                 report(site.path + ".vf.nic", "nic \(nic) is not declared\(declared("nics", nicRefs))",
                        involving: nicPaths)
             default: break

@@ -59,7 +59,7 @@ extension Checks {
     mutating func checkSharedVFs() {
         var first: [String: InterfaceSite] = [:]
         for site in interfaceSites {
-            guard case .vf(let nic, let index) = site.interface.kind else { continue }
+            guard let (nic, index) = site.interface.vfReference else { continue }
             let key = "\(nic)#\(index)", path = site.path + ".vf"
             if let earlier = first[key] {
                 report(path, "VF \(index) of \(nic) is already used by \(earlier.label) at \(place(earlier.path + ".vf"))",

@@ -36,11 +36,15 @@ public struct VFSettings: Sendable, Equatable, Codable {
     public var minTxRate: Int
     /// nil when the kernel sent none.
     public var linkState: VFLinkState?
+    /// Whether the VF may query the PF's RSS configuration (IFLA_VF_RSS_QUERY_EN); nil when
+    /// the driver does not report it (the kernel sends -1: its get_vf_config leaves it unset).
+    public var queryRSS: Bool?
 
     public init(index: Int, mac: MACAddress? = nil, vlan: VFVLAN = VFVLAN(id: 0), spoofCheck: Bool? = nil,
-                trust: Bool? = nil, maxTxRate: Int = 0, minTxRate: Int = 0, linkState: VFLinkState? = nil) {
+                trust: Bool? = nil, maxTxRate: Int = 0, minTxRate: Int = 0, linkState: VFLinkState? = nil,
+                queryRSS: Bool? = nil) {
         self.index = index; self.mac = mac; self.vlan = vlan; self.spoofCheck = spoofCheck; self.trust = trust
-        self.maxTxRate = maxTxRate; self.minTxRate = minTxRate; self.linkState = linkState
+        self.maxTxRate = maxTxRate; self.minTxRate = minTxRate; self.linkState = linkState; self.queryRSS = queryRSS
     }
 
     public var vlanID: Int { vlan.id }
@@ -83,7 +87,9 @@ extension RouteSocket {
 
 extension VFSettings {
     /// Reads a libnl VF object (`rtnl_link_vf_get_*`); absent attributes read as
-    /// the kernel's defaults (no VLAN, no rate) or nil (not reported).
+    /// the kernel's defaults (no VLAN, no rate) or nil (not reported). libnl leaves out
+    /// IFLA_VF_SPOOFCHK, _TRUST and _RSS_QUERY_EN when the kernel sent -1 (the driver's
+    /// get_vf_config did not fill them in): nil there is what the driver does not report.
     init(_ vf: OpaquePointer) {
         var index: UInt32 = 0
         _ = rtnl_link_vf_get_index(vf, &index)
@@ -96,7 +102,7 @@ extension VFSettings {
                   spoofCheck: Self.flag(vf, rtnl_link_vf_get_spoofchk), trust: Self.flag(vf, rtnl_link_vf_get_trust),
                   maxTxRate: hasRate ? Int(newAPI ? rate.max_tx_rate : rate.rate) : 0,
                   minTxRate: hasRate && newAPI ? Int(rate.min_tx_rate) : 0,
-                  linkState: Self.linkState(vf))
+                  linkState: Self.linkState(vf), queryRSS: Self.flag(vf, rtnl_link_vf_get_rss_query_en))
     }
 
     private static func flag(_ vf: OpaquePointer, _ get: (OpaquePointer?, UnsafeMutablePointer<UInt32>?) -> Int32) -> Bool? {

@@ -3,23 +3,34 @@ import Glibc
 import PlumbTypes
 import PlumbSystem
 
+/// A VF's transmit rate bounds in Mb/s (0: none), as IFLA_VF_RATE carries them together.
+public struct VFRate: Sendable, Hashable, Codable {
+    public var min: Int
+    public var max: Int
+    public init(min: Int, max: Int) { self.min = min; self.max = max }
+}
+
 /// One PF-side VF setting: one attribute inside IFLA_VFINFO_LIST → IFLA_VF_INFO.
 public enum VFSetting: Sendable, Equatable, CustomStringConvertible {
     case mac(MACAddress)          // IFLA_VF_MAC
     case vlan(VFVLAN)             // IFLA_VF_VLAN (802.1Q) or IFLA_VF_VLAN_LIST (802.1ad)
-    case maxTxRate(Int)           // IFLA_VF_TX_RATE, Mb/s, 0 = unlimited
+    case maxTxRate(Int)           // IFLA_VF_TX_RATE, Mb/s, 0 = unlimited (the minimum is kept)
+    case rate(VFRate)             // IFLA_VF_RATE: minimum and maximum together
     case spoofCheck(Bool)         // IFLA_VF_SPOOFCHK
     case linkState(VFLinkState)   // IFLA_VF_LINK_STATE
+    case queryRSS(Bool)           // IFLA_VF_RSS_QUERY_EN
     case trust(Bool)              // IFLA_VF_TRUST
 
-    /// The setting's name in messages: "mac", "vlan", "max_tx_rate", "spoofchk", "link-state", "trust".
+    /// The setting's name in messages: "mac", "vlan", "max_tx_rate", "rate", "spoofchk", "link-state", "query_rss", "trust".
     public var name: String {
         switch self {
         case .mac: return "mac"
         case .vlan: return "vlan"
         case .maxTxRate: return "max_tx_rate"
+        case .rate: return "rate"
         case .spoofCheck: return "spoofchk"
         case .linkState: return "link-state"
+        case .queryRSS: return "query_rss"
         case .trust: return "trust"
         }
     }
@@ -30,8 +41,10 @@ public enum VFSetting: Sendable, Equatable, CustomStringConvertible {
         case .mac(let m): return "mac \(m)"
         case .vlan(let v): return v.description
         case .maxTxRate(let r): return "max_tx_rate \(r)"
+        case .rate(let r): return "min_tx_rate \(r.min) max_tx_rate \(r.max)"
         case .spoofCheck(let on): return "spoofchk \(on ? "on" : "off")"
         case .linkState(let s): return "state \(s.rawValue)"
+        case .queryRSS(let on): return "query_rss \(on ? "on" : "off")"
         case .trust(let on): return "trust \(on ? "on" : "off")"
         }
     }
@@ -39,7 +52,8 @@ public enum VFSetting: Sendable, Equatable, CustomStringConvertible {
 
 /// Sets PF-side settings of one VF; nil fields are left as they are.
 /// Equivalent to: `ip link set dev PF vf N [mac M] [vlan V [qos Q] [proto 802.1Q|802.1ad]]
-/// [max_tx_rate R] [spoofchk on|off] [state auto|enable|disable] [trust on|off]`.
+/// [max_tx_rate R | min_tx_rate MIN max_tx_rate MAX] [spoofchk on|off] [state auto|enable|disable]
+/// [query_rss on|off] [trust on|off]`.
 ///
 /// Executed as one RTM_SETLINK on the PF per setting, in the kernel's own order, so a
 /// refusal names exactly the setting the driver refused (the kernel stops at the first
@@ -51,18 +65,22 @@ public struct SetVF: Sendable, Equatable {
     public var vf: Int
     public var mac: MACAddress?
     public var vlan: VFVLAN?
+    /// The maximum alone (IFLA_VF_TX_RATE: the kernel keeps the minimum); ignored with `rate`.
     public var maxTxRate: Int?
+    /// Both bounds (IFLA_VF_RATE): what a change of the minimum needs.
+    public var rate: VFRate?
     public var spoofCheck: Bool?
     public var linkState: VFLinkState?
+    public var queryRSS: Bool?
     public var trust: Bool?
     public var driver: String?
 
     public init(pfIndex: Int, pfName: String, vf: Int, mac: MACAddress? = nil, vlan: VFVLAN? = nil,
-                maxTxRate: Int? = nil, spoofCheck: Bool? = nil, linkState: VFLinkState? = nil,
-                trust: Bool? = nil, driver: String? = nil) {
+                maxTxRate: Int? = nil, rate: VFRate? = nil, spoofCheck: Bool? = nil, linkState: VFLinkState? = nil,
+                queryRSS: Bool? = nil, trust: Bool? = nil, driver: String? = nil) {
         self.pfIndex = pfIndex; self.pfName = pfName; self.vf = vf; self.mac = mac; self.vlan = vlan
-        self.maxTxRate = maxTxRate; self.spoofCheck = spoofCheck; self.linkState = linkState
-        self.trust = trust; self.driver = driver
+        self.maxTxRate = maxTxRate; self.rate = rate; self.spoofCheck = spoofCheck; self.linkState = linkState
+        self.queryRSS = queryRSS; self.trust = trust; self.driver = driver
     }
 
     /// The settings to send, in the order the kernel applies them within one IFLA_VF_INFO.
@@ -70,9 +88,10 @@ public struct SetVF: Sendable, Equatable {
         var out: [VFSetting] = []
         if let m = mac { out.append(.mac(m)) }
         if let v = vlan { out.append(.vlan(v)) }
-        if let r = maxTxRate { out.append(.maxTxRate(r)) }
+        if let r = rate { out.append(.rate(r)) } else if let r = maxTxRate { out.append(.maxTxRate(r)) }
         if let s = spoofCheck { out.append(.spoofCheck(s)) }
         if let l = linkState { out.append(.linkState(l)) }
+        if let q = queryRSS { out.append(.queryRSS(q)) }
         if let t = trust { out.append(.trust(t)) }
         return out
     }
@@ -91,6 +110,12 @@ public struct SetVF: Sendable, Equatable {
         }
         if let m = mac, m.isMulticast { throw fail("mac", "\(m) is a multicast address") }
         if let r = maxTxRate, !(0...Int(UInt32.max)).contains(r) { throw fail("max_tx_rate", "\(r) Mb/s is out of range") }
+        if let r = rate {
+            guard (0...Int(UInt32.max)).contains(r.min) else { throw fail("min_tx_rate", "\(r.min) Mb/s is out of range") }
+            guard (0...Int(UInt32.max)).contains(r.max) else { throw fail("max_tx_rate", "\(r.max) Mb/s is out of range") }
+            // The kernel's own rule (do_setvfinfo): EINVAL for a minimum above a set maximum.
+            guard r.max == 0 || r.min <= r.max else { throw fail("min_tx_rate", "\(r.min) Mb/s is above max_tx_rate \(r.max)") }
+        }
     }
 }
 
@@ -126,7 +151,9 @@ public struct VFSettingError: Error, Sendable, CustomStringConvertible {
         let who = driver.map { "driver \($0)" } ?? "the PF's driver"
         switch (errno, setting) {
         case (.notSupported, .linkState): return "\(who) has no per-VF link state"
-        case (.notSupported, .maxTxRate): return "\(who) has no per-VF transmit rate limit"
+        case (.notSupported, .maxTxRate), (.notSupported, .rate): return "\(who) has no per-VF transmit rate limit"
+        case (.invalid, .rate): return "\(who) may have no minimum VF rate (igb, ixgbe, i40e refuse one), and the rate must not exceed the PF's link speed"
+        case (.notSupported, .queryRSS): return "\(who) cannot let a VF query RSS"
         case (.notSupported, .trust): return "\(who) cannot set VF trust"
         case (.notSupported, .spoofCheck): return "\(who) has no per-VF spoof checking"
         case (.notSupported, .mac): return "\(who) cannot set a VF MAC from the PF"
@@ -217,6 +244,12 @@ enum VFMessage {
             var rate = nl_vf_rate(api: Int32(RTNL_LINK_VF_RATE_API_OLD.rawValue), rate: UInt32(r),
                                   max_tx_rate: 0, min_tx_rate: 0)
             rtnl_link_vf_set_rate(vf, &rate)
+        case .rate(let r):
+            // The new API (IFLA_VF_RATE): both bounds, as `ip link … min_tx_rate A max_tx_rate B`.
+            var rate = nl_vf_rate(api: Int32(RTNL_LINK_VF_RATE_API_NEW.rawValue), rate: 0,
+                                  max_tx_rate: UInt32(r.max), min_tx_rate: UInt32(r.min))
+            rtnl_link_vf_set_rate(vf, &rate)
+        case .queryRSS(let on): rtnl_link_vf_set_rss_query_en(vf, on ? 1 : 0)
         case .spoofCheck(let on): rtnl_link_vf_set_spoofchk(vf, on ? 1 : 0)
         case .linkState(let state): rtnl_link_vf_set_linkstate(vf, state.kernelValue)
         case .trust(let on): rtnl_link_vf_set_trust(vf, on ? 1 : 0)

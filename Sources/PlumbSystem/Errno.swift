@@ -92,6 +92,8 @@ extension SRIOVError: ErrnoCarrying {
         case .numVFsRefused(_, _, _, _, let e): return e
         case .noInterface, .noDevice, .noPCIDevice, .pciHasNoInterface, .noMAC: return .noDevice
         case .vfNetdevsTimeout: return .timedOut
+        case .driverNotLoaded: return .noEntry
+        case .bindFailed: return .io
         case .invalidName, .invalidPCIAddress, .invalidMAC, .noSRIOV, .isVirtualFunction, .notVirtualFunction,
              .ambiguousMAC, .badAttribute, .tooManyVFs: return .invalid
         }

@@ -21,11 +21,18 @@ public struct VirtualFunction: Sendable, Equatable, Hashable, Codable {
     /// moved into another namespace or has no driver bound. udev may rename a netdev
     /// just after it appears, so resolve by index again before using a name.
     public var netdevs: [String]
-    /// The VF driver ("igbvf"), nil when none is bound.
+    /// The VF driver ("igbvf", "vfio-pci"), nil when none is bound.
     public var driver: String?
+    /// N of `iommu_group` (→ kernel/iommu_groups/N, /dev/vfio/N once bound to vfio-pci); nil
+    /// without an IOMMU.
+    public var iommuGroup: Int?
+    /// `driver_override`: the only driver the device may bind to; nil when unset ("(null)").
+    public var driverOverride: String?
 
-    public init(index: Int, pciAddress: String, netdevs: [String] = [], driver: String? = nil) {
+    public init(index: Int, pciAddress: String, netdevs: [String] = [], driver: String? = nil,
+                iommuGroup: Int? = nil, driverOverride: String? = nil) {
         self.index = index; self.pciAddress = pciAddress; self.netdevs = netdevs; self.driver = driver
+        self.iommuGroup = iommuGroup; self.driverOverride = driverOverride
     }
 
     /// The first netdev name, nil when there is none here.
@@ -48,11 +55,14 @@ public struct PhysicalFunction: Sendable, Equatable, Codable {
     public var numVFs: Int?
     /// The `device/virtfnN` links, by index.
     public var vfs: [VirtualFunction]
+    /// `device/sriov_drivers_autoprobe`: whether new VFs get their driver bound at once
+    /// (nil when the device has no such file).
+    public var driversAutoprobe: Bool?
 
     public init(name: String, pciAddress: String, driver: String?, mac: String,
-                totalVFs: Int?, numVFs: Int?, vfs: [VirtualFunction] = []) {
+                totalVFs: Int?, numVFs: Int?, vfs: [VirtualFunction] = [], driversAutoprobe: Bool? = nil) {
         self.name = name; self.pciAddress = pciAddress; self.driver = driver; self.mac = mac
-        self.totalVFs = totalVFs; self.numVFs = numVFs; self.vfs = vfs
+        self.totalVFs = totalVFs; self.numVFs = numVFs; self.vfs = vfs; self.driversAutoprobe = driversAutoprobe
     }
 
     public var hasSRIOV: Bool { totalVFs != nil }
@@ -121,7 +131,8 @@ public struct SRIOVSysfs: Sendable {
             name: name, pciAddress: try linkBasename(dev), driver: try? linkBasename("\(dev)/driver"),
             mac: try Files.read("\(net)/address").trimmingSpace().lowercased(),
             totalVFs: try optionalInt("\(dev)/sriov_totalvfs"), numVFs: try optionalInt("\(dev)/sriov_numvfs"),
-            vfs: try virtualFunctions(deviceDirectory: dev))
+            vfs: try virtualFunctions(deviceDirectory: dev),
+            driversAutoprobe: try optionalInt("\(dev)/sriov_drivers_autoprobe").map { $0 != 0 })
     }
 
     /// `pf` read again (numVFs and VFs change after a write to sriov_numvfs).
@@ -160,7 +171,9 @@ public struct SRIOVSysfs: Sendable {
             let link = "\(dev)/virtfn\(i)"
             return VirtualFunction(index: i, pciAddress: try linkBasename(link),
                                    netdevs: try optionalEntries("\(link)/net"),
-                                   driver: try? linkBasename("\(link)/driver"))
+                                   driver: try? linkBasename("\(link)/driver"),
+                                   iommuGroup: (try? linkBasename("\(link)/iommu_group")).flatMap { Int($0) },
+                                   driverOverride: Self.override(try? Files.read("\(link)/driver_override")))
         }
     }
 

@@ -19,6 +19,10 @@ public enum SRIOVError: Error, Sendable, Equatable, CustomStringConvertible {
     case tooManyVFs(name: String, requested: Int, total: Int)
     /// The kernel refused the sriov_numvfs write.
     case numVFsRefused(name: String, driver: String?, requested: Int, current: Int?, errno: Errno)
+    /// A driver a VF was to be bound to is not registered (its module is not loaded).
+    case driverNotLoaded(String)
+    /// After the probe, the VF is bound to another driver (or none).
+    case bindFailed(pci: String, driver: String, bound: String?)
     /// Not all VF netdevs showed up in time: how many did, and what the others lack.
     case vfNetdevsTimeout(name: String, expected: Int, appeared: Int, present: Int, waiting: [String], seconds: Double)
 
@@ -44,6 +48,9 @@ public enum SRIOVError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tooManyVFs(let n, let r, let t): return "\(n): \(r) VFs requested but sriov_totalvfs is \(t)"
         case .numVFsRefused(let n, let d, let r, let c, let e):
             return "\(n): writing \(r) to device/sriov_numvfs: \(e.message) (\(e.name))" + numVFsHint(d, r, c, e)
+        case .driverNotLoaded(let d): return "PCI driver \(d) is not loaded (/sys/bus/pci/drivers/\(d) is missing: modprobe \(d))"
+        case .bindFailed(let p, let d, let b):
+            return "PCI device \(p) did not bind to \(d): it is bound to \(b ?? "no driver") (see the kernel log)"
         case .vfNetdevsTimeout(let n, let want, let got, let present, let waiting, let s):
             return "\(n): \(got) of \(want) VF netdevs appeared within \(s) s (\(present) VFs present"
                 + (waiting.isEmpty ? "" : "; still without a netdev: \(waiting.joined(separator: ", "))") + ")"

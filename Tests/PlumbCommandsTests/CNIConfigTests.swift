@@ -1,5 +1,8 @@
 import Foundation
+import PlumbEngine
 import PlumbManifest
+import PlumbNetlink
+import PlumbSystem
 import PlumbTypes
 import Testing
 @testable import PlumbCommands
@@ -157,18 +160,51 @@ struct CNIConfigTests {
         #expect(e?.code == 2 && e?.msg.hasPrefix("runtimeConfig.portMappings") == true, "\(String(describing: e))")
     }
 
-    @Test("igb refuses link_state, min_tx_rate and 802.1ad, naming field and driver; other drivers take link_state")
+    @Test("Plumb's vf object binds a DPDK VF with driver: vfio-pci; another driver or an mtu is refused naming the field")
+    func dpdkVF() throws {
+        let c = try parse(#"{"cniVersion": "1.0.0", "name": "n", "type": "plumb", "vf": {"deviceID": "0000:01:10.2", "vlan": 12, "driver": "vfio-pci"}}"#)
+        #expect(c.vf?.driver == .vfioPCI && c.vf?.vlan == 12)
+        #expect(try parse(#"{"cniVersion": "1.0.0", "name": "n", "type": "plumb", "vf": {"deviceID": "0000:01:10.2"}}"#).vf?.driver == nil)
+        let bad = refusal(#"{"cniVersion": "1.0.0", "name": "n", "type": "plumb", "vf": {"deviceID": "0000:01:10.2", "driver": "uio_pci_generic"}}"#)
+        #expect(bad?.code == 7 && bad?.msg.hasPrefix("vf.driver: \"uio_pci_generic\" is not a userspace VF driver") == true, "\(String(describing: bad))")
+        let mtu = refusal(#"{"cniVersion": "1.0.0", "name": "n", "type": "plumb", "mtu": 9000, "vf": {"deviceID": "0000:01:10.2", "driver": "vfio-pci"}}"#)
+        #expect(mtu?.code == 7 && mtu?.msg.hasPrefix("mtu: a VF bound to vfio-pci has no netdev") == true)
+    }
+
+    /// The capabilities of a PF driven by `driver` (no VFs yet: the driver facts alone), or
+    /// with VFs reporting `vfs` (what the kernel shows).
+    func caps(_ driver: String, vfs: [VFSettings] = []) -> SRIOVCapabilities {
+        SRIOVCapabilities(pf: PhysicalFunction(name: "eth1", pciAddress: "0000:01:00.0", driver: driver, mac: "52:54:00:12:76:01",
+                                               totalVFs: 7, numVFs: vfs.count), vfs: vfs)
+    }
+
+    @Test("igb refuses link_state, min_tx_rate and 802.1ad, naming field and driver; i40e takes link_state, ice min_tx_rate")
     func driverLimits() throws {
         let base = CNIConfig.VF(deviceID: "0000:01:10.0", vlan: 10)
         var v = base; v.linkState = .enable
-        #expect(VFDriverLimits.refusal(v, driver: "igb")?.field == "link_state")
-        #expect(VFDriverLimits.refusal(v, driver: "i40e") == nil)
+        let igb = VFDriverLimits.refusal(v, caps("igb"))
+        #expect(igb?.field == "link_state" && igb?.value == "enable")
+        #expect(igb?.why == "driver igb of eth1 cannot set a VF's link state (igb has no ndo_set_vf_link_state)")
+        #expect(VFDriverLimits.refusal(v, caps("i40e")) == nil)
         v = base; v.minTxRate = 10
-        #expect(VFDriverLimits.refusal(v, driver: "igb")?.why.contains("igb") == true)
+        #expect(VFDriverLimits.refusal(v, caps("igb"))?.why.contains("igb_ndo_set_vf_bw refuses a minimum rate") == true)
+        #expect(VFDriverLimits.refusal(v, caps("ice")) == nil)
+        #expect(v.settings(index: 3).minTxRate == 10)   // mapped onto the manifest's minTxRate
         v = base; v.vlanProto = .dot1ad
-        #expect(VFDriverLimits.refusal(v, driver: "igb")?.field == "vlanProto")
+        #expect(VFDriverLimits.refusal(v, caps("igb"))?.field == "vlanProto")
+        #expect(VFDriverLimits.refusal(v, caps("ice")) == nil)
         v = base; v.vlanProto = .dot1q; v.maxTxRate = 100; v.minTxRate = 0
-        #expect(VFDriverLimits.refusal(v, driver: "igb") == nil)
+        #expect(VFDriverLimits.refusal(v, caps("igb")) == nil)
+    }
+
+    @Test("a driver without facts: what the kernel reports decides (trust reported as -1 is refused)")
+    func unknownDriver() throws {
+        var v = CNIConfig.VF(deviceID: "0000:01:10.0", vlan: 10); v.trust = true
+        let silent = caps("bnxt_en", vfs: [VFSettings(index: 0, spoofCheck: true, trust: nil)])
+        #expect(VFDriverLimits.refusal(v, silent)?.field == "trust")
+        #expect(VFDriverLimits.refusal(v, caps("bnxt_en", vfs: [VFSettings(index: 0, trust: false)])) == nil)
+        v.trust = nil; v.linkState = .disable
+        #expect(VFDriverLimits.refusal(v, silent) == nil)   // unknown: the kernel decides at apply
     }
 
     struct Bad: CustomTestStringConvertible, Sendable {

@@ -102,7 +102,7 @@ struct VFMessageTests {
         #expect(a.payload == le32(3) + [2, 0, 0, 0, 0, 0x10] + [UInt8](repeating: 0, count: 26))
     }
 
-    @Test("flags and rate: spoofchk, trust, link state, IFLA_VF_TX_RATE", arguments: [
+    @Test("flags and rates: spoofchk, trust, link state, RSS query, IFLA_VF_TX_RATE, IFLA_VF_RATE", arguments: [
         (VFSetting.spoofCheck(true), UAPI.vfSpoofchk, [UInt32(4), 1]),
         (.spoofCheck(false), UAPI.vfSpoofchk, [4, 0]),
         (.trust(true), UAPI.vfTrust, [4, 1]),
@@ -110,6 +110,9 @@ struct VFMessageTests {
         (.linkState(.enable), UAPI.vfLinkState, [4, 1]),
         (.linkState(.auto), UAPI.vfLinkState, [4, 0]),
         (.maxTxRate(250), UAPI.vfTxRate, [4, 250]),
+        (.rate(VFRate(min: 100, max: 500)), UAPI.vfRate, [4, 100, 500]),   // struct ifla_vf_rate {vf, min, max}
+        (.queryRSS(true), UAPI.vfRSSQuery, [4, 1]),
+        (.queryRSS(false), UAPI.vfRSSQuery, [4, 0]),
     ])
     func scalar(setting: VFSetting, type: UInt16, words: [UInt32]) throws {
         let a = try vfAttribute(setting, vf: 4)
@@ -128,6 +131,8 @@ struct SetVFTests {
                                                   "spoofchk on", "state auto", "trust off"])
         #expect(r.settings.map(\.name) == ["mac", "vlan", "max_tx_rate", "spoofchk", "link-state", "trust"])
         #expect(SetVF(pfIndex: 3, pfName: "eth1", vf: 0).settings.isEmpty)
+        let both = SetVF(pfIndex: 3, pfName: "eth1", vf: 0, maxTxRate: 900, rate: VFRate(min: 100, max: 500), queryRSS: true)
+        #expect(both.settings.map(\.description) == ["min_tx_rate 100 max_tx_rate 500", "query_rss on"])
     }
 
     @Test("out-of-range values are refused before the kernel sees them", arguments: [
@@ -172,15 +177,15 @@ struct SetVFTests {
 struct VFSettingsParseTests {
     /// IFLA_VF_INFO as the 6.x kernel fills it for one VF (rtnl_fill_vfinfo order).
     fileprivate static func vfInfo(_ vf: UInt32, mac: [UInt8], vlan: UInt32, qos: UInt32, proto: [UInt8], maxRate: UInt32,
-                       spoofchk: UInt32, linkState: UInt32, trust: UInt32) -> Attr {
+                       spoofchk: UInt32, linkState: UInt32, trust: UInt32, minRate: UInt32 = 0, rssQuery: UInt32 = UInt32.max) -> Attr {
         .nest(UAPI.vfInfo, [
             Attr(type: UAPI.vfMAC, payload: le32(vf) + mac + [UInt8](repeating: 0, count: 26)),
             .u32s(UAPI.vfVLAN, [vf, vlan, qos]),
-            .u32s(UAPI.vfRate, [vf, 0, maxRate]),
+            .u32s(UAPI.vfRate, [vf, minRate, maxRate]),
             .u32s(UAPI.vfTxRate, [vf, maxRate]),
             .u32s(UAPI.vfSpoofchk, [vf, spoofchk]),
             .u32s(UAPI.vfLinkState, [vf, linkState]),
-            .u32s(UAPI.vfRSSQuery, [vf, UInt32.max]),
+            .u32s(UAPI.vfRSSQuery, [vf, rssQuery]),
             .u32s(UAPI.vfTrust, [vf, trust]),
             .nest(UAPI.vfVLANList, [Attr(type: UAPI.vfVLANInfo, payload: [vf, vlan, qos].flatMap(le32) + proto + [0, 0])]),
         ])
@@ -193,7 +198,7 @@ struct VFSettingsParseTests {
             .u32s(UAPI.iflaNumVF, [2]),
             .nest(UAPI.iflaVFInfoList, [
                 vfInfo(0, mac: [2, 0, 0, 0, 0, 0x10], vlan: 12, qos: 3, proto: [0x81, 0x00], maxRate: 100,
-                       spoofchk: 1, linkState: 0, trust: 0),
+                       spoofchk: 1, linkState: 0, trust: 0, minRate: 40, rssQuery: 1),
                 vfInfo(1, mac: [0, 0, 0, 0, 0, 0], vlan: 100, qos: 0, proto: [0x88, 0xa8], maxRate: 0,
                        spoofchk: UInt32.max, linkState: 2, trust: 1),
             ]),
@@ -203,12 +208,12 @@ struct VFSettingsParseTests {
         return le32(len) + le16(UAPI.rtmNewLink) + le16(0) + le32(0) + le32(0) + ifinfo + attrs
     }
 
-    @Test("MAC, VLAN (protocol back in host order), rate, spoof check, trust, link state per VF")
+    @Test("MAC, VLAN (protocol back in host order), rates, spoof check, trust, link state, RSS query per VF; -1 reads as not reported")
     func parse() throws {
         let settings = try #require(parseLink(Self.reply()))
         #expect(settings == [
             VFSettings(index: 0, mac: MACAddress("02:00:00:00:00:10"), vlan: VFVLAN(id: 12, qos: 3, proto: .dot1q),
-                       spoofCheck: true, trust: false, maxTxRate: 100, minTxRate: 0, linkState: .auto),
+                       spoofCheck: true, trust: false, maxTxRate: 100, minTxRate: 40, linkState: .auto, queryRSS: true),
             VFSettings(index: 1, mac: nil, vlan: VFVLAN(id: 100, qos: 0, proto: .dot1ad),
                        spoofCheck: nil, trust: true, maxTxRate: 0, minTxRate: 0, linkState: .disable),
         ])

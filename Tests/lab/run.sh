@@ -82,16 +82,20 @@ echo "lab: repo $REPO, plumb $PLUMB$([ -x "$PLUMB" ] || echo ' (not built)')"
 echo "lab: booting guest (TCG, overall timeout ${TOTAL_TIMEOUT} s)"
 
 # Networking: two hub ports on one QEMU hub, nothing else (no user/tap netdev).
+# QEMU's emulated IOMMU (intel-iommu, before the devices it translates for; the guest's
+# intel_iommu=on) gives every VF an IOMMU group, so a VF can be bound to vfio-pci (Debian's
+# kernel has no vfio no-IOMMU mode).
 # One TCG thread for both vCPUs: with multi-threaded TCG, QEMU 10.0 aborted once while the
 # guest resized the igb's SR-IOV BARs (`iotlb_to_section: Assertion section_index <
 # d->map.sections_nb`: another vCPU thread used a stale memory map).
 T0=$(date +%s.%N)
 timeout -k 10 "$TOTAL_TIMEOUT" qemu-system-x86_64 \
-  -accel tcg,thread=single -M q35 -m 1024 -smp 2 -nodefaults -nographic -no-reboot \
+  -accel tcg,thread=single -M q35,kernel-irqchip=split -m 1024 -smp 2 -nodefaults -nographic -no-reboot \
   -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" \
-  -append "console=ttyS0 panic=-1 quiet rdinit=/init plumb_repo=$REPO" \
+  -append "console=ttyS0 panic=-1 quiet rdinit=/init plumb_repo=$REPO intel_iommu=on" \
   -serial "file:$WORK/console.log" -monitor none \
   -netdev hubport,id=hp0,hubid=0 -netdev hubport,id=hp1,hubid=0 \
+  -device intel-iommu,intremap=on \
   -device pcie-root-port,id=rp1,chassis=1 \
   -device igb,bus=rp1,netdev=hp0,mac=52:54:00:12:76:01,romfile= \
   -device pcie-root-port,id=rp2,chassis=2 \

@@ -15,11 +15,14 @@ struct CNIConfig: Decodable {
         var deviceID: String
         var vlan: Int?; var qos: Int?; var vlanProto: VLANProtocol?; var mac: MACAddress?
         var spoofCheck: Bool?; var trust: Bool?; var maxTxRate: Int?; var minTxRate: Int?; var linkState: VFLinkState?
+        /// A userspace driver to bind the VF to (Plumb's `vf` object only): a DPDK VF.
+        var driver: VFUserspaceDriver? = nil
     }
     /// Plumb's own `vf` object.
     struct NestedVF: Decodable {
         var deviceID: String
         var vlan: Int?; var qos: Int?; var mac: String?; var spoofCheck: Bool?; var trust: Bool?; var maxTxRate: Int?
+        var driver: String?
     }
     struct Attachment: Decodable { var containerID: String; var ifname: String }
 
@@ -73,7 +76,14 @@ struct CNIConfig: Decodable {
         if let n = c.nestedVF {
             if sriov { throw CNIError(CNIError.invalidConfig, "give the VF either as \"vf\" or in sriov-cni's keys (deviceID, vlan, …), not both", version: c.cniVersion) }
             let mac = try n.mac.map { try CNIRuntimeConfig.unicastMAC($0, field: "vf.mac", f) }
-            return VF(deviceID: n.deviceID, vlan: n.vlan, qos: n.qos, mac: mac, spoofCheck: n.spoofCheck, trust: n.trust, maxTxRate: n.maxTxRate)
+            let driver = try n.driver.map { d -> VFUserspaceDriver in
+                guard let v = VFUserspaceDriver(rawValue: d) else {
+                    throw CNIError(CNIError.invalidConfig, "vf.driver: \"\(d.prefix(40))\" is not a userspace VF driver (vfio-pci)", version: c.cniVersion)
+                }
+                return v
+            }
+            return VF(deviceID: n.deviceID, vlan: n.vlan, qos: n.qos, mac: mac, spoofCheck: n.spoofCheck, trust: n.trust, maxTxRate: n.maxTxRate,
+                      driver: driver)
         }
         guard c.bridge == nil else {
             if sriov { throw CNIError(CNIError.invalidConfig, "a bridge network takes none of sriov-cni's VF keys (deviceID, vlan, mac, …)", version: c.cniVersion) }
@@ -92,6 +102,9 @@ struct CNIConfig: Decodable {
         }
         if let m = c.mtu ?? c.bridge?.mtu, !(68...65535).contains(m) {
             throw CNIError(CNIError.invalidConfig, "mtu \(m) is out of range 68-65535", version: c.cniVersion)
+        }
+        if let d = c.vf?.driver, c.mtu != nil {
+            throw CNIError(CNIError.invalidConfig, "mtu: a VF bound to \(d.rawValue) has no netdev to set it on", version: c.cniVersion)
         }
         if c.vf != nil, !c.runtime.portMappings.isEmpty {
             throw CNIError(CNIError.unsupportedField, "runtimeConfig.portMappings: ports are published to a bridge network's containers; a VF's traffic never passes the host's nftables",

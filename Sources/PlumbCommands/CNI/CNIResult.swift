@@ -9,6 +9,10 @@ struct CNIResult: Codable {
         var name: String; var mac: String?; var mtu: Int?; var sandbox: String?
         /// The device's PCI address (spec 1.1.0): a VF's `deviceID`.
         var pciID: String? = nil
+        /// A VF bound to a userspace driver (no netdev): its PCI address, the `deviceID` the
+        /// DPDK program opens, and its IOMMU group's device node ("/dev/vfio/11").
+        var deviceID: String? = nil
+        var vfioDevice: String? = nil
     }
     struct IP: Codable { var version: String?; var address: String; var gateway: String?; var interface: Int? }
     struct Route: Codable { var dst: String; var gw: String? }

@@ -19,7 +19,7 @@ struct CNIVF {
         do { (pf, vf) = try engine.kernel.sriov.findVF(pci: vfConf.deviceID) } catch {
             throw CNIError(CNIError.invalidConfig, "deviceID \(vfConf.deviceID) is not a VF of this host", details: "\(error)")
         }
-        try VFDriverLimits.check(vfConf, pf: pf, version: run.config.cniVersion)
+        try VFDriverLimits.check(vfConf, pf: pf, kernel: engine.kernel, version: run.config.cniVersion)
         return (pf, vf)
     }
 
@@ -29,13 +29,13 @@ struct CNIVF {
     func layer(_ ipam: CNIResult, engine: Engine) throws -> Layer {
         let a = try run.attachment(needNetns: false)
         let (pf, vf) = try find(engine)
-        let settings = VFConfig(index: vf.index, vlan: vfConf.vlan, qos: vfConf.qos, vlanProto: vfConf.vlanProto, mac: mac,
-                                spoofCheck: vfConf.spoofCheck, trust: vfConf.trust, maxTxRate: vfConf.maxTxRate,
-                                linkState: vfConf.linkState)
-        let c = Container(name: a.containerName, netns: a.namespace,
-                          interfaces: [Interface(name: a.ifname, kind: .vf(nic: pf.name, index: vf.index),
-                                                 addresses: try ipam.prefixes(), mtu: run.config.mtu)],
-                          routes: ipam.manifestRoutes())
+        let settings = vfConf.settings(index: vf.index, mac: mac)
+        // A DPDK VF has no netdev: IPAM's addresses are reported for the program that drives it,
+        // not set, and nothing is routed through it (as sriov-cni does in DPDK mode).
+        let iface = vfConf.driver.map { Interface(name: a.ifname, kind: .userspaceVF(nic: pf.name, index: vf.index, driver: $0)) }
+            ?? Interface(name: a.ifname, kind: .vf(nic: pf.name, index: vf.index), addresses: try ipam.prefixes(), mtu: run.config.mtu)
+        let c = Container(name: a.containerName, netns: a.namespace, interfaces: [iface],
+                          routes: vfConf.driver == nil ? ipam.manifestRoutes() : [])
         let m = Manifest(name: run.config.name, nics: [NIC(selector: .name(pf.name), sriov: SRIOV(numVFs: pf.numVFs ?? 0, vfs: [settings]))],
                          containers: [c])
         return Layer(owner: a.owner, manifest: m)
@@ -54,8 +54,12 @@ struct CNIVF {
             // sriov-cni's shape: the one container interface; the PCI address as `pciID`
             // where the spec has that field (1.1.0).
             let pciID = CNIVersions.atLeast(run.config.cniVersion, "1.1.0") ? vfConf.deviceID : nil
-            return CNIResult(cniVersion: run.config.cniVersion,
-                             interfaces: [.init(name: a.ifname, mac: link?.mac?.description, mtu: link?.mtu, sandbox: a.netns, pciID: pciID)],
+            var shown = CNIResult.Interface(name: a.ifname, mac: link?.mac?.description, mtu: link?.mtu, sandbox: a.netns, pciID: pciID)
+            if vfConf.driver != nil {
+                shown.deviceID = vfConf.deviceID
+                shown.vfioDevice = try engine.kernel.sriov.findVF(pci: vfConf.deviceID).vf.iommuGroup.map { "/dev/vfio/\($0)" }
+            }
+            return CNIResult(cniVersion: run.config.cniVersion, interfaces: [shown],
                              ips: ipam.ips?.map { .init(version: nil, address: $0.address, gateway: $0.gateway, interface: 0) },
                              routes: ipam.routes, dns: ipam.dns).chained(after: prev).encoded(as: run.config.cniVersion)
         } catch {

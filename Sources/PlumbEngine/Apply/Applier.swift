@@ -87,6 +87,7 @@ public final class Applier {
         case .setVF(let u): try setVF(u)
         case .moveVF(let m): try moveVF(m)
         case .returnVF(let r): try returnVF(r)
+        case .bindVF(let b): try bindVF(b)
         }
     }
 
@@ -143,7 +144,7 @@ extension Action {
              .replaceTable, .deleteTable, .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin, .setEswitchMode,
              .setTxQueueLen, .writeModprobe:
             return true
-        case .createBridge, .createVeth, .createMacvlan, .setNumVFs, .setVF, .moveVF, .returnVF, .setQueueSteering:
+        case .createBridge, .createVeth, .createMacvlan, .setNumVFs, .setVF, .moveVF, .returnVF, .bindVF, .setQueueSteering:
             return false
         }
     }

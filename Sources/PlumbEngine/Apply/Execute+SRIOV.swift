@@ -39,8 +39,15 @@ extension Applier {
             throw NetlinkError(operation: "RTM_GETLINK", object: "\(u.pf) in the host namespace", errno: .noDevice)
         }
         let s = u.settings
+        // A new minimum goes out with a maximum (IFLA_VF_RATE carries both): the one the
+        // update sets, else the VF's current one, as `ip link … min_tx_rate N` reads it first.
+        let rate = try s.minTxRate.map { min in
+            VFRate(min: min.to, max: try s.maxTxRate?.to
+                   ?? host.vfSettings(pfIndex: link.index, pfName: u.pf).first { $0.index == u.vf }?.maxTxRate ?? 0)
+        }
         let req = SetVF(pfIndex: link.index, pfName: u.pf, vf: u.vf, mac: s.mac?.to, vlan: s.vlan?.to, maxTxRate: s.maxTxRate?.to,
-                        spoofCheck: s.spoofCheck?.to, linkState: s.linkState?.to, trust: s.trust?.to, driver: u.driver)
+                        rate: rate, spoofCheck: s.spoofCheck?.to, linkState: s.linkState?.to, queryRSS: s.queryRSS?.to,
+                        trust: s.trust?.to, driver: u.driver)
         try req.validate()
         try host.setVF(req)
     }
@@ -129,5 +136,22 @@ extension Applier {
         let name = r.hostName.flatMap { $0 == link.name ? nil : $0 }
         if name != nil, link.up { try ops.setLink(SetLink(index: link.index, up: false)) }
         try ops.setLink(SetLink(index: link.index, name: name, mtu: r.restore?.mtu, alias: r.restore?.alias))
+    }
+}
+
+extension Applier {
+    /// Binds the VF's PCI device to `b.driver.to` (sysfs `driver_override`, unbind, probe): a
+    /// userspace driver keeps its override (nothing rebinds the VF behind Plumb); a driver given
+    /// back has it cleared. A VF already bound there has reached the goal.
+    func bindVF(_ b: VFBind) throws {
+        let pf = try kernel.sriov.findPF(.name(b.pf))
+        guard let vf = pf.vf(b.vf) else {
+            throw SystemError("find", "VF \(b.vf) of \(b.pf) (/sys/class/net/\(b.pf)/device/virtfn\(b.vf))", .noDevice)
+        }
+        if let pci = b.pciAddress, pci != vf.pciAddress {
+            throw SystemError("bind", "VF \(b.vf) of \(b.pf): it is \(vf.pciAddress) now, not \(pci)", .noDevice)
+        }
+        guard vf.driver != b.driver.to || (b.toUserspace && vf.driverOverride != b.driver.to) else { return }
+        try kernel.sriov.bindVF(pci: vf.pciAddress, to: b.driver.to, keep: b.toUserspace)
     }
 }

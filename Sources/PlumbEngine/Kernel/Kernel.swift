@@ -223,6 +223,14 @@ public protocol SRIOVOps: AnyObject {
     func setNumVFs(_ pf: PhysicalFunction, _ n: Int) throws
     /// Polls until VFs 0..<count have netdevs.
     func waitForVFNetdevs(_ pf: PhysicalFunction, count: Int) throws
+    /// `echo DRIVER > /sys/bus/pci/devices/PCI/driver_override; echo PCI > …/driver/unbind;
+    /// echo PCI > /sys/bus/pci/drivers_probe` (`keep` false: then `echo > …/driver_override`);
+    /// nil: no override, the kernel's choice.
+    func bindVF(pci: String, to driver: String?, keep: Bool) throws
+    /// `test -d /sys/bus/pci/drivers/NAME`: the driver's module is loaded.
+    func pciDriverLoaded(_ name: String) -> Bool
+    /// `test -c /dev/vfio/N`.
+    func vfioGroupPresent(_ group: Int) -> Bool
 }
 
 /// A PF's devlink eswitch and the VF representors its switchdev mode makes.

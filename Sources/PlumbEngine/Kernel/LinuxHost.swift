@@ -45,6 +45,9 @@ final class LinuxSRIOV: SRIOVOps {
     func findVF(pci: String) throws -> (pf: PhysicalFunction, vf: VirtualFunction) { try sysfs.findVF(pci: pci) }
     func setNumVFs(_ pf: PhysicalFunction, _ n: Int) throws { try sysfs.setNumVFs(pf, n) }
     func waitForVFNetdevs(_ pf: PhysicalFunction, count: Int) throws { _ = try sysfs.waitForVFNetdevs(pf: pf, count: count) }
+    func bindVF(pci: String, to driver: String?, keep: Bool) throws { try sysfs.bindVF(pci: pci, to: driver, keep: keep) }
+    func pciDriverLoaded(_ name: String) -> Bool { sysfs.pciDriverLoaded(name) }
+    func vfioGroupPresent(_ group: Int) -> Bool { Files.exists("/dev/vfio/\(group)") }
 }
 
 /// `ProcOps` over procfs and sysfs.

@@ -30,6 +30,7 @@ extension Observer {
         do {
             let pf = try kernel.sriov.findPF(selector)
             var s = PFState(pf: pf)
+            s.userspaceDrivers = VFUserspaceDriver.allCases.filter { kernel.sriov.pciDriverLoaded($0.rawValue) }
             if pf.hasSRIOV, (pf.numVFs ?? 0) > 0, let link = try kernel.links(in: .host).link(name: pf.name) {
                 s.settings = try kernel.links(in: .host).vfSettings(pfIndex: link.index, pfName: pf.name)
             }
@@ -44,7 +45,7 @@ extension Interface {
     /// The `nic` of a `vf:` interface.
     public var vfNIC: String? {
         switch kind {
-        case .vf(let nic, _): return nic
+        case .vf(let nic, _), .userspaceVF(let nic, _, _): return nic
         case .veth, .macvlan: return nil
         }
     }

@@ -63,7 +63,7 @@ public struct Observer {
             where try kernel.links(in: .host).link(name: nic) != nil {
             state.nics[nic] = try observeNIC(nic)
         }
-        for pf in Set(record.vfs.map(\.pf) + record.numVFs.map(\.pf) + record.movedVFs.map(\.pf)).sorted() {
+        for pf in Set(record.vfs.map(\.pf) + record.numVFs.map(\.pf) + record.movedVFs.map(\.pf) + record.boundVFs.map(\.pf)).sorted() {
             state.pfs[pf] = observePF(.name(pf))
         }
         for e in record.eswitches { state.eswitch[e.pf] = kernel.eswitch.eswitch(of: e.pf) }

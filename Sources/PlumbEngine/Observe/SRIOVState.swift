@@ -8,6 +8,8 @@ public struct PFState: Codable, Sendable, Equatable {
     public var pf: PhysicalFunction?
     public var error: String?
     public var settings: [VFSettings]
+    /// The userspace VF drivers whose modules are loaded (nil in older fixtures: none).
+    public var userspaceDrivers: [VFUserspaceDriver]?
 
     public init(pf: PhysicalFunction? = nil, error: String? = nil, settings: [VFSettings] = []) {
         self.pf = pf; self.error = error; self.settings = settings

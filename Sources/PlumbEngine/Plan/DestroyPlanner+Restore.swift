@@ -93,6 +93,8 @@ extension DestroyPlanner {
             s.mac = restore(o.mac, current.mac ?? VFPlan.noMAC)
             s.vlan = restore(o.vlan, current.vlan)
             s.maxTxRate = restore(o.maxTxRate, current.maxTxRate)
+            s.minTxRate = restore(o.minTxRate, current.minTxRate)
+            if let c = current.queryRSS { s.queryRSS = restore(o.queryRSS, c) }
             if let c = current.spoofCheck { s.spoofCheck = restore(o.spoofCheck, c) }
             if let c = current.trust { s.trust = restore(o.trust, c) }
             if let c = current.linkState { s.linkState = restore(o.linkState, c) }

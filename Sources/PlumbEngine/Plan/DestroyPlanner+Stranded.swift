@@ -56,7 +56,8 @@ extension VFOriginal {
         var v = self
         v.mac = merge(mac, earlier.mac); v.vlan = merge(vlan, earlier.vlan); v.maxTxRate = merge(maxTxRate, earlier.maxTxRate)
         v.spoofCheck = merge(spoofCheck, earlier.spoofCheck); v.linkState = merge(linkState, earlier.linkState)
-        v.trust = merge(trust, earlier.trust)
+        v.trust = merge(trust, earlier.trust); v.minTxRate = merge(minTxRate, earlier.minTxRate)
+        v.queryRSS = merge(queryRSS, earlier.queryRSS)
         return v
     }
 }

@@ -60,6 +60,7 @@ public struct DestroyPlanner {
         var steps: [Step] = [], notes: [String] = [], handovers: [Handover] = []
         steps += tableSteps(&notes)
         steps += vfReturnSteps(&notes, &handovers)
+        steps += vfDriverRestoreSteps(&notes)
         let (nsSteps, doomed) = namespaceSteps(&notes, &handovers)
         steps += nsSteps
         steps += linkSteps(doomed: doomed, &notes)

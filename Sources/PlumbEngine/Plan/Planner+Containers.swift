@@ -38,6 +38,8 @@ extension Planner {
                 try vethSteps(iface, container: c, bridge: bridge, ns: ns, inner: inner, path: ipath, into: &p)
             case .vf(let nic, let index):
                 try vfSteps(iface, nic: nic, index: index, ns: ns, inner: inner, path: ipath, into: &p)
+            case .userspaceVF(let nic, let index, let driver):
+                try userspaceVFSteps(nic: nic, index: index, driver: driver, path: ipath, into: &p)
             case .macvlan(let parent, let mode):
                 try macvlanSteps(iface, container: c, parent: parent, mode: mode, ns: ns, inner: &inner, path: ipath, into: &p)
             }
@@ -152,7 +154,7 @@ extension Interface {
     public func hostSideName(container: String) -> String {
         switch kind {
         case .veth(_, let h?): return h
-        case .veth(_, nil), .vf, .macvlan: return vethHostName(container: container, interface: name)
+        case .veth(_, nil), .vf, .userspaceVF, .macvlan: return vethHostName(container: container, interface: name)
         }
     }
 }

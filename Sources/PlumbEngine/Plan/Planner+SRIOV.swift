@@ -22,6 +22,7 @@ extension Planner {
         if sriov.numVFs > total {
             throw error("\(path).numVFs", "\(sriov.numVFs) is beyond sriov_totalvfs \(total) of \(pf.name) (driver \(pf.driver ?? "none"))")
         }
+        try checkCapabilities(sriov, pf: pf, state: state, path: path)
         var steps = try numVFsSteps(sriov, pf, path: path)
         if sriov.persist {
             let option = ModprobeOption.igbMaxVFs(sriov.numVFs)
@@ -82,7 +83,10 @@ enum VFPlan {
         s.spoofCheck = change(vf.spoofCheck, c.spoofCheck ?? !(vf.spoofCheck ?? true))
         s.trust = change(vf.trust, c.trust ?? !(vf.trust ?? false))
         s.maxTxRate = change(vf.maxTxRate, c.maxTxRate)
+        s.minTxRate = change(vf.minTxRate, c.minTxRate)
         s.linkState = change(vf.linkState, c.linkState ?? .auto)
+        // A driver that does not report RSS query has it off (the VF cannot query).
+        s.queryRSS = change(vf.queryRSS, c.queryRSS ?? false)
         return s
     }
 }

@@ -89,6 +89,12 @@ extension Record {
             movedVFs.removeAll { $0.pf == m.pf && $0.vf == m.vf }
             movedVFs.append(MovedVF(pf: m.pf, vf: m.vf, link: m.to, hostName: m.hostName, previous: m.previous))
         case .returnVF(let r): movedVFs.removeAll { $0.pf == r.pf && $0.vf == r.vf }
+        case .bindVF(let b):
+            var kept = boundVFs.first { $0.pf == b.pf && $0.vf == b.vf }?.driver
+            keepFirst(&kept, b.driver)
+            let pci = b.pciAddress ?? boundVFs.first { $0.pf == b.pf && $0.vf == b.vf }?.pciAddress
+            boundVFs.removeAll { $0.pf == b.pf && $0.vf == b.vf }
+            if let kept { boundVFs.append(BoundVF(pf: b.pf, vf: b.vf, pciAddress: pci, iommuGroup: b.iommuGroup, driver: kept)) }
         }
     }
 
@@ -119,8 +125,9 @@ extension Record {
     }
 
     static func keepVF(_ o: inout VFOriginal, _ s: VFSettingsChange) {
-        keepFirst(&o.mac, s.mac); keepFirst(&o.vlan, s.vlan); keepFirst(&o.maxTxRate, s.maxTxRate)
-        keepFirst(&o.spoofCheck, s.spoofCheck); keepFirst(&o.linkState, s.linkState); keepFirst(&o.trust, s.trust)
+        keepFirst(&o.mac, s.mac); keepFirst(&o.vlan, s.vlan); keepFirst(&o.maxTxRate, s.maxTxRate); keepFirst(&o.minTxRate, s.minTxRate)
+        keepFirst(&o.spoofCheck, s.spoofCheck); keepFirst(&o.linkState, s.linkState); keepFirst(&o.queryRSS, s.queryRSS)
+        keepFirst(&o.trust, s.trust)
     }
 }
 

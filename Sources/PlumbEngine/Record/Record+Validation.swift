@@ -1,3 +1,4 @@
+import PlumbSystem
 import PlumbTypes
 
 /// A record is input like any other: it may be stale, hand-edited or planted. Every
@@ -68,6 +69,18 @@ extension Record {
         for m in movedVFs {
             name(m.pf, "PF"); name(m.link.name, "moved VF"); namespace(m.link.namespace, "moved VF \(m.link.name)")
             if let h = m.hostName { name(h, "host name of moved VF") }
+        }
+        for b in boundVFs {
+            name(b.pf, "PF")
+            if b.vf < 0 { out.append("VF index \(b.vf) is negative") }
+            if b.driver.applied.flatMap(VFUserspaceDriver.init(rawValue:)) == nil {
+                out.append("VF \(b.vf) of \(b.pf) is recorded as bound to \(b.driver.applied ?? "no driver"): plumb binds only userspace drivers")
+            }
+            // A driver name becomes a sysfs path component (bus/pci/drivers/NAME).
+            if let d = b.driver.original, d.isEmpty || d.count > 64 || d.contains("/") || d.hasPrefix(".") || d.contains(where: \.isWhitespace) {
+                out.append("VF \(b.vf) of \(b.pf) has no driver name as its original: \(d)")
+            }
+            if let p = b.pciAddress, (try? SRIOVSysfs.normalizedPCI(p)) != p { out.append("VF \(b.vf) of \(b.pf): \(p) is not a PCI address") }
         }
         return out
     }

@@ -47,6 +47,8 @@ public struct Record: Codable, Sendable, Equatable {
     public var binding: ContainerBinding?
     /// The host ports this owner publishes (nil in records written before Plumb kept them).
     public var ports: [PublishedPort]?
+    /// VFs this owner bound to a userspace driver (absent when none, and in older records).
+    public var vfDrivers: [BoundVF]?
 
     public init(owner: Owner) {
         schema = Record.currentSchema
@@ -61,7 +63,13 @@ public struct Record: Codable, Sendable, Equatable {
     public var isEmpty: Bool {
         namespaces.isEmpty && links.isEmpty && table == nil && sysctls.isEmpty && nics.isEmpty && irqs.isEmpty
             && vfs.isEmpty && numVFs.isEmpty && raisedPFs.isEmpty && eswitches.isEmpty && modprobe.isEmpty && movedVFs.isEmpty
-            && users.isEmpty
+            && users.isEmpty && boundVFs.isEmpty
+    }
+
+    /// `vfDrivers` as a list; an empty one is not written.
+    public var boundVFs: [BoundVF] {
+        get { vfDrivers ?? [] }
+        set { vfDrivers = newValue.isEmpty ? nil : newValue }
     }
 
     /// `pfAdmin` as a list; an empty one is not written.
@@ -212,11 +220,14 @@ public struct VFOriginal: Codable, Sendable, Hashable {
     public var mac: Kept<MACAddress>?
     public var vlan: Kept<VFVLAN>?
     public var maxTxRate: Kept<Int>?
+    public var minTxRate: Kept<Int>?
     public var spoofCheck: Kept<Bool>?
     public var linkState: Kept<VFLinkState>?
+    public var queryRSS: Kept<Bool>?
     public var trust: Kept<Bool>?
     public var isEmpty: Bool {
-        mac == nil && vlan == nil && maxTxRate == nil && spoofCheck == nil && linkState == nil && trust == nil
+        mac == nil && vlan == nil && maxTxRate == nil && minTxRate == nil && spoofCheck == nil && linkState == nil
+            && queryRSS == nil && trust == nil
     }
 }
 
@@ -248,6 +259,20 @@ public struct ModprobeOriginal: Codable, Sendable, Hashable {
     public var file: ModprobeFile
     /// The file's text before Plumb wrote it (nil: it did not exist), and what Plumb wrote.
     public var text: Kept<String?>
+}
+
+/// A VF bound to a userspace driver: its driver before (`original`; nil: none) and the one
+/// Plumb bound (`applied`). Destroy binds the original back while the VF still has `applied`.
+public struct BoundVF: Codable, Sendable, Hashable {
+    public var pf: String
+    public var vf: Int
+    /// Its PCI address (nil when the VF was made by the same apply and not yet read).
+    public var pciAddress: String?
+    public var iommuGroup: Int?
+    public var driver: Kept<String?>
+    public init(pf: String, vf: Int, pciAddress: String?, iommuGroup: Int?, driver: Kept<String?>) {
+        self.pf = pf; self.vf = vf; self.pciAddress = pciAddress; self.iommuGroup = iommuGroup; self.driver = driver
+    }
 }
 
 /// A VF moved into a container: destroy moves it back under its old name.

@@ -61,6 +61,13 @@ extension Action {
         case .returnVF(let r):
             return "\(r.from.namespace.ipCommand) link set dev \(r.from.name) netns 1 name \(r.hostName ?? "eth%d")"
                 + (r.restore.map { "; ip link set dev \(r.hostName ?? "eth%d")" + $0.arguments } ?? "")
+        case .bindVF(let b):
+            let pci = b.pciAddress ?? "<VF \(b.vf) of \(b.pf)>", dev = "/sys/bus/pci/devices/\(pci)"
+            // nil: no override, the driver the kernel picks (igbvf for a VF made by the same apply).
+            return "echo \(b.driver.to.map { "\($0) " } ?? "")> \(dev)/driver_override; echo \(pci) > \(dev)/driver/unbind; echo \(pci) > /sys/bus/pci/drivers_probe"
+                + (b.toUserspace || b.driver.to == nil ? "" : "; echo > \(dev)/driver_override")
+                + "   (VF \(b.vf) of \(b.pf): \(b.driver.from ?? "the kernel's choice") → \(b.driver.to ?? "the kernel's choice")"
+                + (b.toUserspace ? b.iommuGroup.map { ", /dev/vfio/\($0)" } ?? "" : "") + ")"
         }
     }
 }
@@ -104,9 +111,11 @@ extension VFSettingsChange {
         var parts: [String] = []
         if let m = mac { parts.append("mac \(m.to)") }
         if let v = vlan { parts.append(v.to.description) }
+        if let r = minTxRate { parts.append("min_tx_rate \(r.to)") }
         if let r = maxTxRate { parts.append("max_tx_rate \(r.to)") }
         if let s = spoofCheck { parts.append("spoofchk \(onOff(s.to))") }
         if let l = linkState { parts.append("state \(l.to.rawValue)") }
+        if let q = queryRSS { parts.append("query_rss \(onOff(q.to))") }
         if let t = trust { parts.append("trust \(onOff(t.to))") }
         return parts.map { " \($0)" }.joined()
     }

@@ -66,6 +66,8 @@ extension Action {
             return [.returnVF(VFReturn(pf: m.pf, vf: m.vf, from: m.to, hostName: m.hostName, alias: m.alias, restore: m.previous))]
         case .returnVF(let r):
             return [.moveVF(VFMove(pf: r.pf, vf: r.vf, hostName: r.hostName, to: r.from, mac: nil, mtu: nil, alias: r.alias, previous: r.restore))]
+        case .bindVF(let b):
+            return [.bindVF(VFBind(pf: b.pf, vf: b.vf, pciAddress: b.pciAddress, driver: b.driver.inverted, iommuGroup: b.iommuGroup))]
         }
     }
 }

@@ -33,6 +33,7 @@ public enum Action: Hashable, Sendable, Codable {
     case setVF(VFUpdate)
     case moveVF(VFMove)
     case returnVF(VFReturn)
+    case bindVF(VFBind)
 
     /// The action's name in JSON output (`plan --output json`).
     public var name: String {
@@ -65,6 +66,7 @@ public enum Action: Hashable, Sendable, Codable {
         case .setVF: return "set-vf"
         case .moveVF: return "move-vf"
         case .returnVF: return "return-vf"
+        case .bindVF: return "bind-vf-driver"
         }
     }
 
@@ -75,7 +77,7 @@ public enum Action: Hashable, Sendable, Codable {
         case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute, .deleteTable: return "-"
         case .setSysctl, .setLink, .replaceTable, .setRings, .setChannels, .setCoalesce, .setOffload,
              .setIRQAffinity, .setPFAdmin, .setEswitchMode, .setTxQueueLen, .setQueueSteering, .setNumVFs, .writeModprobe,
-             .setVF, .moveVF, .returnVF: return "~"
+             .setVF, .moveVF, .returnVF, .bindVF: return "~"
         }
     }
 
@@ -108,6 +110,7 @@ public enum Action: Hashable, Sendable, Codable {
         case .setVF(let u): return "\(u.pf) vf \(u.vf)"
         case .moveVF(let m): return "\(m.pf) vf \(m.vf)"
         case .returnVF(let r): return "\(r.pf) vf \(r.vf)"
+        case .bindVF(let b): return "\(b.pf) vf \(b.vf)"
         }
     }
 
@@ -122,7 +125,7 @@ public enum Action: Hashable, Sendable, Codable {
         case .createMacvlan(let m): return m.link.namespace
         case .setSysctl, .createNamespace, .deleteNamespace, .createBridge, .createVeth, .replaceTable, .deleteTable,
              .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin, .setEswitchMode, .setTxQueueLen,
-             .setQueueSteering, .setNumVFs, .writeModprobe, .setVF, .moveVF:
+             .setQueueSteering, .setNumVFs, .writeModprobe, .setVF, .moveVF, .bindVF:
             return .host
         }
     }

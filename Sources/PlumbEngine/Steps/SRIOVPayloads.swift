@@ -36,24 +36,31 @@ public struct VFSettingsChange: Hashable, Sendable, Codable {
     public var mac: Change<MACAddress>?
     public var vlan: Change<VFVLAN>?
     public var maxTxRate: Change<Int>?
+    /// The minimum rate (IFLA_VF_RATE, sent with the maximum: the one the change leaves or sets).
+    public var minTxRate: Change<Int>?
     public var spoofCheck: Change<Bool>?
     public var linkState: Change<VFLinkState>?
+    public var queryRSS: Change<Bool>?
     public var trust: Change<Bool>?
     public init(mac: Change<MACAddress>? = nil, vlan: Change<VFVLAN>? = nil, maxTxRate: Change<Int>? = nil,
-                spoofCheck: Change<Bool>? = nil, linkState: Change<VFLinkState>? = nil, trust: Change<Bool>? = nil) {
-        self.mac = mac; self.vlan = vlan; self.maxTxRate = maxTxRate; self.spoofCheck = spoofCheck
-        self.linkState = linkState; self.trust = trust
+                minTxRate: Change<Int>? = nil, spoofCheck: Change<Bool>? = nil, linkState: Change<VFLinkState>? = nil,
+                queryRSS: Change<Bool>? = nil, trust: Change<Bool>? = nil) {
+        self.mac = mac; self.vlan = vlan; self.maxTxRate = maxTxRate; self.minTxRate = minTxRate; self.spoofCheck = spoofCheck
+        self.linkState = linkState; self.queryRSS = queryRSS; self.trust = trust
     }
     public var isEmpty: Bool {
-        mac == nil && vlan == nil && maxTxRate == nil && spoofCheck == nil && linkState == nil && trust == nil
+        mac == nil && vlan == nil && maxTxRate == nil && minTxRate == nil && spoofCheck == nil && linkState == nil
+            && queryRSS == nil && trust == nil
     }
     public var inverted: VFSettingsChange {
-        VFSettingsChange(mac: mac.inverted(), vlan: vlan.inverted(), maxTxRate: maxTxRate.inverted(),
-                         spoofCheck: spoofCheck.inverted(), linkState: linkState.inverted(), trust: trust.inverted())
+        VFSettingsChange(mac: mac.inverted(), vlan: vlan.inverted(), maxTxRate: maxTxRate.inverted(), minTxRate: minTxRate.inverted(),
+                         spoofCheck: spoofCheck.inverted(), linkState: linkState.inverted(), queryRSS: queryRSS.inverted(),
+                         trust: trust.inverted())
     }
 }
 
-/// Equivalent to: `ip link set dev PF vf N [mac M] [vlan V qos Q proto P] [max_tx_rate R] [spoofchk on|off] [state S] [trust on|off]`.
+/// Equivalent to: `ip link set dev PF vf N [mac M] [vlan V qos Q proto P] [min_tx_rate MIN] [max_tx_rate R] [spoofchk on|off]
+/// [state S] [query_rss on|off] [trust on|off]`.
 public struct VFUpdate: Hashable, Sendable, Codable {
     public var pf: String
     public var vf: Int
@@ -96,4 +103,23 @@ public struct EswitchChange: Hashable, Sendable, Codable {
     public var device: DevlinkHandle
     public var mode: Change<EswitchMode>
     public init(pf: String, device: DevlinkHandle, mode: Change<EswitchMode>) { self.pf = pf; self.device = device; self.mode = mode }
+}
+
+/// A VF's PCI device bound to another driver: to vfio-pci for a userspace (DPDK) VF, back to
+/// the driver it had at destroy. Equivalent to: `echo DRIVER > /sys/bus/pci/devices/PCI/driver_override;
+/// echo PCI > /sys/bus/pci/devices/PCI/driver/unbind; echo PCI > /sys/bus/pci/drivers_probe`
+/// (a driver given back: then `echo > …/driver_override`). nil: no driver (the kernel's choice).
+public struct VFBind: Hashable, Sendable, Codable {
+    public var pf: String
+    public var vf: Int
+    /// nil: the VF is made by the same apply; its address is read from sysfs then.
+    public var pciAddress: String?
+    public var driver: Change<String?>
+    /// N of /dev/vfio/N (the VF's IOMMU group), for the plan and the record.
+    public var iommuGroup: Int?
+    public init(pf: String, vf: Int, pciAddress: String?, driver: Change<String?>, iommuGroup: Int?) {
+        self.pf = pf; self.vf = vf; self.pciAddress = pciAddress; self.driver = driver; self.iommuGroup = iommuGroup
+    }
+    /// The driver Plumb binds to userspace VFs (kept as the override so nothing rebinds them).
+    public var toUserspace: Bool { driver.to.flatMap(VFUserspaceDriver.init(rawValue:)) != nil }
 }

@@ -252,7 +252,7 @@ extension Verifier {
     /// VF never does: frames the NIC itself had to drop).
     func pfLink(of iface: Interface) throws -> LinkInfo? {
         switch iface.kind {
-        case .veth: return nil
+        case .veth, .userspaceVF: return nil
         case .macvlan(let parent, _): return try kernel.links(in: .host).link(name: parent)
         case .vf(let nic, _):
             guard let decl = manifest.nics.first(where: { $0.reference == nic }),

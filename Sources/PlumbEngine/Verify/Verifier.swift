@@ -73,10 +73,12 @@ public struct Verifier {
         let inner = try Observer(kernel: kernel).snapshot(ns)
         var checks = [Check("netns-present", nil, .pass, expected: shown, observed: shown, evidence: [.namespaceIdentity])]
         for iface in c.interfaces {
-            checks += interfaceChecks(iface, container: c, inner: inner, host: host)
             switch iface.kind {
-            case .vf(let nic, let index): checks += try vfChecks(iface, nic: nic, index: index)
-            case .veth, .macvlan: break
+            case .vf(let nic, let index):
+                checks += interfaceChecks(iface, container: c, inner: inner, host: host) + (try vfChecks(iface, nic: nic, index: index))
+            case .userspaceVF(let nic, let index, let driver):   // no netdev: its driver and /dev/vfio group
+                checks += try userspaceVFChecks(iface, nic: nic, index: index, driver: driver)
+            case .veth, .macvlan: checks += interfaceChecks(iface, container: c, inner: inner, host: host)
             }
         }
         checks += routeChecks(c, inner: inner)
@@ -119,7 +121,7 @@ public struct Verifier {
             checks.append(bridgePortCheck(iface.hostSideName(container: c.name), bridge: bridge, host: host))
             if let m = portMTUCheck(iface.hostSideName(container: c.name), peer: l, bridge: bridge, host: host) { checks.append(m) }
         case .macvlan(let parent, let mode): checks.append(macvlanCheck(l, parent: parent, mode: mode, host: host))
-        case .vf: break
+        case .vf, .userspaceVF: break
         }
         return checks
     }

@@ -9,6 +9,8 @@ public struct NICReport: Codable, Sendable {
     public var driver: String
     public var ok: Bool
     public var checks: [Check]
+    /// What the NIC's driver can do with VFs (nil: the NIC has no SR-IOV).
+    public var sriov: SRIOVCapabilities?
     public init(name: String, driver: String, checks: [Check]) {
         self.name = name; self.driver = driver; self.checks = checks
         ok = !checks.contains { $0.status == .fail }
@@ -112,6 +114,8 @@ extension NICReporter {
         guard let link = try kernel.links(in: .host).link(name: name) else {
             throw NetlinkError(operation: "RTM_GETLINK", object: "\(name) in the host namespace", errno: .noDevice)
         }
-        return report(NICObserver(ethtool: try kernel.ethtool(in: .host), proc: kernel.proc).observe(name), tuning: nil, stats: link.stats)
+        var r = report(NICObserver(ethtool: try kernel.ethtool(in: .host), proc: kernel.proc).observe(name), tuning: nil, stats: link.stats)
+        r.sriov = try SRIOVCapabilities.probe(name, kernel: kernel)
+        return r
     }
 }

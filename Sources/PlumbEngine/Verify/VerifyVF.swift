@@ -18,7 +18,7 @@ extension Verifier {
         let pfUp = Check.expect("pf-up", iface.name, link.up, expected: "\(pfName) up",
                                 observed: "\(pfName) \(link.up ? "up" : "down")\(link.carrier ? ", carrier" : ", no carrier")",
                                 evidence: [.netlink])
-        let observed = "vf \(index) of \(pfName): mac \(s.mac?.description ?? "none"), \(s.vlan), spoofchk \(s.spoofCheck.map { $0 ? "on" : "off" } ?? "?"), trust \(s.trust.map { $0 ? "on" : "off" } ?? "?"), max_tx_rate \(s.maxTxRate)"
+        let observed = "vf \(index) of \(pfName): mac \(s.mac?.description ?? "none"), \(s.vlan), spoofchk \(s.spoofCheck.map { $0 ? "on" : "off" } ?? "?"), trust \(s.trust.map { $0 ? "on" : "off" } ?? "?"), min_tx_rate \(s.minTxRate), max_tx_rate \(s.maxTxRate), state \(s.linkState?.rawValue ?? "?"), query_rss \(s.queryRSS.map { $0 ? "on" : "off" } ?? "?")"
         guard let want = decl.sriov?.vfs.first(where: { $0.index == index }) else {
             return [pfUp, Check("vf-settings", iface.name, .pass, expected: "report", observed: observed, evidence: [.netlink])]
         }

@@ -30,6 +30,8 @@ final class FakeKernel: Kernel {
     var pfs: [String: FakePF] = [:]
     /// devlink eswitches, by PF netdev name; a PF absent here registers no devlink device (igb).
     var eswitches: [String: FakeEswitchDevice] = [:]
+    /// Loaded PCI drivers (`/sys/bus/pci/drivers/*`).
+    var pciDrivers: Set<String> = ["igb", "igbvf", "vfio-pci"]
     /// Tuning of the host's NICs, by netdev name.
     var nics: [String: FakeNIC] = [:]
     var irqAffinity: [Int: CPUSet] = [:]

@@ -142,6 +142,12 @@ struct FakePF: Equatable {
     var unsupported: Set<String> = []
     /// Hosts on the wire behind the PF: a VF reaches one when its VLAN matches.
     var wire: [WireHost] = []
+    /// VFs bound to another driver than igbvf (nil: none), by index; their netdev is gone.
+    var vfDrivers: [Int: String?] = [:]
+    /// VFs with a driver_override, by index.
+    var vfOverrides: [Int: String] = [:]
+    /// No IOMMU: VFs have no IOMMU group.
+    var noIOMMU = false
 
     /// VF n's PCI address: 0000:01:00.0 → 0000:01:10.n (as igb lays them out).
     func vfPCI(_ n: Int) -> String {

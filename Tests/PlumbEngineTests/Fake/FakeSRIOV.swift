@@ -42,6 +42,34 @@ final class FakeSRIOV: SRIOVOps {
 
     func setNumVFs(_ pf: PhysicalFunction, _ n: Int) throws { try kernel.setNumVFs(pf.name, n) }
 
+    func bindVF(pci: String, to driver: String?, keep: Bool) throws {
+        if let e = kernel.enter("bindVF") { throw SystemError("write", "/sys/bus/pci/drivers_probe", e) }
+        guard let (name, index) = kernel.vfLocation(pci: pci) else { throw SRIOVError.noPCIDevice(pci) }
+        if let driver, !kernel.pciDrivers.contains(driver) { throw SRIOVError.driverNotLoaded(driver) }
+        let now = kernel.pfs[name]!.vfDrivers[index] ?? "igbvf"
+        if now == "igbvf" {   // unbind: its netdev goes, wherever it is
+            for ns in kernel.namespaces.values {
+                for l in ns.links.values where l.vf == FakeVFID(pf: name, index: index) {
+                    kernel.forget(FakeLinkID(ns: ns.id, index: l.index), in: ns)
+                    ns.links[l.index] = nil
+                }
+            }
+        }
+        let bound = driver ?? "igbvf"
+        kernel.pfs[name]!.vfDrivers[index] = bound == "igbvf" ? nil : .some(bound)
+        kernel.pfs[name]!.vfOverrides[index] = keep ? driver : nil
+        if bound == "igbvf" {   // igbvf probes: a new netdev in the host
+            let i = kernel.host.allocateIndex()
+            kernel.host.links[i] = FakeLink(index: i, name: kernel.host.freeName("eth%d"), mac: kernel.randomMAC(), vf: FakeVFID(pf: name, index: index))
+        }
+    }
+
+    func pciDriverLoaded(_ name: String) -> Bool { kernel.pciDrivers.contains(name) }
+
+    func vfioGroupPresent(_ group: Int) -> Bool {
+        kernel.pfs.values.contains { pf in pf.vfDrivers.contains { i, d in d == "vfio-pci" && 10 + i == group } }
+    }
+
     func waitForVFNetdevs(_ pf: PhysicalFunction, count: Int) throws {
         let now = kernel.physicalFunction(kernel.pfs[pf.name]!)
         let waiting = (0..<count).filter { now.vf($0)?.netdev == nil }
@@ -58,7 +86,7 @@ extension FakeKernel {
         let vfs = (0..<pf.numVFs).map { i in
             VirtualFunction(index: i, pciAddress: pf.vfPCI(i),
                             netdevs: host.links.values.filter { $0.vf == FakeVFID(pf: pf.name, index: i) }.map(\.name),
-                            driver: "igbvf")
+                            driver: pf.vfDrivers[i] ?? "igbvf", iommuGroup: pf.noIOMMU ? nil : 10 + i, driverOverride: pf.vfOverrides[i])
         }
         return PhysicalFunction(name: pf.name, pciAddress: pf.pciAddress, driver: pf.driver,
                                 mac: host.link(named: pf.name)?.mac?.description.lowercased() ?? "",
@@ -86,6 +114,7 @@ extension FakeKernel {
                 }
             }
             pf.settings = []
+            pf.vfDrivers = [:]; pf.vfOverrides = [:]
         } else {
             for i in 0..<n {
                 let index = host.allocateIndex()
@@ -93,7 +122,8 @@ extension FakeKernel {
             }
             pf.settings = (0..<n).map {
                 VFSettings(index: $0, mac: nil, vlan: VFVLAN(id: 0), spoofCheck: true, trust: false,
-                           linkState: pf.unsupported.contains("link-state") ? nil : .auto)
+                           linkState: pf.unsupported.contains("link-state") ? nil : .auto,
+                           queryRSS: pf.unsupported.contains("query_rss") ? nil : false)
             }
         }
         pf.numVFs = n
@@ -131,9 +161,21 @@ extension VFSettings {
         case .mac(let m): mac = m.isZero ? nil : m
         case .vlan(let v): vlan = v
         case .maxTxRate(let r): maxTxRate = r
+        case .rate(let r): minTxRate = r.min; maxTxRate = r.max
+        case .queryRSS(let on): queryRSS = on
         case .spoofCheck(let on): spoofCheck = on
         case .linkState(let l): linkState = l
         case .trust(let on): trust = on
         }
+    }
+}
+
+extension FakeKernel {
+    /// The PF and VF index of a VF's PCI address.
+    func vfLocation(pci: String) -> (String, Int)? {
+        for pf in pfs.values {
+            if let i = (0..<pf.numVFs).first(where: { pf.vfPCI($0) == pci }) { return (pf.name, i) }
+        }
+        return nil
     }
 }

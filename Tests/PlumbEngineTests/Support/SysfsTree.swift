@@ -4,20 +4,22 @@ import PlumbNetlink
 import PlumbSystem
 
 /// A temporary tree shaped like /sys, read by the real sysfs code (`SRIOVSysfs(sysfsRoot:)`):
-/// eth1, an igb PF 0000:01:00.0 with 7 VFs possible and `numVFs` enabled (VF n:
-/// 0000:01:10.n, netdev eth(10+n)); eth0, virtio_net, no SR-IOV.
+/// eth1, a PF 0000:01:00.0 (igb unless told: `driver`, its VFs bound to `vfDriver`) with
+/// `totalVFs` VFs possible and `numVFs` enabled (VF n: 0000:01:10.n, netdev eth(10+n)), its
+/// `sriov_drivers_autoprobe` when given; eth0, virtio_net, no SR-IOV.
 final class SysfsTree {
     let root = NSTemporaryDirectory() + "plumb-eng-sysfs-" + UUID().uuidString
 
-    init(numVFs: Int) throws {
+    init(numVFs: Int, driver: String = "igb", vfDriver: String = "igbvf", totalVFs: Int = 7, autoprobe: Bool? = nil) throws {
         let pf = "devices/pci0000:00/0000:00:02.0/0000:01:00.0"
-        try file("\(pf)/sriov_totalvfs", "7\n"); try file("\(pf)/sriov_numvfs", "\(numVFs)\n")
-        try dir("bus/pci/drivers/igb"); try dir("bus/pci/drivers/igbvf"); try dir("bus/virtio/drivers/virtio_net")
-        try link("\(pf)/driver", "../../../../bus/pci/drivers/igb")
+        try file("\(pf)/sriov_totalvfs", "\(totalVFs)\n"); try file("\(pf)/sriov_numvfs", "\(numVFs)\n")
+        if let autoprobe { try file("\(pf)/sriov_drivers_autoprobe", autoprobe ? "1\n" : "0\n") }
+        try dir("bus/pci/drivers/\(driver)"); try dir("bus/pci/drivers/\(vfDriver)"); try dir("bus/virtio/drivers/virtio_net")
+        try link("\(pf)/driver", "../../../../bus/pci/drivers/\(driver)")
         try netdev("eth1", dev: pf, mac: "52:54:00:12:76:01")
         for i in 0..<numVFs {
             let vf = "devices/pci0000:00/0000:00:02.0/0000:01:10.\(i)"
-            try link("\(vf)/physfn", "../0000:01:00.0"); try link("\(vf)/driver", "../../../../bus/pci/drivers/igbvf")
+            try link("\(vf)/physfn", "../0000:01:00.0"); try link("\(vf)/driver", "../../../../bus/pci/drivers/\(vfDriver)")
             try link("\(pf)/virtfn\(i)", "../0000:01:10.\(i)")
             try netdev("eth\(10 + i)", dev: vf, mac: "66:00:00:00:00:0\(i)")
         }
