@@ -26,21 +26,22 @@ struct DriverCapabilityTests {
         SRIOVCapabilities(pf: try SRIOVSysfs(sysfsRoot: tree.root).findPF(name: "eth1"), vfs: [vf])
     }
 
-    // ixgbe reports spoofchk, trust and rss_query_en; it has no link state (6.12), no minimum rate, no 802.1ad.
+    // ixgbe reports spoofchk, trust and rss_query_en; it has link state (5.18+), no minimum rate, no 802.1ad.
     static let ixgbeVF = VFSettings(index: 0, spoofCheck: true, trust: false, linkState: .auto, queryRSS: false)
 
-    @Test("ixgbe-like (82599, VFs on ixgbevf): VLAN+qos, trust, spoof check, max rate allowed; link state and 802.1ad refused")
+    @Test("ixgbe-like (82599, VFs on ixgbevf): VLAN+qos, trust, spoof check, max rate, link state, RSS query allowed; a minimum rate and 802.1ad refused")
     func ixgbe() throws {
         let tree = try SysfsTree(numVFs: 4, driver: "ixgbe", vfDriver: "ixgbevf", totalVFs: 63, autoprobe: true)
         let caps = try capabilities(tree, reported: Self.ixgbeVF)
         #expect(caps.vfDriver == "ixgbevf" && caps.totalVFs == 63 && caps.driversAutoprobe == true)
         #expect(caps.numVFsChange == .throughZero && caps.eswitchModes == [])
         #expect(caps.setting(.queryRSS) == .init(feature: .queryRSS, support: .yes, source: .both, detail: nil))
-        let p = try plan(tree, "vlan: 12, qos: 3, trust: true, spoofCheck: false, maxTxRate: 500", reported: Self.ixgbeVF)
-        #expect(p.steps.map(\.action.command) == ["ip link set dev eth1 vf 0 vlan 12 qos 3 max_tx_rate 500 spoofchk off trust on"])
-        #expect(try refusals(tree, "vlan: 12, vlanProto: 802.1ad, linkState: enable", reported: Self.ixgbeVF) == [
+        let p = try plan(tree, "vlan: 12, qos: 3, trust: true, spoofCheck: false, maxTxRate: 500, linkState: disable, queryRSS: true",
+                         reported: Self.ixgbeVF)
+        #expect(p.steps.map(\.action.command) == ["ip link set dev eth1 vf 0 vlan 12 qos 3 max_tx_rate 500 spoofchk off state disable query_rss on trust on"])
+        #expect(try refusals(tree, "vlan: 12, vlanProto: 802.1ad, minTxRate: 100", reported: Self.ixgbeVF) == [
             "nics[0].sriov.vfs[0].vlanProto: driver ixgbe of eth1 cannot set 802.1ad VF VLANs (ixgbe_ndo_set_vf_vlan takes only 802.1Q (EPROTONOSUPPORT)) (line 2)",
-            "nics[0].sriov.vfs[0].linkState: driver ixgbe of eth1 cannot set a VF's link state (ixgbe has no ndo_set_vf_link_state in Linux 6.12) (line 2)",
+            "nics[0].sriov.vfs[0].minTxRate: driver ixgbe of eth1 cannot set a VF's minimum transmit rate (ixgbe_ndo_set_vf_bw refuses a minimum rate (EINVAL)) (line 2)",
         ])
     }
 
