@@ -3,6 +3,7 @@ import PlumbNetlink
 import PlumbSystem
 import PlumbTypes
 import Testing
+import Foundation
 
 /// Capability probing on fixture sysfs trees shaped like ixgbe, i40e, ice and mlx5 PFs, with
 /// the VF attributes their kernels report (recorded from the drivers' get_vf_config: -1, read
@@ -110,5 +111,29 @@ struct DriverCapabilityTests {
         #expect(caps.setting(.linkState).support == .unknown)
         #expect(try plan(tree, "linkState: disable, spoofCheck: false", reported: vf).steps.count == 1)
         #expect(try refusals(tree, "trust: true", reported: vf).first?.hasPrefix("nics[0].sriov.vfs[0].trust: driver bnxt_en of eth1 cannot set VF trust") == true)
+    }
+}
+
+@Suite("Driver capabilities: what plumb show --nic prints")
+struct CapabilityReportTests {
+    @Test("text: counts, VF driver, autoprobe, count rule, eswitch, each setting with its source; JSON: the report's sriov object")
+    func report() throws {
+        let tree = try SysfsTree(numVFs: 2, autoprobe: true)
+        let pf = try SRIOVSysfs(sysfsRoot: tree.root).findPF(name: "eth1")
+        let caps = SRIOVCapabilities(pf: pf, vfs: [VFSettings(index: 0, spoofCheck: true, trust: false)])
+        #expect(Array(caps.text.prefix(4)) == [
+            "sriov eth1 (0000:01:00.0, driver igb):",
+            "  VFs 2 of 7, VF driver igbvf, drivers autoprobe on",
+            "  count change: through 0 (destroys live VFs)",
+            "  eswitch modes: none (no devlink eswitch)",
+        ])
+        #expect(caps.text.contains("  spoofCheck: yes [driver facts + kernel]"))
+        #expect(caps.text.contains("  vlanProto 802.1ad: no [driver facts] — igb_ndo_set_vf_vlan takes only 802.1Q (EPROTONOSUPPORT)"))
+        #expect(caps.text.count == 4 + VFFeature.allCases.count)
+        var r = NICReport(name: "eth1", driver: "igb", checks: [])
+        r.sriov = caps
+        let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
+        #expect(json.contains(#""sriov":{"#) && json.contains(#""feature":"linkState""#))
+        #expect(!String(decoding: try JSONEncoder().encode(NICReport(name: "veth0", driver: "veth", checks: [])), as: UTF8.self).contains("sriov"))
     }
 }
