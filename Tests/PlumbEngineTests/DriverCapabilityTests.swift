@@ -3,6 +3,7 @@ import PlumbNetlink
 import PlumbSystem
 import PlumbTypes
 import Testing
+import Foundation
 
 /// Capability probing on fixture sysfs trees shaped like ixgbe, i40e, ice and mlx5 PFs, with
 /// the VF attributes their kernels report (recorded from the drivers' get_vf_config: -1, read
@@ -26,21 +27,22 @@ struct DriverCapabilityTests {
         SRIOVCapabilities(pf: try SRIOVSysfs(sysfsRoot: tree.root).findPF(name: "eth1"), vfs: [vf])
     }
 
-    // ixgbe reports spoofchk, trust and rss_query_en; it has no link state (6.12), no minimum rate, no 802.1ad.
+    // ixgbe reports spoofchk, trust and rss_query_en; it has link state (5.18+), no minimum rate, no 802.1ad.
     static let ixgbeVF = VFSettings(index: 0, spoofCheck: true, trust: false, linkState: .auto, queryRSS: false)
 
-    @Test("ixgbe-like (82599, VFs on ixgbevf): VLAN+qos, trust, spoof check, max rate allowed; link state and 802.1ad refused")
+    @Test("ixgbe-like (82599, VFs on ixgbevf): VLAN+qos, trust, spoof check, max rate, link state, RSS query allowed; a minimum rate and 802.1ad refused")
     func ixgbe() throws {
         let tree = try SysfsTree(numVFs: 4, driver: "ixgbe", vfDriver: "ixgbevf", totalVFs: 63, autoprobe: true)
         let caps = try capabilities(tree, reported: Self.ixgbeVF)
         #expect(caps.vfDriver == "ixgbevf" && caps.totalVFs == 63 && caps.driversAutoprobe == true)
         #expect(caps.numVFsChange == .throughZero && caps.eswitchModes == [])
         #expect(caps.setting(.queryRSS) == .init(feature: .queryRSS, support: .yes, source: .both, detail: nil))
-        let p = try plan(tree, "vlan: 12, qos: 3, trust: true, spoofCheck: false, maxTxRate: 500", reported: Self.ixgbeVF)
-        #expect(p.steps.map(\.action.command) == ["ip link set dev eth1 vf 0 vlan 12 qos 3 max_tx_rate 500 spoofchk off trust on"])
-        #expect(try refusals(tree, "vlan: 12, vlanProto: 802.1ad, linkState: enable", reported: Self.ixgbeVF) == [
+        let p = try plan(tree, "vlan: 12, qos: 3, trust: true, spoofCheck: false, maxTxRate: 500, linkState: disable, queryRSS: true",
+                         reported: Self.ixgbeVF)
+        #expect(p.steps.map(\.action.command) == ["ip link set dev eth1 vf 0 vlan 12 qos 3 max_tx_rate 500 spoofchk off state disable query_rss on trust on"])
+        #expect(try refusals(tree, "vlan: 12, vlanProto: 802.1ad, minTxRate: 100", reported: Self.ixgbeVF) == [
             "nics[0].sriov.vfs[0].vlanProto: driver ixgbe of eth1 cannot set 802.1ad VF VLANs (ixgbe_ndo_set_vf_vlan takes only 802.1Q (EPROTONOSUPPORT)) (line 2)",
-            "nics[0].sriov.vfs[0].linkState: driver ixgbe of eth1 cannot set a VF's link state (ixgbe has no ndo_set_vf_link_state in Linux 6.12) (line 2)",
+            "nics[0].sriov.vfs[0].minTxRate: driver ixgbe of eth1 cannot set a VF's minimum transmit rate (ixgbe_ndo_set_vf_bw refuses a minimum rate (EINVAL)) (line 2)",
         ])
     }
 
@@ -109,5 +111,29 @@ struct DriverCapabilityTests {
         #expect(caps.setting(.linkState).support == .unknown)
         #expect(try plan(tree, "linkState: disable, spoofCheck: false", reported: vf).steps.count == 1)
         #expect(try refusals(tree, "trust: true", reported: vf).first?.hasPrefix("nics[0].sriov.vfs[0].trust: driver bnxt_en of eth1 cannot set VF trust") == true)
+    }
+}
+
+@Suite("Driver capabilities: what plumb show --nic prints")
+struct CapabilityReportTests {
+    @Test("text: counts, VF driver, autoprobe, count rule, eswitch, each setting with its source; JSON: the report's sriov object")
+    func report() throws {
+        let tree = try SysfsTree(numVFs: 2, autoprobe: true)
+        let pf = try SRIOVSysfs(sysfsRoot: tree.root).findPF(name: "eth1")
+        let caps = SRIOVCapabilities(pf: pf, vfs: [VFSettings(index: 0, spoofCheck: true, trust: false)])
+        #expect(Array(caps.text.prefix(4)) == [
+            "sriov eth1 (0000:01:00.0, driver igb):",
+            "  VFs 2 of 7, VF driver igbvf, drivers autoprobe on",
+            "  count change: through 0 (destroys live VFs)",
+            "  eswitch modes: none (no devlink eswitch)",
+        ])
+        #expect(caps.text.contains("  spoofCheck: yes [driver facts + kernel]"))
+        #expect(caps.text.contains("  vlanProto 802.1ad: no [driver facts] — igb_ndo_set_vf_vlan takes only 802.1Q (EPROTONOSUPPORT)"))
+        #expect(caps.text.count == 4 + VFFeature.allCases.count)
+        var r = NICReport(name: "eth1", driver: "igb", checks: [])
+        r.sriov = caps
+        let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
+        #expect(json.contains(#""sriov":{"#) && json.contains(#""feature":"linkState""#))
+        #expect(!String(decoding: try JSONEncoder().encode(NICReport(name: "veth0", driver: "veth", checks: [])), as: UTF8.self).contains("sriov"))
     }
 }

@@ -23,6 +23,14 @@ struct CNIVF {
         return (pf, vf)
     }
 
+    /// sriov-cni's DPDK mode: a VF the device plugin already bound to a userspace driver, with
+    /// no `driver` asked of Plumb. Its binding is not Plumb's (nothing proves otherwise): only
+    /// its PF-side settings are applied and restored; nothing is bound, moved or addressed.
+    func preBound(_ vf: VirtualFunction) -> VFUserspaceDriver? {
+        guard vfConf.driver == nil else { return nil }
+        return vf.driver.flatMap(VFUserspaceDriver.init(rawValue:))
+    }
+
     /// runtimeConfig's `mac` (a pod's request) wins over the configuration's, as in sriov-cni.
     var mac: MACAddress? { run.config.runtime.mac ?? vfConf.mac }
 
@@ -34,8 +42,12 @@ struct CNIVF {
         // not set, and nothing is routed through it (as sriov-cni does in DPDK mode).
         let iface = vfConf.driver.map { Interface(name: a.ifname, kind: .userspaceVF(nic: pf.name, index: vf.index, driver: $0)) }
             ?? Interface(name: a.ifname, kind: .vf(nic: pf.name, index: vf.index), addresses: try ipam.prefixes(), mtu: run.config.mtu)
-        let c = Container(name: a.containerName, netns: a.namespace, interfaces: [iface],
-                          routes: vfConf.driver == nil ? ipam.manifestRoutes() : [])
+        let external = preBound(vf)
+        if let d = external, run.config.mtu != nil {
+            throw CNIError(CNIError.invalidConfig, "mtu: VF \(vfConf.deviceID) is bound to \(d.rawValue): it has no netdev to set it on", version: run.config.cniVersion)
+        }
+        let c = Container(name: a.containerName, netns: a.namespace, interfaces: external == nil ? [iface] : [],
+                          routes: vfConf.driver == nil && external == nil ? ipam.manifestRoutes() : [])
         let m = Manifest(name: run.config.name, nics: [NIC(selector: .name(pf.name), sriov: SRIOV(numVFs: pf.numVFs ?? 0, vfs: [settings]))],
                          containers: [c])
         return Layer(owner: a.owner, manifest: m)
@@ -55,9 +67,10 @@ struct CNIVF {
             // where the spec has that field (1.1.0).
             let pciID = CNIVersions.atLeast(run.config.cniVersion, "1.1.0") ? vfConf.deviceID : nil
             var shown = CNIResult.Interface(name: a.ifname, mac: link?.mac?.description, mtu: link?.mtu, sandbox: a.netns, pciID: pciID)
-            if vfConf.driver != nil {
+            let vf = try engine.kernel.sriov.findVF(pci: vfConf.deviceID).vf
+            if vf.driver.flatMap(VFUserspaceDriver.init(rawValue:)) != nil {   // bound by Plumb, or beforehand
                 shown.deviceID = vfConf.deviceID
-                shown.vfioDevice = try engine.kernel.sriov.findVF(pci: vfConf.deviceID).vf.iommuGroup.map { "/dev/vfio/\($0)" }
+                shown.vfioDevice = vf.iommuGroup.map { "/dev/vfio/\($0)" }
             }
             return CNIResult(cniVersion: run.config.cniVersion, interfaces: [shown],
                              ips: ipam.ips?.map { .init(version: nil, address: $0.address, gateway: $0.gateway, interface: 0) },

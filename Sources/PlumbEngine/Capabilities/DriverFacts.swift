@@ -40,11 +40,11 @@ public enum DriverFactTable {
         DriverFacts(driver: "igbvf", vfDriver: nil, numVFs: .throughZero, settable: [],
                     refused: Dictionary(uniqueKeysWithValues: VFFeature.allCases.map { ($0, "igbvf drives a VF: it has no VFs of its own") }),
                     eswitchModes: []),
-        // drivers/net/ethernet/intel/ixgbe: 82599, X540, X550.
+        // drivers/net/ethernet/intel/ixgbe: 82599, X540, X550. Link state since Linux 5.18
+        // (ixgbe_ndo_set_vf_link_state); RSS query on 82599 and later.
         DriverFacts(driver: "ixgbe", vfDriver: "ixgbevf", numVFs: .throughZero,
-                    settable: [.mac, .vlan, .qos, .spoofCheck, .trust, .maxTxRate, .queryRSS],
-                    refused: [.linkState: "ixgbe has no ndo_set_vf_link_state in Linux 6.12",
-                              .minTxRate: "ixgbe_ndo_set_vf_bw refuses a minimum rate (EINVAL)",
+                    settable: [.mac, .vlan, .qos, .spoofCheck, .trust, .linkState, .maxTxRate, .queryRSS],
+                    refused: [.minTxRate: "ixgbe_ndo_set_vf_bw refuses a minimum rate (EINVAL)",
                               .vlanProto8021ad: "ixgbe_ndo_set_vf_vlan takes only 802.1Q (EPROTONOSUPPORT)"],
                     eswitchModes: []),
         // drivers/net/ethernet/intel/i40e: X710, XL710, XXV710.

@@ -40,7 +40,8 @@ final class SysfsTree {
     }
     func netdev(_ name: String, dev: String, mac: String) throws {
         try file("\(dev)/net/\(name)/address", mac + "\n")
-        try link("\(dev)/net/\(name)/device", "../..")
+        // As the kernel makes it: up to the device's parent and back down by its name.
+        try link("\(dev)/net/\(name)/device", "../../../" + (dev.split(separator: "/").last.map(String.init) ?? ""))
         try link("class/net/\(name)", "../../" + dev + "/net/\(name)")
     }
 

@@ -3,7 +3,8 @@
 # nothing moved into the container, verify passes, the re-plan is empty; destroy rebinds igbvf
 # and the VF netdev is back. Then the same with VFs plumb makes itself, and through the CNI
 # plugin (Plumb's `vf` object with driver vfio-pci): ADD binds and reports deviceID and
-# /dev/vfio/N with IPAM's address, CHECK passes, DEL gives igbvf back.
+# /dev/vfio/N with IPAM's address, CHECK passes, DEL gives igbvf back; and sriov-cni's DPDK mode
+# (a VF bound beforehand: only its PF-side settings, the binding untouched).
 set -u
 . "$(dirname "$0")/../scenario-lib.sh"
 trap 'cni DEL "$WORK/net.json" >/dev/null 2>&1; ip netns del c2 2>/dev/null; "$PLUMB" destroy "$WORK/m.yaml" >/dev/null 2>&1; "$PLUMB" destroy "$WORK/fresh.yaml" >/dev/null 2>&1; echo 0 > $DEV/sriov_numvfs; rm -rf "$WORK"' EXIT
@@ -108,3 +109,26 @@ for i in $(seq 50); do [ -n "$(ls $DEV/virtfn1/net/ 2>/dev/null)" ] && break; sl
 vf_line 1 | grep -q "vlan" && fail "VF 1's VLAN not restored after DEL: $(vf_line 1)"
 [ -z "$(ls /run/plumb/*.json 2>/dev/null)" ] || fail "record left in /run/plumb: $(ls /run/plumb)"
 ok "ADD, CHECK, DEL"
+
+step "sriov-cni's DPDK mode: a VF the device plugin bound to vfio-pci beforehand — ADD sets only its PF-side settings; DEL restores them; the binding is never touched"
+echo vfio-pci > /sys/bus/pci/devices/$pci/driver_override
+echo "$pci" > /sys/bus/pci/devices/$pci/driver/unbind
+echo "$pci" > /sys/bus/pci/drivers_probe
+[ "$(basename "$(readlink $DEV/virtfn1/driver)")" = vfio-pci ] || fail "could not bind VF 1 to vfio-pci by hand"
+cat >"$WORK/sriov.json" <<JSON
+{"cniVersion": "1.0.0", "name": "sriov-dpdk", "type": "plumb", "deviceID": "$pci", "vlan": 12, "spoofchk": "off"}
+JSON
+cni ADD "$WORK/sriov.json" >"$WORK/add2.json" 2>"$WORK/add2.err" || { cat "$WORK/add2.json" "$WORK/add2.err"; fail "ADD failed"; }
+sed 's/^/    /' "$WORK/add2.json"
+grep -q "\"vfioDevice\" : \"/dev/vfio/$group\"" "$WORK/add2.json" || fail "the result does not name /dev/vfio/$group"
+vf_line 1 | grep -q "vlan 12" || fail "VF 1 has no VLAN 12: $(vf_line 1)"
+[ "$(basename "$(readlink $DEV/virtfn1/driver)")" = vfio-pci ] || fail "ADD changed the binding: $(readlink $DEV/virtfn1/driver)"
+[ "$(ip -n c2 -br link | grep -cv '^lo ')" = 0 ] || fail "something moved into c2: $(ip -n c2 -br link)"
+cni DEL "$WORK/sriov.json" >"$WORK/del2.out" 2>&1 || { cat "$WORK/del2.out"; fail "DEL failed"; }
+vf_line 1 | grep -q "vlan" && fail "VF 1's VLAN not restored after DEL: $(vf_line 1)"
+[ "$(basename "$(readlink $DEV/virtfn1/driver)")" = vfio-pci ] || fail "DEL changed the binding it never made: $(readlink $DEV/virtfn1/driver)"
+echo > /sys/bus/pci/devices/$pci/driver_override   # the test's own binding, undone by the test
+echo "$pci" > /sys/bus/pci/devices/$pci/driver/unbind
+echo "$pci" > /sys/bus/pci/drivers_probe
+[ -z "$(ls /run/plumb/*.json 2>/dev/null)" ] || fail "record left in /run/plumb: $(ls /run/plumb)"
+ok "settings on and off, the device plugin's binding left alone"
