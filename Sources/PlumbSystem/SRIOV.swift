@@ -127,10 +127,12 @@ public struct SRIOVSysfs: Sendable {
         guard Files.exists(net) else { throw SRIOVError.noInterface(name) }
         let dev = "\(net)/device"
         guard Files.exists(dev) else { throw SRIOVError.noDevice(name) }
+        let address = try linkBasename(dev), driver = try? linkBasename("\(dev)/driver")
         return PhysicalFunction(
-            name: name, pciAddress: try linkBasename(dev), driver: try? linkBasename("\(dev)/driver"),
+            name: name, pciAddress: address, driver: driver,
             mac: try Files.read("\(net)/address").trimmingSpace().lowercased(),
-            totalVFs: try optionalInt("\(dev)/sriov_totalvfs"), numVFs: try optionalInt("\(dev)/sriov_numvfs"),
+            totalVFs: try optionalInt("\(dev)/sriov_totalvfs") ?? simulatedTotalVFs(dev, device: address, driver: driver),
+            numVFs: try optionalInt("\(dev)/sriov_numvfs"),
             vfs: try virtualFunctions(deviceDirectory: dev),
             driversAutoprobe: try optionalInt("\(dev)/sriov_drivers_autoprobe").map { $0 != 0 })
     }
@@ -155,6 +157,16 @@ public struct SRIOVSysfs: Sendable {
     }
 
     // MARK: Helpers
+
+    /// netdevsim has `sriov_numvfs` but no `sriov_totalvfs`: its limit is the debugfs
+    /// attribute `netdevsim/DEV/max_vfs` (4 unless raised). Read only for that driver and
+    /// only when debugfs is mounted; nil otherwise (then the PF reads as having no SR-IOV).
+    /// Equivalent to: `cat /sys/kernel/debug/netdevsim/netdevsim3/max_vfs`.
+    func simulatedTotalVFs(_ dev: String, device: String, driver: String?) throws -> Int? {
+        guard driver == "netdevsim", Files.exists("\(dev)/sriov_numvfs"),
+              !device.contains("/"), !device.hasPrefix(".") else { return nil }
+        return try optionalInt("\(root)/kernel/debug/netdevsim/\(device)/max_vfs")
+    }
 
     func requireSRIOV(_ d: PhysicalFunction) throws -> PhysicalFunction {
         if d.hasSRIOV { return d }

@@ -35,6 +35,7 @@ public enum SRIOVError: Error, Sendable, Equatable, CustomStringConvertible {
         case .noDevice(let n): return "\(n) is a virtual interface (no device link): it has no SR-IOV"
         case .noSRIOV(let n, let d):
             return "\(n) (driver \(d ?? "none")) has no SR-IOV: device/sriov_totalvfs is missing"
+                + (d == "netdevsim" ? " (netdevsim keeps its VF limit in debugfs: mount -t debugfs none /sys/kernel/debug)" : "")
         case .isVirtualFunction(let n, let pf):
             return "\(n) is a virtual function of PCI device \(pf), not a physical function"
         case .notVirtualFunction(let p): return "PCI device \(p) is not a virtual function (no physfn link)"

@@ -24,6 +24,8 @@ extension Applier {
         if pf.numVFs == w.count.to { return }
         try kernel.sriov.setNumVFs(pf, w.count.to)
         guard w.count.to > 0 else { return }
+        // A driver whose VFs are no devices (netdevsim) has no netdevs to wait for.
+        if let facts = DriverFactTable.facts(pf.driver), facts.vfDriver == nil { return }
         try kernel.sriov.waitForVFNetdevs(pf, count: w.count.to)
         let host = try kernel.links(in: .host)
         if let link = try host.link(name: pf.name), link.up {

@@ -15,6 +15,12 @@ public struct DriverFacts: Sendable, Equatable {
     /// Empty: no devlink eswitch (legacy SR-IOV only).
     public var eswitchModes: [EswitchMode]
 
+    /// Whether the PF-side settings of its VFs outlive a VF count of 0. A driver whose VFs
+    /// are devices (igb, ixgbe, mlx5 …) frees their configuration with them; one whose VFs
+    /// are no devices keeps it in the PF's own table (netdevsim's vfconfigs, sized by
+    /// max_vfs at probe), so the next VFs start with the old settings unless restored.
+    public var vfSettingsOutliveVFs: Bool { driver == "netdevsim" }
+
     /// Whether `feature` can be set, and if not, why (nil: it can).
     public func refusal(_ feature: VFFeature) -> String? {
         settable.contains(feature) ? nil : (refused[feature] ?? "\(driver) does not implement it")

@@ -82,7 +82,13 @@ extension DestroyPlanner {
     func sriovRestoreSteps(_ notes: inout [String], _ handovers: inout [Handover]) -> [Step] {
         var steps: [Step] = []
         let counts = Dictionary(record.numVFs.map { ($0.pf, $0.count.original) }, uniquingKeysWith: { a, _ in a })
-        for o in record.vfs.sorted(by: { ($0.pf, $0.vf) < ($1.pf, $1.vf) }) where counts[o.pf] != 0 {
+        // VFs the count restore removes need no settings restored — unless the driver keeps
+        // them for the next VFs, or Plumb has no facts saying it does not.
+        func settingsGoWithVFs(_ pf: String) -> Bool {
+            guard counts[pf] == 0, let facts = DriverFactTable.facts(observed.pfs[pf]?.pf?.driver) else { return false }
+            return !facts.vfSettingsOutliveVFs
+        }
+        for o in record.vfs.sorted(by: { ($0.pf, $0.vf) < ($1.pf, $1.vf) }) where !settingsGoWithVFs(o.pf) {
             if let heir = vfUser(o.pf, o.vf) {
                 handovers.append(Handover(heir: heir.id, what: .vf(o)))
                 notes.append("VF \(o.vf) of \(o.pf) left as it is: \(heir.owner) uses it now (it restores the VF's settings when it goes)")

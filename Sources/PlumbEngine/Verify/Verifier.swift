@@ -36,7 +36,7 @@ public struct Verifier {
         }
         try session.close(kernel)
         return VerifyReport(manifest: layer.owner.displayName, containers: containers,
-                            host: HostReport(checks: hostChecks(host) + eswitchChecks() + (try natRulesCheck())), nics: try nicReports())
+                            host: HostReport(checks: hostChecks(host) + sriovChecks() + eswitchChecks() + (try natRulesCheck())), nics: try nicReports())
     }
 
     func hostChecks(_ host: NamespaceSnapshot) -> [Check] {
