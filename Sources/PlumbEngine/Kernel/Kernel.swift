@@ -267,8 +267,9 @@ public protocol ProcOps: AnyObject {
     /// `cat /sys/class/net/NIC/ifindex`: which device this /sys shows under that name (sysfs
     /// shows the namespace it was mounted in, which need not be Plumb's); nil when absent.
     func sysfsIndex(of nic: String) -> Int?
-    /// `cat /sys/class/net/NIC/device/local_cpulist`; nil without a device (veth).
-    func localCPUs(of nic: String) -> CPUSet?
+    /// `cat /sys/class/net/NIC/device/{numa_node,local_cpulist}` (the node's cpulist when the
+    /// device has no local_cpulist); nil without a device (veth).
+    func locality(of nic: String) -> NICLocality?
     /// /proc/interrupts; nil when unreadable.
     func interrupts() -> InterruptsTable?
     /// /proc/net/softnet_stat; nil when unreadable.

@@ -68,7 +68,7 @@ final class LinuxProc: ProcOps {
     func queues(of nic: String) throws -> [QueueSteeringState] { try Queues.read(nic) }
     func setQueueCPUs(_ nic: String, queue: String, _ cpus: CPUSet) throws { try Queues.setCPUs(nic, queue, cpus) }
     func setFlowCount(_ nic: String, queue: String, _ count: Int) throws { try Queues.setFlowCount(nic, queue, count) }
-    func localCPUs(of nic: String) -> CPUSet? { Queues.localCPUs(nic) }
+    func locality(of nic: String) -> NICLocality? { NUMASysfs().locality(of: nic) }
     func sysfsIndex(of nic: String) -> Int? { Queues.ifindex(nic) }
     func interrupts() -> InterruptsTable? { try? InterruptsTable.read() }
     func read(_ file: ModprobeFile) throws -> String? {

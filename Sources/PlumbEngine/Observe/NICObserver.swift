@@ -18,7 +18,9 @@ public struct NICObserver {
         s.features = attempt("features", &s) { try ethtool.features(name) }
         if s.features == nil { s.unsupported["gro"] = s.unsupported["features"] }
         s.queues = attempt("queues", &s) { try proc.queues(of: name) } ?? []
-        s.localCPUs = proc.localCPUs(of: name)?.cpus
+        let locality = proc.locality(of: name)
+        s.localCPUs = locality?.cpus.cpus
+        s.numaNode = locality?.node
         s.irqs = ((try? proc.queueIRQs(of: name)) ?? []).map { q in
             NICState.IRQ(irq: q.irq, name: q.name, cpus: (try? proc.affinity(of: q.irq).description) ?? "?")
         }

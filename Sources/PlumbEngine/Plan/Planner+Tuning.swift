@@ -1,5 +1,6 @@
 import PlumbManifest
 import PlumbNetlink
+import PlumbSystem
 import PlumbTypes
 
 /// `nics[].tuning` → ethtool / procfs steps, each carrying the value it replaces so
@@ -81,8 +82,9 @@ extension Planner {
         let wanted: [CPUSet]
         switch a {
         case .spread:
-            guard !s.onlineCPUs.isEmpty else { throw error(path, "cannot read the online CPUs") }
-            wanted = s.irqs.indices.map { CPUSet([s.onlineCPUs[$0 % s.onlineCPUs.count]]) }
+            let order = s.spreadCPUs
+            guard !order.isEmpty else { throw error(path, "cannot read the online CPUs") }
+            wanted = IRQs.spread(s.irqs.map(\.irq), inOrder: order).map(\.cpus)
         case .lists(let lists):
             guard lists.count == s.irqs.count else {
                 throw error(path, "\(lists.count) CPU lists for \(s.irqs.count) queue interrupts of \(s.name)")

@@ -72,7 +72,9 @@ public enum NICReporter {
         let spread = s.irqs.map { "\($0.irq)→\($0.cpus)" }.joined(separator: " ")
         var wanted: [String]?
         switch want {
-        case .spread?: wanted = s.onlineCPUs.isEmpty ? nil : s.irqs.indices.map { String(s.onlineCPUs[$0 % s.onlineCPUs.count]) }
+        case .spread?:
+            let order = s.spreadCPUs
+            wanted = order.isEmpty ? nil : IRQs.spread(s.irqs.map(\.irq), inOrder: order).map(\.cpus.description)
         case .lists(let l)?: wanted = l
         case nil: wanted = nil
         }

@@ -111,6 +111,8 @@ struct FakeNIC: Equatable {
     /// Per-queue RPS/XPS/RFS (sysfs `queues/`), and the device's local CPUs (nil: no device).
     var queues: [QueueSteeringState] = []
     var localCPUs: CPUSet?
+    /// The device's NUMA node (`device/numa_node`), beside its local CPUs.
+    var numaNode: Int?
 
     init(driver: String, busInfo: String, rings: Ethtool.Rings? = nil, channels: Ethtool.Channels? = nil,
          coalesce: Ethtool.Coalesce? = nil, gro: Ethtool.Feature? = nil, features: [String: Ethtool.Feature] = [:],

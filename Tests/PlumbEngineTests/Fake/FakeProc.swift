@@ -74,7 +74,9 @@ final class FakeProc: ProcOps {
         kernel.nics[nic] = n
     }
 
-    func localCPUs(of nic: String) -> CPUSet? { kernel.nics[nic]?.localCPUs }
+    func locality(of nic: String) -> NICLocality? {
+        kernel.nics[nic]?.localCPUs.map { NICLocality(node: kernel.nics[nic]?.numaNode, cpus: $0) }
+    }
     func sysfsIndex(of nic: String) -> Int? { kernel.sysfsIndex[nic] ?? kernel.host.link(named: nic)?.index }
     func interrupts() -> InterruptsTable? { kernel.interruptsTable }
     func softnet() -> SoftnetStat? { kernel.softnetStat }
