@@ -270,6 +270,9 @@ public protocol ProcOps: AnyObject {
     /// `cat /sys/class/net/NIC/device/{numa_node,local_cpulist}` (the node's cpulist when the
     /// device has no local_cpulist); nil without a device (veth).
     func locality(of nic: String) -> NICLocality?
+    /// The running irqbalance and the IRQs its command line bans; nil when none runs.
+    /// Equivalent to: `pgrep -a -x irqbalance`.
+    func irqbalance() -> IRQBalanceProcess?
     /// /proc/interrupts; nil when unreadable.
     func interrupts() -> InterruptsTable?
     /// /proc/net/softnet_stat; nil when unreadable.

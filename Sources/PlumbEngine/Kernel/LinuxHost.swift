@@ -71,6 +71,7 @@ final class LinuxProc: ProcOps {
     func locality(of nic: String) -> NICLocality? { NUMASysfs().locality(of: nic) }
     func sysfsIndex(of nic: String) -> Int? { Queues.ifindex(nic) }
     func interrupts() -> InterruptsTable? { try? InterruptsTable.read() }
+    func irqbalance() -> IRQBalanceProcess? { IRQBalance.running() }
     func read(_ file: ModprobeFile) throws -> String? {
         guard Files.exists(file.path) else { return nil }
         return try Files.read(file.path)

@@ -25,6 +25,8 @@ public struct NICObserver {
             NICState.IRQ(irq: q.irq, name: q.name, cpus: (try? proc.affinity(of: q.irq).description) ?? "?")
         }
         s.onlineCPUs = (try? proc.onlineCPUs().cpus) ?? []
+        // Only a NIC with interrupts to place has anything to fear from irqbalance.
+        if !s.irqs.isEmpty { s.irqbalance = proc.irqbalance() }
         return s
     }
 

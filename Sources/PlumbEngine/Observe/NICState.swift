@@ -31,6 +31,8 @@ public struct NICState: Codable, Sendable, Equatable {
     public var numaNode: Int?
     /// `ip link` qlen.
     public var txqueuelen: Int?
+    /// A running irqbalance (looked for when the NIC has queue interrupts).
+    public var irqbalance: IRQBalanceProcess?
     /// rx-N (RPS/RFS) then tx-N (XPS), as sysfs shows them.
     public var queues: [QueueSteeringState] = []
 
@@ -75,7 +77,7 @@ extension NICState {
 /// fixtures) still decode: what they lack is absent, and their `gro` becomes the feature.
 extension NICState {
     enum CodingKeys: String, CodingKey {
-        case name, driver, rings, channels, coalesce, features, gro, irqs, unsupported, onlineCPUs, localCPUs, numaNode, txqueuelen, queues
+        case name, driver, rings, channels, coalesce, features, gro, irqs, unsupported, onlineCPUs, localCPUs, numaNode, irqbalance, txqueuelen, queues
     }
 
     public init(from decoder: Decoder) throws {
@@ -91,6 +93,7 @@ extension NICState {
         if let f = try c.decodeIfPresent(Ethtool.Features.self, forKey: .features) { features = f }
         localCPUs = try c.decodeIfPresent([Int].self, forKey: .localCPUs)
         numaNode = try c.decodeIfPresent(Int.self, forKey: .numaNode)
+        irqbalance = try c.decodeIfPresent(IRQBalanceProcess.self, forKey: .irqbalance)
         txqueuelen = try c.decodeIfPresent(Int.self, forKey: .txqueuelen)
         queues = try c.decodeIfPresent([QueueSteeringState].self, forKey: .queues) ?? []
     }
@@ -103,6 +106,7 @@ extension NICState {
         try c.encode(irqs, forKey: .irqs); try c.encode(unsupported, forKey: .unsupported)
         try c.encode(onlineCPUs, forKey: .onlineCPUs); try c.encodeIfPresent(localCPUs, forKey: .localCPUs)
         try c.encodeIfPresent(numaNode, forKey: .numaNode)
+        try c.encodeIfPresent(irqbalance, forKey: .irqbalance)
         try c.encodeIfPresent(txqueuelen, forKey: .txqueuelen); try c.encode(queues, forKey: .queues)
     }
 }

@@ -79,6 +79,7 @@ extension Planner {
         guard !s.irqs.isEmpty else {
             throw error(path, "\(s.name) (driver \(s.driver.isEmpty ? "unknown" : s.driver)) has no queue interrupts (device/msi_irqs) to place")
         }
+        try checkIRQBalance(s, path: path)
         let wanted: [CPUSet]
         switch a {
         case .spread:

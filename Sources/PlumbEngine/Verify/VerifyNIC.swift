@@ -25,6 +25,7 @@ public enum NICReporter {
         c.append(gro(s, t?.offloads?.gro))
         c += features(s, t?.offloads)
         c += irqs(s, t?.irqAffinity)
+        c += irqbalance(s, t?.irqAffinity)
         c += txqueuelen(s, t?.txqueuelen)
         c += steering(s, t?.rps, rx: true)
         c += steering(s, t?.xps, rx: false)
@@ -85,6 +86,24 @@ public enum NICReporter {
         let oneCPU = s.irqs.count > 1 && s.onlineCPUs.count > 1 && Set(s.irqs.map(\.cpus)).count == 1 && !s.irqs[0].cpus.contains(",") && !s.irqs[0].cpus.contains("-")
         return [Check("irq-affinity", s.name, oneCPU ? .warn : .pass, expected: "report",
                       observed: spread + (oneCPU ? " — all queues on one CPU: consider irqAffinity: spread" : ""), evidence: [.procfs])]
+    }
+
+    /// With `irqAffinity` declared: is irqbalance kept off the queue interrupts it would move?
+    static func irqbalance(_ s: NICState, _ want: Tuning.IRQAffinity?) -> [Check] {
+        guard want != nil, !s.irqs.isEmpty else { return [] }
+        let irqs = s.irqs.map { String($0.irq) }.joined(separator: " ")
+        guard let ib = s.irqbalance else {
+            return [Check("irqbalance", s.name, .pass, expected: "not running, or banning irq \(irqs)", observed: "not running", evidence: [.procfs])]
+        }
+        if let script = ib.policyScript {
+            return [Check("irqbalance", s.name, .warn, expected: "banning irq \(irqs)",
+                          observed: "\(ib) with policy script \(script): its bans are not visible", evidence: [.procfs])]
+        }
+        let exposed = s.irqs.map(\.irq).filter { !ib.bannedIRQs.contains($0) }
+        return [Check.expect("irqbalance", s.name, exposed.isEmpty, expected: "not running, or banning irq \(irqs)",
+                             observed: exposed.isEmpty ? "\(ib) bans irq \(irqs)"
+                                : "\(ib) does not ban irq \(exposed.map(String.init).joined(separator: " ")): it will move them",
+                             evidence: [.procfs])]
     }
 
     static func counters(_ st: LinkStats) -> Check {

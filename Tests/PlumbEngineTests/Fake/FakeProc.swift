@@ -79,6 +79,7 @@ final class FakeProc: ProcOps {
     }
     func sysfsIndex(of nic: String) -> Int? { kernel.sysfsIndex[nic] ?? kernel.host.link(named: nic)?.index }
     func interrupts() -> InterruptsTable? { kernel.interruptsTable }
+    func irqbalance() -> IRQBalanceProcess? { kernel.irqbalance }
     func softnet() -> SoftnetStat? { kernel.softnetStat }
     func read(_ file: ModprobeFile) throws -> String? { kernel.files[file] }
 
