@@ -40,6 +40,16 @@ extension Decode {
                         maxTxRate: o.int("maxTxRate"), linkState: o.optional("linkState")?.choice(VFLinkState.allCases.map(\.rawValue)).flatMap(VFLinkState.init(rawValue:)))
     }
 
+    /// Every `Tuning.Coalesce.Key`: the adaptive switches as booleans, the rest as counts.
+    static func coalesce(_ r: NodeReader) -> Tuning.Coalesce? {
+        guard let o = r.object(Tuning.Coalesce.Key.allCases.map(\.rawValue)) else { return nil }
+        var values: [Tuning.Coalesce.Key: Int] = [:]
+        for key in Tuning.Coalesce.Key.allCases {
+            values[key] = key.isSwitch ? o.bool(key.rawValue).map { $0 ? 1 : 0 } : o.int(key.rawValue)
+        }
+        return Tuning.Coalesce(values)
+    }
+
     static func tuning(_ r: NodeReader) -> Tuning {
         guard let o = r.object(["rings", "channels", "coalesce", "offloads", "irqAffinity", "rps", "xps", "txqueuelen"]) else {
             return Tuning()
@@ -49,9 +59,7 @@ extension Decode {
             channels: o.optional("channels")?.object(["combined", "rx", "tx"]).map {
                 Tuning.Channels(combined: $0.int("combined"), rx: $0.int("rx"), tx: $0.int("tx"))
             },
-            coalesce: o.optional("coalesce")?.object(["adaptiveRx", "rxUsecs", "rxFrames"]).map {
-                Tuning.Coalesce(adaptiveRx: $0.bool("adaptiveRx"), rxUsecs: $0.int("rxUsecs"), rxFrames: $0.int("rxFrames"))
-            },
+            coalesce: o.optional("coalesce").flatMap(coalesce),
             offloads: o.optional("offloads").flatMap(offloads),
             irqAffinity: o.optional("irqAffinity").flatMap(irqAffinity),
             rps: o.optional("rps").flatMap { steering($0, flowEntries: true) },

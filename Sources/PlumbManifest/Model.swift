@@ -122,11 +122,27 @@ public struct Tuning: Sendable, Equatable {
             self.combined = combined; self.rx = rx; self.tx = tx
         }
     }
+    /// `coalesce:` — `ethtool -C`: the adaptive switches, and µs/frames before an interrupt,
+    /// for rx and tx, each also in its `Irq` variant (while an interrupt is being serviced).
     public struct Coalesce: Sendable, Equatable {
-        public var adaptiveRx: Bool?; public var rxUsecs: Int?; public var rxFrames: Int?
-        public init(adaptiveRx: Bool? = nil, rxUsecs: Int? = nil, rxFrames: Int? = nil) {
-            self.adaptiveRx = adaptiveRx; self.rxUsecs = rxUsecs; self.rxFrames = rxFrames
+        /// The manifest's keys, in `ethtool -c` order.
+        public enum Key: String, CaseIterable, Sendable {
+            case adaptiveRx, adaptiveTx
+            case rxUsecs, rxFrames, rxUsecsIrq, rxFramesIrq
+            case txUsecs, txFrames, txUsecsIrq, txFramesIrq
+            public var isSwitch: Bool { self == .adaptiveRx || self == .adaptiveTx }
         }
+        /// Declared values; a switch is 0 (off) or 1 (on).
+        public var values: [Key: Int]
+        public init(_ values: [Key: Int]) { self.values = values }
+        public init(adaptiveRx: Bool? = nil, rxUsecs: Int? = nil, rxFrames: Int? = nil) {
+            values = [:]
+            values[.adaptiveRx] = adaptiveRx.map { $0 ? 1 : 0 }
+            values[.rxUsecs] = rxUsecs; values[.rxFrames] = rxFrames
+        }
+        public var adaptiveRx: Bool? { values[.adaptiveRx].map { $0 != 0 } }
+        public var rxUsecs: Int? { values[.rxUsecs] }
+        public var rxFrames: Int? { values[.rxFrames] }
     }
     /// `offloads:` — any netdev feature by the name `ethtool -k` prints (or its short
     /// `ethtool -K` alias: gro, lro, tso, …), in the manifest's order.

@@ -46,8 +46,9 @@ extension Checks {
         positive(t.channels?.combined, at: path + ".channels.combined")
         positive(t.channels?.rx, at: path + ".channels.rx")
         positive(t.channels?.tx, at: path + ".channels.tx")
-        range(t.coalesce?.rxUsecs, 0...Int(UInt32.max), at: path + ".coalesce.rxUsecs")
-        range(t.coalesce?.rxFrames, 0...Int(UInt32.max), at: path + ".coalesce.rxFrames")
+        for key in Tuning.Coalesce.Key.allCases where !key.isSwitch {
+            range(t.coalesce?.values[key], 0...Int(UInt32.max), at: path + ".coalesce.\(key.rawValue)")
+        }
         range(t.txqueuelen, 1...Int(UInt32.max), at: path + ".txqueuelen")
         checkSteering(t.rps, at: path + ".rps")
         checkSteering(t.xps, at: path + ".xps")

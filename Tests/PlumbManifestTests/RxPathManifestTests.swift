@@ -30,3 +30,25 @@ struct RxPathManifestTests {
         #expect(problems(Self.nic("offloads: {gro: maybe}")).first?.contains("nics[0].tuning.offloads.gro") == true)
     }
 }
+
+/// `coalesce:` in full: rx and tx, adaptive switches, and the `Irq` variants.
+@Suite("Manifest: coalescing keys")
+struct CoalesceManifestTests {
+    @Test("every key decodes: switches as on/off, the rest as counts")
+    func decodes() throws {
+        let m = try #require(load(RxPathManifestTests.nic("""
+            coalesce: {adaptiveRx: false, adaptiveTx: true, rxUsecs: 50, rxFrames: 16, rxUsecsIrq: 8, rxFramesIrq: 2, txUsecs: 100, txFrames: 32, txUsecsIrq: 9, txFramesIrq: 3}
+            """)))
+        let c = try #require(m.nics.first?.tuning?.coalesce)
+        #expect(c.values == [.adaptiveRx: 0, .adaptiveTx: 1, .rxUsecs: 50, .rxFrames: 16, .rxUsecsIrq: 8, .rxFramesIrq: 2,
+                             .txUsecs: 100, .txFrames: 32, .txUsecsIrq: 9, .txFramesIrq: 3])
+    }
+
+    @Test("mistakes name path and line: a negative count, a count for a switch, an unknown key")
+    func mistakes() {
+        #expect(problems(RxPathManifestTests.nic("coalesce: {txFramesIrq: -1}"))
+                == ["nics[0].tuning.coalesce.txFramesIrq: -1 is out of range 0-4294967295 (line 5)"])
+        #expect(problems(RxPathManifestTests.nic("coalesce: {adaptiveTx: 5}")).first?.contains("nics[0].tuning.coalesce.adaptiveTx") == true)
+        #expect(problems(RxPathManifestTests.nic("coalesce: {txUsec: 5}")).first?.contains("nics[0].tuning.coalesce.txUsec") == true)
+    }
+}

@@ -75,7 +75,7 @@ public final class Applier {
         case .setChannels(let c):
             try kernel.ethtool(in: .host).setChannels(c.nic, rx: c.rx?.to, tx: c.tx?.to, combined: c.combined?.to)
         case .setCoalesce(let c):
-            try kernel.ethtool(in: .host).setCoalesce(c.nic, adaptiveRx: c.adaptiveRx?.to, rxUsecs: c.rxUsecs?.to, rxFrames: c.rxFrames?.to)
+            try kernel.ethtool(in: .host).setCoalesce(c.nic, c.values.mapValues(\.to))
         case .setOffload(let c): try kernel.ethtool(in: .host).setFeatures(c.nic, c.features.mapValues(\.to))
         case .setTxQueueLen(let c): try setTxQueueLen(c)
         case .setQueueSteering(let c): try setQueueSteering(c)

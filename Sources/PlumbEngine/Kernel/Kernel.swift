@@ -193,8 +193,8 @@ public protocol EthtoolOps: AnyObject {
     func setRings(_ nic: String, rx: Int?, tx: Int?) throws
     /// `ethtool -L NIC [rx N] [tx N] [combined N]`.
     func setChannels(_ nic: String, rx: Int?, tx: Int?, combined: Int?) throws
-    /// `ethtool -C NIC [adaptive-rx on|off] [rx-usecs N] [rx-frames N]`.
-    func setCoalesce(_ nic: String, adaptiveRx: Bool?, rxUsecs: Int?, rxFrames: Int?) throws
+    /// `ethtool -C NIC [adaptive-rx on|off] [rx-usecs N] [tx-frames-irq N] …` in one message.
+    func setCoalesce(_ nic: String, _ values: [Ethtool.CoalesceParam: Int]) throws
     /// `ethtool -K NIC FEATURE on|off …` by kernel names; a feature that did not take
     /// the value asked for is an error naming it.
     func setFeatures(_ nic: String, _ values: [String: Bool]) throws

@@ -16,9 +16,7 @@ final class LinuxEthtool: EthtoolOps {
     func setChannels(_ nic: String, rx: Int?, tx: Int?, combined: Int?) throws {
         try socket.setChannels(nic, rx: rx, tx: tx, combined: combined)
     }
-    func setCoalesce(_ nic: String, adaptiveRx: Bool?, rxUsecs: Int?, rxFrames: Int?) throws {
-        try socket.setCoalesce(nic, adaptiveRx: adaptiveRx, rxUsecs: rxUsecs, rxFrames: rxFrames)
-    }
+    func setCoalesce(_ nic: String, _ values: [Ethtool.CoalesceParam: Int]) throws { try socket.setCoalesce(nic, values) }
     func setFeatures(_ nic: String, _ values: [String: Bool]) throws { _ = try socket.setFeatures(nic, values) }
 }
 

@@ -23,11 +23,10 @@ extension DestroyPlanner {
                 if c.combined != nil || c.rx != nil || c.tx != nil { steps.append(Step(.setChannels(c), reason: "restore")) }
             }
             if let cur = s.coalesce {
+                let kept = o.coalesceOriginals
                 var c = CoalesceChange(nic: o.nic)
-                if let a = cur.adaptiveRx { c.adaptiveRx = restore(o.adaptiveRx, a) }
-                if let u = cur.rxUsecs { c.rxUsecs = restore(o.rxUsecs, u) }
-                if let f = cur.rxFrames { c.rxFrames = restore(o.rxFrames, f) }
-                if c.adaptiveRx != nil || c.rxUsecs != nil || c.rxFrames != nil { steps.append(Step(.setCoalesce(c), reason: "restore")) }
+                for p in kept.keys { if let v = cur[p] { c.values[p] = restore(kept[p], v) } }
+                if !c.isEmpty { steps.append(Step(.setCoalesce(c), reason: "restore")) }
             }
             steps += featureRestoreSteps(o, s)
             if let cur = s.txqueuelen, let c = restore(o.txqueuelen, cur) {

@@ -62,17 +62,22 @@ extension Planner {
         return c.combined == nil && c.rx == nil && c.tx == nil ? [] : [Step(.setChannels(c))]
     }
 
+    /// One `ethtool -C` for every declared parameter that differs. A parameter the driver
+    /// does not report (the kernel leaves it out of COALESCE_GET) is refused, naming it,
+    /// the driver and the parameters it does report — even when declared at 0.
     func coalesceSteps(_ want: Tuning.Coalesce, _ s: NICState, path: String) throws -> [Step] {
         guard let cur = s.coalesce else { throw unsupported(s, "coalesce", path: path) }
-        func current<V>(_ v: V?, _ key: String) throws -> V? {
-            guard let v else { throw unsupported(s, "coalesce", path: "\(path).\(key)") }
-            return v
-        }
         var c = CoalesceChange(nic: s.name)
-        if let v = want.adaptiveRx, v != cur.adaptiveRx { c.adaptiveRx = Change(to: v, from: try current(cur.adaptiveRx, "adaptiveRx")!) }
-        if let v = want.rxUsecs, v != cur.rxUsecs { c.rxUsecs = Change(to: v, from: try current(cur.rxUsecs, "rxUsecs")!) }
-        if let v = want.rxFrames, v != cur.rxFrames { c.rxFrames = Change(to: v, from: try current(cur.rxFrames, "rxFrames")!) }
-        return c.adaptiveRx == nil && c.rxUsecs == nil && c.rxFrames == nil ? [] : [Step(.setCoalesce(c))]
+        for key in Tuning.Coalesce.Key.allCases {
+            guard let v = want.values[key] else { continue }
+            let p = key.param
+            guard let have = cur[p] else {
+                throw error("\(path).\(key.rawValue)", "\(s.name) (driver \(driverName(s))) does not support \(p.option) "
+                            + "(ETHTOOL_MSG_COALESCE_GET does not report it); it reports: \(cur)")
+            }
+            if v != have { c.values[p] = Change(to: v, from: have) }
+        }
+        return c.isEmpty ? [] : [Step(.setCoalesce(c))]
     }
 
     func irqSteps(_ a: Tuning.IRQAffinity, _ s: NICState, path: String) throws -> [Step] {
@@ -104,6 +109,20 @@ extension Planner {
     }
 }
 
-extension CoalesceChange {
-    init(nic: String) { self.init(nic: nic, adaptiveRx: nil, rxUsecs: nil, rxFrames: nil) }
+extension Tuning.Coalesce.Key {
+    /// The ethtool parameter this manifest key sets.
+    var param: Ethtool.CoalesceParam {
+        switch self {
+        case .adaptiveRx: return .adaptiveRx
+        case .adaptiveTx: return .adaptiveTx
+        case .rxUsecs: return .rxUsecs
+        case .rxFrames: return .rxFrames
+        case .rxUsecsIrq: return .rxUsecsIrq
+        case .rxFramesIrq: return .rxFramesIrq
+        case .txUsecs: return .txUsecs
+        case .txFrames: return .txFrames
+        case .txUsecsIrq: return .txUsecsIrq
+        case .txFramesIrq: return .txFramesIrq
+        }
+    }
 }

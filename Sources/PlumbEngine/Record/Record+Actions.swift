@@ -41,7 +41,12 @@ extension Record {
         case .setChannels(let c):
             nic(c.nic) { o in keepFirst(&o.channelsCombined, c.combined); keepFirst(&o.channelsRx, c.rx); keepFirst(&o.channelsTx, c.tx) }
         case .setCoalesce(let c):
-            nic(c.nic) { o in keepFirst(&o.adaptiveRx, c.adaptiveRx); keepFirst(&o.rxUsecs, c.rxUsecs); keepFirst(&o.rxFrames, c.rxFrames) }
+            nic(c.nic) { o in
+                var kept = o.coalesceOriginals
+                for (p, change) in c.values { keepFirst(&kept[p], change) }
+                (o.adaptiveRx, o.rxUsecs, o.rxFrames) = (nil, nil, nil)
+                o.coalesce = kept.isEmpty ? nil : kept
+            }
         case .setOffload(let c):
             nic(c.nic) { o in
                 var kept = o.features ?? [:]

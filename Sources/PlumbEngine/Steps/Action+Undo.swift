@@ -48,8 +48,7 @@ extension Action {
         case .setChannels(let c):
             return [.setChannels(ChannelsChange(nic: c.nic, combined: c.combined.inverted(), rx: c.rx.inverted(), tx: c.tx.inverted()))]
         case .setCoalesce(let c):
-            return [.setCoalesce(CoalesceChange(nic: c.nic, adaptiveRx: c.adaptiveRx.inverted(), rxUsecs: c.rxUsecs.inverted(),
-                                                rxFrames: c.rxFrames.inverted()))]
+            return [.setCoalesce(CoalesceChange(nic: c.nic, values: c.values.mapValues(\.inverted)))]
         case .setOffload(let c): return [.setOffload(OffloadChange(nic: c.nic, name: c.name, features: c.features.mapValues(\.inverted)))]
         case .setTxQueueLen(let c): return [.setTxQueueLen(TxQueueLenChange(nic: c.nic, length: c.length.inverted))]
         case .setQueueSteering(let c):

@@ -1,3 +1,4 @@
+import PlumbNetlink
 import PlumbTypes
 
 /// Equivalent to: `ethtool -G NIC [rx N] [tx N]`.
@@ -15,12 +16,13 @@ public struct ChannelsChange: Hashable, Sendable, Codable {
     public var tx: Change<Int>?
 }
 
-/// Equivalent to: `ethtool -C NIC [adaptive-rx on|off] [rx-usecs N] [rx-frames N]`.
+/// Equivalent to: `ethtool -C NIC [adaptive-rx on|off] [rx-usecs N] [tx-frames-irq N] …`, one
+/// message for every parameter (a switch's values are 0/1).
 public struct CoalesceChange: Hashable, Sendable, Codable {
     public var nic: String
-    public var adaptiveRx: Change<Bool>?
-    public var rxUsecs: Change<Int>?
-    public var rxFrames: Change<Int>?
+    public var values: [Ethtool.CoalesceParam: Change<Int>]
+    public init(nic: String, values: [Ethtool.CoalesceParam: Change<Int>] = [:]) { self.nic = nic; self.values = values }
+    public var isEmpty: Bool { values.isEmpty }
 }
 
 /// Equivalent to: `ethtool -K NIC NAME on|off`, NAME as the manifest spells it (a

@@ -55,9 +55,10 @@ public enum NICReporter {
 
     static func coalesce(_ s: NICState, _ want: Tuning.Coalesce?) -> Check {
         guard let co = s.coalesce else { return Check("coalesce", s.name, want == nil ? .skip : .fail, expected: "readable", observed: s.unsupported["coalesce"] ?? "?", evidence: [.ethtool]) }
-        let ok = (want?.adaptiveRx.map { $0 == co.adaptiveRx } ?? true) && (want?.rxUsecs.map { $0 == co.rxUsecs } ?? true)
-            && (want?.rxFrames.map { $0 == co.rxFrames } ?? true)
-        return Check("coalesce", s.name, ok ? .pass : .fail, expected: want == nil ? "report" : "as declared", observed: co.description, evidence: [.ethtool])
+        let declared = Tuning.Coalesce.Key.allCases.compactMap { k in want?.values[k].map { (k.param, $0) } }
+        let ok = declared.allSatisfy { co[$0.0] == $0.1 }
+        let expected = declared.map { "\($0.0.option) \($0.0.show($0.1))" }.joined(separator: " ")
+        return Check("coalesce", s.name, ok ? .pass : .fail, expected: want == nil ? "report" : expected, observed: co.description, evidence: [.ethtool])
     }
 
     static func gro(_ s: NICState, _ want: Bool?) -> Check {

@@ -75,17 +75,14 @@ final class FakeEthtool: EthtoolOps {
         }
     }
 
-    func setCoalesce(_ nic: String, adaptiveRx: Bool?, rxUsecs: Int?, rxFrames: Int?) throws {
+    /// Like the kernel: a parameter the driver does not report refuses the whole message.
+    func setCoalesce(_ nic: String, _ values: [Ethtool.CoalesceParam: Int]) throws {
         try change(nic, "COALESCE_SET", fault: "setCoalesce") { n in
             guard var c = n.coalesce else { throw refuse("COALESCE_SET", nic, .notSupported) }
-            func set<V>(_ field: inout V?, _ value: V?) throws {
-                guard let value else { return }
-                guard field != nil else { throw refuse("COALESCE_SET", nic, .notSupported) }
-                field = value
+            for (p, v) in values {
+                guard c[p] != nil else { throw refuse("COALESCE_SET", nic, .notSupported) }
+                c[p] = v
             }
-            try set(&c.adaptiveRx, adaptiveRx)
-            try set(&c.rxUsecs, rxUsecs)
-            try set(&c.rxFrames, rxFrames)
             n.coalesce = c
         }
     }
