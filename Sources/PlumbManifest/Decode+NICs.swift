@@ -51,7 +51,7 @@ extension Decode {
     }
 
     static func tuning(_ r: NodeReader) -> Tuning {
-        guard let o = r.object(["rings", "channels", "coalesce", "offloads", "irqAffinity", "rps", "xps", "txqueuelen"]) else {
+        guard let o = r.object(["rings", "channels", "coalesce", "offloads", "irqAffinity", "rps", "xps", "rss", "txqueuelen"]) else {
             return Tuning()
         }
         return Tuning(
@@ -64,7 +64,40 @@ extension Decode {
             irqAffinity: o.optional("irqAffinity").flatMap(irqAffinity),
             rps: o.optional("rps").flatMap { steering($0, flowEntries: true) },
             xps: o.optional("xps").flatMap { steering($0, flowEntries: false) },
+            rss: o.optional("rss").flatMap(rss),
             txqueuelen: o.int("txqueuelen"))
+    }
+
+    /// `{equal: N | weights: [...], hashKey: "6d:5a:…", hashFields: {tcp4: [sd, fn], udp4: sd}}`.
+    static func rss(_ r: NodeReader) -> Tuning.RSS? {
+        guard let o = r.object(["equal", "weights", "hashKey", "hashFields"]) else { return nil }
+        var rss = Tuning.RSS(hashKey: o.string("hashKey"))
+        if o.has("equal") && o.has("weights") {
+            o.optional("weights")?.fail("give equal or weights, not both")
+        } else if let n = o.int("equal") {
+            rss.table = .equal(n)
+        } else if let w = o.optional("weights")?.list() {
+            rss.table = .weights(w.map { $0.int() ?? 0 })
+        }
+        if let h = o.optional("hashFields")?.object(RxFlowType.allCases.map(\.rawValue)) {
+            rss.hashFields = h.entries.compactMap { e in
+                guard let flow = RxFlowType(rawValue: e.key), let fields = hashFields(e.value) else { return nil }
+                return Tuning.RSS.HashFields(flow, fields)
+            }
+        }
+        return rss
+    }
+
+    /// ethtool's letters as one string ("sdfn") or groups (`[sd, fn]`).
+    static func hashFields(_ r: NodeReader) -> RxHashFields? {
+        let text: String?
+        if case .sequence = r.node { text = r.list()?.compactMap { $0.string() }.joined() } else { text = r.string() }
+        guard let text else { return nil }
+        guard let f = RxHashFields(letters: text) else {
+            r.fail("\"\(text)\" is not rx-flow-hash fields: letters m v t s d f n r, as ethtool -N takes them")
+            return nil
+        }
+        return f
     }
 
     /// Any feature name: which names exist is the device's to say, so the planner

@@ -1,4 +1,5 @@
 import Testing
+import PlumbTypes
 @testable import PlumbManifest
 
 /// `rps`, `xps`, `txqueuelen` and any-feature `offloads` as the decoder and validator see them.
@@ -50,5 +51,29 @@ struct CoalesceManifestTests {
                 == ["nics[0].tuning.coalesce.txFramesIrq: -1 is out of range 0-4294967295 (line 5)"])
         #expect(problems(RxPathManifestTests.nic("coalesce: {adaptiveTx: 5}")).first?.contains("nics[0].tuning.coalesce.adaptiveTx") == true)
         #expect(problems(RxPathManifestTests.nic("coalesce: {txUsec: 5}")).first?.contains("nics[0].tuning.coalesce.txUsec") == true)
+    }
+}
+
+/// `rss:` as the decoder and validator see it.
+@Suite("Manifest: rss")
+struct RSSManifestTests {
+    @Test("equal or weights, a key, hash fields as one string or letter groups")
+    func decodes() throws {
+        let m = try #require(load(RxPathManifestTests.nic(#"rss: {weights: [1, 2], hashKey: "6d:5A:00", hashFields: {tcp4: [sd, fn], udp6: sd}}"#)))
+        let r = try #require(m.nics.first?.tuning?.rss)
+        #expect(r.table == .weights([1, 2]))
+        #expect(r.hashKey.flatMap(Tuning.RSS.keyBytes) == [0x6d, 0x5a, 0x00])
+        #expect(r.hashFields == [.init(.tcp4, RxHashFields(letters: "sdfn")!), .init(.udp6, RxHashFields(letters: "sd")!)])
+        #expect(try #require(load(RxPathManifestTests.nic("rss: {equal: 4}"))).nics.first?.tuning?.rss?.table == .equal(4))
+    }
+
+    @Test("mistakes name path and line")
+    func mistakes() {
+        #expect(problems(RxPathManifestTests.nic("rss: {equal: 0}")) == ["nics[0].tuning.rss.equal: 0 must be positive (line 5)"])
+        #expect(problems(RxPathManifestTests.nic("rss: {weights: [0, 0]}")) == ["nics[0].tuning.rss.weights: needs at least one queue with a weight above 0 (line 5)"])
+        #expect(problems(RxPathManifestTests.nic("rss: {equal: 2, weights: [1]}")).first?.contains("give equal or weights, not both") == true)
+        #expect(problems(RxPathManifestTests.nic(#"rss: {hashKey: "6d:5"}"#)).first?.hasPrefix(#"nics[0].tuning.rss.hashKey: "6d:5" is not a hash key"#) == true)
+        #expect(problems(RxPathManifestTests.nic("rss: {hashFields: {tcp4: sdx}}")).first?.contains(#"nics[0].tuning.rss.hashFields.tcp4: "sdx" is not rx-flow-hash fields"#) == true)
+        #expect(problems(RxPathManifestTests.nic("rss: {hashFields: {tcp5: sd}}")).first?.contains("nics[0].tuning.rss.hashFields.tcp5") == true)
     }
 }

@@ -78,6 +78,8 @@ public final class Applier {
             try kernel.ethtool(in: .host).setCoalesce(c.nic, c.values.mapValues(\.to))
         case .setOffload(let c): try kernel.ethtool(in: .host).setFeatures(c.nic, c.features.mapValues(\.to))
         case .setTxQueueLen(let c): try setTxQueueLen(c)
+        case .setRSS(let c): try kernel.ethtool(in: .host).setRSS(c.nic, indirection: c.indirection?.to, key: c.key?.to)
+        case .setRxHash(let c): try kernel.ethtool(in: .host).setHashFields(c.nic, c.flow, c.fields.to)
         case .setQueueSteering(let c): try setQueueSteering(c)
         case .setIRQAffinity(let c): try kernel.proc.setAffinity(of: c.irq, to: c.cpus.to)
         case .setPFAdmin(let c): try setPFAdmin(c)
@@ -140,7 +142,7 @@ extension Action {
         switch self {
         case .setSysctl, .createNamespace, .deleteNamespace, .setLink, .deleteLink, .addAddress, .deleteAddress, .addRoute, .deleteRoute,
              .replaceTable, .deleteTable, .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin,
-             .setTxQueueLen, .writeModprobe:
+             .setTxQueueLen, .writeModprobe, .setRSS, .setRxHash:
             return true
         case .createBridge, .createVeth, .createMacvlan, .setNumVFs, .setVF, .moveVF, .returnVF, .setQueueSteering:
             return false

@@ -198,6 +198,15 @@ public protocol EthtoolOps: AnyObject {
     /// `ethtool -K NIC FEATURE on|off …` by kernel names; a feature that did not take
     /// the value asked for is an error naming it.
     func setFeatures(_ nic: String, _ values: [String: Bool]) throws
+    /// `ethtool -x NIC`: the indirection table and hash key (ETHTOOL_MSG_RSS_GET).
+    func rss(_ nic: String) throws -> Ethtool.RSS
+    /// `ethtool -X NIC …`: the table and/or the key, nil unchanged (ETHTOOL_SRSSH ioctl:
+    /// 6.12 has no netlink RSS set).
+    func setRSS(_ nic: String, indirection: [Int]?, key: [UInt8]?) throws
+    /// `ethtool -n NIC rx-flow-hash TYPE` (ETHTOOL_GRXFH ioctl: 6.12 has no netlink form).
+    func hashFields(_ nic: String, _ flow: RxFlowType) throws -> RxHashFields
+    /// `ethtool -N NIC rx-flow-hash TYPE FIELDS` (ETHTOOL_SRXFH ioctl).
+    func setHashFields(_ nic: String, _ flow: RxFlowType, _ fields: RxHashFields) throws
 }
 
 /// One nftables table of the host namespace.

@@ -18,6 +18,11 @@ final class LinuxEthtool: EthtoolOps {
     }
     func setCoalesce(_ nic: String, _ values: [Ethtool.CoalesceParam: Int]) throws { try socket.setCoalesce(nic, values) }
     func setFeatures(_ nic: String, _ values: [String: Bool]) throws { _ = try socket.setFeatures(nic, values) }
+    // The ioctls act in the calling thread's namespace: this family is the host's, where Plumb runs.
+    func rss(_ nic: String) throws -> Ethtool.RSS { try socket.rss(nic) }
+    func setRSS(_ nic: String, indirection: [Int]?, key: [UInt8]?) throws { try RSSIoctl.set(nic, indirection: indirection, key: key) }
+    func hashFields(_ nic: String, _ flow: RxFlowType) throws -> RxHashFields { try RSSIoctl.hashFields(nic, flow) }
+    func setHashFields(_ nic: String, _ flow: RxFlowType, _ fields: RxHashFields) throws { try RSSIoctl.setHashFields(nic, flow, fields) }
 }
 
 /// `FirewallOps` over Plumb's table through libnftables.

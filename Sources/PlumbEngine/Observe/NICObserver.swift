@@ -1,5 +1,6 @@
 import PlumbNetlink
 import PlumbSystem
+import PlumbTypes
 
 /// Reads a NIC's tuning through the ethtool netlink family and procfs. A setting the
 /// driver cannot report is kept with the reason, for an error naming the driver.
@@ -16,6 +17,12 @@ public struct NICObserver {
         s.channels = attempt("channels", &s) { try ethtool.channels(name) }
         s.coalesce = attempt("coalesce", &s) { try ethtool.coalesce(name) }
         s.features = attempt("features", &s) { try ethtool.features(name) }
+        s.rss = attempt("rss", &s) { try ethtool.rss(name) }
+        if s.rss != nil {
+            for flow in RxFlowType.allCases {
+                s.hashFields[flow] = attempt("rx-flow-hash \(flow.rawValue)", &s) { try ethtool.hashFields(name, flow) }
+            }
+        }
         if s.features == nil { s.unsupported["gro"] = s.unsupported["features"] }
         s.queues = attempt("queues", &s) { try proc.queues(of: name) } ?? []
         let locality = proc.locality(of: name)

@@ -31,6 +31,10 @@ public struct NICState: Codable, Sendable, Equatable {
     public var numaNode: Int?
     /// `ip link` qlen.
     public var txqueuelen: Int?
+    /// `ethtool -x`: nil when the driver has no RSS (the reason under `unsupported["rss"]`).
+    public var rss: Ethtool.RSS?
+    /// `ethtool -n NIC rx-flow-hash TYPE` for each flow type the driver answers for.
+    public var hashFields: [RxFlowType: RxHashFields] = [:]
     /// A running irqbalance (looked for when the NIC has queue interrupts).
     public var irqbalance: IRQBalanceProcess?
     /// rx-N (RPS/RFS) then tx-N (XPS), as sysfs shows them.
@@ -77,7 +81,7 @@ extension NICState {
 /// fixtures) still decode: what they lack is absent, and their `gro` becomes the feature.
 extension NICState {
     enum CodingKeys: String, CodingKey {
-        case name, driver, rings, channels, coalesce, features, gro, irqs, unsupported, onlineCPUs, localCPUs, numaNode, irqbalance, txqueuelen, queues
+        case name, driver, rings, channels, coalesce, features, gro, irqs, unsupported, onlineCPUs, localCPUs, numaNode, irqbalance, rss, hashFields, txqueuelen, queues
     }
 
     public init(from decoder: Decoder) throws {
@@ -94,6 +98,8 @@ extension NICState {
         localCPUs = try c.decodeIfPresent([Int].self, forKey: .localCPUs)
         numaNode = try c.decodeIfPresent(Int.self, forKey: .numaNode)
         irqbalance = try c.decodeIfPresent(IRQBalanceProcess.self, forKey: .irqbalance)
+        rss = try c.decodeIfPresent(Ethtool.RSS.self, forKey: .rss)
+        hashFields = try c.decodeIfPresent([RxFlowType: RxHashFields].self, forKey: .hashFields) ?? [:]
         txqueuelen = try c.decodeIfPresent(Int.self, forKey: .txqueuelen)
         queues = try c.decodeIfPresent([QueueSteeringState].self, forKey: .queues) ?? []
     }
@@ -107,6 +113,8 @@ extension NICState {
         try c.encode(onlineCPUs, forKey: .onlineCPUs); try c.encodeIfPresent(localCPUs, forKey: .localCPUs)
         try c.encodeIfPresent(numaNode, forKey: .numaNode)
         try c.encodeIfPresent(irqbalance, forKey: .irqbalance)
+        try c.encodeIfPresent(rss, forKey: .rss)
+        if !hashFields.isEmpty { try c.encode(hashFields, forKey: .hashFields) }
         try c.encodeIfPresent(txqueuelen, forKey: .txqueuelen); try c.encode(queues, forKey: .queues)
     }
 }

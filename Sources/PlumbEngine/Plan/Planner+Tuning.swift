@@ -15,6 +15,7 @@ extension Planner {
         var steps: [Step] = []
         if let r = t.rings { steps += try ringSteps(r, s, path: "\(path).rings") }
         if let c = t.channels { steps += try channelSteps(c, s, path: "\(path).channels") }
+        if let r = t.rss { steps += try rssSteps(r, s, channels: t.channels, path: "\(path).rss") }
         if let c = t.coalesce { steps += try coalesceSteps(c, s, path: "\(path).coalesce") }
         if let o = t.offloads { steps += try offloadSteps(o, s, path: "\(path).offloads") }
         if let a = t.irqAffinity { steps += try irqSteps(a, s, path: "\(path).irqAffinity") }

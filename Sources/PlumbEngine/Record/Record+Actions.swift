@@ -54,6 +54,13 @@ extension Record {
                 o.features = kept.isEmpty ? nil : kept
             }
         case .setTxQueueLen(let c): nic(c.nic) { o in keepFirst(&o.txqueuelen, c.length) }
+        case .setRSS(let c): nic(c.nic) { o in keepFirst(&o.rssIndirection, c.indirection); keepFirst(&o.rssKey, c.key) }
+        case .setRxHash(let c):
+            nic(c.nic) { o in
+                var kept = o.hashFields ?? [:]
+                keepFirst(&kept[c.flow], c.fields)
+                o.hashFields = kept.isEmpty ? nil : kept
+            }
         case .setQueueSteering(let c):
             nic(c.nic) { o in
                 var queues = o.queues ?? []

@@ -171,13 +171,16 @@ public struct NICOriginals: Codable, Sendable, Hashable {
     /// Netdev features by kernel name.
     public var features: [String: Kept<Bool>]?
     public var txqueuelen: Kept<Int>?
+    /// The RSS indirection table and hash key, and the rx flow hash fields by flow type.
+    public var rssIndirection: Kept<[Int]>?, rssKey: Kept<[UInt8]>?
+    public var hashFields: [RxFlowType: Kept<RxHashFields>]?
     /// Per-queue RPS/XPS/RFS.
     public var queues: [QueueOriginal]?
     public init(nic: String) { self.nic = nic }
     public var isEmpty: Bool {
         ringsRx == nil && ringsTx == nil && channelsCombined == nil && channelsRx == nil && channelsTx == nil
             && adaptiveRx == nil && rxUsecs == nil && rxFrames == nil && coalesce == nil && gro == nil && features == nil
-            && txqueuelen == nil && queues == nil
+            && txqueuelen == nil && queues == nil && rssIndirection == nil && rssKey == nil && hashFields == nil
     }
 }
 

@@ -40,6 +40,8 @@ extension Action {
         case .setOffload(let c): return "ethtool -K \(c.nic) \(c.name) \(onOff(c.on))"
         case .setTxQueueLen(let c): return "ip link set dev \(c.nic) txqueuelen \(c.length.to)"
         case .setQueueSteering(let c): return c.command
+        case .setRSS(let c): return c.command
+        case .setRxHash(let c): return "ethtool -N \(c.nic) rx-flow-hash \(c.flow.rawValue) \(c.fields.to)"
         case .setIRQAffinity(let c):
             return "echo \(c.cpus.to) > /proc/irq/\(c.irq)/smp_affinity_list   (\(c.queue.isEmpty ? c.nic : c.queue))"
         case .setPFAdmin(let c): return "ip link set dev \(c.pf) \(c.up.to ? "up" : "down")"

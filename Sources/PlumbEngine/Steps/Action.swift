@@ -27,6 +27,8 @@ public enum Action: Hashable, Sendable, Codable {
     case setPFAdmin(PFAdminChange)
     case setTxQueueLen(TxQueueLenChange)
     case setQueueSteering(QueueSteeringChange)
+    case setRSS(RSSChange)
+    case setRxHash(RxHashChange)
     case setNumVFs(NumVFsWrite)
     case writeModprobe(ModprobeWrite)
     case setVF(VFUpdate)
@@ -58,6 +60,8 @@ public enum Action: Hashable, Sendable, Codable {
         case .setPFAdmin: return "set-pf-admin"
         case .setTxQueueLen: return "set-txqueuelen"
         case .setQueueSteering: return "set-queue-steering"
+        case .setRSS: return "set-rss"
+        case .setRxHash: return "set-rx-flow-hash"
         case .setNumVFs: return "set-numvfs"
         case .writeModprobe: return "persist-max-vfs"
         case .setVF: return "set-vf"
@@ -73,7 +77,7 @@ public enum Action: Hashable, Sendable, Codable {
         case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute, .deleteTable: return "-"
         case .setSysctl, .setLink, .replaceTable, .setRings, .setChannels, .setCoalesce, .setOffload,
              .setIRQAffinity, .setPFAdmin, .setTxQueueLen, .setQueueSteering, .setNumVFs, .writeModprobe, .setVF, .moveVF,
-             .returnVF: return "~"
+             .returnVF, .setRSS, .setRxHash: return "~"
         }
     }
 
@@ -100,6 +104,8 @@ public enum Action: Hashable, Sendable, Codable {
         case .setPFAdmin(let c): return c.pf
         case .setTxQueueLen(let c): return c.nic
         case .setQueueSteering(let c): return "\(c.nic) \(c.queue)"
+        case .setRSS(let c): return c.nic
+        case .setRxHash(let c): return "\(c.nic) \(c.flow.rawValue)"
         case .setNumVFs(let c): return c.pf
         case .writeModprobe(let w): return w.file.path
         case .setVF(let u): return "\(u.pf) vf \(u.vf)"
@@ -119,7 +125,7 @@ public enum Action: Hashable, Sendable, Codable {
         case .createMacvlan(let m): return m.link.namespace
         case .setSysctl, .createNamespace, .deleteNamespace, .createBridge, .createVeth, .replaceTable, .deleteTable,
              .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin, .setTxQueueLen,
-             .setQueueSteering, .setNumVFs, .writeModprobe, .setVF, .moveVF:
+             .setQueueSteering, .setNumVFs, .writeModprobe, .setVF, .moveVF, .setRSS, .setRxHash:
             return .host
         }
     }

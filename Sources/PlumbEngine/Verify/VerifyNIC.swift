@@ -29,6 +29,7 @@ public enum NICReporter {
         c += txqueuelen(s, t?.txqueuelen)
         c += steering(s, t?.rps, rx: true)
         c += steering(s, t?.xps, rx: false)
+        c += rss(s, t?.rss, channels: t?.channels)
         if let stats { c.append(counters(stats)) }
         return NICReport(name: s.name, driver: s.driver, checks: c)
     }
@@ -105,6 +106,30 @@ public enum NICReporter {
                              observed: exposed.isEmpty ? "\(ib) bans irq \(irqs)"
                                 : "\(ib) does not ban irq \(exposed.map(String.init).joined(separator: " ")): it will move them",
                              evidence: [.procfs])]
+    }
+
+    /// With `rss` declared: the table, key and hash fields against `ethtool -x` / `ethtool -n`.
+    static func rss(_ s: NICState, _ want: Tuning.RSS?, channels: Tuning.Channels?) -> [Check] {
+        guard let want else { return [] }
+        guard let cur = s.rss else {
+            return [Check("rss", s.name, .fail, expected: "readable", observed: s.unsupported["rss"] ?? "?", evidence: [.ethtool])]
+        }
+        var checks: [Check] = []
+        if let table = want.table {
+            let wanted = RSSTable.fill(table, size: cur.indirection.count)
+            checks.append(Check.expect("rss", s.name, !cur.indirection.isEmpty && wanted == cur.indirection,
+                                       expected: "\(table.ethtool) over \(cur.indirection.count) entries", observed: cur.description, evidence: [.ethtool]))
+        }
+        if let key = want.hashKey.flatMap(Tuning.RSS.keyBytes) {
+            checks.append(Check.expect("rss-key", s.name, key == cur.key, expected: RSSChange.hex(key),
+                                       observed: cur.key.isEmpty ? "no key" : RSSChange.hex(cur.key), evidence: [.ethtool]))
+        }
+        for h in want.hashFields {
+            let have = s.hashFields[h.flow]
+            checks.append(Check.expect("rx-flow-hash", s.name, have == h.fields, expected: "\(h.flow.rawValue) \(h.fields)",
+                                       observed: "\(h.flow.rawValue) " + (have?.description ?? "not reported"), evidence: [.ethtool]))
+        }
+        return checks
     }
 
     static func counters(_ st: LinkStats) -> Check {
