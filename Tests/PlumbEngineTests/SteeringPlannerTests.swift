@@ -70,6 +70,8 @@ struct SteeringPlannerTests {
         #expect(try w.engine().plan(l).steps.isEmpty)
         let check = try w.engine().verify(l).nics.first?.checks.first { $0.name == "irq-affinity" }
         #expect(check?.status == .pass && check?.expected == "2 3 0 1", "\(String(describing: check))")
+        // A node holding every online CPU: nothing to say about where spread starts.
+        #expect(try Self.world(localCPUs: [0, 1, 2, 3]).engine().plan(l).notes.allSatisfy { !$0.hasPrefix("spread") })
         // Two queues only: both stay on the NIC's node.
         w.kernel.nics["eth1"]!.irqs.removeLast(2)
         #expect(try w.engine().plan(l).steps.isEmpty)

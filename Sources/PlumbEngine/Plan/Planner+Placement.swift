@@ -2,8 +2,8 @@ import PlumbManifest
 
 /// What the plan says about where `spread` puts a NIC's queues.
 extension Planner {
-    /// One note per NIC whose `spread` placement changes something: which CPUs come first
-    /// (the NIC's NUMA node), so a plan reader sees why queue 0 is not on CPU 0.
+    /// One note per NIC whose `spread` placement changes something and whose node lacks some
+    /// online CPUs: which come first, so a plan reader sees why queue 0 is not on CPU 0.
     func spreadNotes(_ tuning: [Step]) -> [String] {
         guard layer.managesHost else { return [] }
         let touched = Set(tuning.compactMap { step -> String? in
@@ -15,7 +15,8 @@ extension Planner {
         })
         return manifest.nics.compactMap { nic in
             guard let t = nic.tuning, t.usesSpread, let name = nicName(nic), touched.contains(name),
-                  let s = observed.nics[name], s.localCPUs?.isEmpty == false else { return nil }
+                  let s = observed.nics[name], let local = s.localCPUs, !local.isEmpty,
+                  !Set(s.onlineCPUs).isSubset(of: Set(local)) else { return nil }   // a node with every CPU says nothing
             return "spread on \(name): \(s.spreadOrigin)"
         }
     }
