@@ -10,7 +10,7 @@ IRQBALANCE=${PLUMB_LAB_CACHE:-/var/cache/plumb-lab}/irqbalance/usr/sbin/irqbalan
 ib=""
 cleanup() {
   [ -n "$ib" ] && kill "$ib" 2>/dev/null && wait "$ib" 2>/dev/null
-  for m in rss co irq; do "$PLUMB" destroy "$WORK/$m.yaml" >/dev/null 2>&1; done
+  for m in rss adv co irq; do "$PLUMB" destroy "$WORK/$m.yaml" >/dev/null 2>&1; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -69,6 +69,24 @@ expect 0 "$PLUMB" destroy "$WORK/rss.yaml"
 [ "$(table)" = "$table0" ] || fail "table [$(table)], expected [$table0] back"
 [ "$(udp4)" = "$udp40" ] || fail "udp4 $(udp4), expected $udp40 back"
 ok "table and udp4 back"
+
+step "advisor: a table that sends every entry to queue 0 → rss advice; applying it spreads the table"
+ethtool -X "$PF" equal 1
+expect 0 "$PLUMB" show --nic "$PF" --advise --interval 1 --output json
+python3 - "$WORK/out" "$WORK/adv.yaml" <<'PY' || fail "no rss advice for a table on one queue"
+import json, sys
+r = json.load(open(sys.argv[1]))
+rss = [a for a in r["advice"] if a["knob"] == "rss"]
+print("advice:", [(a["knob"], a["counter"], a["symptom"]) for a in r["advice"]])
+assert rss and rss[0]["counter"] == "ethtool -x" and "rss: {equal: 2}" in rss[0]["snippet"], rss
+open(sys.argv[2], "w").write("version: 1\nname: adv\n" + rss[0]["snippet"])
+PY
+expect 0 "$PLUMB" apply "$WORK/adv.yaml"
+equal2 || fail "the advice applied did not spread the table: [$(table)]"
+expect 0 "$PLUMB" destroy "$WORK/adv.yaml"
+ethtool -X "$PF" weight 1 1
+[ "$(table)" = "$table0" ] || fail "table [$(table)], expected [$table0] back"
+ok "rss advice applied (entry i → queue i mod 2), destroyed, igb's own table put back"
 
 step "coalescing: what igb does not report is refused naming it"
 printf 'version: 1\nname: co\nnics: [{name: %s, tuning: {coalesce: {adaptiveTx: true, rxFrames: 8}}}]\n' "$PF" >"$WORK/co.yaml"
