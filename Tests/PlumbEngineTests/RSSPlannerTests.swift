@@ -102,3 +102,17 @@ struct RSSPlannerTests {
         expectSame(w.kernel.snapshot(), start, "after the rollback")
     }
 }
+
+extension RSSPlannerTests {
+    @Test("a record whose RSS table or coalescing no apply could have written is refused as a whole")
+    func untrustedRecord() {
+        var o = NICOriginals(nic: "eth1")
+        #expect(o.rxPathProblems.isEmpty)
+        o.rssIndirection = Kept(original: [0, 1, -1, 0], applied: [0, 0, 0, 0])
+        o.rssKey = Kept(original: [1, 2], applied: [1, 2, 3])
+        o.coalesce = [.txUsecs: Kept(original: -5, applied: 30)]
+        #expect(o.rxPathProblems == ["coalescing tx-usecs of eth1 is out of range",
+                                     "the RSS table of eth1 is not a table the driver could have had",
+                                     "the RSS key of eth1 changed size"])
+    }
+}
