@@ -70,12 +70,13 @@ struct IRQBalancePlannerTests {
         #expect(try w.engine().verify(Self.spread).nics.first?.checks.first { $0.name == "irqbalance" }?.status == .warn)
     }
 
-    @Test("without irqAffinity, a running irqbalance changes nothing in plan or verify")
+    @Test("without irqAffinity, a running irqbalance changes nothing in the plan; verify reports it")
     func notDeclared() throws {
         let w = Self.world(IRQBalanceProcess(pid: 812))
         let l = try layer("version: 1\nname: irq\nnics:\n  - name: eth1\n    tuning: {rings: {rx: 1024}}\n")
         #expect(try w.engine().plan(l).notes.isEmpty)
         try w.engine().apply(l)
-        #expect(try w.engine().verify(l).nics.first?.checks.contains { $0.name == "irqbalance" } == false)
+        let row = try w.engine().verify(l).nics.first?.checks.first { $0.name == "irqbalance" }
+        #expect(row?.status == .pass && row?.observed == "irqbalance (pid 812) places the queue interrupts", "\(String(describing: row))")
     }
 }

@@ -53,6 +53,14 @@ struct RSSPlannerTests {
         #expect(w.kernel.nics["eth1"]!.hashFields == Self.fields)
     }
 
+    @Test("nothing declared: verify (and plumb show --nic) reports the table")
+    func reported() throws {
+        let w = Self.world()
+        let l = try Self.layer("{txqueuelen: 1000}")
+        let row = try w.engine().verify(l).nics.first?.checks.first { $0.name == "rss" }
+        #expect(row?.status == .pass && row?.observed == "128 entries over queues 0,1,2,3, 40-byte key", "\(String(describing: row))")
+    }
+
     @Test("weights fill the table in proportion: weight 1 3 over 128 entries is 32 on queue 0, 96 on queue 1")
     func weights() throws {
         let w = Self.world()

@@ -92,7 +92,15 @@ public enum NICReporter {
 
     /// With `irqAffinity` declared: is irqbalance kept off the queue interrupts it would move?
     static func irqbalance(_ s: NICState, _ want: Tuning.IRQAffinity?) -> [Check] {
-        guard want != nil, !s.irqs.isEmpty else { return [] }
+        guard !s.irqs.isEmpty else { return [] }
+        guard want != nil else {
+            // Nothing placed: say it runs, since it is what moves these interrupts.
+            return s.irqbalance.map { ib in
+                [Check("irqbalance", s.name, .pass, expected: "report",
+                       observed: "\(ib) places the queue interrupts" + (ib.bannedIRQs.isEmpty ? "" : " (bans irq \(ib.bannedIRQs.map(String.init).joined(separator: " ")))"),
+                       evidence: [.procfs])]
+            } ?? []
+        }
         let irqs = s.irqs.map { String($0.irq) }.joined(separator: " ")
         guard let ib = s.irqbalance else {
             return [Check("irqbalance", s.name, .pass, expected: "not running, or banning irq \(irqs)", observed: "not running", evidence: [.procfs])]
@@ -110,7 +118,10 @@ public enum NICReporter {
 
     /// With `rss` declared: the table, key and hash fields against `ethtool -x` / `ethtool -n`.
     static func rss(_ s: NICState, _ want: Tuning.RSS?, channels: Tuning.Channels?) -> [Check] {
-        guard let want else { return [] }
+        guard let want else {
+            // Nothing declared: report the table where the driver has one (`plumb show --nic`).
+            return s.rss.map { [Check("rss", s.name, .pass, expected: "report", observed: $0.description, evidence: [.ethtool])] } ?? []
+        }
         guard let cur = s.rss else {
             return [Check("rss", s.name, .fail, expected: "readable", observed: s.unsupported["rss"] ?? "?", evidence: [.ethtool])]
         }
