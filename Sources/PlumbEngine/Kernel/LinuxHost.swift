@@ -6,7 +6,15 @@ import PlumbTypes
 /// `EthtoolOps` over one ethtool genetlink socket.
 final class LinuxEthtool: EthtoolOps {
     let socket: EthtoolSocket
-    init(_ socket: EthtoolSocket) { self.socket = socket }
+    /// The namespace the ioctls must run in (nil: the host's, where Plumb's threads are).
+    let namespace: NetworkNamespace?
+    init(_ socket: EthtoolSocket, namespace: NetworkNamespace? = nil) { self.socket = socket; self.namespace = namespace }
+
+    /// SIOCETHTOOL names the device in the calling thread's namespace: run it in this family's.
+    func inNamespace<T>(_ body: () throws -> T) throws -> T {
+        guard let namespace else { return try body() }
+        return try namespace.run(body)
+    }
     func driverInfo(_ nic: String) throws -> Ethtool.DriverInfo { try socket.driverInfo(nic) }
     func rings(_ nic: String) throws -> Ethtool.Rings { try socket.rings(nic) }
     func channels(_ nic: String) throws -> Ethtool.Channels { try socket.channels(nic) }
@@ -18,11 +26,14 @@ final class LinuxEthtool: EthtoolOps {
     }
     func setCoalesce(_ nic: String, _ values: [Ethtool.CoalesceParam: Int]) throws { try socket.setCoalesce(nic, values) }
     func setFeatures(_ nic: String, _ values: [String: Bool]) throws { _ = try socket.setFeatures(nic, values) }
-    // The ioctls act in the calling thread's namespace: this family is the host's, where Plumb runs.
     func rss(_ nic: String) throws -> Ethtool.RSS { try socket.rss(nic) }
-    func setRSS(_ nic: String, indirection: [Int]?, key: [UInt8]?) throws { try RSSIoctl.set(nic, indirection: indirection, key: key) }
-    func hashFields(_ nic: String, _ flow: RxFlowType) throws -> RxHashFields { try RSSIoctl.hashFields(nic, flow) }
-    func setHashFields(_ nic: String, _ flow: RxFlowType, _ fields: RxHashFields) throws { try RSSIoctl.setHashFields(nic, flow, fields) }
+    func setRSS(_ nic: String, indirection: [Int]?, key: [UInt8]?) throws {
+        try inNamespace { try RSSIoctl.set(nic, indirection: indirection, key: key) }
+    }
+    func hashFields(_ nic: String, _ flow: RxFlowType) throws -> RxHashFields { try inNamespace { try RSSIoctl.hashFields(nic, flow) } }
+    func setHashFields(_ nic: String, _ flow: RxFlowType, _ fields: RxHashFields) throws {
+        try inNamespace { try RSSIoctl.setHashFields(nic, flow, fields) }
+    }
 }
 
 /// `FirewallOps` over Plumb's table through libnftables.
