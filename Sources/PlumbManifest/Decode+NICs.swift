@@ -44,8 +44,18 @@ extension Decode {
                         queryRSS: o.bool("queryRSS"))
     }
 
+    /// Every `Tuning.Coalesce.Key`: the adaptive switches as booleans, the rest as counts.
+    static func coalesce(_ r: NodeReader) -> Tuning.Coalesce? {
+        guard let o = r.object(Tuning.Coalesce.Key.allCases.map(\.rawValue)) else { return nil }
+        var values: [Tuning.Coalesce.Key: Int] = [:]
+        for key in Tuning.Coalesce.Key.allCases {
+            values[key] = key.isSwitch ? o.bool(key.rawValue).map { $0 ? 1 : 0 } : o.int(key.rawValue)
+        }
+        return Tuning.Coalesce(values)
+    }
+
     static func tuning(_ r: NodeReader) -> Tuning {
-        guard let o = r.object(["rings", "channels", "coalesce", "offloads", "irqAffinity", "rps", "xps", "txqueuelen"]) else {
+        guard let o = r.object(["rings", "channels", "coalesce", "offloads", "irqAffinity", "rps", "xps", "rss", "txqueuelen"]) else {
             return Tuning()
         }
         return Tuning(
@@ -53,14 +63,45 @@ extension Decode {
             channels: o.optional("channels")?.object(["combined", "rx", "tx"]).map {
                 Tuning.Channels(combined: $0.int("combined"), rx: $0.int("rx"), tx: $0.int("tx"))
             },
-            coalesce: o.optional("coalesce")?.object(["adaptiveRx", "rxUsecs", "rxFrames"]).map {
-                Tuning.Coalesce(adaptiveRx: $0.bool("adaptiveRx"), rxUsecs: $0.int("rxUsecs"), rxFrames: $0.int("rxFrames"))
-            },
+            coalesce: o.optional("coalesce").flatMap(coalesce),
             offloads: o.optional("offloads").flatMap(offloads),
             irqAffinity: o.optional("irqAffinity").flatMap(irqAffinity),
             rps: o.optional("rps").flatMap { steering($0, flowEntries: true) },
             xps: o.optional("xps").flatMap { steering($0, flowEntries: false) },
+            rss: o.optional("rss").flatMap(rss),
             txqueuelen: o.int("txqueuelen"))
+    }
+
+    /// `{equal: N | weights: [...], hashKey: "6d:5a:…", hashFields: {tcp4: [sd, fn], udp4: sd}}`.
+    static func rss(_ r: NodeReader) -> Tuning.RSS? {
+        guard let o = r.object(["equal", "weights", "hashKey", "hashFields"]) else { return nil }
+        var rss = Tuning.RSS(hashKey: o.string("hashKey"))
+        if o.has("equal") && o.has("weights") {
+            o.optional("weights")?.fail("give equal or weights, not both")
+        } else if let n = o.int("equal") {
+            rss.table = .equal(n)
+        } else if let w = o.optional("weights")?.list() {
+            rss.table = .weights(w.map { $0.int() ?? 0 })
+        }
+        if let h = o.optional("hashFields")?.object(RxFlowType.allCases.map(\.rawValue)) {
+            rss.hashFields = h.entries.compactMap { e in
+                guard let flow = RxFlowType(rawValue: e.key), let fields = hashFields(e.value) else { return nil }
+                return Tuning.RSS.HashFields(flow, fields)
+            }
+        }
+        return rss
+    }
+
+    /// ethtool's letters as one string ("sdfn") or groups (`[sd, fn]`).
+    static func hashFields(_ r: NodeReader) -> RxHashFields? {
+        let text: String?
+        if case .sequence = r.node { text = r.list()?.compactMap { $0.string() }.joined() } else { text = r.string() }
+        guard let text else { return nil }
+        guard let f = RxHashFields(letters: text) else {
+            r.fail("\"\(text)\" is not rx-flow-hash fields: letters m v t s d f n r, as ethtool -N takes them")
+            return nil
+        }
+        return f
     }
 
     /// Any feature name: which names exist is the device's to say, so the planner

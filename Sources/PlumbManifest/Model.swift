@@ -129,11 +129,27 @@ public struct Tuning: Sendable, Equatable {
             self.combined = combined; self.rx = rx; self.tx = tx
         }
     }
+    /// `coalesce:` — `ethtool -C`: the adaptive switches, and µs/frames before an interrupt,
+    /// for rx and tx, each also in its `Irq` variant (while an interrupt is being serviced).
     public struct Coalesce: Sendable, Equatable {
-        public var adaptiveRx: Bool?; public var rxUsecs: Int?; public var rxFrames: Int?
-        public init(adaptiveRx: Bool? = nil, rxUsecs: Int? = nil, rxFrames: Int? = nil) {
-            self.adaptiveRx = adaptiveRx; self.rxUsecs = rxUsecs; self.rxFrames = rxFrames
+        /// The manifest's keys, in `ethtool -c` order.
+        public enum Key: String, CaseIterable, Sendable {
+            case adaptiveRx, adaptiveTx
+            case rxUsecs, rxFrames, rxUsecsIrq, rxFramesIrq
+            case txUsecs, txFrames, txUsecsIrq, txFramesIrq
+            public var isSwitch: Bool { self == .adaptiveRx || self == .adaptiveTx }
         }
+        /// Declared values; a switch is 0 (off) or 1 (on).
+        public var values: [Key: Int]
+        public init(_ values: [Key: Int]) { self.values = values }
+        public init(adaptiveRx: Bool? = nil, rxUsecs: Int? = nil, rxFrames: Int? = nil) {
+            values = [:]
+            values[.adaptiveRx] = adaptiveRx.map { $0 ? 1 : 0 }
+            values[.rxUsecs] = rxUsecs; values[.rxFrames] = rxFrames
+        }
+        public var adaptiveRx: Bool? { values[.adaptiveRx].map { $0 != 0 } }
+        public var rxUsecs: Int? { values[.rxUsecs] }
+        public var rxFrames: Int? { values[.rxFrames] }
     }
     /// `offloads:` — any netdev feature by the name `ethtool -k` prints (or its short
     /// `ethtool -K` alias: gro, lro, tso, …), in the manifest's order.
@@ -176,6 +192,36 @@ public struct Tuning: Sendable, Equatable {
         case spread
         case lists([String])   // one CPU list per queue, e.g. ["0", "1-3"]
     }
+    /// `rss:` — `ethtool -X` (the indirection table, the hash key) and `ethtool -N … rx-flow-hash`.
+    public struct RSS: Sendable, Equatable {
+        public enum Table: Sendable, Equatable {
+            /// `ethtool -X NIC equal N`: entry i → queue i mod N.
+            case equal(Int)
+            /// `ethtool -X NIC weight W0 W1 …`: queue q gets a share of entries proportional to Wq.
+            case weights([Int])
+        }
+        public struct HashFields: Sendable, Equatable {
+            public var flow: RxFlowType
+            public var fields: RxHashFields
+            public init(_ flow: RxFlowType, _ fields: RxHashFields) { self.flow = flow; self.fields = fields }
+        }
+        public var table: Table?
+        /// Colon-separated hex bytes, "6d:5a:…" (its syntax is checked by the validator).
+        public var hashKey: String?
+        /// In the manifest's order.
+        public var hashFields: [HashFields]
+        public init(table: Table? = nil, hashKey: String? = nil, hashFields: [HashFields] = []) {
+            self.table = table; self.hashKey = hashKey; self.hashFields = hashFields
+        }
+
+        /// "6d:5a:56" → [0x6d, 0x5a, 0x56]; nil unless every part is two hex digits.
+        public static func keyBytes(_ text: String) -> [UInt8]? {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard !parts.isEmpty, parts.allSatisfy({ $0.count == 2 }) else { return nil }
+            let bytes = parts.compactMap { UInt8($0, radix: 16) }
+            return bytes.count == parts.count ? bytes : nil
+        }
+    }
     public var rings: Rings?
     public var channels: Channels?
     public var coalesce: Coalesce?
@@ -183,14 +229,15 @@ public struct Tuning: Sendable, Equatable {
     public var irqAffinity: IRQAffinity?
     public var rps: Steering?
     public var xps: Steering?
+    public var rss: RSS?
     /// `ip link set NIC txqueuelen N`.
     public var txqueuelen: Int?
     public init(rings: Rings? = nil, channels: Channels? = nil, coalesce: Coalesce? = nil,
                 offloads: Offloads? = nil, irqAffinity: IRQAffinity? = nil, rps: Steering? = nil,
-                xps: Steering? = nil, txqueuelen: Int? = nil) {
+                xps: Steering? = nil, rss: RSS? = nil, txqueuelen: Int? = nil) {
         self.rings = rings; self.channels = channels; self.coalesce = coalesce
         self.offloads = offloads; self.irqAffinity = irqAffinity
-        self.rps = rps; self.xps = xps; self.txqueuelen = txqueuelen
+        self.rps = rps; self.xps = xps; self.rss = rss; self.txqueuelen = txqueuelen
     }
 }
 

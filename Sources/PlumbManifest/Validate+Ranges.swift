@@ -51,9 +51,11 @@ extension Checks {
         positive(t.channels?.combined, at: path + ".channels.combined")
         positive(t.channels?.rx, at: path + ".channels.rx")
         positive(t.channels?.tx, at: path + ".channels.tx")
-        range(t.coalesce?.rxUsecs, 0...Int(UInt32.max), at: path + ".coalesce.rxUsecs")
-        range(t.coalesce?.rxFrames, 0...Int(UInt32.max), at: path + ".coalesce.rxFrames")
+        for key in Tuning.Coalesce.Key.allCases where !key.isSwitch {
+            range(t.coalesce?.values[key], 0...Int(UInt32.max), at: path + ".coalesce.\(key.rawValue)")
+        }
         range(t.txqueuelen, 1...Int(UInt32.max), at: path + ".txqueuelen")
+        checkRSS(t.rss, at: path + ".rss")
         checkSteering(t.rps, at: path + ".rps")
         checkSteering(t.xps, at: path + ".xps")
         guard case .lists(let lists) = t.irqAffinity else { return }
@@ -63,6 +65,21 @@ extension Checks {
     }
 
     /// CPU list syntax and flow table sizes; the queue count is the device's (plan time).
+    /// The table's size and queues are the driver's to limit (the planner checks them).
+    mutating func checkRSS(_ r: Tuning.RSS?, at path: String) {
+        guard let r else { return }
+        switch r.table {
+        case .equal(let n)?: positive(n, at: path + ".equal")
+        case .weights(let w)?:
+            for (i, v) in w.enumerated() { range(v, 0...Int(UInt32.max), at: "\(path).weights[\(i)]") }
+            if w.isEmpty || w.allSatisfy({ $0 == 0 }) { report(path + ".weights", "needs at least one queue with a weight above 0") }
+        case nil: break
+        }
+        if let key = r.hashKey, Tuning.RSS.keyBytes(key) == nil {
+            report(path + ".hashKey", "\"\(key)\" is not a hash key: hex bytes separated by colons, like \"6d:5a:56:da\"")
+        }
+    }
+
     mutating func checkSteering(_ s: Tuning.Steering?, at path: String) {
         let items: [(String, Tuning.QueueSteering)]
         switch s {

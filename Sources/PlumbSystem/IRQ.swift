@@ -63,13 +63,19 @@ public enum IRQs {
         try CPUSet(parsing: Files.read("/sys/devices/system/cpu/online"))
     }
 
-    /// The `irqAffinity: spread` plan: one CPU per queue, round-robin over `cpus` in
-    /// order, so queue i goes to the i-th CPU (wrapping when there are more queues
-    /// than CPUs). Empty when `cpus` is empty.
+    /// One CPU per queue, round-robin over `cpus` in order, so queue i goes to the i-th
+    /// CPU (wrapping when there are more queues than CPUs). Empty when `cpus` is empty.
     public static func spread(_ irqs: [Int], over cpus: CPUSet) -> [IRQAffinity] {
-        guard !cpus.isEmpty else { return [] }
+        spread(irqs, inOrder: cpus.cpus)
+    }
+
+    /// The `irqAffinity: spread` plan: queue i → `order[i]`, wrapping. The planner passes
+    /// `NUMA.spreadOrder`, the NIC's local CPUs first, so interrupts stay on its node while
+    /// it has CPUs for them.
+    public static func spread(_ irqs: [Int], inOrder order: [Int]) -> [IRQAffinity] {
+        guard !order.isEmpty else { return [] }
         return irqs.enumerated().map { i, irq in
-            IRQAffinity(irq: irq, cpus: [cpus.cpus[i % cpus.count]])
+            IRQAffinity(irq: irq, cpus: [order[i % order.count]])
         }
     }
 }

@@ -47,13 +47,6 @@ public enum Queues {
         try Files.writeAttribute(path(nic, queue, "rps_flow_cnt"), String(count))
     }
 
-    /// The CPUs local to the NIC's device (its NUMA node); nil when it has no device
-    /// (veth, bridge) or the file is absent.
-    /// Equivalent to: `cat /sys/class/net/NIC/device/local_cpulist`.
-    public static func localCPUs(_ nic: String) -> CPUSet? {
-        (try? optional("/sys/class/net/\(nic)/device/local_cpulist")).flatMap { $0 }.flatMap { try? CPUSet(parsing: $0) }
-    }
-
     /// Equivalent to: `cat /sys/class/net/NIC/ifindex`.
     public static func ifindex(_ nic: String) -> Int? {
         (try? Files.read("/sys/class/net/\(nic)/ifindex")).flatMap { Int($0.trimmingSpace()) }

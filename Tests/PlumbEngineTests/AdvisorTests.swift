@@ -146,3 +146,16 @@ struct AdvisorFixture {
         return s
     }
 }
+
+extension AdvisorTests {
+    @Test("an RSS table that leaves rx queues without entries → rss: {equal: N} over all of them; a table over all queues → nothing")
+    func rssTable() {
+        var b = CounterSample(nic: "eth1", driver: "igb", channels: Ethtool.Channels(combined: 4, combinedMax: 8), onlineCPUs: [0, 1, 2, 3])
+        b.rss = Ethtool.RSS(indirection: (0..<128).map { $0 % 2 })
+        let r = Advisor.advise(before: b, after: b, seconds: 5)
+        #expect(r.advice == [Advice(knob: "rss", symptom: "the RSS table of eth1 sends its 128 entries to queue 0, 1 only, of its 4 rx queues",
+                                    counter: "ethtool -x", delta: nil, snippet: "nics:\n  - name: eth1\n    tuning:\n      rss: {equal: 4}\n")])
+        b.rss = Ethtool.RSS(indirection: (0..<128).map { $0 % 4 })
+        #expect(Advisor.advise(before: b, after: b, seconds: 5).advice.isEmpty)
+    }
+}

@@ -35,11 +35,11 @@ struct SteeringPlannerTests {
         (#expect(throws: PlanErrors.self) { try plan(w, tuning) })?.description ?? ""
     }
 
-    @Test("rps spread: queue i steers to the i-th CPU local to the NIC (local_cpulist 2-3), with its RFS table")
+    @Test("rps spread: the NIC's local CPUs (local_cpulist 2-3) first, then the others (0, 1), with its RFS table")
     func spreadUsesLocalCPUs() throws {
         let p = try plan(Self.world(), "rps: {cpus: spread, flowEntries: 2048}")
         #expect(lines(p) == (0..<4).map { i in
-            let mask = i % 2 == 0 ? "4" : "8", cpu = i % 2 == 0 ? "2" : "3"
+            let cpu = [2, 3, 0, 1][i], mask = String(1 << cpu, radix: 16)
             return "~ echo \(mask) > /sys/class/net/eth1/queues/rx-\(i)/rps_cpus; echo 2048 > /sys/class/net/eth1/queues/rx-\(i)/rps_flow_cnt   (CPUs \(cpu))"
         })
     }
@@ -53,6 +53,28 @@ struct SteeringPlannerTests {
         }
         #expect(cpus == [[0], [1], [2], [3]])
         #expect(p.steps.allSatisfy { $0.action.command.contains("/tx-") && $0.action.command.contains("xps_cpus") })
+    }
+
+    @Test("irqAffinity spread on NUMA node 1 (CPUs 2-3): queue interrupts on 2, 3, then node 0's 0, 1; verify agrees")
+    func irqSpreadNUMA() throws {
+        let w = Self.world()
+        w.kernel.nics["eth1"]!.numaNode = 1
+        let l = try layer(Self.manifest("irqAffinity: spread"))
+        let p = try w.engine().plan(l)
+        #expect(lines(p) == zip(40..., [2, 3, 0, 1]).map { irq, cpu in
+            "~ echo \(cpu) > /proc/irq/\(irq)/smp_affinity_list   (eth1-TxRx-\(irq - 40))"
+        })
+        #expect(p.notes.contains("spread on eth1: NUMA node 1 CPUs 2-3 first, then the rest of 0-3"), "\(p.notes)")
+        try w.engine().apply(l)
+        #expect((40...43).map { w.kernel.irqAffinity[$0] } == [[2], [3], [0], [1]])
+        #expect(try w.engine().plan(l).steps.isEmpty)
+        let check = try w.engine().verify(l).nics.first?.checks.first { $0.name == "irq-affinity" }
+        #expect(check?.status == .pass && check?.expected == "2 3 0 1", "\(String(describing: check))")
+        // A node holding every online CPU: nothing to say about where spread starts.
+        #expect(try Self.world(localCPUs: [0, 1, 2, 3]).engine().plan(l).notes.allSatisfy { !$0.hasPrefix("spread") })
+        // Two queues only: both stay on the NIC's node.
+        w.kernel.nics["eth1"]!.irqs.removeLast(2)
+        #expect(try w.engine().plan(l).steps.isEmpty)
     }
 
     @Test("a list gives one setting per queue; a count that is not the queue count is refused, naming both")
@@ -100,7 +122,8 @@ struct SteeringPlannerTests {
         #expect(try plan(Self.world(), "rps: {cpus: spread, flowEntries: 2048}").notes.contains { $0.contains("rps_sock_flow_entries is 0") })
         #expect(try plan(Self.world(sockFlowEntries: nil), "rps: {cpus: spread, flowEntries: 2048}").notes
                 .contains { $0.contains("exists only in the initial network namespace") })
-        #expect(try plan(Self.world(sockFlowEntries: "32768"), "rps: {cpus: spread, flowEntries: 2048}").notes.isEmpty)
+        #expect(try plan(Self.world(sockFlowEntries: "32768"), "rps: {cpus: spread, flowEntries: 2048}").notes
+                == ["spread on eth1: local CPUs 2-3 first, then the rest of 0-3"])
     }
 
     @Test("a /sys mounted in another namespace (its eth1 is another ifindex) is neither read nor written: rps is refused, saying why")
@@ -120,7 +143,7 @@ struct SteeringPlannerTests {
         let l = try layer("version: 1\nname: rx\nnics:\n  - name: eth1\n    tuning: \(Self.all)\n")
         let before = (w.kernel.nics["eth1"]!, w.kernel.host.link(named: "eth1")!.txqlen)
         try w.engine().apply(l)
-        #expect(w.kernel.nics["eth1"]!.queues.map(\.cpus) == [[2], [3], [2], [3], [0, 1], [0, 1], [0, 1], [0, 1]])
+        #expect(w.kernel.nics["eth1"]!.queues.map(\.cpus) == [[2], [3], [0], [1], [0, 1], [0, 1], [0, 1], [0, 1]])
         #expect(w.kernel.nics["eth1"]!.queues.prefix(4).allSatisfy { $0.flowCount == 1024 })
         #expect(w.kernel.host.link(named: "eth1")!.txqlen == 3000)
         #expect(w.kernel.nics["eth1"]!.features["tx-checksum-ip-generic"]?.active == false)

@@ -186,6 +186,62 @@ struct RxPathTests {
         #expect(r.after == r.before)
     }
 
+    @Test("coalescing in full on a veth (the kernel has no coalescing for it) is refused naming the driver and why; nothing changes")
+    func coalesceRefused() async throws {
+        let text = """
+            version: 1
+            name: rx
+            nics:
+              - name: vt0
+                tuning:
+                  txqueuelen: 2500
+                  coalesce: {adaptiveTx: true, txUsecs: 100, rxFramesIrq: 4}
+            """
+        let r = try await Heavy.run { () throws -> Refusal in
+            let sandbox = try Sandbox()
+            defer { sandbox.close() }
+            try sandbox.addTunableVeth()
+            let manifest = try sandbox.writeManifest(text)
+            let before = ["qlen": String(try sandbox.txqlen("vt0"))]
+            let plan = try sandbox.plumb("plan", manifest), apply = try sandbox.plumb("apply", manifest)
+            return Refusal(plan: plan, apply: apply, before: before, after: ["qlen": String(try sandbox.txqlen("vt0"))])
+        }
+        for result in [r.plan, r.apply] {
+            #expect(result.status == 1, "\(result)")
+            #expect(result.stderr.contains("nics[0].tuning.coalesce: vt0 (driver veth) does not support coalesce: ETHTOOL_MSG_COALESCE_GET vt0")
+                    && result.stderr.contains("EOPNOTSUPP"), "\(result)")
+        }
+        #expect(r.after == r.before)
+    }
+
+    @Test("rss on a veth (no RSS in its driver) is refused naming the driver and the kernel's answer; nothing changes")
+    func rssRefused() async throws {
+        let text = """
+            version: 1
+            name: rx
+            nics:
+              - name: vt0
+                tuning:
+                  txqueuelen: 2500
+                  rss: {equal: 2, hashFields: {tcp4: sdfn}}
+            """
+        let r = try await Heavy.run { () throws -> Refusal in
+            let sandbox = try Sandbox()
+            defer { sandbox.close() }
+            try sandbox.addTunableVeth()
+            let manifest = try sandbox.writeManifest(text)
+            let before = ["qlen": String(try sandbox.txqlen("vt0"))]
+            let plan = try sandbox.plumb("plan", manifest), apply = try sandbox.plumb("apply", manifest)
+            return Refusal(plan: plan, apply: apply, before: before, after: ["qlen": String(try sandbox.txqlen("vt0"))])
+        }
+        for result in [r.plan, r.apply] {
+            #expect(result.status == 1, "\(result)")
+            #expect(result.stderr.contains("nics[0].tuning.rss: vt0 (driver veth) does not support rss: ETHTOOL_MSG_RSS_GET vt0")
+                    && result.stderr.contains("EOPNOTSUPP"), "\(result)")
+        }
+        #expect(r.after == r.before)
+    }
+
     @Test("RFS's host-wide table declared in a network namespace is refused like netdev_budget, naming why; nothing changes")
     func sockFlowEntriesRefused() async throws {
         let text = """

@@ -263,5 +263,13 @@ extension EthtoolTests {
             // ETHTOOL_A_COALESCE_USE_ADAPTIVE_RX = 11, ETHTOOL_A_COALESCE_RX_USECS = 2
             #expect(request.attributes == [.u8(11, 1), .u32(2, 50)])
         }
+
+        @Test("tx, adaptive tx and the irq variants go as their own attributes, in ethtool -c order")
+        func coalesceTxAndIrq() throws {
+            let request = try EthtoolRequest.setCoalesce("eth1", [.txFramesIrq: 3, .adaptiveTx: 1, .rxUsecsIrq: 8, .txUsecs: 100])
+            // USE_ADAPTIVE_TX 12, RX_USECS_IRQ 4, TX_USECS 6, TX_MAX_FRAMES_IRQ 9
+            #expect(request.attributes == [.u8(12, 1), .u32(4, 8), .u32(6, 100), .u32(9, 3)])
+            #expect(throws: NetlinkError.self) { try EthtoolRequest.setCoalesce("eth1", [.txFrames: -1]) }
+        }
     }
 }

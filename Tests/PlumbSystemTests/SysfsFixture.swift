@@ -57,6 +57,19 @@ struct SysfsTree: Sendable {
         try netdev("eth0", in: dev, device: "virtio0", mac: "52:54:00:12:76:02")
     }
 
+    /// Two NUMA nodes — node 0 with CPUs 0-1, node 1 with CPUs 2-3, all four online — and
+    /// eth1's PCI device on node 1 (`numa_node`), with its `local_cpulist` unless told not
+    /// to (some firmware and older kernels give only the node).
+    func makeNUMA(localCPUList: Bool = true, online: String = "0-3") throws {
+        try file("devices/system/node/node0/cpulist", "0-1\n")
+        try file("devices/system/node/node1/cpulist", "2-3\n")
+        try file("devices/system/cpu/online", online + "\n")
+        try file("\(Self.pfDir)/numa_node", "1\n")
+        if localCPUList { try file("\(Self.pfDir)/local_cpulist", "2-3\n") }
+        // virtio's device says nothing of its node: one-node machines and most VMs show -1.
+        try file("devices/pci0000:00/0000:00:03.0/virtio0/numa_node", "-1\n")
+    }
+
     /// A VF PCI device with its `physfn` link and the PF's `virtfnN` link; its netdev
     /// when `netdev` is given (nil: moved to another namespace).
     func addVF(index: Int, pci: String, netdev name: String?, mac: String = "00:00:00:00:00:00",

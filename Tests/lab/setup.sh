@@ -364,6 +364,18 @@ else
 fi
 say "initramfs: module order: ${ORDER[*]}"
 
+# irqbalance for the guest (scenario 22-rxpath), unpacked and never installed: installing it
+# would start it on this host and move the host's own interrupts. The guest chroots into this
+# root, so it finds the binary here; its libraries (glib, numa, cap-ng) are the host's.
+if [ ! -x "$CACHE/irqbalance/usr/sbin/irqbalance" ]; then
+  mkdir -p "$CACHE/debs" && (cd "$CACHE/debs" && apt-get download -q irqbalance >/dev/null 2>&1)
+  deb=$(ls -t "$CACHE"/debs/irqbalance_*.deb | head -1)
+  rm -rf "$CACHE/irqbalance" && dpkg -x "$deb" "$CACHE/irqbalance"
+  say "irqbalance: unpacked $(basename "$deb") under $CACHE/irqbalance"
+else
+  say "irqbalance: $CACHE/irqbalance/usr/sbin/irqbalance already there"
+fi
+
 cat >"$CACHE/lab.env.$$" <<EOF
 # written by Tests/lab/setup.sh
 LAB_KERNEL_PACKAGE=$kpkg

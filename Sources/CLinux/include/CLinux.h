@@ -46,3 +46,13 @@ int plumb_arrival_wait(int fd, int proto, const unsigned char *dst, int dst_len,
 long plumb_now_ms(void);
 // 1 when `fd` is readable, 0 when the deadline passed, -1 on error.
 int plumb_wait_readable(int fd, long deadline_ms);
+
+/* RSS and rx flow hashing through SIOCETHTOOL (rss.c says why not netlink); -1 with errno. */
+/* ETHTOOL_GRSSH with no buffers: the indirection table's and hash key's sizes. */
+int plumb_rss_sizes(const char *ifname, unsigned *indir_size, unsigned *key_size);
+/* ETHTOOL_SRSSH: the table (NULL: unchanged) and/or the key (NULL: unchanged); hash function unchanged. */
+int plumb_rss_set(const char *ifname, const unsigned *indir, unsigned indir_size,
+                  const unsigned char *key, unsigned key_size);
+/* ETHTOOL_GRXFH / ETHTOOL_SRXFH: the RXH_* fields hashed for one flow type (TCP_V4_FLOW …). */
+int plumb_rxfh_get(const char *ifname, unsigned flow_type, unsigned long long *fields);
+int plumb_rxfh_set(const char *ifname, unsigned flow_type, unsigned long long fields);

@@ -4,7 +4,7 @@ import PlumbSystem
 /// One finding: the counter that moved (or the setting seen), by how much, and the
 /// manifest snippet that turns the knob the seeds name for it.
 public struct Advice: Codable, Sendable, Equatable {
-    /// "rings", "netdev_budget", "netdev_max_backlog", "irqAffinity", "channels", "gro", "rps".
+    /// "rings", "netdev_budget", "netdev_max_backlog", "irqAffinity", "channels", "rss", "gro", "rps".
     public var knob: String
     public var symptom: String
     /// "rx_missed_errors", "softnet_stat time_squeeze", "/proc/interrupts", "generic-receive-offload".
@@ -40,6 +40,7 @@ public enum Advisor {
         out += softnet(a, b)
         out += interrupts(a, b)
         out += channels(b)
+        out += rss(b)
         out += gro(b)
         return AdviceReport(nic: b.nic, driver: b.driver, intervalSeconds: seconds, advice: out,
                             unreadable: a.unreadable.merging(b.unreadable) { _, new in new })
@@ -121,6 +122,18 @@ public enum Advisor {
                            counter: "ethtool -l rx", delta: nil, snippet: nicSnippet(b.nic, "channels: {rx: \(want)}"))]
         }
         return []
+    }
+
+    /// An RSS table that leaves some of the NIC's rx queues without an entry: flows never
+    /// reach them → `rss: {equal: N}` over all of them.
+    static func rss(_ b: CounterSample) -> [Advice] {
+        guard let table = b.rss?.indirection, !table.isEmpty, let c = b.channels else { return [] }
+        let queues = c.combined + c.rx
+        let used = Set(table)
+        guard queues > 1, used.count < queues else { return [] }
+        return [Advice(knob: "rss", symptom: "the RSS table of \(b.nic) sends its \(table.count) entries to queue "
+                       + used.sorted().map(String.init).joined(separator: ", ") + " only, of its \(queues) rx queues",
+                       counter: "ethtool -x", delta: nil, snippet: nicSnippet(b.nic, "rss: {equal: \(queues)}"))]
     }
 
     /// GRO off where the driver lets it be on → `offloads: {gro: true}`.

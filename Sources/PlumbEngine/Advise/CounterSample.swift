@@ -23,6 +23,8 @@ public struct CounterSample: Sendable {
     public var rings: Ethtool.Rings?
     public var channels: Ethtool.Channels?
     public var gro: Ethtool.Feature?
+    /// The RSS indirection table (`ethtool -x`); nil when the driver has none.
+    public var rss: Ethtool.RSS?
     public var onlineCPUs: [Int]
     /// net.core.netdev_budget, netdev_budget_usecs, netdev_max_backlog (absent outside the initial namespace).
     public var sysctls: [String: String]
@@ -63,8 +65,12 @@ public struct CounterSampler {
         let state = NICObserver(ethtool: try kernel.ethtool(in: .host), proc: kernel.proc).observe(nic)
         var s = CounterSample(nic: nic, driver: state.driver, link: link.stats, rings: state.rings, channels: state.channels,
                               gro: state.gro, onlineCPUs: state.onlineCPUs, unreadable: state.unsupported)
-        // Only what the advisor reads: coalescing and queue steering advise nothing here.
-        for key in ["features", "queues", "coalesce"] { s.unreadable[key] = nil }
+        s.rss = state.rss
+        // Only what the advisor reads: coalescing, queue steering and hash fields advise nothing
+        // here, and a NIC without RSS (veth) simply gets no RSS advice.
+        for key in s.unreadable.keys where ["features", "queues", "coalesce", "rss"].contains(key) || key.hasPrefix("rx-flow-hash") {
+            s.unreadable[key] = nil
+        }
         s.softnet = kernel.proc.softnet()
         if s.softnet == nil { s.unreadable["softnet"] = "cannot read \(SoftnetStat.path)" }
         let irqs = (try? kernel.proc.queueIRQs(of: nic)) ?? []

@@ -75,9 +75,11 @@ public final class Applier {
         case .setChannels(let c):
             try kernel.ethtool(in: .host).setChannels(c.nic, rx: c.rx?.to, tx: c.tx?.to, combined: c.combined?.to)
         case .setCoalesce(let c):
-            try kernel.ethtool(in: .host).setCoalesce(c.nic, adaptiveRx: c.adaptiveRx?.to, rxUsecs: c.rxUsecs?.to, rxFrames: c.rxFrames?.to)
+            try kernel.ethtool(in: .host).setCoalesce(c.nic, c.values.mapValues(\.to))
         case .setOffload(let c): try kernel.ethtool(in: .host).setFeatures(c.nic, c.features.mapValues(\.to))
         case .setTxQueueLen(let c): try setTxQueueLen(c)
+        case .setRSS(let c): try kernel.ethtool(in: .host).setRSS(c.nic, indirection: c.indirection?.to, key: c.key?.to)
+        case .setRxHash(let c): try kernel.ethtool(in: .host).setHashFields(c.nic, c.flow, c.fields.to)
         case .setQueueSteering(let c): try setQueueSteering(c)
         case .setIRQAffinity(let c): try kernel.proc.setAffinity(of: c.irq, to: c.cpus.to)
         case .setPFAdmin(let c): try setPFAdmin(c)
@@ -142,7 +144,7 @@ extension Action {
         switch self {
         case .setSysctl, .createNamespace, .deleteNamespace, .setLink, .deleteLink, .addAddress, .deleteAddress, .addRoute, .deleteRoute,
              .replaceTable, .deleteTable, .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin, .setEswitchMode,
-             .setTxQueueLen, .writeModprobe:
+             .setTxQueueLen, .writeModprobe, .setRSS, .setRxHash:
             return true
         case .createBridge, .createVeth, .createMacvlan, .setNumVFs, .setVF, .moveVF, .returnVF, .bindVF, .setQueueSteering:
             return false

@@ -194,11 +194,20 @@ public protocol EthtoolOps: AnyObject {
     func setRings(_ nic: String, rx: Int?, tx: Int?) throws
     /// `ethtool -L NIC [rx N] [tx N] [combined N]`.
     func setChannels(_ nic: String, rx: Int?, tx: Int?, combined: Int?) throws
-    /// `ethtool -C NIC [adaptive-rx on|off] [rx-usecs N] [rx-frames N]`.
-    func setCoalesce(_ nic: String, adaptiveRx: Bool?, rxUsecs: Int?, rxFrames: Int?) throws
+    /// `ethtool -C NIC [adaptive-rx on|off] [rx-usecs N] [tx-frames-irq N] …` in one message.
+    func setCoalesce(_ nic: String, _ values: [Ethtool.CoalesceParam: Int]) throws
     /// `ethtool -K NIC FEATURE on|off …` by kernel names; a feature that did not take
     /// the value asked for is an error naming it.
     func setFeatures(_ nic: String, _ values: [String: Bool]) throws
+    /// `ethtool -x NIC`: the indirection table and hash key (ETHTOOL_MSG_RSS_GET).
+    func rss(_ nic: String) throws -> Ethtool.RSS
+    /// `ethtool -X NIC …`: the table and/or the key, nil unchanged (ETHTOOL_SRSSH ioctl:
+    /// 6.12 has no netlink RSS set).
+    func setRSS(_ nic: String, indirection: [Int]?, key: [UInt8]?) throws
+    /// `ethtool -n NIC rx-flow-hash TYPE` (ETHTOOL_GRXFH ioctl: 6.12 has no netlink form).
+    func hashFields(_ nic: String, _ flow: RxFlowType) throws -> RxHashFields
+    /// `ethtool -N NIC rx-flow-hash TYPE FIELDS` (ETHTOOL_SRXFH ioctl).
+    func setHashFields(_ nic: String, _ flow: RxFlowType, _ fields: RxHashFields) throws
 }
 
 /// One nftables table of the host namespace.
@@ -286,8 +295,12 @@ public protocol ProcOps: AnyObject {
     /// `cat /sys/class/net/NIC/ifindex`: which device this /sys shows under that name (sysfs
     /// shows the namespace it was mounted in, which need not be Plumb's); nil when absent.
     func sysfsIndex(of nic: String) -> Int?
-    /// `cat /sys/class/net/NIC/device/local_cpulist`; nil without a device (veth).
-    func localCPUs(of nic: String) -> CPUSet?
+    /// `cat /sys/class/net/NIC/device/{numa_node,local_cpulist}` (the node's cpulist when the
+    /// device has no local_cpulist); nil without a device (veth).
+    func locality(of nic: String) -> NICLocality?
+    /// The running irqbalance and the IRQs its command line bans; nil when none runs.
+    /// Equivalent to: `pgrep -a -x irqbalance`.
+    func irqbalance() -> IRQBalanceProcess?
     /// /proc/interrupts; nil when unreadable.
     func interrupts() -> InterruptsTable?
     /// /proc/net/softnet_stat; nil when unreadable.

@@ -6,7 +6,15 @@ import PlumbTypes
 /// `EthtoolOps` over one ethtool genetlink socket.
 final class LinuxEthtool: EthtoolOps {
     let socket: EthtoolSocket
-    init(_ socket: EthtoolSocket) { self.socket = socket }
+    /// The namespace the ioctls must run in (nil: the host's, where Plumb's threads are).
+    let namespace: NetworkNamespace?
+    init(_ socket: EthtoolSocket, namespace: NetworkNamespace? = nil) { self.socket = socket; self.namespace = namespace }
+
+    /// SIOCETHTOOL names the device in the calling thread's namespace: run it in this family's.
+    func inNamespace<T>(_ body: () throws -> T) throws -> T {
+        guard let namespace else { return try body() }
+        return try namespace.run(body)
+    }
     func driverInfo(_ nic: String) throws -> Ethtool.DriverInfo { try socket.driverInfo(nic) }
     func rings(_ nic: String) throws -> Ethtool.Rings { try socket.rings(nic) }
     func channels(_ nic: String) throws -> Ethtool.Channels { try socket.channels(nic) }
@@ -16,10 +24,16 @@ final class LinuxEthtool: EthtoolOps {
     func setChannels(_ nic: String, rx: Int?, tx: Int?, combined: Int?) throws {
         try socket.setChannels(nic, rx: rx, tx: tx, combined: combined)
     }
-    func setCoalesce(_ nic: String, adaptiveRx: Bool?, rxUsecs: Int?, rxFrames: Int?) throws {
-        try socket.setCoalesce(nic, adaptiveRx: adaptiveRx, rxUsecs: rxUsecs, rxFrames: rxFrames)
-    }
+    func setCoalesce(_ nic: String, _ values: [Ethtool.CoalesceParam: Int]) throws { try socket.setCoalesce(nic, values) }
     func setFeatures(_ nic: String, _ values: [String: Bool]) throws { _ = try socket.setFeatures(nic, values) }
+    func rss(_ nic: String) throws -> Ethtool.RSS { try socket.rss(nic) }
+    func setRSS(_ nic: String, indirection: [Int]?, key: [UInt8]?) throws {
+        try inNamespace { try RSSIoctl.set(nic, indirection: indirection, key: key) }
+    }
+    func hashFields(_ nic: String, _ flow: RxFlowType) throws -> RxHashFields { try inNamespace { try RSSIoctl.hashFields(nic, flow) } }
+    func setHashFields(_ nic: String, _ flow: RxFlowType, _ fields: RxHashFields) throws {
+        try inNamespace { try RSSIoctl.setHashFields(nic, flow, fields) }
+    }
 }
 
 /// `FirewallOps` over Plumb's table through libnftables.
@@ -71,9 +85,10 @@ final class LinuxProc: ProcOps {
     func queues(of nic: String) throws -> [QueueSteeringState] { try Queues.read(nic) }
     func setQueueCPUs(_ nic: String, queue: String, _ cpus: CPUSet) throws { try Queues.setCPUs(nic, queue, cpus) }
     func setFlowCount(_ nic: String, queue: String, _ count: Int) throws { try Queues.setFlowCount(nic, queue, count) }
-    func localCPUs(of nic: String) -> CPUSet? { Queues.localCPUs(nic) }
+    func locality(of nic: String) -> NICLocality? { NUMASysfs().locality(of: nic) }
     func sysfsIndex(of nic: String) -> Int? { Queues.ifindex(nic) }
     func interrupts() -> InterruptsTable? { try? InterruptsTable.read() }
+    func irqbalance() -> IRQBalanceProcess? { IRQBalance.running() }
     func read(_ file: ModprobeFile) throws -> String? {
         guard Files.exists(file.path) else { return nil }
         return try Files.read(file.path)

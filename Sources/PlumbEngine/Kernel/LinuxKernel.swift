@@ -128,7 +128,9 @@ public final class LinuxKernel: Kernel {
             return hostEthtool!
         }
         let h = try handle(ns)
-        if h.ethtool == nil { h.ethtool = LinuxEthtool(try h.namespace.run { try EthtoolSocket(label: ns.description) }) }
+        if h.ethtool == nil {
+            h.ethtool = LinuxEthtool(try h.namespace.run { try EthtoolSocket(label: ns.description) }, namespace: h.namespace)
+        }
         return h.ethtool!
     }
 

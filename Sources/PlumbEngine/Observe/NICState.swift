@@ -1,5 +1,6 @@
 import PlumbNetlink
 import PlumbSystem
+import PlumbTypes
 
 /// One NIC's receive path as the kernel reports it (`ethtool -g -l -c -k`,
 /// /proc/irq). A setting the driver cannot report is nil with the reason kept,
@@ -26,15 +27,29 @@ public struct NICState: Codable, Sendable, Equatable {
     public var onlineCPUs: [Int]
     /// The CPUs local to the NIC's device (`device/local_cpulist`); nil without a device.
     public var localCPUs: [Int]?
+    /// The device's NUMA node (`device/numa_node`); nil when it does not say.
+    public var numaNode: Int?
     /// `ip link` qlen.
     public var txqueuelen: Int?
+    /// `ethtool -x`: nil when the driver has no RSS (the reason under `unsupported["rss"]`).
+    public var rss: Ethtool.RSS?
+    /// `ethtool -n NIC rx-flow-hash TYPE` for each flow type the driver answers for.
+    public var hashFields: [RxFlowType: RxHashFields] = [:]
+    /// A running irqbalance (looked for when the NIC has queue interrupts).
+    public var irqbalance: IRQBalanceProcess?
     /// rx-N (RPS/RFS) then tx-N (XPS), as sysfs shows them.
     public var queues: [QueueSteeringState] = []
 
     /// Generic receive offload.
     public var gro: Ethtool.Feature? { features?.gro }
-    /// The CPUs a `spread` policy uses: the NIC's local CPUs when its device says, else every online CPU.
-    public var spreadCPUs: [Int] { localCPUs.flatMap { $0.isEmpty ? nil : $0 } ?? onlineCPUs }
+    /// The CPUs a `spread` policy hands out, in order: the online CPUs local to the NIC's
+    /// device (its NUMA node) first, then the other online CPUs.
+    public var spreadCPUs: [Int] { NUMA.spreadOrder(local: localCPUs.map { CPUSet($0) }, online: CPUSet(onlineCPUs)) }
+    /// Where `spread` starts, for plan and verify text: "NUMA node 1 (CPUs 2-3) first".
+    public var spreadOrigin: String {
+        guard let local = localCPUs, !local.isEmpty else { return "online CPUs \(CPUSet(onlineCPUs))" }
+        return (numaNode.map { "NUMA node \($0) " } ?? "local ") + "CPUs \(CPUSet(local)) first, then the rest of \(CPUSet(onlineCPUs))"
+    }
     public var rxQueues: [QueueSteeringState] { queues.filter(\.isRx) }
     public var txQueues: [QueueSteeringState] { queues.filter { !$0.isRx } }
 
@@ -56,6 +71,7 @@ extension NICState {
         guard sysfs != ifindex else { return }
         queues = []
         localCPUs = nil
+        numaNode = nil
         unsupported["queues"] = "/sys/class/net/\(name) is " + (sysfs.map { "ifindex \($0)" } ?? "absent")
             + ", not this namespace's \(name) (ifindex \(ifindex)): this /sys belongs to another network namespace; mount sysfs in this one"
     }
@@ -65,7 +81,7 @@ extension NICState {
 /// fixtures) still decode: what they lack is absent, and their `gro` becomes the feature.
 extension NICState {
     enum CodingKeys: String, CodingKey {
-        case name, driver, rings, channels, coalesce, features, gro, irqs, unsupported, onlineCPUs, localCPUs, txqueuelen, queues
+        case name, driver, rings, channels, coalesce, features, gro, irqs, unsupported, onlineCPUs, localCPUs, numaNode, irqbalance, rss, hashFields, txqueuelen, queues
     }
 
     public init(from decoder: Decoder) throws {
@@ -80,6 +96,10 @@ extension NICState {
                   onlineCPUs: try c.decode([Int].self, forKey: .onlineCPUs))
         if let f = try c.decodeIfPresent(Ethtool.Features.self, forKey: .features) { features = f }
         localCPUs = try c.decodeIfPresent([Int].self, forKey: .localCPUs)
+        numaNode = try c.decodeIfPresent(Int.self, forKey: .numaNode)
+        irqbalance = try c.decodeIfPresent(IRQBalanceProcess.self, forKey: .irqbalance)
+        rss = try c.decodeIfPresent(Ethtool.RSS.self, forKey: .rss)
+        hashFields = try c.decodeIfPresent([RxFlowType: RxHashFields].self, forKey: .hashFields) ?? [:]
         txqueuelen = try c.decodeIfPresent(Int.self, forKey: .txqueuelen)
         queues = try c.decodeIfPresent([QueueSteeringState].self, forKey: .queues) ?? []
     }
@@ -91,6 +111,10 @@ extension NICState {
         try c.encodeIfPresent(coalesce, forKey: .coalesce); try c.encodeIfPresent(features, forKey: .features)
         try c.encode(irqs, forKey: .irqs); try c.encode(unsupported, forKey: .unsupported)
         try c.encode(onlineCPUs, forKey: .onlineCPUs); try c.encodeIfPresent(localCPUs, forKey: .localCPUs)
+        try c.encodeIfPresent(numaNode, forKey: .numaNode)
+        try c.encodeIfPresent(irqbalance, forKey: .irqbalance)
+        try c.encodeIfPresent(rss, forKey: .rss)
+        if !hashFields.isEmpty { try c.encode(hashFields, forKey: .hashFields) }
         try c.encodeIfPresent(txqueuelen, forKey: .txqueuelen); try c.encode(queues, forKey: .queues)
     }
 }

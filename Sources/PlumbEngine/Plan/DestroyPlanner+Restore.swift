@@ -23,19 +23,33 @@ extension DestroyPlanner {
                 if c.combined != nil || c.rx != nil || c.tx != nil { steps.append(Step(.setChannels(c), reason: "restore")) }
             }
             if let cur = s.coalesce {
+                let kept = o.coalesceOriginals
                 var c = CoalesceChange(nic: o.nic)
-                if let a = cur.adaptiveRx { c.adaptiveRx = restore(o.adaptiveRx, a) }
-                if let u = cur.rxUsecs { c.rxUsecs = restore(o.rxUsecs, u) }
-                if let f = cur.rxFrames { c.rxFrames = restore(o.rxFrames, f) }
-                if c.adaptiveRx != nil || c.rxUsecs != nil || c.rxFrames != nil { steps.append(Step(.setCoalesce(c), reason: "restore")) }
+                for p in kept.keys { if let v = cur[p] { c.values[p] = restore(kept[p], v) } }
+                if !c.isEmpty { steps.append(Step(.setCoalesce(c), reason: "restore")) }
             }
             steps += featureRestoreSteps(o, s)
+            steps += rssRestoreSteps(o, s)
             if let cur = s.txqueuelen, let c = restore(o.txqueuelen, cur) {
                 steps.append(Step(.setTxQueueLen(TxQueueLenChange(nic: o.nic, length: c)), reason: "restore"))
             }
             steps += queueRestoreSteps(o, s, &notes)
             return steps
         }
+    }
+
+    /// The table and key as they were, then each flow type's hash fields.
+    func rssRestoreSteps(_ o: NICOriginals, _ s: NICState) -> [Step] {
+        var steps: [Step] = []
+        if let cur = s.rss {
+            let c = RSSChange(nic: o.nic, indirection: restore(o.rssIndirection, cur.indirection), key: restore(o.rssKey, cur.key))
+            if !c.isEmpty { steps.append(Step(.setRSS(c), reason: "restore")) }
+        }
+        for (flow, kept) in (o.hashFields ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard let cur = s.hashFields[flow], let c = restore(kept, cur) else { continue }
+            steps.append(Step(.setRxHash(RxHashChange(nic: o.nic, flow: flow, fields: c)), reason: "restore"))
+        }
+        return steps
     }
 
     /// Each feature back, one step each, named by its kernel name (`ethtool -K` takes those too).

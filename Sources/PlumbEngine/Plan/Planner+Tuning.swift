@@ -1,5 +1,6 @@
 import PlumbManifest
 import PlumbNetlink
+import PlumbSystem
 import PlumbTypes
 
 /// `nics[].tuning` → ethtool / procfs steps, each carrying the value it replaces so
@@ -14,6 +15,7 @@ extension Planner {
         var steps: [Step] = []
         if let r = t.rings { steps += try ringSteps(r, s, path: "\(path).rings") }
         if let c = t.channels { steps += try channelSteps(c, s, path: "\(path).channels") }
+        if let r = t.rss { steps += try rssSteps(r, s, channels: t.channels, path: "\(path).rss") }
         if let c = t.coalesce { steps += try coalesceSteps(c, s, path: "\(path).coalesce") }
         if let o = t.offloads { steps += try offloadSteps(o, s, path: "\(path).offloads") }
         if let a = t.irqAffinity { steps += try irqSteps(a, s, path: "\(path).irqAffinity") }
@@ -61,28 +63,35 @@ extension Planner {
         return c.combined == nil && c.rx == nil && c.tx == nil ? [] : [Step(.setChannels(c))]
     }
 
+    /// One `ethtool -C` for every declared parameter that differs. A parameter the driver
+    /// does not report (the kernel leaves it out of COALESCE_GET) is refused, naming it,
+    /// the driver and the parameters it does report — even when declared at 0.
     func coalesceSteps(_ want: Tuning.Coalesce, _ s: NICState, path: String) throws -> [Step] {
         guard let cur = s.coalesce else { throw unsupported(s, "coalesce", path: path) }
-        func current<V>(_ v: V?, _ key: String) throws -> V? {
-            guard let v else { throw unsupported(s, "coalesce", path: "\(path).\(key)") }
-            return v
-        }
         var c = CoalesceChange(nic: s.name)
-        if let v = want.adaptiveRx, v != cur.adaptiveRx { c.adaptiveRx = Change(to: v, from: try current(cur.adaptiveRx, "adaptiveRx")!) }
-        if let v = want.rxUsecs, v != cur.rxUsecs { c.rxUsecs = Change(to: v, from: try current(cur.rxUsecs, "rxUsecs")!) }
-        if let v = want.rxFrames, v != cur.rxFrames { c.rxFrames = Change(to: v, from: try current(cur.rxFrames, "rxFrames")!) }
-        return c.adaptiveRx == nil && c.rxUsecs == nil && c.rxFrames == nil ? [] : [Step(.setCoalesce(c))]
+        for key in Tuning.Coalesce.Key.allCases {
+            guard let v = want.values[key] else { continue }
+            let p = key.param
+            guard let have = cur[p] else {
+                throw error("\(path).\(key.rawValue)", "\(s.name) (driver \(driverName(s))) does not support \(p.option) "
+                            + "(ETHTOOL_MSG_COALESCE_GET does not report it); it reports: \(cur)")
+            }
+            if v != have { c.values[p] = Change(to: v, from: have) }
+        }
+        return c.isEmpty ? [] : [Step(.setCoalesce(c))]
     }
 
     func irqSteps(_ a: Tuning.IRQAffinity, _ s: NICState, path: String) throws -> [Step] {
         guard !s.irqs.isEmpty else {
             throw error(path, "\(s.name) (driver \(s.driver.isEmpty ? "unknown" : s.driver)) has no queue interrupts (device/msi_irqs) to place")
         }
+        try checkIRQBalance(s, path: path)
         let wanted: [CPUSet]
         switch a {
         case .spread:
-            guard !s.onlineCPUs.isEmpty else { throw error(path, "cannot read the online CPUs") }
-            wanted = s.irqs.indices.map { CPUSet([s.onlineCPUs[$0 % s.onlineCPUs.count]]) }
+            let order = s.spreadCPUs
+            guard !order.isEmpty else { throw error(path, "cannot read the online CPUs") }
+            wanted = IRQs.spread(s.irqs.map(\.irq), inOrder: order).map(\.cpus)
         case .lists(let lists):
             guard lists.count == s.irqs.count else {
                 throw error(path, "\(lists.count) CPU lists for \(s.irqs.count) queue interrupts of \(s.name)")
@@ -101,6 +110,20 @@ extension Planner {
     }
 }
 
-extension CoalesceChange {
-    init(nic: String) { self.init(nic: nic, adaptiveRx: nil, rxUsecs: nil, rxFrames: nil) }
+extension Tuning.Coalesce.Key {
+    /// The ethtool parameter this manifest key sets.
+    var param: Ethtool.CoalesceParam {
+        switch self {
+        case .adaptiveRx: return .adaptiveRx
+        case .adaptiveTx: return .adaptiveTx
+        case .rxUsecs: return .rxUsecs
+        case .rxFrames: return .rxFrames
+        case .rxUsecsIrq: return .rxUsecsIrq
+        case .rxFramesIrq: return .rxFramesIrq
+        case .txUsecs: return .txUsecs
+        case .txFrames: return .txFrames
+        case .txUsecsIrq: return .txUsecsIrq
+        case .txFramesIrq: return .txFramesIrq
+        }
+    }
 }

@@ -41,7 +41,12 @@ extension Record {
         case .setChannels(let c):
             nic(c.nic) { o in keepFirst(&o.channelsCombined, c.combined); keepFirst(&o.channelsRx, c.rx); keepFirst(&o.channelsTx, c.tx) }
         case .setCoalesce(let c):
-            nic(c.nic) { o in keepFirst(&o.adaptiveRx, c.adaptiveRx); keepFirst(&o.rxUsecs, c.rxUsecs); keepFirst(&o.rxFrames, c.rxFrames) }
+            nic(c.nic) { o in
+                var kept = o.coalesceOriginals
+                for (p, change) in c.values { keepFirst(&kept[p], change) }
+                (o.adaptiveRx, o.rxUsecs, o.rxFrames) = (nil, nil, nil)
+                o.coalesce = kept.isEmpty ? nil : kept
+            }
         case .setOffload(let c):
             nic(c.nic) { o in
                 var kept = o.features ?? [:]
@@ -49,6 +54,13 @@ extension Record {
                 o.features = kept.isEmpty ? nil : kept
             }
         case .setTxQueueLen(let c): nic(c.nic) { o in keepFirst(&o.txqueuelen, c.length) }
+        case .setRSS(let c): nic(c.nic) { o in keepFirst(&o.rssIndirection, c.indirection); keepFirst(&o.rssKey, c.key) }
+        case .setRxHash(let c):
+            nic(c.nic) { o in
+                var kept = o.hashFields ?? [:]
+                keepFirst(&kept[c.flow], c.fields)
+                o.hashFields = kept.isEmpty ? nil : kept
+            }
         case .setQueueSteering(let c):
             nic(c.nic) { o in
                 var queues = o.queues ?? []

@@ -36,6 +36,7 @@ extension Record {
             for q in n.queues ?? [] where !Record.isQueueName(q.queue) {
                 out.append("queue \"\(q.queue)\" of \(n.nic) is not rx-N or tx-N")
             }
+            out += n.rxPathProblems
         }
         for p in ports ?? [] where !(1...65535).contains(p.hostPort) || !(1...65535).contains(p.destination.port) {
             out.append("published port \(p.label) → \(p.destination) is not a port")
@@ -91,5 +92,22 @@ extension Record {
         let digits = q.dropFirst(3)
         return (q.hasPrefix("rx-") || q.hasPrefix("tx-")) && !digits.isEmpty && digits.count <= 6
             && digits.utf8.allSatisfy { (48...57).contains($0) }
+    }
+}
+
+extension NICOriginals {
+    /// What no apply could have recorded: coalescing counts beyond u32, an RSS table with a
+    /// negative queue or whose two versions differ in size (the driver's size is fixed),
+    /// a key that changed size. Destroy would write these back into the kernel.
+    var rxPathProblems: [String] {
+        var out: [String] = []
+        for (p, k) in coalesceOriginals where ![k.original, k.applied].allSatisfy({ (0...Int(UInt32.max)).contains($0) }) {
+            out.append("coalescing \(p.option) of \(nic) is out of range")
+        }
+        if let t = rssIndirection, t.original.count != t.applied.count || (t.original + t.applied).contains(where: { $0 < 0 }) {
+            out.append("the RSS table of \(nic) is not a table the driver could have had")
+        }
+        if let k = rssKey, k.original.count != k.applied.count { out.append("the RSS key of \(nic) changed size") }
+        return out
     }
 }

@@ -179,19 +179,25 @@ public struct NICOriginals: Codable, Sendable, Hashable {
     public var link: LinkIdentity?
     public var ringsRx: Kept<Int>?, ringsTx: Kept<Int>?
     public var channelsCombined: Kept<Int>?, channelsRx: Kept<Int>?, channelsTx: Kept<Int>?
+    /// Coalescing as records before full coalescing kept it; new records use `coalesce`.
     public var adaptiveRx: Kept<Bool>?, rxUsecs: Kept<Int>?, rxFrames: Kept<Int>?
+    /// Coalescing parameters by `Ethtool.CoalesceParam` (switches as 0/1).
+    public var coalesce: [Ethtool.CoalesceParam: Kept<Int>]?
     /// GRO as records before any-feature offloads kept it; new records use `features["rx-gro"]`.
     public var gro: Kept<Bool>?
     /// Netdev features by kernel name.
     public var features: [String: Kept<Bool>]?
     public var txqueuelen: Kept<Int>?
+    /// The RSS indirection table and hash key, and the rx flow hash fields by flow type.
+    public var rssIndirection: Kept<[Int]>?, rssKey: Kept<[UInt8]>?
+    public var hashFields: [RxFlowType: Kept<RxHashFields>]?
     /// Per-queue RPS/XPS/RFS.
     public var queues: [QueueOriginal]?
     public init(nic: String) { self.nic = nic }
     public var isEmpty: Bool {
         ringsRx == nil && ringsTx == nil && channelsCombined == nil && channelsRx == nil && channelsTx == nil
-            && adaptiveRx == nil && rxUsecs == nil && rxFrames == nil && gro == nil && features == nil
-            && txqueuelen == nil && queues == nil
+            && adaptiveRx == nil && rxUsecs == nil && rxFrames == nil && coalesce == nil && gro == nil && features == nil
+            && txqueuelen == nil && queues == nil && rssIndirection == nil && rssKey == nil && hashFields == nil
     }
 }
 
@@ -297,5 +303,19 @@ public struct ContainerBinding: Codable, Sendable, Hashable {
     public var namespace: NamespaceIdentity?
     public init(containerID: String, process: ProcessIdentity?, namespace: NamespaceIdentity?) {
         self.containerID = containerID; self.process = process; self.namespace = namespace
+    }
+}
+
+extension NICOriginals {
+    /// Every kept coalescing original, those of older records (adaptiveRx, rxUsecs, rxFrames
+    /// fields) included.
+    public var coalesceOriginals: [Ethtool.CoalesceParam: Kept<Int>] {
+        var kept = coalesce ?? [:]
+        if let a = adaptiveRx, kept[.adaptiveRx] == nil {
+            kept[.adaptiveRx] = Kept(original: a.original ? 1 : 0, applied: a.applied ? 1 : 0)
+        }
+        if let u = rxUsecs, kept[.rxUsecs] == nil { kept[.rxUsecs] = u }
+        if let f = rxFrames, kept[.rxFrames] == nil { kept[.rxFrames] = f }
+        return kept
     }
 }

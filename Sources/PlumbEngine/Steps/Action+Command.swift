@@ -36,12 +36,12 @@ extension Action {
             return "ethtool -L \(c.nic)" + options([("combined", c.combined.map { "\($0.to)" }),
                                                   ("rx", c.rx.map { "\($0.to)" }), ("tx", c.tx.map { "\($0.to)" })])
         case .setCoalesce(let c):
-            return "ethtool -C \(c.nic)" + options([("adaptive-rx", c.adaptiveRx.map { onOff($0.to) }),
-                                                  ("rx-usecs", c.rxUsecs.map { "\($0.to)" }),
-                                                  ("rx-frames", c.rxFrames.map { "\($0.to)" })])
+            return "ethtool -C \(c.nic)" + options(c.values.keys.sorted().map { ($0.option, $0.show(c.values[$0]!.to)) })
         case .setOffload(let c): return "ethtool -K \(c.nic) \(c.name) \(onOff(c.on))"
         case .setTxQueueLen(let c): return "ip link set dev \(c.nic) txqueuelen \(c.length.to)"
         case .setQueueSteering(let c): return c.command
+        case .setRSS(let c): return c.command
+        case .setRxHash(let c): return "ethtool -N \(c.nic) rx-flow-hash \(c.flow.rawValue) \(c.fields.to)"
         case .setIRQAffinity(let c):
             return "echo \(c.cpus.to) > /proc/irq/\(c.irq)/smp_affinity_list   (\(c.queue.isEmpty ? c.nic : c.queue))"
         case .setPFAdmin(let c): return "ip link set dev \(c.pf) \(c.up.to ? "up" : "down")"

@@ -48,9 +48,10 @@ extension Action {
         case .setChannels(let c):
             return [.setChannels(ChannelsChange(nic: c.nic, combined: c.combined.inverted(), rx: c.rx.inverted(), tx: c.tx.inverted()))]
         case .setCoalesce(let c):
-            return [.setCoalesce(CoalesceChange(nic: c.nic, adaptiveRx: c.adaptiveRx.inverted(), rxUsecs: c.rxUsecs.inverted(),
-                                                rxFrames: c.rxFrames.inverted()))]
+            return [.setCoalesce(CoalesceChange(nic: c.nic, values: c.values.mapValues(\.inverted)))]
         case .setOffload(let c): return [.setOffload(OffloadChange(nic: c.nic, name: c.name, features: c.features.mapValues(\.inverted)))]
+        case .setRSS(let c): return [.setRSS(RSSChange(nic: c.nic, indirection: c.indirection.inverted(), key: c.key.inverted()))]
+        case .setRxHash(let c): return [.setRxHash(RxHashChange(nic: c.nic, flow: c.flow, fields: c.fields.inverted))]
         case .setTxQueueLen(let c): return [.setTxQueueLen(TxQueueLenChange(nic: c.nic, length: c.length.inverted))]
         case .setQueueSteering(let c):
             return [.setQueueSteering(QueueSteeringChange(nic: c.nic, queue: c.queue, cpus: c.cpus.inverted(),

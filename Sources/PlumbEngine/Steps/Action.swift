@@ -28,6 +28,8 @@ public enum Action: Hashable, Sendable, Codable {
     case setEswitchMode(EswitchChange)
     case setTxQueueLen(TxQueueLenChange)
     case setQueueSteering(QueueSteeringChange)
+    case setRSS(RSSChange)
+    case setRxHash(RxHashChange)
     case setNumVFs(NumVFsWrite)
     case writeModprobe(ModprobeWrite)
     case setVF(VFUpdate)
@@ -61,6 +63,8 @@ public enum Action: Hashable, Sendable, Codable {
         case .setEswitchMode: return "set-eswitch-mode"
         case .setTxQueueLen: return "set-txqueuelen"
         case .setQueueSteering: return "set-queue-steering"
+        case .setRSS: return "set-rss"
+        case .setRxHash: return "set-rx-flow-hash"
         case .setNumVFs: return "set-numvfs"
         case .writeModprobe: return "persist-max-vfs"
         case .setVF: return "set-vf"
@@ -77,7 +81,7 @@ public enum Action: Hashable, Sendable, Codable {
         case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute, .deleteTable: return "-"
         case .setSysctl, .setLink, .replaceTable, .setRings, .setChannels, .setCoalesce, .setOffload,
              .setIRQAffinity, .setPFAdmin, .setEswitchMode, .setTxQueueLen, .setQueueSteering, .setNumVFs, .writeModprobe,
-             .setVF, .moveVF, .returnVF, .bindVF: return "~"
+             .setVF, .moveVF, .returnVF, .bindVF, .setRSS, .setRxHash: return "~"
         }
     }
 
@@ -105,6 +109,8 @@ public enum Action: Hashable, Sendable, Codable {
         case .setEswitchMode(let c): return c.pf
         case .setTxQueueLen(let c): return c.nic
         case .setQueueSteering(let c): return "\(c.nic) \(c.queue)"
+        case .setRSS(let c): return c.nic
+        case .setRxHash(let c): return "\(c.nic) \(c.flow.rawValue)"
         case .setNumVFs(let c): return c.pf
         case .writeModprobe(let w): return w.file.path
         case .setVF(let u): return "\(u.pf) vf \(u.vf)"
@@ -125,7 +131,7 @@ public enum Action: Hashable, Sendable, Codable {
         case .createMacvlan(let m): return m.link.namespace
         case .setSysctl, .createNamespace, .deleteNamespace, .createBridge, .createVeth, .replaceTable, .deleteTable,
              .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin, .setEswitchMode, .setTxQueueLen,
-             .setQueueSteering, .setNumVFs, .writeModprobe, .setVF, .moveVF, .bindVF:
+             .setQueueSteering, .setNumVFs, .writeModprobe, .setVF, .moveVF, .bindVF, .setRSS, .setRxHash:
             return .host
         }
     }

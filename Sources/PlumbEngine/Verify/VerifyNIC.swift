@@ -27,9 +27,11 @@ public enum NICReporter {
         c.append(gro(s, t?.offloads?.gro))
         c += features(s, t?.offloads)
         c += irqs(s, t?.irqAffinity)
+        c += irqbalance(s, t?.irqAffinity)
         c += txqueuelen(s, t?.txqueuelen)
         c += steering(s, t?.rps, rx: true)
         c += steering(s, t?.xps, rx: false)
+        c += rss(s, t?.rss, channels: t?.channels)
         if let stats { c.append(counters(stats)) }
         return NICReport(name: s.name, driver: s.driver, checks: c)
     }
@@ -56,9 +58,10 @@ public enum NICReporter {
 
     static func coalesce(_ s: NICState, _ want: Tuning.Coalesce?) -> Check {
         guard let co = s.coalesce else { return Check("coalesce", s.name, want == nil ? .skip : .fail, expected: "readable", observed: s.unsupported["coalesce"] ?? "?", evidence: [.ethtool]) }
-        let ok = (want?.adaptiveRx.map { $0 == co.adaptiveRx } ?? true) && (want?.rxUsecs.map { $0 == co.rxUsecs } ?? true)
-            && (want?.rxFrames.map { $0 == co.rxFrames } ?? true)
-        return Check("coalesce", s.name, ok ? .pass : .fail, expected: want == nil ? "report" : "as declared", observed: co.description, evidence: [.ethtool])
+        let declared = Tuning.Coalesce.Key.allCases.compactMap { k in want?.values[k].map { (k.param, $0) } }
+        let ok = declared.allSatisfy { co[$0.0] == $0.1 }
+        let expected = declared.map { "\($0.0.option) \($0.0.show($0.1))" }.joined(separator: " ")
+        return Check("coalesce", s.name, ok ? .pass : .fail, expected: want == nil ? "report" : expected, observed: co.description, evidence: [.ethtool])
     }
 
     static func gro(_ s: NICState, _ want: Bool?) -> Check {
@@ -74,7 +77,9 @@ public enum NICReporter {
         let spread = s.irqs.map { "\($0.irq)→\($0.cpus)" }.joined(separator: " ")
         var wanted: [String]?
         switch want {
-        case .spread?: wanted = s.onlineCPUs.isEmpty ? nil : s.irqs.indices.map { String(s.onlineCPUs[$0 % s.onlineCPUs.count]) }
+        case .spread?:
+            let order = s.spreadCPUs
+            wanted = order.isEmpty ? nil : IRQs.spread(s.irqs.map(\.irq), inOrder: order).map(\.cpus.description)
         case .lists(let l)?: wanted = l
         case nil: wanted = nil
         }
@@ -85,6 +90,59 @@ public enum NICReporter {
         let oneCPU = s.irqs.count > 1 && s.onlineCPUs.count > 1 && Set(s.irqs.map(\.cpus)).count == 1 && !s.irqs[0].cpus.contains(",") && !s.irqs[0].cpus.contains("-")
         return [Check("irq-affinity", s.name, oneCPU ? .warn : .pass, expected: "report",
                       observed: spread + (oneCPU ? " — all queues on one CPU: consider irqAffinity: spread" : ""), evidence: [.procfs])]
+    }
+
+    /// With `irqAffinity` declared: is irqbalance kept off the queue interrupts it would move?
+    static func irqbalance(_ s: NICState, _ want: Tuning.IRQAffinity?) -> [Check] {
+        guard !s.irqs.isEmpty else { return [] }
+        guard want != nil else {
+            // Nothing placed: say it runs, since it is what moves these interrupts.
+            return s.irqbalance.map { ib in
+                [Check("irqbalance", s.name, .pass, expected: "report",
+                       observed: "\(ib) places the queue interrupts" + (ib.bannedIRQs.isEmpty ? "" : " (bans irq \(ib.bannedIRQs.map(String.init).joined(separator: " ")))"),
+                       evidence: [.procfs])]
+            } ?? []
+        }
+        let irqs = s.irqs.map { String($0.irq) }.joined(separator: " ")
+        guard let ib = s.irqbalance else {
+            return [Check("irqbalance", s.name, .pass, expected: "not running, or banning irq \(irqs)", observed: "not running", evidence: [.procfs])]
+        }
+        if let script = ib.policyScript {
+            return [Check("irqbalance", s.name, .warn, expected: "banning irq \(irqs)",
+                          observed: "\(ib) with policy script \(script): its bans are not visible", evidence: [.procfs])]
+        }
+        let exposed = s.irqs.map(\.irq).filter { !ib.bannedIRQs.contains($0) }
+        return [Check.expect("irqbalance", s.name, exposed.isEmpty, expected: "not running, or banning irq \(irqs)",
+                             observed: exposed.isEmpty ? "\(ib) bans irq \(irqs)"
+                                : "\(ib) does not ban irq \(exposed.map(String.init).joined(separator: " ")): it will move them",
+                             evidence: [.procfs])]
+    }
+
+    /// With `rss` declared: the table, key and hash fields against `ethtool -x` / `ethtool -n`.
+    static func rss(_ s: NICState, _ want: Tuning.RSS?, channels: Tuning.Channels?) -> [Check] {
+        guard let want else {
+            // Nothing declared: report the table where the driver has one (`plumb show --nic`).
+            return s.rss.map { [Check("rss", s.name, .pass, expected: "report", observed: $0.description, evidence: [.ethtool])] } ?? []
+        }
+        guard let cur = s.rss else {
+            return [Check("rss", s.name, .fail, expected: "readable", observed: s.unsupported["rss"] ?? "?", evidence: [.ethtool])]
+        }
+        var checks: [Check] = []
+        if let table = want.table {
+            let wanted = RSSTable.fill(table, size: cur.indirection.count)
+            checks.append(Check.expect("rss", s.name, !cur.indirection.isEmpty && wanted == cur.indirection,
+                                       expected: "\(table.ethtool) over \(cur.indirection.count) entries", observed: cur.description, evidence: [.ethtool]))
+        }
+        if let key = want.hashKey.flatMap(Tuning.RSS.keyBytes) {
+            checks.append(Check.expect("rss-key", s.name, key == cur.key, expected: RSSChange.hex(key),
+                                       observed: cur.key.isEmpty ? "no key" : RSSChange.hex(cur.key), evidence: [.ethtool]))
+        }
+        for h in want.hashFields {
+            let have = s.hashFields[h.flow]
+            checks.append(Check.expect("rx-flow-hash", s.name, have == h.fields, expected: "\(h.flow.rawValue) \(h.fields)",
+                                       observed: "\(h.flow.rawValue) " + (have?.description ?? "not reported"), evidence: [.ethtool]))
+        }
+        return checks
     }
 
     static func counters(_ st: LinkStats) -> Check {

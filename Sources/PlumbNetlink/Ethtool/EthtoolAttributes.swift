@@ -52,6 +52,12 @@ struct EthtoolAttributes {
         return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
     }
 
+    /// A binary attribute's bytes.
+    func bytes(_ type: Int) -> [UInt8]? {
+        guard let a = attribute(type), let data = nla_data(a) else { return nil }
+        return Array(UnsafeRawBufferPointer(start: data, count: Int(nla_len(a))))
+    }
+
     func nested(_ type: Int, maxType: Int) throws -> EthtoolAttributes? {
         try attribute(type).map { try EthtoolAttributes(nest: $0, maxType: maxType) }
     }

@@ -1,6 +1,7 @@
 import PlumbEngine
 import PlumbNetlink
 import PlumbSystem
+import PlumbTypes
 
 /// The ethtool family of one namespace on the fake kernel. A NIC the fake has no
 /// tuning for (a veth, a bridge) answers EOPNOTSUPP, as their drivers do; a value
@@ -75,18 +76,49 @@ final class FakeEthtool: EthtoolOps {
         }
     }
 
-    func setCoalesce(_ nic: String, adaptiveRx: Bool?, rxUsecs: Int?, rxFrames: Int?) throws {
+    /// Like the kernel: a parameter the driver does not report refuses the whole message.
+    func setCoalesce(_ nic: String, _ values: [Ethtool.CoalesceParam: Int]) throws {
         try change(nic, "COALESCE_SET", fault: "setCoalesce") { n in
             guard var c = n.coalesce else { throw refuse("COALESCE_SET", nic, .notSupported) }
-            func set<V>(_ field: inout V?, _ value: V?) throws {
-                guard let value else { return }
-                guard field != nil else { throw refuse("COALESCE_SET", nic, .notSupported) }
-                field = value
+            for (p, v) in values {
+                guard c[p] != nil else { throw refuse("COALESCE_SET", nic, .notSupported) }
+                c[p] = v
             }
-            try set(&c.adaptiveRx, adaptiveRx)
-            try set(&c.rxUsecs, rxUsecs)
-            try set(&c.rxFrames, rxFrames)
             n.coalesce = c
+        }
+    }
+
+    func rss(_ nic: String) throws -> Ethtool.RSS {
+        guard let r = try self.nic(nic, "RSS_GET").rss else { throw refuse("RSS_GET", nic, .notSupported) }
+        return r
+    }
+
+    /// Like the kernel: a table of another size, or a queue beyond the rx channels, is EINVAL.
+    func setRSS(_ nic: String, indirection: [Int]?, key: [UInt8]?) throws {
+        try change(nic, "RSS_SET", fault: "setRSS") { n in
+            guard var r = n.rss else { throw refuse("RSS_SET", nic, .notSupported) }
+            if let indirection {
+                let queues = (n.channels?.combined ?? 0) + (n.channels?.rx ?? 0)
+                guard indirection.count == r.indirection.count, indirection.allSatisfy({ $0 < queues }) else {
+                    throw refuse("RSS_SET", nic, .invalid)
+                }
+                r.indirection = indirection
+            }
+            if let key { guard key.count == r.key.count, !key.isEmpty else { throw refuse("RSS_SET", nic, .notSupported) }; r.key = key }
+            n.rss = r
+        }
+    }
+
+    func hashFields(_ nic: String, _ flow: RxFlowType) throws -> RxHashFields {
+        guard let f = try self.nic(nic, "GRXFH").hashFields[flow] else { throw refuse("GRXFH", nic, .notSupported) }
+        return f
+    }
+
+    /// A flow type the fake does not report, or fields outside its `hashable` set, is EINVAL.
+    func setHashFields(_ nic: String, _ flow: RxFlowType, _ fields: RxHashFields) throws {
+        try change(nic, "SRXFH", fault: "setHashFields") { n in
+            guard n.hashFields[flow] != nil, n.hashable[flow]?.contains(fields) ?? true else { throw refuse("SRXFH", nic, .invalid) }
+            n.hashFields[flow] = fields
         }
     }
 

@@ -41,6 +41,8 @@ final class FakeKernel: Kernel {
     var tables: [TableName: String] = [:]
     var softnetStat: SoftnetStat?
     var interruptsTable: InterruptsTable?
+    /// A running irqbalance (nil: none), as procfs would show it.
+    var irqbalance: IRQBalanceProcess?
     /// What /sys/class/net/NAME/ifindex says when it is not the host link's own index
     /// (a /sys mounted in another namespace).
     var sysfsIndex: [String: Int] = [:]

@@ -111,6 +111,13 @@ struct FakeNIC: Equatable {
     /// Per-queue RPS/XPS/RFS (sysfs `queues/`), and the device's local CPUs (nil: no device).
     var queues: [QueueSteeringState] = []
     var localCPUs: CPUSet?
+    /// The device's NUMA node (`device/numa_node`), beside its local CPUs.
+    var numaNode: Int?
+    /// RSS (nil: the driver has none), the hash fields of each flow type it reports, and
+    /// the field sets it accepts per flow type (absent: any).
+    var rss: Ethtool.RSS?
+    var hashFields: [RxFlowType: RxHashFields] = [:]
+    var hashable: [RxFlowType: [RxHashFields]] = [:]
 
     init(driver: String, busInfo: String, rings: Ethtool.Rings? = nil, channels: Ethtool.Channels? = nil,
          coalesce: Ethtool.Coalesce? = nil, gro: Ethtool.Feature? = nil, features: [String: Ethtool.Feature] = [:],

@@ -74,9 +74,12 @@ final class FakeProc: ProcOps {
         kernel.nics[nic] = n
     }
 
-    func localCPUs(of nic: String) -> CPUSet? { kernel.nics[nic]?.localCPUs }
+    func locality(of nic: String) -> NICLocality? {
+        kernel.nics[nic]?.localCPUs.map { NICLocality(node: kernel.nics[nic]?.numaNode, cpus: $0) }
+    }
     func sysfsIndex(of nic: String) -> Int? { kernel.sysfsIndex[nic] ?? kernel.host.link(named: nic)?.index }
     func interrupts() -> InterruptsTable? { kernel.interruptsTable }
+    func irqbalance() -> IRQBalanceProcess? { kernel.irqbalance }
     func softnet() -> SoftnetStat? { kernel.softnetStat }
     func read(_ file: ModprobeFile) throws -> String? { kernel.files[file] }
 
