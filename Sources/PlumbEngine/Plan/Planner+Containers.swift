@@ -42,8 +42,8 @@ extension Planner {
                 try macvlanSteps(iface, container: c, parent: parent, mode: mode, ns: ns, inner: &inner, path: ipath, into: &p)
             }
         }
-        if !c.ports.isEmpty && NATDesign.bridgedIPv4(c, manifest) == nil {
-            throw error("\(path).ports", "container \(c.name) has no IPv4 address on a bridge to forward ports to")
+        if !c.ports.isEmpty && NATDesign.bridgedPrimary(c, manifest) == nil {
+            throw error("\(path).ports", "container \(c.name) has no IPv4 or global IPv6 address on a bridge to forward ports to")
         }
         // Deleting the address that reaches a route's gateway takes the route along in
         // the kernel: such a route is planned again, after the new address. (Only this

@@ -53,7 +53,7 @@ public struct Planner {
         collect { p.firewall = try firewallSteps() }
         collect { try checkBridgePorts(p) }
         if !errors.isEmpty { throw PlanErrors(errors: errors) }
-        return Plan(owner: layer.owner, steps: p.ordered, notes: pruneNotes() + shadowNotes() + rfsNotes())
+        return Plan(owner: layer.owner, steps: p.ordered, notes: pruneNotes() + shadowNotes() + familyNotes() + rfsNotes())
     }
 
     /// Steps by phase; `ordered` is the order the kernel needs them in.

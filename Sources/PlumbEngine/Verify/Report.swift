@@ -45,9 +45,9 @@ public struct Check: Codable, Sendable {
     /// The echo's round trip, for `probe` / `probe6` answered by an echo reply (what
     /// `plumb metrics` exports); absent otherwise.
     public var rttMicroseconds: Int?
-    /// The address family a probe row speaks (`probe`/`probe6`, `path-mtu`/`path-mtu6`,
-    /// `port-forward`): a dual-stack interface has a row of each; absent on other rows.
-    public var family: AddressFamily?
+    /// The address family a row speaks (`probe`/`probe6`, `path-mtu`/`path-mtu6`,
+    /// `port-forward`, `masquerade`): a dual-stack interface has a row of each; absent on other rows.
+    public var family: CheckFamily?
 
     public init(_ name: String, _ interface: String?, _ status: Status, expected: String, observed: String,
                 evidence: [Evidence]) {
@@ -58,7 +58,7 @@ public struct Check: Codable, Sendable {
     /// This row, saying which address family it speaks.
     public func speaking(_ f: IPFamily) -> Check {
         var c = self
-        c.family = AddressFamily(f)
+        c.family = CheckFamily(f)
         return c
     }
 
@@ -70,7 +70,7 @@ public struct Check: Codable, Sendable {
 }
 
 /// An address family as the report names it: `"ipv4"` / `"ipv6"` in JSON, `IPv4` / `IPv6` in text.
-public enum AddressFamily: String, Codable, Sendable {
+public enum CheckFamily: String, Codable, Sendable {
     case ipv4, ipv6
 
     public init(_ family: IPFamily) {
