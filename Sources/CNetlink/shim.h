@@ -14,6 +14,7 @@
 #include <netlink/route/route.h>
 #include <netlink/route/nexthop.h>
 #include <netlink/route/neighbour.h>
+#include <netlink/route/rule.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/link/macvlan.h>
 #include <netlink/route/link/bridge.h>

@@ -18,8 +18,9 @@ enum Decode {
     }
 
     static func host(_ r: NodeReader) -> Host {
-        guard let o = r.object(["sysctl"]), let sysctl = o.optional("sysctl")?.object(nil) else { return Host() }
-        return Host(sysctl: sysctl.entries.map { Sysctl(key: $0.key, value: sysctlValue($0.value) ?? "") })
+        guard let o = r.object(["sysctl", "rules"]) else { return Host() }
+        let sysctl = o.optional("sysctl")?.object(nil)?.entries.map { Sysctl(key: $0.key, value: sysctlValue($0.value) ?? "") } ?? []
+        return Host(sysctl: sysctl, rules: o.optional("rules")?.list()?.map(rule) ?? [])
     }
 
     /// The text /proc/sys takes: numbers and strings as written, booleans as 1 and 0.

@@ -69,6 +69,8 @@ public final class Applier {
         case .deleteAddress(let a): try deleteAddress(a)
         case .addRoute(let r): try addRoute(r)
         case .deleteRoute(let r): try deleteRoute(r)
+        case .addRule(let r): try kernel.links(in: r.namespace).addRule(r.rule)
+        case .deleteRule(let r): try deleteRule(r)
         case .replaceTable(let t): try replaceTable(t)
         case .deleteTable(let t): try kernel.firewall(t.table).delete()
         case .setRings(let c): try kernel.ethtool(in: .host).setRings(c.nic, rx: c.rx?.to, tx: c.tx?.to)
@@ -138,7 +140,7 @@ extension Action {
     /// then rename) may fail half way, and their undo must run.
     var isSingleChange: Bool {
         switch self {
-        case .setSysctl, .createNamespace, .deleteNamespace, .setLink, .deleteLink, .addAddress, .deleteAddress, .addRoute, .deleteRoute,
+        case .setSysctl, .createNamespace, .deleteNamespace, .setLink, .deleteLink, .addAddress, .deleteAddress, .addRoute, .deleteRoute, .addRule, .deleteRule,
              .replaceTable, .deleteTable, .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin,
              .setTxQueueLen, .writeModprobe:
             return true

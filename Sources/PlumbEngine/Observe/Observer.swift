@@ -19,7 +19,14 @@ public struct Observer {
         var read: Set<NamespaceRef> = []
         for c in m.containers {
             guard let ns = c.netns, read.insert(ns).inserted else { continue }
-            if let seen = try namespace(ns, dump: .all) { state.namespaces.append(seen) }
+            if var seen = try namespace(ns, dump: .all) {
+                // Rules only where some are declared: a dump per namespace costs at scale.
+                if !c.effectiveRules.isEmpty { seen.snapshot?.rules = try kernel.links(in: ns).rules() }
+                state.namespaces.append(seen)
+            }
+        }
+        if layer.managesHost && (!m.host.rules.isEmpty || !(record?.hostRules.isEmpty ?? true)) {
+            state.host.rules = try kernel.links(in: .host).rules()
         }
         let rfs = m.nics.contains { $0.tuning?.rps?.wantsFlows == true } ? [Planner.sockFlowEntries] : []
         let sysctls = Set(NATDesign.requiredSysctls(layer).map(\.key) + (record?.sysctls.map(\.key) ?? []) + rfs)
@@ -66,6 +73,7 @@ public struct Observer {
             state.pfs[pf] = observePF(.name(pf))
         }
         if record.table != nil { state.firewall = try kernel.firewall(Marks(record.owner).table).observe() }
+        if !record.hostRules.isEmpty { state.host.rules = try kernel.links(in: .host).rules() }
         if !record.modprobe.isEmpty { state.modprobeText = try kernel.proc.read(.igbMaxVFs) }
         return state
     }

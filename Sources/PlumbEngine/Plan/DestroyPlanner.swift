@@ -57,6 +57,7 @@ public struct DestroyPlanner {
     public func plan() -> Result {
         var steps: [Step] = [], notes: [String] = [], handovers: [Handover] = []
         steps += tableSteps(&notes)
+        steps += ruleSteps(&notes)
         steps += vfReturnSteps(&notes, &handovers)
         let (nsSteps, doomed) = namespaceSteps(&notes, &handovers)
         steps += nsSteps
@@ -65,6 +66,19 @@ public struct DestroyPlanner {
         steps += tuningRestoreSteps(&notes) + irqRestoreSteps(&notes) + sriovRestoreSteps(&notes, &handovers)
         steps += pfAdminRestoreSteps(&notes, &handovers)
         return Result(plan: Plan(owner: record.owner, steps: steps, notes: notes), handovers: handovers)
+    }
+
+    /// The host rules the record lists, each removed while the kernel still shows it with
+    /// Plumb's protocol (`proto 126`): the kernel keeps no alias on a rule, that is its mark.
+    func ruleSteps(_ notes: inout [String]) -> [Step] {
+        record.hostRules.compactMap { r in
+            guard let seen = observed.host.rules.first(where: { $0.matches(r) }) else { return nil }   // already gone
+            guard seen.proto == RuleInfo.plumbProtocol else {
+                notes.append("rule \"\(seen.text)\" left alone: it no longer carries plumb's protocol (proto \(seen.proto))")
+                return nil
+            }
+            return Step(.deleteRule(RuleChange(namespace: .host, rule: r)))
+        }
     }
 
     func tableSteps(_ notes: inout [String]) -> [Step] {

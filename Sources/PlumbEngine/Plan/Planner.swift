@@ -46,6 +46,7 @@ public struct Planner {
                 collect { p.tuning += try tuningSteps(nic, index: i) }
             }
             for (i, b) in manifest.bridges.enumerated() { collect { try bridgeSteps(b, index: i, into: &p) } }
+            collect { p.rules += try hostRuleSteps() }
         }
         for (i, c) in manifest.containers.enumerated() { collect { try containerSteps(c, index: i, into: &p) } }
         p.sriov = pfAdminSteps() + p.sriov   // before the VFs are made or configured
@@ -59,9 +60,10 @@ public struct Planner {
     /// Steps by phase; `ordered` is the order the kernel needs them in.
     struct Phases {
         var sysctls: [Step] = [], sriov: [Step] = [], tuning: [Step] = [], namespaces: [Step] = [], renames: [Step] = []
-        var links: [Step] = [], settings: [Step] = [], addresses: [Step] = [], routes: [Step] = [], firewall: [Step] = []
+        var links: [Step] = [], settings: [Step] = [], addresses: [Step] = [], routes: [Step] = [], rules: [Step] = []
+        var firewall: [Step] = []
         var ordered: [Step] {
-            sysctls + sriov + tuning + namespaces + renames + links + settings + addresses + routes + firewall
+            sysctls + sriov + tuning + namespaces + renames + links + settings + addresses + routes + rules + firewall
         }
     }
 

@@ -30,6 +30,12 @@ extension Record {
             insert(LinkEntry(link: m.link, kind: .macvlan, parent: LinkRef(m.parent, index: m.parentIndex)))
         case .setLink, .addAddress, .deleteAddress, .addRoute, .deleteRoute:
             break   // settings of links the record already lists
+        case .addRule(let r) where r.namespace == .host:
+            if !hostRules.contains(r.rule) { hostRules.append(r.rule) }
+        case .deleteRule(let r) where r.namespace == .host:
+            hostRules.removeAll { $0.matches(r.rule) }
+        case .addRule, .deleteRule:
+            break   // a container's rules, like its routes, belong to its namespace
         case .deleteLink(let d):
             let gone = links.filter { $0.link.name == d.link.name && $0.link.namespace == d.link.namespace }
             let peers = gone.compactMap(\.peer)

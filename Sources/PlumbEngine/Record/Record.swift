@@ -45,6 +45,10 @@ public struct Record: Codable, Sendable, Equatable {
     public var binding: ContainerBinding?
     /// The host ports this owner publishes (nil in records written before Plumb kept them).
     public var ports: [PublishedPort]?
+    /// Policy-routing rules this owner added in the host namespace (nil when none, and in
+    /// records written before Plumb made rules): destroy removes each while it still
+    /// carries Plumb's protocol (`proto 126`) — the kernel keeps no alias on a rule.
+    public var rules: [RuleInfo]?
 
     public init(owner: Owner) {
         schema = Record.currentSchema
@@ -59,6 +63,13 @@ public struct Record: Codable, Sendable, Equatable {
     public var isEmpty: Bool {
         namespaces.isEmpty && links.isEmpty && table == nil && sysctls.isEmpty && nics.isEmpty && irqs.isEmpty
             && vfs.isEmpty && numVFs.isEmpty && raisedPFs.isEmpty && modprobe.isEmpty && movedVFs.isEmpty && users.isEmpty
+            && hostRules.isEmpty
+    }
+
+    /// `rules` as a list; an empty one is not written.
+    public var hostRules: [RuleInfo] {
+        get { rules ?? [] }
+        set { rules = newValue.isEmpty ? nil : newValue }
     }
 
     /// `pfAdmin` as a list; an empty one is not written.

@@ -53,6 +53,9 @@ public struct Verifier {
             }
             checks.append(bridgeMTUCheck(l, host: host))
         }
+        if layer.managesHost && !manifest.host.rules.isEmpty {
+            checks += (try? ruleChecks(manifest.host.rules, rules: kernel.links(in: .host).rules())) ?? []
+        }
         for s in NATDesign.requiredSysctls(layer) {
             let v = try? kernel.proc.sysctl(s.key)
             checks.append(.expect("sysctl", s.key, (v ?? nil).map { SysctlValue.same($0, s.value) } ?? false, expected: s.value, observed: (v ?? nil) ?? "absent", evidence: [.procfs]))
@@ -80,6 +83,7 @@ public struct Verifier {
             }
         }
         checks += routeChecks(c, inner: inner)
+        checks += try ruleChecks(c.effectiveRules, rules: c.effectiveRules.isEmpty ? [] : kernel.links(in: ns).rules())
         checks += try probes(c, ns: ns, inner: inner, host: host, hostNeighbours: hostNeighbours, session: session)
         checks += try forwardChecks(c, ns: ns, inner: inner, host: host, session: session)
         return ContainerReport(name: c.name, netns: shown, checks: checks)
@@ -140,11 +144,21 @@ public struct Verifier {
     }
 
     func routeChecks(_ c: Container, inner: NamespaceSnapshot) -> [Check] {
-        c.routes.map { r in
+        c.effectiveRoutes.map { r in
             let dev = c.device(for: r)
-            let want = RouteInfo(destination: r.to, gateway: r.via, metric: r.kernelMetric).describe(device: dev ?? "?")
+            let want = RouteInfo(destination: r.to, gateway: r.via, metric: r.kernelMetric, table: r.kernelTable).describe(device: dev ?? "?")
             let found = dev.flatMap { inner.route(r, on: $0) }
             return .expect("routes", dev, found != nil, expected: want, observed: found != nil ? want : "absent", evidence: [.netlink])
+        }
+    }
+
+    /// One row per rule and family: the kernel holds it (`ip rule` shows it, lookup and all).
+    func ruleChecks(_ wanted: [PlumbManifest.Rule], rules seen: [RuleInfo]) -> [Check] {
+        wanted.flatMap(Planner.kernelRules).map { want in
+            let found = seen.first { $0.matches(want) }
+            return Check.expect("rules", nil, found != nil, expected: want.text,
+                                observed: found.map { "\($0.text) (proto \($0.proto))" } ?? "absent", evidence: [.netlink])
+                .speaking(want.family)
         }
     }
 }
