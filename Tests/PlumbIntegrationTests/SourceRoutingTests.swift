@@ -111,4 +111,31 @@ struct SourceRoutingTests {
         #expect(seen.destroy.status == 0, "\(seen.destroy)")
         #expect(!seen.hostRulesAfter.contains("lookup 200"), "\(seen.hostRulesAfter)")
     }
+
+    @Test("plumb watch hears a rule deleted in a container and on the host (rule events) and puts each back")
+    func watcherRepairsRules() async throws {
+        let (log, rules, hostRules, stopped) = try await Heavy.run { () throws -> (String, String, String, Int32) in
+            let sandbox = try Sandbox()
+            defer { sandbox.close() }
+            let watch = try Watch(sandbox, manifest: Self.manifest(sourceRouting: true).replacingOccurrences(of: "name: sbr", with: "name: watched"))
+            defer { watch.stop() }
+            try watch.awaitLog("repaired watched", count: 1)
+            try sandbox.must(["ip", "-n", "mh", "rule", "del", "from", "10.62.0.2", "lookup", "101"])
+            try watch.awaitLog("repaired watched", count: 2, within: .seconds(5))
+            try watch.awaitQuiet(for: .seconds(1))
+            try sandbox.must(["ip", "rule", "del", "priority", "1000"])
+            try watch.awaitLog("repaired watched", count: 3, within: .seconds(5))
+            try watch.awaitQuiet(for: .seconds(1))
+            let rules = try sandbox.must(["ip", "-n", "mh", "rule"]).stdout, hostRules = try sandbox.must(["ip", "rule"]).stdout
+            let stopped = watch.stop()
+            _ = try sandbox.plumb("destroy", watch.directory)
+            return (watch.log(), rules, hostRules, stopped)
+        }
+        let repairs = log.split(separator: "\n").filter { $0.contains("repaired watched") }
+        #expect(repairs.count >= 3 && repairs[1].contains("ip -n mh rule add from 10.62.0.2 lookup 101 proto 126"), "\(log)")
+        #expect(repairs.contains { $0.contains("ip rule add priority 1000 from 172.16.9.0/24 lookup 200 proto 126") }, "\(log)")
+        #expect(log.contains("rule lookup 101 deleted"), "\(log)")
+        #expect(rules.contains("from 10.62.0.2 lookup 101 proto 126") && hostRules.contains("lookup 200 proto 126"), "\(rules)\n\(hostRules)")
+        #expect(stopped == 0)
+    }
 }
