@@ -46,7 +46,7 @@ public struct Check: Codable, Sendable {
     /// `plumb metrics` exports); absent otherwise.
     public var rttMicroseconds: Int?
     /// The address family a row speaks (`probe`/`probe6`, `path-mtu`/`path-mtu6`,
-    /// `port-forward`, `masquerade`): a dual-stack interface has a row of each; absent on other rows.
+    /// `port-forward`, `masquerade`, `rules`): a dual-stack interface has a row of each; absent on other rows.
     public var family: CheckFamily?
 
     public init(_ name: String, _ interface: String?, _ status: Status, expected: String, observed: String,

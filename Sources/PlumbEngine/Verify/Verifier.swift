@@ -36,7 +36,7 @@ public struct Verifier {
         }
         try session.close(kernel)
         return VerifyReport(manifest: layer.owner.displayName, containers: containers,
-                            host: HostReport(checks: hostChecks(host) + (try natRulesCheck())), nics: try nicReports())
+                            host: HostReport(checks: hostChecks(host) + (try hostRuleChecks()) + (try natRulesCheck())), nics: try nicReports())
     }
 
     func hostChecks(_ host: NamespaceSnapshot) -> [Check] {
@@ -52,9 +52,6 @@ public struct Verifier {
                 checks.append(.expect("mtu", b.name, l.mtu == m, expected: String(m), observed: String(l.mtu), evidence: [.netlink]))
             }
             checks.append(bridgeMTUCheck(l, host: host))
-        }
-        if layer.managesHost && !manifest.host.rules.isEmpty {
-            checks += (try? ruleChecks(manifest.host.rules, rules: kernel.links(in: .host).rules())) ?? []
         }
         for s in NATDesign.requiredSysctls(layer) {
             let v = try? kernel.proc.sysctl(s.key)
@@ -150,6 +147,12 @@ public struct Verifier {
             let found = dev.flatMap { inner.route(r, on: $0) }
             return .expect("routes", dev, found != nil, expected: want, observed: found != nil ? want : "absent", evidence: [.netlink])
         }
+    }
+
+    /// The host's rules, for the layer that manages the host.
+    func hostRuleChecks() throws -> [Check] {
+        guard layer.managesHost, !manifest.host.rules.isEmpty else { return [] }
+        return ruleChecks(manifest.host.rules, rules: try kernel.links(in: .host).rules())
     }
 
     /// One row per rule and family: the kernel holds it (`ip rule` shows it, lookup and all).
