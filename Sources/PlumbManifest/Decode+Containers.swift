@@ -1,16 +1,16 @@
 import PlumbTypes
 /// `containers[]`: a namespace, the interfaces put into it, its routes and its port forwards.
 extension Decode {
-    static func container(_ r: NodeReader) -> Container {
+    static func container(_ r: NodeReader, tables: [String: Int]) -> Container {
         guard let o = r.object(["name", "netns", "interfaces", "routes", "rules", "ports"]) else {
             return Container(name: "", netns: nil)
         }
         return Container(name: o.required("name")?.string() ?? "",
                          netns: o.optional("netns").flatMap(netns),
                          interfaces: o.optional("interfaces")?.list()?.map(interface) ?? [],
-                         routes: o.optional("routes")?.list()?.map(route) ?? [],
+                         routes: o.optional("routes")?.list()?.map { route($0, tables: tables) } ?? [],
                          ports: o.optional("ports")?.list()?.map(port) ?? [],
-                         rules: o.optional("rules")?.list()?.map(rule) ?? [])
+                         rules: o.optional("rules")?.list()?.map { rule($0, tables: tables) } ?? [])
     }
 
     /// `web` (named, like `ip netns add web`), `{pid: 1234}` or `{path: /proc/1234/ns/net}`.
@@ -66,30 +66,32 @@ extension Decode {
 
     /// `to` is `default`, a prefix, or a bare address (a host route). `default` takes the
     /// family of `via`, so `{to: default, via: fe80::1}` is the IPv6 default route.
-    static func route(_ r: NodeReader) -> Route {
+    static func route(_ r: NodeReader, tables: [String: Int] = [:]) -> Route {
         guard let o = r.object(["to", "via", "dev", "metric", "table"]) else { return Route(to: .defaultRoute(.v4)) }
         let via = o.optional("via")?.address()
         return Route(to: o.required("to").flatMap { destination($0, family: via?.family ?? .v4) } ?? .defaultRoute(.v4),
-                     via: via, dev: o.string("dev"), metric: o.int("metric"), table: o.optional("table").flatMap(table))
+                     via: via, dev: o.string("dev"), metric: o.int("metric"), table: o.optional("table").flatMap { table($0, names: tables) })
     }
 
-    /// `main`, `default` or a number (1–4294967295; 255, `local`, is the kernel's own).
-    static func table(_ r: NodeReader) -> Int? {
+    /// `main`, `default`, a name the manifest's `tables` declares, or a number
+    /// (1–4294967295; 255, `local`, is the kernel's own).
+    static func table(_ r: NodeReader, names: [String: Int]) -> Int? {
         if let s = r.scalar, s.plain, NodeReader.decimal(s.text) != nil { return r.int() }
         guard let text = r.string() else { return nil }
-        if let t = RoutingTable.names[text] { return t }
-        r.fail("expected a table number or one of \(RoutingTable.names.keys.sorted().joined(separator: ", ")), got \"\(text)\"")
+        if let t = RoutingTable.names[text] ?? names[text] { return t }
+        let known = (RoutingTable.names.keys.sorted() + names.keys.sorted()).joined(separator: ", ")
+        r.fail("expected a table number or one of \(known) (names come from tables:), got \"\(text)\"")
         return nil
     }
 
     /// `{from, to, iif, oif, fwmark, table, priority}`: `table` is required (the rule's
     /// lookup); `fwmark` is a number or "MARK/MASK" (`0x10/0xff`).
-    static func rule(_ r: NodeReader) -> Rule {
+    static func rule(_ r: NodeReader, tables: [String: Int]) -> Rule {
         guard let o = r.object(["from", "to", "iif", "oif", "fwmark", "table", "priority"]) else { return Rule(table: 0) }
         let (mark, mask) = o.optional("fwmark").flatMap(fwmark) ?? (nil, nil)
         return Rule(from: o.optional("from").flatMap { rulePrefix($0) }, to: o.optional("to").flatMap { rulePrefix($0) },
                     iif: o.string("iif"), oif: o.string("oif"), fwmark: mark, fwmask: mask,
-                    table: o.required("table").flatMap(table) ?? 0, priority: o.int("priority"))
+                    table: o.required("table").flatMap { table($0, names: tables) } ?? 0, priority: o.int("priority"))
     }
 
     /// A prefix or a bare address (a /32, /128), as `ip rule` takes it.

@@ -21,6 +21,8 @@ public struct Manifest: Sendable, Equatable {
     public var nics: [NIC]
     public var bridges: [Bridge]
     public var containers: [Container]
+    /// Names of routing tables (`tables: {storage: 100}`), usable as a route's or rule's `table`.
+    public var tables: [String: Int] = [:]
     /// Where each value came from: "containers[1].interfaces[0].addresses[0]" → line 14.
     public var lines: SourceLines
 

@@ -2,6 +2,15 @@ import PlumbTypes
 /// Policy routing: route tables, rules and `sourceRouting`, checked before any kernel is touched.
 extension Checks {
     mutating func checkPolicyRouting() {
+        for (name, number) in m.tables.sorted(by: { $0.key < $1.key }) {
+            let path = "tables.\(name)"
+            if RoutingTable.names[name] != nil || name == "local" || name == "all" || name == "unspec" {
+                report(path, "\"\(name)\" is iproute2's own table name; choose another")
+            } else if name.isEmpty || name.contains(where: { $0.isWhitespace || $0 == "/" }) || NodeReader.decimal(name) != nil {
+                report(path, "\"\(name)\" is not a table name: a word, not a number, without spaces or /")
+            }
+            checkTable(number, at: path)
+        }
         for (ri, r) in m.host.rules.enumerated() { checkRule(r, at: "host.rules[\(ri)]") }
         for (ci, c) in m.containers.enumerated() {
             let path = "containers[\(ci)]"

@@ -60,7 +60,7 @@ struct PolicyRoutingManifestTests {
         #expect(problems(yaml(route: "{to: default, via: 10.1.0.1, table: 255}")) == [
             "containers[0].routes[0].table: 255 is the local table, the kernel's own; use main, default or another number (line 12)"])
         #expect(problems(yaml(route: "{to: default, via: 10.1.0.1, table: local}")) == [
-            #"containers[0].routes[0].table: expected a table number or one of default, main, got "local" (line 12)"#])
+            #"containers[0].routes[0].table: expected a table number or one of default, main (names come from tables:), got "local" (line 12)"#])
         #expect(problems(yaml(rule: "{table: 0}")) == ["containers[0].rules[0].table: 0 is out of range 1-4294967295 (line 14)"])
         #expect(problems(yaml(rule: "{from: 10.1.0.2, table: 100, priority: 0}")) == [
             "containers[0].rules[0].priority: 0 is out of range 1-4294967295 (line 14)"])
@@ -79,5 +79,23 @@ struct PolicyRoutingManifestTests {
         let noAddress = yaml().replacingOccurrences(of: "addresses: [10.2.0.2/24], sourceRouting: true", with: "sourceRouting: true")
         #expect(problems(noAddress).contains("containers[0].interfaces[1].sourceRouting: interface eth1 has no address to route from (line 10)"),
                 "\(problems(noAddress))")
+    }
+
+    @Test("named tables: declared once under tables:, used by routes and rules; an undeclared or reserved name is refused with path and line")
+    func namedTables() throws {
+        let text = "version: 1\ntables: {storage: 100, tenant: 300}\n" + yaml(route: "{to: default, via: 10.1.0.1, table: tenant}",
+                                                                               rule: "{from: 10.1.0.2, table: storage}")
+            .replacingOccurrences(of: "version: 1\n", with: "").replacingOccurrences(of: "sourceRouting: true", with: "sourceRouting: false")
+        let m = try ManifestLoader.parse(text, defaultName: "t")
+        #expect(m.tables == ["storage": 100, "tenant": 300])
+        #expect(m.containers[0].routes[0].table == 300 && m.containers[0].rules[0].table == 100)
+        let undeclared = text.replacingOccurrences(of: "table: tenant", with: "table: backup")
+        #expect(problems(undeclared) == [
+            #"containers[0].routes[0].table: expected a table number or one of default, main, storage, tenant (names come from tables:), got "backup" (line 13)"#])
+        #expect(problems("version: 1\ntables: {main: 100, local: 7, \"a b\": 8, big: 255}\n") == [
+            #"tables.a b: "a b" is not a table name: a word, not a number, without spaces or / (line 2)"#,
+            "tables.big: 255 is the local table, the kernel's own; use main, default or another number (line 2)",
+            #"tables.local: "local" is iproute2's own table name; choose another (line 2)"#,
+            #"tables.main: "main" is iproute2's own table name; choose another (line 2)"#])
     }
 }

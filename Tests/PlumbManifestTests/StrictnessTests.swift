@@ -10,7 +10,7 @@ import Testing
 
 @Test func unknownTopLevelKey() {
     #expect(problems("version: 1\nbridge: []\n")
-        == ["bridge: unknown key; expected one of name, version, host, nics, bridges, containers (line 2)"])
+        == ["bridge: unknown key; expected one of name, version, host, nics, bridges, containers, tables (line 2)"])
 }
 
 @Test func duplicateKeyIsReportedAtTheRepeat() {
