@@ -124,6 +124,31 @@ struct PolicyRoutingTests {
         #expect(lines(try w.engine().plan(fewer)) == ["- ip rule del priority 1000 from 172.16.9.0/24 lookup 200   # no longer declared"])
         try w.engine().apply(fewer)
         #expect(w.kernel.namespaces[FakeKernel.hostID]!.rules.isEmpty)
-        #expect(try w.record(fewer)?.rules == nil)
+        #expect(try w.record(fewer)?.hostRules.isEmpty == true)
+    }
+
+    @Test("rules in a namespace Plumb did not create ({pid}) are recorded and removed by destroy; the namespace stays")
+    func rulesInAForeignNamespaceGoAtDestroy() throws {
+        let w = World()
+        _ = w.kernel.addProcess(4242)
+        let l = try layer("""
+            version: 1
+            bridges: [{name: br1, addresses: [10.1.0.1/24]}]
+            containers:
+              - name: app
+                netns: {pid: 4242}
+                interfaces: [{name: eth0, veth: {bridge: br1}, addresses: [10.1.0.2/24], sourceRouting: true}]
+                routes: [{to: default, via: 10.1.0.1}]
+                rules: [{fwmark: 7, table: 300}]
+            """)
+        try w.engine().apply(l)
+        let ns = try #require(w.kernel.namespaces.values.first { w.kernel.names(of: $0.id).contains("pid 4242") })
+        #expect(ns.rules.count == 3, "fwmark 7 in both families and from 10.1.0.2: \(ns.rules)")
+        #expect(try w.record(l)?.ruleEntries.count == 3)
+        ns.rules.append(RuleInfo(family: .v4, priority: 10, from: IPPrefix("10.1.0.9/32"), table: 9, proto: 4))   // someone else's
+        let plan = try w.engine().destroy(l.owner)
+        #expect(lines(plan).filter { $0.contains("rule del") }.count == 3, "\(lines(plan))")
+        #expect(ns.rules.map(\.text) == ["priority 10 from 10.1.0.9 lookup 9"], "only the foreign rule stays: \(ns.rules)")
+        #expect(w.kernel.namespaces[ns.id] != nil)
     }
 }

@@ -54,6 +54,8 @@ public struct ObservedNamespace: Codable, Sendable, Equatable {
     public var process: ProcessIdentity?
     /// Its links, addresses and routes; nil when not read (destroy reads only what it needs).
     public var snapshot: NamespaceSnapshot?
+    /// Its policy-routing rules, where destroy must remove some of the owner's (nil: not read).
+    public var rules: [RuleInfo]?
     public init(ref: NamespaceRef, identity: NamespaceIdentity, process: ProcessIdentity? = nil, snapshot: NamespaceSnapshot?) {
         self.ref = ref; self.identity = identity; self.process = process; self.snapshot = snapshot
     }

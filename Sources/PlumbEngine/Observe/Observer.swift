@@ -61,7 +61,10 @@ public struct Observer {
             // Links inside: moved VFs go home, a macvlan is deleted where it lives.
             let needsLinks = record.movedVFs.contains { $0.link.namespace == entry.ref } || entry.created
                 || record.links.contains { $0.kind == .macvlan && $0.link.namespace == entry.ref }
-            if let seen = try namespace(entry.ref, dump: needsLinks ? .links : .none) { state.namespaces.append(seen) }
+            if var seen = try namespace(entry.ref, dump: needsLinks ? .links : .none) {
+                if record.ruleEntries.contains(where: { $0.namespace == entry.ref }) { seen.rules = try kernel.links(in: entry.ref).rules() }
+                state.namespaces.append(seen)
+            }
             kernel.release(entry.ref)
         }
         for s in record.sysctls { state.sysctls[s.key] = try kernel.proc.sysctl(s.key) }

@@ -57,9 +57,9 @@ public struct DestroyPlanner {
     public func plan() -> Result {
         var steps: [Step] = [], notes: [String] = [], handovers: [Handover] = []
         steps += tableSteps(&notes)
-        steps += ruleSteps(&notes)
         steps += vfReturnSteps(&notes, &handovers)
         let (nsSteps, doomed) = namespaceSteps(&notes, &handovers)
+        steps += ruleSteps(doomed: doomed, &notes)
         steps += nsSteps
         steps += linkSteps(doomed: doomed, &notes)
         steps += sysctlSteps(&handovers)
@@ -68,16 +68,19 @@ public struct DestroyPlanner {
         return Result(plan: Plan(owner: record.owner, steps: steps, notes: notes), handovers: handovers)
     }
 
-    /// The host rules the record lists, each removed while the kernel still shows it with
-    /// Plumb's protocol (`proto 126`): the kernel keeps no alias on a rule, that is its mark.
-    func ruleSteps(_ notes: inout [String]) -> [Step] {
-        record.hostRules.compactMap { r in
-            guard let seen = observed.host.rules.first(where: { $0.matches(r) }) else { return nil }   // already gone
+    /// The rules the record lists, each removed while the kernel still shows it with Plumb's
+    /// protocol (`proto 126`: the kernel keeps no alias on a rule, that is its mark) — except
+    /// in a namespace this destroy deletes, whose rules go with it.
+    func ruleSteps(doomed: Set<NamespaceRef>, _ notes: inout [String]) -> [Step] {
+        record.ruleEntries.compactMap { e in
+            guard !doomed.contains(e.namespace) else { return nil }
+            let rules = e.namespace == .host ? observed.host.rules : index.namespaces[e.namespace]?.rules ?? []
+            guard let seen = rules.first(where: { $0.matches(e.rule) }) else { return nil }   // already gone
             guard seen.proto == RuleInfo.plumbProtocol else {
-                notes.append("rule \"\(seen.text)\" left alone: it no longer carries plumb's protocol (proto \(seen.proto))")
+                notes.append("rule \"\(seen.text)\" in \(e.namespace) left alone: it no longer carries plumb's protocol (proto \(seen.proto))")
                 return nil
             }
-            return Step(.deleteRule(RuleChange(namespace: .host, rule: r)))
+            return Step(.deleteRule(RuleChange(namespace: e.namespace, rule: e.rule)))
         }
     }
 
