@@ -151,4 +151,17 @@ struct PolicyRoutingTests {
         #expect(ns.rules.map(\.text) == ["priority 10 from 10.1.0.9 lookup 9"], "only the foreign rule stays: \(ns.rules)")
         #expect(w.kernel.namespaces[ns.id] != nil)
     }
+
+    @Test("sourceRouting turned off: the next apply removes the rules it had added (the table's routes stay, like any route)")
+    func sourceRoutingTurnedOff() throws {
+        let w = World()
+        try w.engine().apply(try layer(Self.manifest))
+        let off = try layer(Self.manifest.replacingOccurrences(of: ", sourceRouting: true", with: ""))
+        #expect(lines(try w.engine().plan(off)) == ["- ip -n mh rule del from 10.1.0.2 lookup 100   # no longer declared",
+                                                    "- ip -n mh rule del from 10.2.0.2 lookup 101   # no longer declared"])
+        try w.engine().apply(off)
+        #expect(lines(try w.engine().plan(off)) == [])
+        let mh = try #require(w.kernel.namespaces.values.first { w.kernel.names(of: $0.id).contains("netns mh") })
+        #expect(mh.rules.map(\.table).sorted() == [300, 300], "the fwmark rule of both families stays: \(mh.rules)")
+    }
 }

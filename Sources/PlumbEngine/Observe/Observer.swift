@@ -21,7 +21,9 @@ public struct Observer {
             guard let ns = c.netns, read.insert(ns).inserted else { continue }
             if var seen = try namespace(ns, dump: .all) {
                 // Rules only where some are declared: a dump per namespace costs at scale.
-                if !c.effectiveRules.isEmpty { seen.snapshot?.rules = try kernel.links(in: ns).rules() }
+                if !c.effectiveRules.isEmpty || (record?.ruleEntries.contains { $0.namespace == ns } ?? false) {
+                    seen.snapshot?.rules = try kernel.links(in: ns).rules()
+                }
                 state.namespaces.append(seen)
             }
         }

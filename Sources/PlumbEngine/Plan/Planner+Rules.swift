@@ -7,9 +7,17 @@ import PlumbTypes
 /// proof — `proto 126` on the rule and the owner's record listing it — and a rule the
 /// manifest no longer declares is removed.
 extension Planner {
+    /// Missing rules are added; a rule this owner added there (recorded, still `proto 126`)
+    /// that the manifest no longer declares — `sourceRouting` turned off — is removed.
     func ruleSteps(_ c: Container, ns: NamespaceRef, inner: NamespaceSnapshot) -> [Step] {
-        c.effectiveRules.flatMap(Self.kernelRules).filter { want in !inner.rules.contains { $0.matches(want) } }
+        let wanted = c.effectiveRules.flatMap(Self.kernelRules)
+        let add = wanted.filter { want in !inner.rules.contains { $0.matches(want) } }
             .map { Step(.addRule(RuleChange(namespace: ns, rule: $0)), reason: nil) }
+        let drop = record.ruleEntries.filter { e in
+            e.namespace == ns && !wanted.contains { e.rule.matches($0) }
+                && inner.rules.contains { $0.matches(e.rule) && $0.proto == RuleInfo.plumbProtocol }
+        }.map { Step(.deleteRule(RuleChange(namespace: ns, rule: $0.rule)), reason: "no longer declared") }
+        return drop + add
     }
 
     /// One `RuleInfo` per family the rule is made in, marked with Plumb's protocol.
