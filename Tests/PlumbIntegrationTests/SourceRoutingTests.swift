@@ -138,4 +138,25 @@ struct SourceRoutingTests {
         #expect(rules.contains("from 10.62.0.2 lookup 101 proto 126") && hostRules.contains("lookup 200 proto 126"), "\(rules)\n\(hostRules)")
         #expect(stopped == 0)
     }
+
+    @Test("a host rule identical to one Plumb would make but not its own (proto static) is refused with path and line, nothing changed")
+    func foreignHostRuleRefused() async throws {
+        let (plan, apply, rulesBefore, rulesAfter, netns) = try await Heavy.run { () throws -> (CommandResult, CommandResult, String, String, [String]) in
+            let sandbox = try Sandbox()
+            defer { sandbox.close() }
+            try sandbox.must(["ip", "rule", "add", "priority", "1000", "from", "172.16.9.0/24", "lookup", "200", "proto", "static"])
+            let before = try sandbox.must(["ip", "rule"]).stdout
+            let manifest = try sandbox.writeManifest(Self.manifest(sourceRouting: true))
+            let plan = try sandbox.plumb("plan", manifest)
+            let apply = try sandbox.plumb("apply", manifest)
+            return (plan, apply, before, try sandbox.must(["ip", "rule"]).stdout, try sandbox.netnsList())
+        }
+        for r in [plan, apply] {
+            #expect(r.status == 1, "\(r)")
+            #expect(r.stderr.contains("host.rules[0]") && r.stderr.contains("(line 5)")
+                    && r.stderr.contains("priority 1000 from 172.16.9.0/24 lookup 200\" (proto 4), which is not"), "\(r)")
+        }
+        #expect(rulesAfter == rulesBefore, "the kernel changed:\n\(rulesBefore)\n\(rulesAfter)")
+        #expect(netns.isEmpty, "\(netns)")
+    }
 }
