@@ -33,6 +33,8 @@ extension Checks {
     mutating func checkRule(_ r: Rule, at path: String) {
         checkTable(r.table, at: path + ".table")
         range(r.priority, 1...Int(UInt32.max), at: path + ".priority")
+        if let iif = r.iif { interfaceName(iif, at: path + ".iif") }
+        if let oif = r.oif { interfaceName(oif, at: path + ".oif") }
         if let from = r.from, let to = r.to, from.family != to.family {
             report(path + ".to", "\(to) is \(familyName(to.family)) but from \(from) is \(familyName(from.family)): a rule is of one family")
         }

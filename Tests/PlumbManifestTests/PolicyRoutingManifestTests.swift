@@ -70,6 +70,8 @@ struct PolicyRoutingManifestTests {
             #"containers[0].rules[0].fwmark: "0x10/" has no mask after /: write it like "0x10/0xff" (line 14)"#])
         #expect(problems(yaml(rule: "{fwmark: ten, table: 100}")) == [
             #"containers[0].rules[0].fwmark: "ten" is not a mark like 16, 0x10 or "0x10/0xff" (line 14)"#])
+        #expect(problems(yaml(rule: #"{iif: "eth 0", table: 100}"#)) == [
+            #"containers[0].rules[0].iif: "eth 0" is not a valid interface name: it contains whitespace (line 14)"#])
         #expect(problems(yaml(rule: "{from: 10.1.0.2}")).first?.hasPrefix("containers[0].rules[0].table: ") == true)
         #expect(problems(yaml(rule: "{from: 10.1.0.2, table: 100, goto: 5}")).first?.hasPrefix("containers[0].rules[0].goto: unknown key") == true)
         #expect(problems(yaml(rule: "{from: 10.1.0.2, table: 101}")) == [
