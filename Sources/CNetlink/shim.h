@@ -14,6 +14,7 @@
 #include <netlink/route/route.h>
 #include <netlink/route/nexthop.h>
 #include <netlink/route/neighbour.h>
+#include <netlink/route/rule.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/link/macvlan.h>
 #include <netlink/route/link/bridge.h>
@@ -199,9 +200,10 @@ static inline int plumb_sock_diag(struct nl_sock *sk, unsigned char family, unsi
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/if_addr.h>
+#include <linux/fib_rules.h>
 #include <net/if.h>
 
-enum plumb_event_kind { PLUMB_EV_OTHER = 0, PLUMB_EV_LINK, PLUMB_EV_ADDR, PLUMB_EV_ROUTE, PLUMB_EV_NSID, PLUMB_EV_NFT };
+enum plumb_event_kind { PLUMB_EV_OTHER = 0, PLUMB_EV_LINK, PLUMB_EV_ADDR, PLUMB_EV_ROUTE, PLUMB_EV_NSID, PLUMB_EV_NFT, PLUMB_EV_RULE };
 
 typedef struct plumb_event {
     int kind;            // plumb_event_kind
@@ -214,6 +216,7 @@ typedef struct plumb_event {
     char name[IFNAMSIZ];      // link: IFLA_IFNAME
     char table[64];           // nftables: NFTA_TABLE_NAME / NFTA_CHAIN_TABLE / NFTA_RULE_TABLE
     int nft_type;             // NFT_MSG_* for nftables messages
+    unsigned int rule_table;  // rule: the table it looks up (FRA_TABLE, else the header's)
 } plumb_event;
 
 /// Fills `ev` from one rtnetlink or nf_tables multicast message.
@@ -253,6 +256,11 @@ static inline void plumb_event_parse(struct nlmsghdr *h, plumb_event *ev) {
                || (rt->rtm_family == AF_INET6 && rt->rtm_dst_len > 0
                    && (ev->addr[0] == 0xff || (ev->addr[0] == 0xfe && (ev->addr[1] & 0xc0) == 0x80)));
         if (own) ev->kind = PLUMB_EV_OTHER;
+    } else if (t == RTM_NEWRULE || t == RTM_DELRULE) {
+        struct fib_rule_hdr *frh = nlmsg_data(h);
+        ev->kind = PLUMB_EV_RULE; ev->removed = t == RTM_DELRULE; ev->family = frh->family;
+        struct nlattr *tb = nlmsg_find_attr(h, sizeof(*frh), FRA_TABLE);
+        ev->rule_table = tb ? nla_get_u32(tb) : frh->table;
     } else if (t == RTM_NEWNSID || t == RTM_DELNSID) {
         ev->kind = PLUMB_EV_NSID; ev->removed = t == RTM_DELNSID;
     } else if ((t >> 8) == NFNL_SUBSYS_NFTABLES) {

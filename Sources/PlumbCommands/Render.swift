@@ -36,7 +36,8 @@ enum Render {
 
     static func row(_ c: Check) -> String {
         let status = c.status.rawValue.uppercased().padding(toLength: 4, withPad: " ", startingAt: 0)
-        let what = ((c.interface.map { "\($0) " } ?? "") + c.name).padding(toLength: 30, withPad: " ", startingAt: 0)
+        let family = c.family.map { " (\($0.label))" } ?? ""
+        let what = ((c.interface.map { "\($0) " } ?? "") + c.name + family).padding(toLength: 30, withPad: " ", startingAt: 0)
         let detail = c.status == .fail ? "expected \(c.expected), observed \(c.observed)" : c.observed
         // What the verdict rests on, so a PASS can be weighed: [icmp-echo, arp, rx-counters].
         let evidence = c.evidence.isEmpty ? "" : " [\(c.evidence.map(\.rawValue).joined(separator: ", "))]"

@@ -1,15 +1,16 @@
 import PlumbTypes
 /// `containers[]`: a namespace, the interfaces put into it, its routes and its port forwards.
 extension Decode {
-    static func container(_ r: NodeReader) -> Container {
-        guard let o = r.object(["name", "netns", "interfaces", "routes", "ports"]) else {
+    static func container(_ r: NodeReader, tables: [String: Int]) -> Container {
+        guard let o = r.object(["name", "netns", "interfaces", "routes", "rules", "ports"]) else {
             return Container(name: "", netns: nil)
         }
         return Container(name: o.required("name")?.string() ?? "",
                          netns: o.optional("netns").flatMap(netns),
                          interfaces: o.optional("interfaces")?.list()?.map(interface) ?? [],
-                         routes: o.optional("routes")?.list()?.map(route) ?? [],
-                         ports: o.optional("ports")?.list()?.map(port) ?? [])
+                         routes: o.optional("routes")?.list()?.map { route($0, tables: tables) } ?? [],
+                         ports: o.optional("ports")?.list()?.map(port) ?? [],
+                         rules: o.optional("rules")?.list()?.map { rule($0, tables: tables) } ?? [])
     }
 
     /// `web` (named, like `ip netns add web`), `{pid: 1234}` or `{path: /proc/1234/ns/net}`.
@@ -30,13 +31,14 @@ extension Decode {
 
     static func interface(_ r: NodeReader) -> Interface {
         let placeholder = Interface(name: "", kind: .veth(bridge: "", hostName: nil))
-        guard let o = r.object(["name", "veth", "vf", "macvlan", "addresses", "mtu", "mac"]) else { return placeholder }
+        guard let o = r.object(["name", "veth", "vf", "macvlan", "addresses", "mtu", "mac", "sourceRouting"]) else { return placeholder }
         let kind = interfaceKind(o)
         if kind == nil { r.log.reject(ManifestPath.key(r.path, "veth")) }
         return Interface(name: o.required("name")?.string() ?? "",
                          kind: kind ?? placeholder.kind,
                          addresses: o.optional("addresses")?.prefixes() ?? [],
-                         mtu: o.int("mtu"), mac: o.optional("mac")?.mac())
+                         mtu: o.int("mtu"), mac: o.optional("mac")?.mac(),
+                         sourceRouting: o.bool("sourceRouting") ?? false)
     }
 
     /// Exactly one of `veth: {bridge, hostName}`, `vf: {nic, index}` and `macvlan: {parent, mode}`.
@@ -66,11 +68,59 @@ extension Decode {
 
     /// `to` is `default`, a prefix, or a bare address (a host route). `default` takes the
     /// family of `via`, so `{to: default, via: fe80::1}` is the IPv6 default route.
-    static func route(_ r: NodeReader) -> Route {
-        guard let o = r.object(["to", "via", "dev", "metric"]) else { return Route(to: .defaultRoute(.v4)) }
+    static func route(_ r: NodeReader, tables: [String: Int] = [:]) -> Route {
+        guard let o = r.object(["to", "via", "dev", "metric", "table"]) else { return Route(to: .defaultRoute(.v4)) }
         let via = o.optional("via")?.address()
         return Route(to: o.required("to").flatMap { destination($0, family: via?.family ?? .v4) } ?? .defaultRoute(.v4),
-                     via: via, dev: o.string("dev"), metric: o.int("metric"))
+                     via: via, dev: o.string("dev"), metric: o.int("metric"), table: o.optional("table").flatMap { table($0, names: tables) })
+    }
+
+    /// `main`, `default`, a name the manifest's `tables` declares, or a number
+    /// (1–4294967295; 255, `local`, is the kernel's own).
+    static func table(_ r: NodeReader, names: [String: Int]) -> Int? {
+        if let s = r.scalar, s.plain, NodeReader.decimal(s.text) != nil { return r.int() }
+        guard let text = r.string() else { return nil }
+        if let t = RoutingTable.names[text] ?? names[text] { return t }
+        let known = (RoutingTable.names.keys.sorted() + names.keys.sorted()).joined(separator: ", ")
+        r.fail("expected a table number or one of \(known) (names come from tables:), got \"\(text)\"")
+        return nil
+    }
+
+    /// `{from, to, iif, oif, fwmark, table, priority}`: `table` is required (the rule's
+    /// lookup); `fwmark` is a number or "MARK/MASK" (`0x10/0xff`).
+    static func rule(_ r: NodeReader, tables: [String: Int]) -> Rule {
+        guard let o = r.object(["from", "to", "iif", "oif", "fwmark", "table", "priority"]) else { return Rule(table: 0) }
+        let (mark, mask) = o.optional("fwmark").flatMap(fwmark) ?? (nil, nil)
+        return Rule(from: o.optional("from").flatMap { rulePrefix($0) }, to: o.optional("to").flatMap { rulePrefix($0) },
+                    iif: o.string("iif"), oif: o.string("oif"), fwmark: mark, fwmask: mask,
+                    table: o.required("table").flatMap { table($0, names: tables) } ?? 0, priority: o.int("priority"))
+    }
+
+    /// A prefix or a bare address (a /32, /128), as `ip rule` takes it.
+    static func rulePrefix(_ r: NodeReader) -> IPPrefix? {
+        guard let text = r.string() else { return nil }
+        if let p = IPPrefix(text, allowBare: true) { return p }
+        r.fail("\"\(text)\" is not a prefix or an address")
+        return nil
+    }
+
+    /// `16`, `0x10` or `"0x10/0xff"`: the mark and its mask (nil: all ones).
+    static func fwmark(_ r: NodeReader) -> (UInt32?, UInt32?)? {
+        guard let text = r.scalar?.text else { r.expected("a mark like 16, 0x10 or \"0x10/0xff\""); return nil }
+        func number(_ t: String) -> UInt32? {
+            t.hasPrefix("0x") ? UInt32(t.dropFirst(2), radix: 16) : UInt32(t)
+        }
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count <= 2, let mark = number(parts[0]) else {
+            r.fail("\"\(text)\" is not a mark like 16, 0x10 or \"0x10/0xff\"")
+            return nil
+        }
+        guard parts.count == 2 else { return (mark, nil) }
+        guard let mask = number(parts[1]) else {
+            r.fail("\"\(text)\" has no mask after /: write it like \"0x10/0xff\"")
+            return nil
+        }
+        return (mark, mask)
     }
 
     static func destination(_ r: NodeReader, family: IPFamily) -> IPPrefix? {

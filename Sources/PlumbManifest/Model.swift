@@ -21,6 +21,8 @@ public struct Manifest: Sendable, Equatable {
     public var nics: [NIC]
     public var bridges: [Bridge]
     public var containers: [Container]
+    /// Names of routing tables (`tables: {storage: 100}`), usable as a route's or rule's `table`.
+    public var tables: [String: Int] = [:]
     /// Where each value came from: "containers[1].interfaces[0].addresses[0]" → line 14.
     public var lines: SourceLines
 
@@ -49,7 +51,9 @@ public struct SourceLines: Sendable, Equatable {
 public struct Host: Sendable, Equatable {
     /// Ordered as written; values kept as the strings /proc/sys takes.
     public var sysctl: [Sysctl]
-    public init(sysctl: [Sysctl] = []) { self.sysctl = sysctl }
+    /// Policy-routing rules of the host's namespace, owned by proof (`proto 126` and the record).
+    public var rules: [Rule]
+    public init(sysctl: [Sysctl] = [], rules: [Rule] = []) { self.sysctl = sysctl; self.rules = rules }
 }
 
 public struct Sysctl: Sendable, Equatable {
@@ -270,9 +274,12 @@ public struct Container: Sendable, Equatable {
     public var interfaces: [Interface]
     public var routes: [Route]
     public var ports: [PortForward]
+    /// Policy-routing rules of the container's namespace (`ip rule`).
+    public var rules: [Rule]
     public init(name: String, netns: NamespaceRef?, interfaces: [Interface] = [], routes: [Route] = [],
-                ports: [PortForward] = []) {
+                ports: [PortForward] = [], rules: [Rule] = []) {
         self.name = name; self.netns = netns; self.interfaces = interfaces; self.routes = routes; self.ports = ports
+        self.rules = rules
     }
 }
 
@@ -301,8 +308,14 @@ public struct Interface: Sendable, Equatable {
     public var addresses: [IPPrefix]
     public var mtu: Int?
     public var mac: MACAddress?
-    public init(name: String, kind: Kind, addresses: [IPPrefix] = [], mtu: Int? = nil, mac: MACAddress? = nil) {
+    /// What the CNI `sbr` plugin builds: a routing table of this interface's own (its subnet
+    /// and its routes, default included) and a rule `from ADDRESS lookup TABLE` per address,
+    /// so replies leave by the interface their request came in on.
+    public var sourceRouting: Bool
+    public init(name: String, kind: Kind, addresses: [IPPrefix] = [], mtu: Int? = nil, mac: MACAddress? = nil,
+                sourceRouting: Bool = false) {
         self.name = name; self.kind = kind; self.addresses = addresses; self.mtu = mtu; self.mac = mac
+        self.sourceRouting = sourceRouting
     }
 }
 
@@ -313,15 +326,55 @@ public struct Route: Sendable, Equatable {
     /// Interface name inside the container; derived from `via` when absent.
     public var dev: String?
     public var metric: Int?
-    public init(to: IPPrefix, via: IPAddress? = nil, dev: String? = nil, metric: Int? = nil) {
-        self.to = to; self.via = via; self.dev = dev; self.metric = metric
+    /// The routing table (`ip route add … table T`); nil is main (254).
+    public var table: Int?
+    public init(to: IPPrefix, via: IPAddress? = nil, dev: String? = nil, metric: Int? = nil, table: Int? = nil) {
+        self.to = to; self.via = via; self.dev = dev; self.metric = metric; self.table = table
     }
+
+    /// The table the kernel files the route in: main unless declared.
+    public var kernelTable: Int { table ?? RoutingTable.main }
 
     /// The metric the kernel gives the route: IPv6 turns 0 (or none) into 1024
     /// (IP6_RT_PRIO_USER), so that is the value to ask for and to compare with.
     public var kernelMetric: Int {
         let m = metric ?? 0
         return to.family == .v6 && m == 0 ? 1024 : m
+    }
+}
+
+/// Routing table numbers iproute2 names (`/etc/iproute2/rt_tables`).
+public enum RoutingTable {
+    public static let main = 254
+    public static let `default` = 253
+    public static let local = 255
+    /// `table: main | default | N`.
+    public static let names = ["main": main, "default": `default`]
+    /// Where a `sourceRouting` interface's table is numbered from (the `sbr` plugin's first).
+    public static let sourceRoutingBase = 100
+}
+
+/// A policy-routing rule (`ip rule add [priority P] from SRC to DST iif I oif O fwmark M/MASK lookup T`).
+/// A rule is of one family; one with neither `from` nor `to` is made for IPv4 and IPv6 both.
+public struct Rule: Sendable, Equatable {
+    public var from: IPPrefix?
+    public var to: IPPrefix?
+    public var iif: String?
+    public var oif: String?
+    public var fwmark: UInt32?
+    public var fwmask: UInt32?
+    public var table: Int
+    public var priority: Int?
+    public init(from: IPPrefix? = nil, to: IPPrefix? = nil, iif: String? = nil, oif: String? = nil, fwmark: UInt32? = nil,
+                fwmask: UInt32? = nil, table: Int, priority: Int? = nil) {
+        self.from = from; self.to = to; self.iif = iif; self.oif = oif; self.fwmark = fwmark; self.fwmask = fwmask
+        self.table = table; self.priority = priority
+    }
+
+    /// The families the rule is made in: its addresses', else both.
+    public var families: [IPFamily] {
+        if let f = from?.family ?? to?.family { return [f] }
+        return [.v4, .v6]
     }
 }
 

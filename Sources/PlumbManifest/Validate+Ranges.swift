@@ -127,10 +127,11 @@ extension Checks {
             range(p.host, 1...65535, at: "\(path).ports[\(pi)].host")
             range(p.container, 1...65535, at: "\(path).ports[\(pi)].container")
         }
-        // Port forwards are IPv4 DNAT rules in plumb's nftables table: they need a v4 target.
-        let hasIPv4 = c.interfaces.contains { $0.addresses.contains { $0.family == .v4 } }
-        if !c.ports.isEmpty, !hasIPv4 {
-            report(path + ".ports", "container \(c.name) has no IPv4 address to forward ports to",
+        // Port forwards are DNAT rules (IPv4 and IPv6) in plumb's nftables table: they need an
+        // IPv4 or a global IPv6 target (a link-local address is no destination beyond its link).
+        let hasTarget = c.interfaces.contains { $0.addresses.contains { !$0.address.isIPv6LinkLocal } }
+        if !c.ports.isEmpty, !hasTarget {
+            report(path + ".ports", "container \(c.name) has no IPv4 or global IPv6 address to forward ports to",
                    involving: [path + ".interfaces"])
         }
     }

@@ -14,6 +14,7 @@ public enum Validator {
         checks.checkReferences()
         checks.checkAddresses()
         checks.checkRanges()
+        checks.checkPolicyRouting()
         checks.checkKernelForms()
         return checks.findings
     }

@@ -32,9 +32,12 @@ extension RouteSocket {
         }.compactMap { $0 }
     }
 
-    /// Equivalent to: `ip addr add PREFIX dev IFINDEX` (EEXIST when present).
-    public func addAddress(_ p: IPPrefix, index: Int, name: String) throws {
+    /// Equivalent to: `ip addr add PREFIX dev IFINDEX` (EEXIST when present); with `noDAD`,
+    /// `ip addr add PREFIX dev IFINDEX nodad` (an IPv6 address usable at once: no duplicate
+    /// address detection, for a link Plumb alone is on).
+    public func addAddress(_ p: IPPrefix, index: Int, name: String, noDAD: Bool = false) throws {
         try withAddress(p, index: index) { a in
+            if noDAD && p.family == .v6 { rtnl_addr_set_flags(a, UInt32(IFA_F_NODAD)) }
             try perform("RTM_NEWADDR", "\(p) dev \(name)") { rtnl_addr_add(sock, a, NLM_F_CREATE | NLM_F_EXCL) }
         }
     }

@@ -9,6 +9,8 @@ public enum KernelEvent: Sendable, Equatable, CustomStringConvertible {
     case link(removed: Bool, index: Int, name: String, up: Bool)
     case address(removed: Bool, index: Int, prefix: String)
     case route(removed: Bool, destination: String, device: Int)
+    /// A policy-routing rule of `table` added or deleted (`ip monitor rule`).
+    case rule(removed: Bool, table: Int)
     /// A namespace got or lost its id here: one was born or died.
     case namespaceID(removed: Bool)
     /// nf_tables changed (`nft flush ruleset` deletes every table).
@@ -26,6 +28,8 @@ public enum KernelEvent: Sendable, Equatable, CustomStringConvertible {
             return "address \(prefix) \(removed ? "removed from" : "added to") ifindex \(index)"
         case .route(let removed, let destination, let device):
             return "route \(destination)\(device > 0 ? " dev ifindex \(device)" : "") \(removed ? "deleted" : "added")"
+        case .rule(let removed, let table):
+            return "rule lookup \(table) \(removed ? "deleted" : "added")"
         case .namespaceID(let removed):
             return removed ? "a network namespace died" : "a network namespace got an id"
         case .nftables(let removed, let table):
@@ -38,11 +42,11 @@ public enum KernelEvent: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// A netlink socket that listens instead of asking: rtnetlink's link, address, route and
+/// A netlink socket that listens instead of asking: rtnetlink's link, address, route, rule and
 /// namespace-id groups with NETLINK_LISTEN_ALL_NSID — so one socket in Plumb's namespace
 /// hears every namespace that has an id here, without holding any of them alive (a socket
 /// *inside* a container's namespace would keep it, and the VFs in it, from going away) —
-/// or nf_tables' change group. Equivalent to `ip monitor all-nsid link address route nsid`
+/// or nf_tables' change group. Equivalent to `ip monitor all-nsid link address route rule nsid`
 /// and `nft monitor`. Non-blocking: `fd` goes into poll(2), `drain` reads what is queued.
 public final class EventSocket {
     public enum Source: Sendable { case routing, nftables }
@@ -74,7 +78,7 @@ public final class EventSocket {
                 throw NetlinkError(operation: "setsockopt NETLINK_LISTEN_ALL_NSID", object: "events", errno: Errno(rawValue: errno))
             }
             groups = [RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,
-                      RTNLGRP_NSID].map(\.rawValue)
+                      RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE, RTNLGRP_NSID].map(\.rawValue)
         case .nftables:
             groups = [UInt32(NFNLGRP_NFTABLES.rawValue)]
         }
@@ -119,6 +123,8 @@ public final class EventSocket {
             return .address(removed: ev.removed != 0, index: Int(ev.ifindex), prefix: prefix(ev))
         case Int(PLUMB_EV_ROUTE.rawValue):
             return .route(removed: ev.removed != 0, destination: ev.prefixlen == 0 ? "default" : prefix(ev), device: Int(ev.ifindex))
+        case Int(PLUMB_EV_RULE.rawValue):
+            return .rule(removed: ev.removed != 0, table: Int(ev.rule_table))
         case Int(PLUMB_EV_NSID.rawValue):
             return .namespaceID(removed: ev.removed != 0)
         case Int(PLUMB_EV_NFT.rawValue):

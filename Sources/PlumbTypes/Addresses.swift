@@ -6,6 +6,8 @@ public enum IPFamily: Int, Sendable, Codable { case v4 = 4, v6 = 6 }
 public struct IPAddress: Sendable, Hashable, TextCodable, Comparable {
     public let bytes: [UInt8]
     public var family: IPFamily { bytes.count == 4 ? .v4 : .v6 }
+    /// fe80::/10: an IPv6 address that means something on one link only (never a NAT target).
+    public var isIPv6LinkLocal: Bool { bytes.count == 16 && bytes[0] == 0xfe && bytes[1] & 0xc0 == 0x80 }
 
     public init?(bytes: [UInt8]) {
         guard bytes.count == 4 || bytes.count == 16 else { return nil }

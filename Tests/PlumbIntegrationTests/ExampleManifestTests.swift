@@ -5,7 +5,7 @@ import Testing
 /// and destroys cleanly. Only the ones a sandbox can hold (no NICs, no SR-IOV) are listed.
 @Suite("Example manifests", .timeLimit(.minutes(3)))
 struct ExampleManifestTests {
-    @Test("applies, verifies, plans nothing, destroys clean", arguments: ["demo.yaml", "nat.yaml", "macvlan.yaml"])
+    @Test("applies, verifies, plans nothing, destroys clean", arguments: ["demo.yaml", "nat.yaml", "macvlan.yaml", "dual-stack.yaml", "policy-routing.yaml"])
     func lifecycle(file: String) throws {
         let path = PlumbBinary.packageRoot.appendingPathComponent("manifests/\(file)").path
         let text = try #require(try? String(contentsOfFile: path, encoding: .utf8), "cannot read \(path)")

@@ -11,6 +11,11 @@ extension Sandbox {
         #expect(onlyLo, "links left: \(seen)", sourceLocation: sourceLocation)
         let leftovers = try records().filter { $0.manifest == manifest }
         #expect(leftovers.isEmpty, "records left: \(leftovers)", sourceLocation: sourceLocation)
+        // A rule carries no alias: Plumb's protocol (proto 126) is its mark.
+        for family in ["-4", "-6"] {
+            let rules = try must(["ip", family, "rule", "show"]).stdout.split(separator: "\n").filter { $0.contains("proto 126") }
+            #expect(rules.isEmpty, "host rules left: \(rules)", sourceLocation: sourceLocation)
+        }
         let temporaries = try list("/run/plumb").filter { $0.contains(".json.tmp.") }
         #expect(temporaries == [], "temporary record files left", sourceLocation: sourceLocation)
     }

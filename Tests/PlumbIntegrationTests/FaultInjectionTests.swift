@@ -46,6 +46,9 @@ struct FaultInjectionTests {
         // Macvlans: on a bridge the same plan creates, and on a hand-made parent that already
         // carries a foreign macvlan (which must be in the "after" snapshot exactly as before).
         Scenario(label: "manifests/macvlan.yaml", manifest: example("macvlan.yaml"), name: "macvlan"),
+        // Policy routing (table routes, container and host rules) and NAT on both families.
+        Scenario(label: "manifests/policy-routing.yaml", manifest: example("policy-routing.yaml"), name: "policy-routing"),
+        Scenario(label: "manifests/dual-stack.yaml", manifest: example("dual-stack.yaml"), name: "dual-stack"),
         Scenario(label: "macvlan on a hand-made parent beside a foreign macvlan", manifest: macvlanOnVeth, name: "mvfault",
                  setup: ["ip netns add peer", "ip link add vp0 type veth peer name eth0 netns peer", "ip link set vp0 up",
                          "ip -n peer link set eth0 up", "ip -n peer addr add 10.99.0.1/24 dev eth0",
@@ -359,7 +362,7 @@ enum Heavy {
 ///
 /// - every named netns, and in the host and each netns: links (name, kind, master, MTU, UP flag,
 ///   operstate, alias, MAC, promiscuity), addresses (all attributes but lifetimes), IPv4 and IPv6
-///   routes of every table (all attributes but expiry), the forwarding, rp_filter and
+///   routes of every table (all attributes but expiry), IPv4 and IPv6 rules, the forwarding, rp_filter and
 ///   disable_ipv6 sysctls of every interface plus ip_forward, the whole nftables ruleset;
 /// - `ethtool -l` and `ethtool -k` of the named links;
 /// - /run/plumb: every entry's type, mode, size and SHA-256. Lock files (`.lock`,
@@ -414,6 +417,8 @@ struct KernelSnapshot: Equatable {
           sec addr $ns; $ipn -j addr show
           sec route4 $ns; $ipn -j -4 route show table all
           sec route6 $ns; $ipn -j -6 route show table all 2>/dev/null
+          sec rule4 $ns; $ipn -j -4 rule show
+          sec rule6 $ns; $ipn -j -6 rule show 2>/dev/null
           sec sysctl $ns; $ex sh -c 'cd /proc/sys/net && grep -r . ipv4/ip_forward ipv4/conf/*/forwarding ipv4/conf/*/rp_filter ipv6/conf/*/disable_ipv6 ipv6/conf/*/forwarding 2>/dev/null' || true
           sec nft $ns; $ex nft list ruleset
         done
@@ -464,7 +469,7 @@ struct KernelSnapshot: Equatable {
                     return "addr \(ns) \(text(l["ifname"])) " + rest.joined(separator: " ")
                 }
             }
-        case "route4", "route6":
+        case "route4", "route6", "rule4", "rule6":
             return try json().map { r in
                 let fields = r.keys.filter { $0 != "expires" }.sorted().map { "\($0)=\(text(r[$0]))" }
                 return "\(section) \(ns) " + fields.joined(separator: " ")

@@ -23,6 +23,8 @@ struct VerifyReport: Decodable {
         var observed: String?
         /// What the verdict rests on ("icmp-echo", "arp", "conntrack", …).
         var evidence: [String]?
+        /// "ipv4" | "ipv6" on the rows that speak one family (probes, port forwards).
+        var family: String?
         var description: String {
             "\(name)\(interface.map { "[\($0)]" } ?? ""): \(status) (expected \(expected ?? "-"), observed \(observed ?? "-"), evidence \(evidence ?? []))"
         }

@@ -10,7 +10,7 @@ import Testing
 
 @Test func unknownTopLevelKey() {
     #expect(problems("version: 1\nbridge: []\n")
-        == ["bridge: unknown key; expected one of name, version, host, nics, bridges, containers (line 2)"])
+        == ["bridge: unknown key; expected one of name, version, host, nics, bridges, containers, tables (line 2)"])
 }
 
 @Test func duplicateKeyIsReportedAtTheRepeat() {
@@ -155,7 +155,7 @@ import Testing
         "version: unsupported version 2; this plumb reads version 1 (line 1)",
         "bridges[0].mtu: expected an integer, got \"big\" (line 5)",
         "containers[0].interfaces[0].veth.bridge: bridge br9 is not declared; declared bridges: br0 (line 11)",
-        "containers[0].interfaces[0].colour: unknown key; expected one of name, veth, vf, macvlan, addresses, mtu, mac (line 13)",
+        "containers[0].interfaces[0].colour: unknown key; expected one of name, veth, vf, macvlan, addresses, mtu, mac, sourceRouting (line 13)",
         "containers[0].routes[0]: via 10.1.1.1 is not reachable from any interface of container web (line 15)",
     ])
 }

@@ -69,6 +69,8 @@ public final class Applier {
         case .deleteAddress(let a): try deleteAddress(a)
         case .addRoute(let r): try addRoute(r)
         case .deleteRoute(let r): try deleteRoute(r)
+        case .addRule(let r): try kernel.links(in: r.namespace).addRule(r.rule)
+        case .deleteRule(let r): try deleteRule(r)
         case .replaceTable(let t): try replaceTable(t)
         case .deleteTable(let t): try kernel.firewall(t.table).delete()
         case .setRings(let c): try kernel.ethtool(in: .host).setRings(c.nic, rx: c.rx?.to, tx: c.tx?.to)
@@ -144,7 +146,7 @@ extension Action {
         switch self {
         case .setSysctl, .createNamespace, .deleteNamespace, .setLink, .deleteLink, .addAddress, .deleteAddress, .addRoute, .deleteRoute,
              .replaceTable, .deleteTable, .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin, .setEswitchMode,
-             .setTxQueueLen, .writeModprobe, .setRSS, .setRxHash:
+             .setTxQueueLen, .writeModprobe, .setRSS, .setRxHash, .addRule, .deleteRule:
             return true
         case .createBridge, .createVeth, .createMacvlan, .setNumVFs, .setVF, .moveVF, .returnVF, .bindVF, .setQueueSteering:
             return false

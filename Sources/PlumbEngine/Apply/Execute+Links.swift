@@ -103,6 +103,14 @@ extension Applier {
         }
     }
 
+    /// A rule is removed only while the kernel shows it as Plumb's (`proto 126`); one already
+    /// gone has reached its goal.
+    func deleteRule(_ r: RuleChange) throws {
+        let ops = try kernel.links(in: r.namespace)
+        guard let found = try ops.rules().first(where: { $0.matches(r.rule) && $0.proto == RuleInfo.plumbProtocol }) else { return }
+        try ops.deleteRule(found)
+    }
+
     func deleteRoute(_ r: RouteChange) throws {
         let (ops, link) = try require(r.link, r.proof, "RTM_DELROUTE")
         try ops.deleteRoute(r.route.info(index: link.index), deviceName: link.name)
@@ -110,7 +118,7 @@ extension Applier {
 }
 
 extension RouteSpec {
-    func info(index: Int) -> RouteInfo { RouteInfo(destination: to, gateway: via, index: index, metric: metric) }
+    func info(index: Int) -> RouteInfo { RouteInfo(destination: to, gateway: via, index: index, metric: metric, table: table) }
 }
 
 extension LinkProof: CustomStringConvertible {

@@ -104,8 +104,14 @@ public protocol LinkOps: AnyObject {
     func link(name: String) throws -> LinkInfo?
     /// `ip addr show`.
     func addresses() throws -> [AddressInfo]
-    /// `ip route show table main` (both families).
+    /// `ip route show table all` without the local table (both families).
     func routes() throws -> [RouteInfo]
+    /// `ip rule show; ip -6 rule show`.
+    func rules() throws -> [RuleInfo]
+    /// `ip [-6] rule add … lookup T proto 126` (EEXIST when the same rule is there).
+    func addRule(_ r: RuleInfo) throws
+    /// `ip [-6] rule del … lookup T`.
+    func deleteRule(_ r: RuleInfo) throws
     /// `ip neigh show`.
     func neighbours() throws -> [NeighbourInfo]
     /// `ip neigh add ADDRESS lladdr MAC dev X nud reachable` (EEXIST when an entry exists).

@@ -14,6 +14,9 @@ final class LinuxLinks: LinkOps {
     func link(name: String) throws -> LinkInfo? { try socket.link(name: name) }
     func addresses() throws -> [AddressInfo] { try socket.addresses() }
     func routes() throws -> [RouteInfo] { try socket.routes() }
+    func rules() throws -> [RuleInfo] { try socket.rules() }
+    func addRule(_ r: RuleInfo) throws { try socket.addRule(r) }
+    func deleteRule(_ r: RuleInfo) throws { try socket.deleteRule(r) }
     func neighbours() throws -> [NeighbourInfo] { try socket.neighbours() }
     func addNeighbour(_ address: IPAddress, mac: MACAddress, index: Int, name: String) throws {
         try socket.addNeighbour(address, mac: mac, index: index, name: name)

@@ -32,6 +32,11 @@ extension LinuxKernel {
             try socket.execute(SetLink(index: peer.index, up: true))
             try hostSocket.addAddress(r.hostAddress, index: end.index, name: r.hostName)
             try socket.addAddress(r.address, index: peer.index, name: "eth0")
+            if let v6 = r.v6 {
+                // nodad: the two ends are alone on the link, and a tentative address could not be bound for a second.
+                try hostSocket.addAddress(v6.host, index: end.index, name: r.hostName, noDAD: true)
+                try socket.addAddress(v6.outside, index: peer.index, name: "eth0", noDAD: true)
+            }
             // The end brought up first gets its queueing discipline only when the kernel's
             // linkwatch work (global, rate-limited: up to a second) sees the carrier; until
             // then it drops everything it sends — the ARP reply first. Operstate UP is set
@@ -44,7 +49,7 @@ extension LinuxKernel {
             nextOutside += 1
             outsides[id] = LinuxOutside(namespace: ns, socket: socket)
             return OutsideNetwork(id: id, hostName: r.hostName, hostIndex: end.index, hostAddress: r.hostAddress.address,
-                                  address: r.address.address)
+                                  address: r.address.address, hostAddress6: r.v6?.host.address, address6: r.v6?.outside.address)
         } catch {
             if let end = try? hostSocket.link(name: r.hostName) { try? hostSocket.deleteLink(index: end.index, name: r.hostName) }
             throw error

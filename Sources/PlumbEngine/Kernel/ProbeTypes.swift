@@ -51,13 +51,23 @@ public struct OutsideRequest: Sendable, Hashable {
     public var hostMAC: MACAddress
     /// The alias of the host end and of the namespace's `lo`: Plumb's, and for verification.
     public var mark: String
-    /// The host end's address and the outside end's, one /30 (or /126).
+    /// The host end's address and the outside end's, one /30.
     public var hostAddress: IPPrefix
     public var address: IPPrefix
-    public init(hostName: String, hostMAC: MACAddress, mark: String, hostAddress: IPPrefix, address: IPPrefix) {
+    /// The same in IPv6 (one /126), when an IPv6 forward or masquerade is to be checked.
+    public var v6: (host: IPPrefix, outside: IPPrefix)?
+    public init(hostName: String, hostMAC: MACAddress, mark: String, hostAddress: IPPrefix, address: IPPrefix,
+                v6: (host: IPPrefix, outside: IPPrefix)? = nil) {
         self.hostName = hostName; self.hostMAC = hostMAC; self.mark = mark
-        self.hostAddress = hostAddress; self.address = address
+        self.hostAddress = hostAddress; self.address = address; self.v6 = v6
     }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.hostName == b.hostName && a.hostMAC == b.hostMAC && a.mark == b.mark && a.hostAddress == b.hostAddress
+            && a.address == b.address && a.v6?.host == b.v6?.host && a.v6?.outside == b.v6?.outside
+    }
+
+    public func hash(into h: inout Hasher) { h.combine(hostName); h.combine(address); h.combine(v6?.outside) }
 }
 
 /// An outside network that exists until `removeOutside`.
@@ -68,7 +78,20 @@ public struct OutsideNetwork: Sendable, Hashable {
     public var hostIndex: Int
     public var hostAddress: IPAddress
     public var address: IPAddress
-    public init(id: Int, hostName: String, hostIndex: Int, hostAddress: IPAddress, address: IPAddress) {
+    /// The IPv6 pair, when the request asked for one.
+    public var hostAddress6: IPAddress?
+    public var address6: IPAddress?
+    public init(id: Int, hostName: String, hostIndex: Int, hostAddress: IPAddress, address: IPAddress,
+                hostAddress6: IPAddress? = nil, address6: IPAddress? = nil) {
         self.id = id; self.hostName = hostName; self.hostIndex = hostIndex; self.hostAddress = hostAddress; self.address = address
+        self.hostAddress6 = hostAddress6; self.address6 = address6
+    }
+
+    /// The host end's and the outside's address of `family`; nil when it has none of it.
+    public func endpoints(_ family: IPFamily) -> (host: IPAddress, outside: IPAddress)? {
+        switch family {
+        case .v4: return (hostAddress, address)
+        case .v6: return hostAddress6.flatMap { h in address6.map { (h, $0) } }
+        }
     }
 }

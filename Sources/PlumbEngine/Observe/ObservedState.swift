@@ -56,6 +56,8 @@ public struct ObservedNamespace: Codable, Sendable, Equatable {
     public var process: ProcessIdentity?
     /// Its links, addresses and routes; nil when not read (destroy reads only what it needs).
     public var snapshot: NamespaceSnapshot?
+    /// Its policy-routing rules, where destroy must remove some of the owner's (nil: not read).
+    public var rules: [RuleInfo]?
     public init(ref: NamespaceRef, identity: NamespaceIdentity, process: ProcessIdentity? = nil, snapshot: NamespaceSnapshot?) {
         self.ref = ref; self.identity = identity; self.process = process; self.snapshot = snapshot
     }
@@ -77,23 +79,32 @@ public struct NamespaceSnapshot: Codable, Sendable, Equatable {
     public var links: [LinkInfo] { didSet { index = LinkIndex(links) } }
     public var addresses: [AddressInfo]
     public var routes: [RouteInfo]
+    /// Policy-routing rules, read only where the manifest (or the record) has some.
+    public var rules: [RuleInfo]
     private var index: LinkIndex
 
-    public init(links: [LinkInfo] = [], addresses: [AddressInfo] = [], routes: [RouteInfo] = []) {
-        self.links = links; self.addresses = addresses; self.routes = routes
+    public init(links: [LinkInfo] = [], addresses: [AddressInfo] = [], routes: [RouteInfo] = [], rules: [RuleInfo] = []) {
+        self.links = links; self.addresses = addresses; self.routes = routes; self.rules = rules
         index = LinkIndex(links)
     }
 
-    enum CodingKeys: String, CodingKey { case links, addresses, routes }
+    enum CodingKeys: String, CodingKey { case links, addresses, routes, rules }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(links: try c.decode([LinkInfo].self, forKey: .links), addresses: try c.decode([AddressInfo].self, forKey: .addresses),
-                  routes: try c.decode([RouteInfo].self, forKey: .routes))
+                  routes: try c.decode([RouteInfo].self, forKey: .routes),
+                  rules: try c.decodeIfPresent([RuleInfo].self, forKey: .rules) ?? [])
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(links, forKey: .links); try c.encode(addresses, forKey: .addresses); try c.encode(routes, forKey: .routes)
+        if !rules.isEmpty { try c.encode(rules, forKey: .rules) }
     }
 
     public static func == (a: NamespaceSnapshot, b: NamespaceSnapshot) -> Bool {
-        a.links == b.links && a.addresses == b.addresses && a.routes == b.routes
+        a.links == b.links && a.addresses == b.addresses && a.routes == b.routes && a.rules == b.rules
     }
 
     public func link(named name: String) -> LinkInfo? { index.byName[name].map { links[$0] } }

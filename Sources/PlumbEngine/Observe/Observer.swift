@@ -19,7 +19,16 @@ public struct Observer {
         var read: Set<NamespaceRef> = []
         for c in m.containers {
             guard let ns = c.netns, read.insert(ns).inserted else { continue }
-            if let seen = try namespace(ns, dump: .all) { state.namespaces.append(seen) }
+            if var seen = try namespace(ns, dump: .all) {
+                // Rules only where some are declared: a dump per namespace costs at scale.
+                if !c.effectiveRules.isEmpty || (record?.ruleEntries.contains { $0.namespace == ns } ?? false) {
+                    seen.snapshot?.rules = try kernel.links(in: ns).rules()
+                }
+                state.namespaces.append(seen)
+            }
+        }
+        if layer.managesHost && (!m.host.rules.isEmpty || !(record?.hostRules.isEmpty ?? true)) {
+            state.host.rules = try kernel.links(in: .host).rules()
         }
         let rfs = m.nics.contains { $0.tuning?.rps?.wantsFlows == true } ? [Planner.sockFlowEntries] : []
         let sysctls = Set(NATDesign.requiredSysctls(layer).map(\.key) + (record?.sysctls.map(\.key) ?? []) + rfs)
@@ -55,7 +64,10 @@ public struct Observer {
             // Links inside: moved VFs go home, a macvlan is deleted where it lives.
             let needsLinks = record.movedVFs.contains { $0.link.namespace == entry.ref } || entry.created
                 || record.links.contains { $0.kind == .macvlan && $0.link.namespace == entry.ref }
-            if let seen = try namespace(entry.ref, dump: needsLinks ? .links : .none) { state.namespaces.append(seen) }
+            if var seen = try namespace(entry.ref, dump: needsLinks ? .links : .none) {
+                if record.ruleEntries.contains(where: { $0.namespace == entry.ref }) { seen.rules = try kernel.links(in: entry.ref).rules() }
+                state.namespaces.append(seen)
+            }
             kernel.release(entry.ref)
         }
         for s in record.sysctls { state.sysctls[s.key] = try kernel.proc.sysctl(s.key) }
@@ -68,6 +80,7 @@ public struct Observer {
         }
         for e in record.eswitches { state.eswitch[e.pf] = kernel.eswitch.eswitch(of: e.pf) }
         if record.table != nil { state.firewall = try kernel.firewall(Marks(record.owner).table).observe() }
+        if !record.hostRules.isEmpty { state.host.rules = try kernel.links(in: .host).rules() }
         if !record.modprobe.isEmpty { state.modprobeText = try kernel.proc.read(.igbMaxVFs) }
         return state
     }

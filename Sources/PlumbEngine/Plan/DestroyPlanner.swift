@@ -62,6 +62,7 @@ public struct DestroyPlanner {
         steps += vfReturnSteps(&notes, &handovers)
         steps += vfDriverRestoreSteps(&notes)
         let (nsSteps, doomed) = namespaceSteps(&notes, &handovers)
+        steps += ruleSteps(doomed: doomed, &notes)
         steps += nsSteps
         steps += linkSteps(doomed: doomed, &notes)
         steps += sysctlSteps(&handovers)
@@ -69,6 +70,22 @@ public struct DestroyPlanner {
         steps += eswitchRestoreSteps(&notes, &handovers)
         steps += pfAdminRestoreSteps(&notes, &handovers)
         return Result(plan: Plan(owner: record.owner, steps: steps, notes: notes), handovers: handovers)
+    }
+
+    /// The rules the record lists, each removed while the kernel still shows it with Plumb's
+    /// protocol (`proto 126`: the kernel keeps no alias on a rule, that is its mark) — except
+    /// in a namespace this destroy deletes, whose rules go with it.
+    func ruleSteps(doomed: Set<NamespaceRef>, _ notes: inout [String]) -> [Step] {
+        record.ruleEntries.compactMap { e in
+            guard !doomed.contains(e.namespace) else { return nil }
+            let rules = e.namespace == .host ? observed.host.rules : index.namespaces[e.namespace]?.rules ?? []
+            guard let seen = rules.first(where: { $0.matches(e.rule) }) else { return nil }   // already gone
+            guard seen.proto == RuleInfo.plumbProtocol else {
+                notes.append("rule \"\(seen.text)\" in \(e.namespace) left alone: it no longer carries plumb's protocol (proto \(seen.proto))")
+                return nil
+            }
+            return Step(.deleteRule(RuleChange(namespace: e.namespace, rule: e.rule)))
+        }
     }
 
     func tableSteps(_ notes: inout [String]) -> [Step] {

@@ -44,8 +44,8 @@ extension Planner {
                 try macvlanSteps(iface, container: c, parent: parent, mode: mode, ns: ns, inner: &inner, path: ipath, into: &p)
             }
         }
-        if !c.ports.isEmpty && NATDesign.bridgedIPv4(c, manifest) == nil {
-            throw error("\(path).ports", "container \(c.name) has no IPv4 address on a bridge to forward ports to")
+        if !c.ports.isEmpty && NATDesign.bridgedPrimary(c, manifest) == nil {
+            throw error("\(path).ports", "container \(c.name) has no IPv4 or global IPv6 address on a bridge to forward ports to")
         }
         // Deleting the address that reaches a route's gateway takes the route along in
         // the kernel: such a route is planned again, after the new address. (Only this
@@ -55,6 +55,7 @@ extension Planner {
             return (a.link.name, a.prefix)
         }
         p.routes += try routeSteps(c, ns: ns, inner: inner, path: path, deleted: deleted)
+        p.rules += ruleSteps(c, ns: ns, inner: inner)
     }
 
     /// A file under /run/netns that is not a namespace is someone's, unless it is what a
@@ -128,14 +129,16 @@ extension Planner {
     /// alone: a container's other routes may belong to someone else.
     func routeSteps(_ c: Container, ns: NamespaceRef, inner: NamespaceSnapshot, path: String,
                     deleted: [(String, IPPrefix)] = []) throws -> [Step] {
-        try c.routes.enumerated().compactMap { (ri, r) in
+        // The declared routes and, past them, those `sourceRouting` builds (their paths name the interface).
+        try c.effectiveRoutes.enumerated().compactMap { (ri, r) in
             guard let dev = c.device(for: r) else {
                 throw error("\(path).routes[\(ri)]", "no interface of container \(c.name) reaches \(r.via?.description ?? "the destination")")
             }
             let present = !loses(r.via, on: dev, deleted: deleted, inner: inner) && inner.route(r, on: dev) != nil
             if present { return nil }
             let link = LinkRef(dev, in: ns)
-            return Step(.addRoute(RouteChange(link: link, proof: proof(dev), route: RouteSpec(to: r.to.network, via: r.via, metric: r.kernelMetric))))
+            return Step(.addRoute(RouteChange(link: link, proof: proof(dev),
+                                              route: RouteSpec(to: r.to.network, via: r.via, metric: r.kernelMetric, table: r.kernelTable))))
         }
     }
 

@@ -97,7 +97,7 @@ extension Planner {
         let current = snapshot.addresses(of: l.index, declared: desired)
         let ref = LinkRef(l.name, in: ns, index: l.index)
         let routes = snapshot.routes.filter { $0.index == l.index && $0.proto != 2 }
-            .map { RouteSpec(to: $0.destination.network, via: $0.gateway, metric: $0.metric) }
+            .map { RouteSpec(to: $0.destination.network, via: $0.gateway, metric: $0.metric, table: $0.table) }
         let del = current.filter { !desired.contains($0) }.map { gone in
             address(.delete, gone, on: ref, routes: routes.filter { r in r.via.map { gone.contains($0) } ?? false },
                     reason: "not in the manifest")

@@ -35,4 +35,17 @@ extension Planner {
             }
         }
     }
+
+    /// A forward is made on each family the container has an address of on a bridge; one
+    /// that answers on one family only is said, never left for a client to find out.
+    func familyNotes() -> [String] {
+        manifest.containers.compactMap { c -> String? in
+            guard !c.ports.isEmpty else { return nil }
+            let (on, off) = NATDesign.forwardFamilies(c, manifest)
+            guard let only = on.first, on.count == 1, let missing = off.first else { return nil }
+            let ports = c.ports.map { "\($0.proto.rawValue)/\($0.host)" }.joined(separator: ", ")
+            return "\(c.name)'s forwards (\(ports)) answer on \(CheckFamily(only).label) only: \(c.name) has no "
+                + "\(missing == .v6 ? "global IPv6" : "IPv4") address on a bridge, so the host's \(CheckFamily(missing).label) addresses do not forward them"
+        }
+    }
 }

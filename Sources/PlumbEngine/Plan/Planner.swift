@@ -47,6 +47,7 @@ public struct Planner {
                 collect { p.tuning += try tuningSteps(nic, index: i) }
             }
             for (i, b) in manifest.bridges.enumerated() { collect { try bridgeSteps(b, index: i, into: &p) } }
+            collect { p.rules += try hostRuleSteps() }
         }
         for (i, c) in manifest.containers.enumerated() { collect { try containerSteps(c, index: i, into: &p) } }
         p.sriov = pfAdminSteps() + p.sriov   // before the VFs are made or configured
@@ -54,15 +55,16 @@ public struct Planner {
         collect { p.firewall = try firewallSteps() }
         collect { try checkBridgePorts(p) }
         if !errors.isEmpty { throw PlanErrors(errors: errors) }
-        return Plan(owner: layer.owner, steps: p.ordered, notes: pruneNotes() + shadowNotes() + rfsNotes() + spreadNotes(p.tuning) + irqbalanceNotes())
+        return Plan(owner: layer.owner, steps: p.ordered, notes: pruneNotes() + shadowNotes() + familyNotes() + rfsNotes() + spreadNotes(p.tuning) + irqbalanceNotes())
     }
 
     /// Steps by phase; `ordered` is the order the kernel needs them in.
     struct Phases {
         var sysctls: [Step] = [], sriov: [Step] = [], tuning: [Step] = [], namespaces: [Step] = [], renames: [Step] = []
-        var links: [Step] = [], settings: [Step] = [], addresses: [Step] = [], routes: [Step] = [], firewall: [Step] = []
+        var links: [Step] = [], settings: [Step] = [], addresses: [Step] = [], routes: [Step] = [], rules: [Step] = []
+        var firewall: [Step] = []
         var ordered: [Step] {
-            sysctls + sriov + tuning + namespaces + renames + links + settings + addresses + routes + firewall
+            sysctls + sriov + tuning + namespaces + renames + links + settings + addresses + routes + rules + firewall
         }
     }
 

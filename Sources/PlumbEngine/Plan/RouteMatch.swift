@@ -4,11 +4,7 @@ import PlumbTypes
 
 extension Container {
     /// A route's interface: `dev`, else the one whose subnet holds the gateway.
-    func device(for r: Route) -> String? {
-        if let d = r.dev { return d }
-        guard let via = r.via else { return nil }
-        return interfaces.first { $0.addresses.contains { $0.contains(via) } }?.name
-    }
+    func device(for r: Route) -> String? { device(of: r) }
 }
 
 extension NamespaceSnapshot {
@@ -17,7 +13,7 @@ extension NamespaceSnapshot {
     func route(_ r: Route, on dev: String) -> RouteInfo? {
         let metric = r.kernelMetric
         return routes.first { o in
-            o.destination.network == r.to.network && o.gateway == r.via && o.metric == metric
+            o.destination.network == r.to.network && o.gateway == r.via && o.metric == metric && o.table == r.kernelTable
                 && o.index.flatMap { link(index: $0)?.name } == dev
         }
     }

@@ -34,7 +34,7 @@ extension NATDesign {
     /// The ports a layer publishes, as its record states them.
     public static func publishedPorts(_ layer: Layer) -> [PublishedPort] {
         layer.manifest.containers.flatMap { c -> [PublishedPort] in
-            guard let (address, _) = bridgedIPv4(c, layer.manifest) else { return [] }
+            guard let (address, _) = bridgedPrimary(c, layer.manifest) else { return [] }
             return c.ports.map { p in
                 PublishedPort(proto: p.transport, hostPort: p.host, container: c.name,
                               destination: Endpoint(address.address, p.container))

@@ -22,6 +22,7 @@ extension Record {
             namespaces.removeAll { $0.ref == ns }
             links.removeAll { $0.link.namespace == ns || $0.peer?.namespace == ns }
             movedVFs.removeAll { $0.link.namespace == ns }
+            ruleEntries.removeAll { $0.namespace == ns }
         case .createBridge(let b): insert(LinkEntry(link: LinkRef(b.name), kind: .bridge))
         case .createVeth(let v):
             insert(LinkEntry(link: LinkRef(v.hostName), kind: .veth, peer: v.peer))
@@ -30,6 +31,11 @@ extension Record {
             insert(LinkEntry(link: m.link, kind: .macvlan, parent: LinkRef(m.parent, index: m.parentIndex)))
         case .setLink, .addAddress, .deleteAddress, .addRoute, .deleteRoute:
             break   // settings of links the record already lists
+        case .addRule(let r):
+            let entry = RuleEntry(namespace: r.namespace, rule: r.rule)
+            if !ruleEntries.contains(entry) { ruleEntries.append(entry) }
+        case .deleteRule(let r):
+            ruleEntries.removeAll { $0.namespace == r.namespace && $0.rule.matches(r.rule) }
         case .deleteLink(let d):
             let gone = links.filter { $0.link.name == d.link.name && $0.link.namespace == d.link.namespace }
             let peers = gone.compactMap(\.peer)

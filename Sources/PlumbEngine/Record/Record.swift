@@ -49,6 +49,12 @@ public struct Record: Codable, Sendable, Equatable {
     public var ports: [PublishedPort]?
     /// VFs this owner bound to a userspace driver (absent when none, and in older records).
     public var vfDrivers: [BoundVF]?
+    /// Policy-routing rules this owner added, with their namespace (nil when none, and in
+    /// records written before Plumb made rules): destroy removes each while it still carries
+    /// Plumb's protocol (`proto 126`) — the kernel keeps no alias on a rule — unless its
+    /// namespace goes with the destroy. A namespace Plumb did not create (`{pid}`, `{path}`)
+    /// outlives the owner: its rules must not.
+    public var rules: [RuleEntry]?
 
     public init(owner: Owner) {
         schema = Record.currentSchema
@@ -63,7 +69,7 @@ public struct Record: Codable, Sendable, Equatable {
     public var isEmpty: Bool {
         namespaces.isEmpty && links.isEmpty && table == nil && sysctls.isEmpty && nics.isEmpty && irqs.isEmpty
             && vfs.isEmpty && numVFs.isEmpty && raisedPFs.isEmpty && eswitches.isEmpty && modprobe.isEmpty && movedVFs.isEmpty
-            && users.isEmpty && boundVFs.isEmpty
+            && users.isEmpty && boundVFs.isEmpty && ruleEntries.isEmpty
     }
 
     /// `vfDrivers` as a list; an empty one is not written.
@@ -71,6 +77,15 @@ public struct Record: Codable, Sendable, Equatable {
         get { vfDrivers ?? [] }
         set { vfDrivers = newValue.isEmpty ? nil : newValue }
     }
+
+    /// `rules` as a list; an empty one is not written.
+    public var ruleEntries: [RuleEntry] {
+        get { rules ?? [] }
+        set { rules = newValue.isEmpty ? nil : newValue }
+    }
+
+    /// The rules this owner added in the host namespace.
+    public var hostRules: [RuleInfo] { ruleEntries.filter { $0.namespace == .host }.map(\.rule) }
 
     /// `pfAdmin` as a list; an empty one is not written.
     public var raisedPFs: [PFAdminOriginal] {
@@ -95,6 +110,13 @@ public struct Record: Codable, Sendable, Equatable {
 
 /// A container namespace the owner uses; `created`: Plumb made it for this owner
 /// (it carries Plumb's mark on `lo` and goes with the last owner that uses it).
+/// A policy-routing rule Plumb added, and where.
+public struct RuleEntry: Codable, Sendable, Hashable {
+    public var namespace: NamespaceRef
+    public var rule: RuleInfo
+    public init(namespace: NamespaceRef, rule: RuleInfo) { self.namespace = namespace; self.rule = rule }
+}
+
 public struct NamespaceEntry: Codable, Sendable, Hashable {
     public var ref: NamespaceRef
     /// nil only while the apply that creates it has not finished.

@@ -1,3 +1,4 @@
+import PlumbNetlink
 import PlumbSystem
 import PlumbTypes
 
@@ -27,6 +28,8 @@ extension Action {
         case .deleteAddress(let a): return "\(a.link.namespace.ipCommand) addr del \(a.prefix) dev \(a.link.name)"
         case .addRoute(let r): return "\(r.link.namespace.ipCommand) route add \(r.routeText)"
         case .deleteRoute(let r): return "\(r.link.namespace.ipCommand) route del \(r.routeText)"
+        case .addRule(let r): return "\(r.namespace.ipCommand)\(r.rule.family == .v6 ? " -6" : "") rule add \(r.rule.text) proto \(r.rule.proto)"
+        case .deleteRule(let r): return "\(r.namespace.ipCommand)\(r.rule.family == .v6 ? " -6" : "") rule del \(r.rule.text)"
         case .replaceTable(let t):
             return "nft -f - (add table \(t.table); delete table \(t.table); table \(t.table) { … })"
         case .deleteTable(let t): return "nft delete table \(t.table)"
@@ -101,7 +104,9 @@ extension LinkSettings {
 
 extension RouteChange {
     var routeText: String {
-        route.description + " dev \(link.name)" + (route.metric == 0 ? "" : " metric \(route.metric)")
+        (route.to.isDefault ? "default" : route.to.network.description) + (route.via.map { " via \($0)" } ?? "")
+            + " dev \(link.name)" + (route.metric == 0 ? "" : " metric \(route.metric)")
+            + (route.table == RouteInfo.mainTable ? "" : " table \(route.table)")
     }
 }
 

@@ -36,6 +36,8 @@ extension Action {
             var d = r
             d.ifAbsent = false
             return [.deleteRoute(d)]
+        case .addRule(let r): return [.deleteRule(r)]
+        case .deleteRule(let r): return [.addRule(r)]
         case .deleteRoute(let r): return [.addRoute(r)]
         case .replaceTable(let t):
             let now = t.content.text(table: t.table)

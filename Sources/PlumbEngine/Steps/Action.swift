@@ -17,6 +17,8 @@ public enum Action: Hashable, Sendable, Codable {
     case deleteAddress(AddressChange)
     case addRoute(RouteChange)
     case deleteRoute(RouteChange)
+    case addRule(RuleChange)
+    case deleteRule(RuleChange)
     case replaceTable(TableReplacement)
     case deleteTable(TableDeletion)
     case setRings(RingsChange)
@@ -52,6 +54,8 @@ public enum Action: Hashable, Sendable, Codable {
         case .deleteAddress: return "delete-address"
         case .addRoute: return "add-route"
         case .deleteRoute: return "delete-route"
+        case .addRule: return "add-rule"
+        case .deleteRule: return "delete-rule"
         case .replaceTable: return "replace-nft-table"
         case .deleteTable: return "delete-nft-table"
         case .setRings: return "set-rings"
@@ -77,8 +81,8 @@ public enum Action: Hashable, Sendable, Codable {
     /// "+" creates, "-" removes, "~" changes: the plan's first column.
     public var sign: String {
         switch self {
-        case .createNamespace, .createBridge, .createVeth, .createMacvlan, .addAddress, .addRoute: return "+"
-        case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute, .deleteTable: return "-"
+        case .createNamespace, .createBridge, .createVeth, .createMacvlan, .addAddress, .addRoute, .addRule: return "+"
+        case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute, .deleteRule, .deleteTable: return "-"
         case .setSysctl, .setLink, .replaceTable, .setRings, .setChannels, .setCoalesce, .setOffload,
              .setIRQAffinity, .setPFAdmin, .setEswitchMode, .setTxQueueLen, .setQueueSteering, .setNumVFs, .writeModprobe,
              .setVF, .moveVF, .returnVF, .bindVF, .setRSS, .setRxHash: return "~"
@@ -98,6 +102,7 @@ public enum Action: Hashable, Sendable, Codable {
         case .deleteLink(let d): return d.link.name
         case .addAddress(let a), .deleteAddress(let a): return a.link.name
         case .addRoute(let r), .deleteRoute(let r): return r.link.name
+        case .addRule(let r), .deleteRule(let r): return "rule \(r.rule.text)"
         case .replaceTable(let t): return t.table.description
         case .deleteTable(let t): return t.table.description
         case .setRings(let c): return c.nic
@@ -127,6 +132,7 @@ public enum Action: Hashable, Sendable, Codable {
         case .deleteLink(let d): return d.link.namespace
         case .addAddress(let a), .deleteAddress(let a): return a.link.namespace
         case .addRoute(let r), .deleteRoute(let r): return r.link.namespace
+        case .addRule(let r), .deleteRule(let r): return r.namespace
         case .returnVF(let r): return r.from.namespace
         case .createMacvlan(let m): return m.link.namespace
         case .setSysctl, .createNamespace, .deleteNamespace, .createBridge, .createVeth, .replaceTable, .deleteTable,

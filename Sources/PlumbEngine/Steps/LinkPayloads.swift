@@ -1,3 +1,4 @@
+import PlumbNetlink
 import PlumbTypes
 
 /// A link as a step names it: where it lives and its name there; `index` when the
@@ -117,15 +118,37 @@ public struct AddressChange: Hashable, Sendable, Codable {
     public var routes: [RouteSpec] = []
 }
 
-/// A route of the main table, through one link.
+/// A route through one link, in the main table or another.
 public struct RouteSpec: Hashable, Sendable, Codable, CustomStringConvertible {
     public var to: IPPrefix
     public var via: IPAddress?
     public var metric: Int
-    public init(to: IPPrefix, via: IPAddress?, metric: Int) { self.to = to; self.via = via; self.metric = metric }
+    public var table: Int
+    public init(to: IPPrefix, via: IPAddress?, metric: Int, table: Int = RouteInfo.mainTable) {
+        self.to = to; self.via = via; self.metric = metric; self.table = table
+    }
     public var description: String {
         (to.isDefault ? "default" : to.network.description) + (via.map { " via \($0)" } ?? "")
+            + (table != RouteInfo.mainTable ? " table \(table)" : "")
     }
+
+    enum CodingKeys: String, CodingKey { case to, via, metric, table }
+
+    /// Journals and records written before routes carried a table are of the main table.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(to: try c.decode(IPPrefix.self, forKey: .to), via: try c.decodeIfPresent(IPAddress.self, forKey: .via),
+                  metric: try c.decode(Int.self, forKey: .metric),
+                  table: try c.decodeIfPresent(Int.self, forKey: .table) ?? RouteInfo.mainTable)
+    }
+}
+
+/// Equivalent to: `ip [-n NS] [-6] rule add|del … lookup T proto 126`: one policy-routing
+/// rule in one namespace, marked as Plumb's by its protocol (`RuleInfo.plumbProtocol`).
+public struct RuleChange: Hashable, Sendable, Codable {
+    public var namespace: NamespaceRef
+    public var rule: RuleInfo
+    public init(namespace: NamespaceRef, rule: RuleInfo) { self.namespace = namespace; self.rule = rule }
 }
 
 /// Equivalent to: `ip route add|del ROUTE dev NAME [metric M]`. `ifAbsent`: an undo

@@ -58,7 +58,8 @@ extension Verifier {
     func probe(_ iface: Interface, link: LinkInfo, target t: ProbeTarget, how: GatewayResolution, container: String,
                ns: NamespaceRef, ops: any LinkOps, statsBefore: LinkStats?, session: VerifySession) throws -> [Check] {
         if t.family == .v6, let dad = try awaitDAD(t, link: link, ops: ops) {
-            return [Check("probe6", iface.name, .fail, expected: "\(t.gateway) answers", observed: dad, evidence: [.netlink])]
+            return [Check("probe6", iface.name, .fail, expected: "\(t.gateway) answers", observed: dad, evidence: [.netlink])
+                .speaking(t.family)]
         }
         let before = try statsBefore ?? ops.link(index: link.index)?.stats ?? link.stats
         let reach = try self.reach(t, ns: ns, ops: ops, link: link, session: session)
@@ -67,7 +68,7 @@ extension Verifier {
         let neighbour = try ops.neighbours().first { $0.index == link.index && $0.address == t.gateway }
         noteBroadcastARP(t, how, neighbour: neighbour, container: container, session: session)
         return [probeCheck(iface.name, t, reach: reach, how: how, neighbour: neighbour, rx: after.rxPackets &- before.rxPackets),
-                pathMTUCheck(iface.name, t, mtu)]
+                pathMTUCheck(iface.name, t, mtu)].map { $0.speaking(t.family) }
     }
 
     /// Echo first; where the echo goes unanswered, a TCP connection to a listener Plumb

@@ -1,3 +1,5 @@
+import PlumbTypes
+
 /// The verification report: per container, per check, pass/fail with what was
 /// expected and what the kernel showed. Its JSON is a documented, stable schema.
 public struct VerifyReport: Codable, Sendable {
@@ -43,6 +45,9 @@ public struct Check: Codable, Sendable {
     /// The echo's round trip, for `probe` / `probe6` answered by an echo reply (what
     /// `plumb metrics` exports); absent otherwise.
     public var rttMicroseconds: Int?
+    /// The address family a row speaks (`probe`/`probe6`, `path-mtu`/`path-mtu6`,
+    /// `port-forward`, `masquerade`, `rules`): a dual-stack interface has a row of each; absent on other rows.
+    public var family: CheckFamily?
 
     public init(_ name: String, _ interface: String?, _ status: Status, expected: String, observed: String,
                 evidence: [Evidence]) {
@@ -50,9 +55,36 @@ public struct Check: Codable, Sendable {
         self.expected = expected; self.observed = observed; self.evidence = evidence
     }
 
+    /// This row, saying which address family it speaks.
+    public func speaking(_ f: IPFamily) -> Check {
+        var c = self
+        c.family = CheckFamily(f)
+        return c
+    }
+
     /// pass when `ok`, fail otherwise.
     public static func expect(_ name: String, _ interface: String?, _ ok: Bool, expected: String, observed: String,
                               evidence: [Evidence]) -> Check {
         Check(name, interface, ok ? .pass : .fail, expected: expected, observed: observed, evidence: evidence)
+    }
+}
+
+/// An address family as the report names it: `"ipv4"` / `"ipv6"` in JSON, `IPv4` / `IPv6` in text.
+public enum CheckFamily: String, Codable, Sendable {
+    case ipv4, ipv6
+
+    public init(_ family: IPFamily) {
+        switch family {
+        case .v4: self = .ipv4
+        case .v6: self = .ipv6
+        }
+    }
+
+    /// How the text report and messages name it.
+    public var label: String {
+        switch self {
+        case .ipv4: "IPv4"
+        case .ipv6: "IPv6"
+        }
     }
 }

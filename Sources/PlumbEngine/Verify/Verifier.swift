@@ -36,7 +36,7 @@ public struct Verifier {
         }
         try session.close(kernel)
         return VerifyReport(manifest: layer.owner.displayName, containers: containers,
-                            host: HostReport(checks: hostChecks(host) + sriovChecks() + eswitchChecks() + (try natRulesCheck())), nics: try nicReports())
+                            host: HostReport(checks: hostChecks(host) + sriovChecks() + eswitchChecks() + (try hostRuleChecks()) + (try natRulesCheck())), nics: try nicReports())
     }
 
     func hostChecks(_ host: NamespaceSnapshot) -> [Check] {
@@ -82,6 +82,7 @@ public struct Verifier {
             }
         }
         checks += routeChecks(c, inner: inner)
+        checks += try ruleChecks(c.effectiveRules, rules: c.effectiveRules.isEmpty ? [] : kernel.links(in: ns).rules())
         checks += try probes(c, ns: ns, inner: inner, host: host, hostNeighbours: hostNeighbours, session: session)
         checks += try forwardChecks(c, ns: ns, inner: inner, host: host, session: session)
         return ContainerReport(name: c.name, netns: shown, checks: checks)
@@ -142,11 +143,27 @@ public struct Verifier {
     }
 
     func routeChecks(_ c: Container, inner: NamespaceSnapshot) -> [Check] {
-        c.routes.map { r in
+        c.effectiveRoutes.map { r in
             let dev = c.device(for: r)
-            let want = RouteInfo(destination: r.to, gateway: r.via, metric: r.kernelMetric).describe(device: dev ?? "?")
+            let want = RouteInfo(destination: r.to, gateway: r.via, metric: r.kernelMetric, table: r.kernelTable).describe(device: dev ?? "?")
             let found = dev.flatMap { inner.route(r, on: $0) }
             return .expect("routes", dev, found != nil, expected: want, observed: found != nil ? want : "absent", evidence: [.netlink])
+        }
+    }
+
+    /// The host's rules, for the layer that manages the host.
+    func hostRuleChecks() throws -> [Check] {
+        guard layer.managesHost, !manifest.host.rules.isEmpty else { return [] }
+        return ruleChecks(manifest.host.rules, rules: try kernel.links(in: .host).rules())
+    }
+
+    /// One row per rule and family: the kernel holds it (`ip rule` shows it, lookup and all).
+    func ruleChecks(_ wanted: [PlumbManifest.Rule], rules seen: [RuleInfo]) -> [Check] {
+        wanted.flatMap(Planner.kernelRules).map { want in
+            let found = seen.first { $0.matches(want) }
+            return Check.expect("rules", nil, found != nil, expected: want.text,
+                                observed: found.map { "\($0.text) (proto \($0.proto))" } ?? "absent", evidence: [.netlink])
+                .speaking(want.family)
         }
     }
 }

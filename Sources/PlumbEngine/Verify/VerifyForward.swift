@@ -16,37 +16,68 @@ extension Verifier {
     /// a datagram from the container must reach the outside from the host's address.
     func forwardChecks(_ c: Container, ns: NamespaceRef, inner: NamespaceSnapshot, host: NamespaceSnapshot,
                        session: VerifySession) throws -> [Check] {
-        guard let (prefix, bridge) = NATDesign.bridgedIPv4(c, manifest) else { return [] }
+        let (on, off) = NATDesign.forwardFamilies(c, manifest)
         var checks: [Check] = []
         for p in c.ports {
             let o = try outside(session, host: host)
-            checks.append(try portOwnerCheck(c, p, packet: packet(p, from: o, client: nil, to: Endpoint(prefix.address, p.container),
-                                                                  bridge: bridge.name), session: session))
-            checks.append(try portForwardCheck(c, p, ns: ns, inner: inner, to: Endpoint(prefix.address, p.container), bridge: bridge.name,
-                                               outside: o, session: session))
+            for (i, family) in on.enumerated() {
+                guard let (prefix, bridge) = NATDesign.bridged(c, manifest, family: family), let ends = o.endpoints(family) else { continue }
+                let to = Endpoint(prefix.address, p.container)
+                if family == .v6 { try awaitLinkLocal(of: bridge.name, host: host) }
+                if i == 0 {
+                    checks.append(try portOwnerCheck(c, p, packet: packet(p, o, ends, client: nil, to: to, bridge: bridge.name), session: session))
+                }
+                checks.append(try portForwardCheck(c, p, ns: ns, inner: inner, to: to, bridge: bridge.name, outside: o, ends: ends,
+                                                   session: session).speaking(family))
+            }
+            // A forward that answers on one family only is said: a client of the other gets nothing.
+            for family in off where !on.isEmpty {
+                checks.append(Check("port-forward", "\(p.proto.rawValue)/\(p.host)", .skip,
+                                    expected: "\(p.proto.rawValue)/\(p.host) forwarded on \(CheckFamily(family).label) too",
+                                    observed: "not forwarded on \(CheckFamily(family).label): \(c.name) has no \(family == .v6 ? "global IPv6" : "IPv4") "
+                                        + "address on a bridge, so the host's \(CheckFamily(family).label) addresses do not forward \(p.host)",
+                                    evidence: []).speaking(family))
+            }
         }
-        if bridge.nat?.masquerade == true {
-            checks.append(try masqueradeCheck(c, ns: ns, inner: inner, from: prefix.address, bridge: bridge.name,
-                                              outside: try outside(session, host: host), session: session))
+        for family in on {
+            guard let (prefix, bridge) = NATDesign.bridged(c, manifest, family: family), bridge.nat?.masquerade == true else { continue }
+            let o = try outside(session, host: host)
+            guard let ends = o.endpoints(family) else { continue }
+            checks.append(try masqueradeCheck(c, ns: ns, inner: inner, from: prefix.address, bridge: bridge.name, outside: o, ends: ends,
+                                              session: session).speaking(family))
         }
         return checks
     }
 
+    /// The host resolves a container's IPv6 address for a forwarded packet with a neighbour
+    /// solicitation sourced from the bridge's link-local address; while that address is still
+    /// in duplicate address detection (a bridge made by this apply, ~1 s) the kernel sends no
+    /// solicitation and the packet waits for the retransmit a second later. So wait (≤ 3 s)
+    /// for the bridge's IPv6 addresses to leave DAD, as a client's first packet would need.
+    func awaitLinkLocal(of bridge: String, host: NamespaceSnapshot) throws {
+        guard let index = host.link(named: bridge)?.index else { return }
+        let ops = try kernel.links(in: .host)
+        _ = try Poll.until(timeout: .seconds(3), interval: .milliseconds(20)) { () throws -> Bool? in
+            try ops.addresses().contains { $0.index == index && $0.prefix.family == .v6 && $0.tentative } ? nil : true
+        }
+    }
+
     func portForwardCheck(_ c: Container, _ p: PlumbManifest.PortForward, ns: NamespaceRef, inner: NamespaceSnapshot, to want: Endpoint,
-                          bridge: String, outside o: OutsideNetwork, session: VerifySession) throws -> Check {
+                          bridge: String, outside o: OutsideNetwork, ends: (host: IPAddress, outside: IPAddress),
+                          session: VerifySession) throws -> Check {
         let proto = p.transport
         let name = "\(p.proto.rawValue)/\(p.host)"
-        let expected = "\(p.proto.rawValue) from outside to \(Endpoint(o.hostAddress, p.host)) reaches \(c.name) at \(want)"
+        let expected = "\(p.proto.rawValue) from outside to \(Endpoint(ends.host, p.host)) reaches \(c.name) at \(want)"
         // Where a server's UDP port is watched: the link that holds the address (the manifest's, even if now gone).
         let link = inner.addresses.first { $0.prefix.address == want.address }?.index
             ?? c.interfaces.first { $0.addresses.contains { $0.address == want.address } }.flatMap { inner.link(named: $0.name)?.index }
         let r = try kernel.exchange(Exchange(proto, from: .outside(o), to: .namespace(ns), listenAddress: nil, listenPort: p.container,
-                                             target: o.hostAddress, targetPort: p.host,
+                                             target: ends.host, targetPort: p.host,
                                              arrival: link.map { Exchange.Arrival(index: $0, address: want.address) },
                                              timeoutMs: Self.forwardTimeoutMs))
-        let entry = try r.client.flatMap { try conntrackEntry(FlowTuple(proto, from: $0, to: Endpoint(o.hostAddress, p.host)),
+        let entry = try r.client.flatMap { try conntrackEntry(FlowTuple(proto, from: $0, to: Endpoint(ends.host, p.host)),
                                                                wait: r.delivery.isToServer) }
-        let flow = r.client.map { "\(proto.rawValue) \($0) → \(Endpoint(o.hostAddress, p.host))" } ?? "the probe"
+        let flow = r.client.map { "\(proto.rawValue) \($0) → \(Endpoint(ends.host, p.host))" } ?? "the probe"
         let at = ServerSide(container: c.name, link: link.flatMap { inner.link(index: $0)?.name } ?? "its link", endpoint: want)
         var evidence: [Evidence] = [.outside]
         switch r.delivery {
@@ -59,7 +90,7 @@ extension Verifier {
         // Where NAT really sent it: another owner's or a foreign DNAT shows here, whoever answered.
         if let entry, entry.destination != want {
             let blame = try explain(session) { rs in
-                rs.redirectors(of: packet(p, from: o, client: r.client, to: want, bridge: bridge), skipping: [TableRef(layer.marks.table)])
+                rs.redirectors(of: packet(p, o, ends, client: r.client, to: want, bridge: bridge), skipping: [TableRef(layer.marks.table)])
             }
             return Check("port-forward", name, .fail, expected: expected,
                          observed: "conntrack: \(flow) went to \(entry.destination)\(whose(entry.destination.address)), not \(c.name)'s \(want)\(blame)",
@@ -79,7 +110,7 @@ extension Verifier {
             return Check("port-forward", name, .pass, expected: expected, observed: "\(flow): \(how)\(ct)",
                          evidence: entry == nil ? evidence.filter { $0 != .conntrack } : evidence)
         }
-        return try forwardFailure(p, r, entry: entry, flow: flow, expected: expected, to: want, at: at, bridge: bridge, outside: o,
+        return try forwardFailure(p, r, entry: entry, flow: flow, expected: expected, to: want, at: at, bridge: bridge, outside: o, ends: ends,
                                   evidence: evidence, session: session)
     }
 
@@ -87,8 +118,8 @@ extension Verifier {
     /// it — a refused connection leaves no entry (a RST kills it), so the ruleset says who
     /// redirected it; an unanswered one, who dropped it.
     func forwardFailure(_ p: PlumbManifest.PortForward, _ r: ExchangeResult, entry: ConntrackEntry?, flow: String, expected: String,
-                        to want: Endpoint, at: ServerSide, bridge: String, outside o: OutsideNetwork, evidence: [Evidence],
-                        session: VerifySession) throws -> Check {
+                        to want: Endpoint, at: ServerSide, bridge: String, outside o: OutsideNetwork,
+                        ends: (host: IPAddress, outside: IPAddress), evidence: [Evidence], session: VerifySession) throws -> Check {
         let why: String
         switch r.delivery {
         case .failed(let w): why = w
@@ -100,7 +131,7 @@ extension Verifier {
         let ct = entry.map { "conntrack: DNAT to \($0.destination)" }
             ?? "no conntrack entry (never confirmed: dropped before postrouting, or refused)"
         let blame = try explain(session) { rs in
-            let first = packet(p, from: o, client: r.client, to: want, bridge: bridge)
+            let first = packet(p, o, ends, client: r.client, to: want, bridge: bridge)
             let mine: Set<TableRef> = [TableRef(layer.marks.table)]
             return rs.redirectors(of: first, skipping: mine) + rs.droppers(of: first, skipping: mine)
         }
@@ -109,17 +140,17 @@ extension Verifier {
     }
 
     func masqueradeCheck(_ c: Container, ns: NamespaceRef, inner: NamespaceSnapshot, from address: IPAddress, bridge: String,
-                         outside o: OutsideNetwork, session: VerifySession) throws -> Check {
-        let expected = "udp from \(c.name) to the outside (\(o.address)) arrives from the host's address \(o.hostAddress)"
-        guard inner.routes.contains(where: { $0.destination.family == .v4 && $0.destination.contains(o.address) }) else {
+                         outside o: OutsideNetwork, ends: (host: IPAddress, outside: IPAddress), session: VerifySession) throws -> Check {
+        let expected = "udp from \(c.name) to the outside (\(ends.outside)) arrives from the host's address \(ends.host)"
+        guard inner.routes.contains(where: { $0.destination.family == address.family && $0.destination.contains(ends.outside) }) else {
             return Check("masquerade", nil, .skip, expected: expected,
-                         observed: "\(c.name) has no route to \(o.address) (no default route): nothing leaves it to masquerade",
+                         observed: "\(c.name) has no route to \(ends.outside) (no default route): nothing leaves it to masquerade",
                          evidence: [.netlink])
         }
-        let r = try kernel.exchange(Exchange(.udp, from: .namespace(ns), to: .outside(o), listenAddress: o.address, listenPort: 0,
-                                             target: o.address, targetPort: nil, timeoutMs: Self.forwardTimeoutMs))
+        let r = try kernel.exchange(Exchange(.udp, from: .namespace(ns), to: .outside(o), listenAddress: ends.outside, listenPort: 0,
+                                             target: ends.outside, targetPort: nil, timeoutMs: Self.forwardTimeoutMs))
         switch r.delivery {
-        case .nonce(let peer) where peer.address == o.hostAddress:
+        case .nonce(let peer) where peer.address == ends.host:
             return Check("masquerade", nil, .pass, expected: expected,
                          observed: "a datagram from \(r.client?.description ?? c.name) reached the outside from \(peer): masqueraded",
                          evidence: [.outside, .udpNonce])
@@ -130,18 +161,19 @@ extension Verifier {
         case .handshake, .toServer, .failed:
             let why: String
             if case .failed(let w) = r.delivery { why = w } else { why = "answered by another socket" }
-            let p = ProbePacket(proto: .udp, source: address, sourcePort: r.client?.port ?? 0, destination: o.address,
+            let p = ProbePacket(proto: .udp, source: address, sourcePort: r.client?.port ?? 0, destination: ends.outside,
                                 destinationPort: 0, translated: nil, inInterface: bridge, outInterface: o.hostName)
             let blame = try explain(session) { $0.droppers(of: p, skipping: [TableRef(layer.marks.table)]) }
-            return Check("masquerade", nil, .fail, expected: expected, observed: "udp from \(c.name) to \(o.address): \(why)\(blame)",
+            return Check("masquerade", nil, .fail, expected: expected, observed: "udp from \(c.name) to \(ends.outside): \(why)\(blame)",
                          evidence: [.outside, .udpNonce, .nftables])
         }
     }
 
     /// The probe's first packet as the host's hooks see it, to match foreign rules against.
-    func packet(_ p: PlumbManifest.PortForward, from o: OutsideNetwork, client: Endpoint?, to want: Endpoint, bridge: String) -> ProbePacket {
-        ProbePacket(proto: p.transport, source: o.address, sourcePort: client?.port ?? 0,
-                    destination: o.hostAddress, destinationPort: p.host, translated: (want.address, want.port),
+    func packet(_ p: PlumbManifest.PortForward, _ o: OutsideNetwork, _ ends: (host: IPAddress, outside: IPAddress), client: Endpoint?,
+                to want: Endpoint, bridge: String) -> ProbePacket {
+        ProbePacket(proto: p.transport, source: ends.outside, sourcePort: client?.port ?? 0,
+                    destination: ends.host, destinationPort: p.host, translated: (want.address, want.port),
                     inInterface: o.hostName, outInterface: bridge)
     }
 
@@ -176,16 +208,46 @@ extension Verifier {
         for _ in 0..<4 {
             let hostName = "plumbv" + String(UInt32.random(in: 0...UInt32.max), radix: 16).leftPadded(to: 8)
             guard let (near, far) = outsideSubnet(host) else { break }
+            var v6: (host: IPPrefix, outside: IPPrefix)?
+            if needsIPv6Outside {
+                guard let pair = outsideSubnet6(host) else { break }
+                v6 = pair
+            }
             do {
                 let o = try kernel.createOutside(OutsideRequest(hostName: hostName, hostMAC: layer.marks.mac(for: hostName),
-                                                                mark: "plumb:verify \(layer.owner.id)", hostAddress: near, address: far))
+                                                                mark: "plumb:verify \(layer.owner.id)", hostAddress: near, address: far,
+                                                                v6: v6))
                 session.outside = o
                 return o
             } catch let e as NetlinkError where e.errno == .exists {
                 last = e   // someone has that name: another draw
             }
         }
-        throw last ?? SystemError("choose", "a /30 of 198.18.0.0/15 no route or address of the host overlaps", .addressNotAvailable)
+        throw last ?? SystemError("choose", "a /30 of 198.18.0.0/15 (and a /126 of 2001:2::/48) no route or address of the host overlaps",
+                                  .addressNotAvailable)
+    }
+
+    /// The outside speaks IPv6 too when an IPv6 forward or masquerade is to be checked.
+    var needsIPv6Outside: Bool {
+        manifest.containers.contains { c in
+            NATDesign.bridged(c, manifest, family: .v6).map { !c.ports.isEmpty || $0.1.nat?.masquerade == true } ?? false
+        }
+    }
+
+    /// A random /126 of 2001:2::/48 (RFC 5180's benchmarking range, IPv6's 198.18.0.0/15)
+    /// that no address or route of the host overlaps: ::1 for the host end, ::2 for the outside.
+    func outsideSubnet6(_ host: NamespaceSnapshot) -> (IPPrefix, IPPrefix)? {
+        let taken = host.addresses.map(\.prefix).filter { $0.family == .v6 }
+            + host.routes.map(\.destination).filter { $0.family == .v6 && $0.length > 0 }
+        for _ in 0..<64 {
+            var bytes: [UInt8] = [0x20, 0x01, 0x00, 0x02, 0, 0] + (0..<10).map { _ in UInt8.random(in: 0...255) }
+            bytes[15] &= 0xfc
+            func at(_ i: UInt8) -> IPAddress { var b = bytes; b[15] |= i; return IPAddress(bytes: b)! }
+            guard let net = IPPrefix(address: at(0), length: 126),
+                  !taken.contains(where: { $0.network.contains(at(0)) || net.contains($0.network.address) }) else { continue }
+            return (IPPrefix(address: at(1), length: 126)!, IPPrefix(address: at(2), length: 126)!)
+        }
+        return nil
     }
 
     func outsideSubnet(_ host: NamespaceSnapshot) -> (IPPrefix, IPPrefix)? {

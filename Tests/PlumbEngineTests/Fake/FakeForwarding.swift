@@ -1,3 +1,4 @@
+import Foundation
 import PlumbEngine
 import PlumbFirewall
 import PlumbNetlink
@@ -37,18 +38,23 @@ extension FakeKernel {
     /// From the outside to the host's address: a prerouting DNAT of the port must send it
     /// to an address of `server` the host reaches, at the port Plumb listens on.
     func forwarded(_ e: Exchange, from o: OutsideNetwork, to server: NamespaceRef) throws -> ExchangeResult {
-        let client = Endpoint(o.address, 40001)
+        // The family the client speaks is the target's: the host's IPv4 or IPv6 address.
+        guard let ends = o.endpoints(e.target.family) else { return ExchangeResult(delivery: .failed("no address of that family")) }
+        let client = Endpoint(ends.outside, 40001)
         let proto = e.proto.rawValue
-        let marker = "\(proto) dport \(e.targetPort ?? 0) dnat ip to "
+        let marker = "\(proto) dport \(e.targetPort ?? 0) dnat \(e.target.family == .v6 ? "ip6" : "ip") to "
         guard let rule = natRules(hook: "prerouting").first(where: { $0.statement.contains(marker) }),
               let at = rule.statement.range(of: marker) else {
             return ExchangeResult(delivery: .failed(e.proto == .tcp ? "connection refused" : "no datagram arrived"), client: client)
         }
-        let to = rule.statement[at.upperBound...].split(separator: ":")
-        guard to.count == 2, let address = IPAddress(String(to[0])), let port = Int(to[1]) else {
+        // `10.88.0.2:80` or `[fd00::2]:80`.
+        let text = String(rule.statement[at.upperBound...])
+        guard let colon = text.lastIndex(of: ":"),
+              let address = IPAddress(String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))),
+              let port = Int(text[text.index(after: colon)...]) else {
             return ExchangeResult(delivery: .failed("unreadable rule"), client: client)
         }
-        let flow = FlowTuple(e.proto, from: client, to: Endpoint(o.hostAddress, e.targetPort ?? 0))
+        let flow = FlowTuple(e.proto, from: client, to: Endpoint(ends.host, e.targetPort ?? 0))
         conntrackTable[flow] = ConntrackEntry(original: flow, reply: FlowTuple(e.proto, from: Endpoint(address, port), to: client),
                                               status: 0x20)
         guard port == e.listenPort, let (source, _) = route(in: host, to: address),
@@ -73,7 +79,8 @@ extension FakeKernel {
             guard r.statement.hasSuffix("masquerade"), w.count > 2, w[1] == "saddr", let net = IPPrefix(String(w[2])) else { return false }
             return net.contains(address) && !r.statement.contains("ct status dnat")
         }
-        return ExchangeResult(delivery: .nonce(from: masquerade ? Endpoint(o.hostAddress, 40002) : from), client: from)
+        let hostAddress = o.endpoints(e.target.family)?.host ?? o.hostAddress
+        return ExchangeResult(delivery: .nonce(from: masquerade ? Endpoint(hostAddress, 40002) : from), client: from)
     }
 
     /// The rules of every nat chain on `hook`, in every table.
@@ -93,11 +100,15 @@ extension FakeKernel {
         ns.links[index] = FakeLink(index: index, name: "eth0", kind: "veth", mac: randomMAC(), peer: FakeLinkID(ns: Self.hostID, index: hostIndex))
         host.addresses.append(AddressInfo(index: hostIndex, prefix: r.hostAddress, flags: Self.permanent))
         ns.addresses.append(AddressInfo(index: index, prefix: r.address, flags: Self.permanent))
+        if let v6 = r.v6 {
+            host.addresses.append(AddressInfo(index: hostIndex, prefix: v6.host, flags: Self.permanent))
+            ns.addresses.append(AddressInfo(index: index, prefix: v6.outside, flags: Self.permanent))
+        }
         setUp(FakeLinkID(ns: Self.hostID, index: hostIndex), true)
         setUp(FakeLinkID(ns: ns.id, index: index), true)
         outsides.insert(ns.id)
         return OutsideNetwork(id: ns.id, hostName: r.hostName, hostIndex: hostIndex, hostAddress: r.hostAddress.address,
-                              address: r.address.address)
+                              address: r.address.address, hostAddress6: r.v6?.host.address, address6: r.v6?.outside.address)
     }
 
     /// The outside namespace goes, and both ends of its veth with it.

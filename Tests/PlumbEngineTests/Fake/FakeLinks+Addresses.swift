@@ -40,10 +40,10 @@ extension FakeLinks {
         }
         let dst = r.destination.network
         let metric = dst.family == .v6 && r.metric == 0 ? 1024 : r.metric
-        if (kernel.connectedRoutes(ns) + ns.routes).contains(where: { $0.destination.network == dst && $0.metric == metric }) {
+        if (kernel.connectedRoutes(ns) + ns.routes).contains(where: { $0.destination.network == dst && $0.metric == metric && $0.table == r.table }) {
             throw refuse("RTM_NEWROUTE", object, .exists)
         }
-        ns.routes.append(RouteInfo(destination: dst, gateway: r.gateway, index: index, metric: metric, proto: 3))
+        ns.routes.append(RouteInfo(destination: dst, gateway: r.gateway, index: index, metric: metric, proto: 3, table: r.table))
     }
 
     static let linkLocal = IPPrefix("fe80::/10")!
@@ -53,9 +53,29 @@ extension FakeLinks {
         try enter("deleteRoute", "RTM_DELROUTE", object)
         let ns = try ns("RTM_DELROUTE")
         guard let i = ns.routes.firstIndex(where: { o in
-            o.destination.network == r.destination.network && o.metric == r.metric
+            o.destination.network == r.destination.network && o.metric == r.metric && o.table == r.table
                 && (r.gateway == nil || o.gateway == r.gateway) && (r.index == nil || o.index == r.index)
         }) else { throw refuse("RTM_DELROUTE", object, .noProcess) }   // ESRCH
         ns.routes.remove(at: i)
+    }
+
+    /// Rules as the kernel keeps them: a rule without a priority gets the first rule's
+    /// minus one (32765 below main's 32766 when none is there); the same rule twice is EEXIST.
+    func rules() throws -> [RuleInfo] { try ns("RTM_GETRULE").rules }
+
+    func addRule(_ r: RuleInfo) throws {
+        try enter("addRule", "RTM_NEWRULE", r.text)
+        let ns = try ns("RTM_NEWRULE")
+        if ns.rules.contains(where: { $0.matches(r) }) { throw refuse("RTM_NEWRULE", r.text, .exists) }
+        var kept = r
+        if kept.priority == nil { kept.priority = (ns.rules.compactMap(\.priority).filter { $0 > 0 }.min() ?? 32766) - 1 }
+        ns.rules.append(kept)
+    }
+
+    func deleteRule(_ r: RuleInfo) throws {
+        try enter("deleteRule", "RTM_DELRULE", r.text)
+        let ns = try ns("RTM_DELRULE")
+        guard let i = ns.rules.firstIndex(where: { $0.matches(r) }) else { throw refuse("RTM_DELRULE", r.text, .noEntry) }
+        ns.rules.remove(at: i)
     }
 }

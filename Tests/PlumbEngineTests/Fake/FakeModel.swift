@@ -55,6 +55,7 @@ final class FakeNamespace {
     var links: [Int: FakeLink] = [:]
     var addresses: [AddressInfo] = []
     var routes: [RouteInfo] = []
+    var rules: [RuleInfo] = []
     var neighbours: [NeighbourInfo] = []
     var sysctls: [String: String] = [:]
     var nextIndex = 1

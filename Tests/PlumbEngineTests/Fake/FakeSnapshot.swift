@@ -61,7 +61,8 @@ extension FakeKernel {
                 identity: ns.identity, names: names(of: ns.id),
                 links: ns.links.values.sorted { $0.index < $1.index }.map { info($0, in: ns.id) },
                 addresses: ns.addresses.map { "\($0.index) \($0.prefix) scope \($0.scope)" }.sorted(),
-                routes: (connectedRoutes(ns) + ns.routes).map { "\($0.describe(device: "#\($0.index ?? 0)")) proto \($0.proto)" }.sorted(),
+                routes: (connectedRoutes(ns) + ns.routes).map { "\($0.describe(device: "#\($0.index ?? 0)")) proto \($0.proto)" }.sorted()
+                    + ns.rules.map { "rule \($0.family) \($0.text) proto \($0.proto)" }.sorted(),
                 neighbours: ns.neighbours.map { "\($0.address) dev #\($0.index) state \($0.state)" }.sorted(),
                 sysctls: ns.sysctls)
         }
