@@ -16,6 +16,7 @@ extension Engine {
                           verify: Bool = true) throws -> Provisioned {
         let lock = try store.lock()
         defer { withExtendedLifetime(lock) {} }
+        Trace.mark("provision: store locked")
         if let binding { try claim(container.owner, for: binding) }
         let hostApplied = try host.map { try applyLocked($0) }
         var undoers: [(Applied, Owner)] = hostApplied.map { [($0, host!.owner)] } ?? []
@@ -24,7 +25,9 @@ extension Engine {
             undoers.append((applied, container.owner))
             if let host { try addUser(container.owner.id, to: host.owner) }
             guard verify else { return Provisioned(host: hostApplied?.plan, container: applied.plan, report: nil) }
+            Trace.mark("provision: applied, verify starts")
             let report = try self.verify(container)
+            Trace.mark("provision: verified")
             guard report.ok else { throw VerificationFailed(owner: container.owner, report: report) }
             return Provisioned(host: hostApplied?.plan, container: applied.plan, report: report)
         } catch {

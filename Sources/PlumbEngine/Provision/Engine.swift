@@ -13,6 +13,9 @@ public final class Engine {
     public var allowDisruptive = false
     /// Test builds only: the step of each apply that fails on purpose (PLUMB_FAULT_STEP).
     public var faultStep: Int?
+    /// Whether a verify waits for the kernel to remove its outside network (a CNI ADD
+    /// does not: see `OutsideRemoval`).
+    public var outsideRemoval = OutsideRemoval.awaited
 
     public init(kernel: any Kernel, store: RecordStore = RecordStore()) {
         self.kernel = kernel
@@ -60,6 +63,7 @@ public final class Engine {
     func applyLocked(_ layer: Layer, binding: ContainerBinding? = nil,
                      progress: (Int, Int, Step) -> Void = { _, _, _ in }) throws -> Applied {
         let (plan, observed, before) = try planned(layer)
+        Trace.mark("apply \(layer.owner.id): observed and planned, \(plan.steps.count) steps")
         let planned = plannedRecord(layer, observed: observed, before: before, binding: binding)
             .adding(plan.steps.map(\.action)).identifying(in: observed.host)
         let applier = Applier(kernel: kernel, faultStep: faultStep)
@@ -73,7 +77,9 @@ public final class Engine {
         }
         // Incomplete rollbacks keep the planned record: what was left stays Plumb's,
         // so the next apply or destroy can clean it up.
+        Trace.mark("apply \(layer.owner.id): steps executed")
         try store.save(filled(planned, created: applier.createdNamespaces))
+        Trace.mark("apply \(layer.owner.id): record saved")
         return Applied(plan: plan, before: before, applier: applier)
     }
 
@@ -126,7 +132,8 @@ public final class Engine {
     public func verify(_ layer: Layer) throws -> VerifyReport {
         let lock = try store.verifyLock(layer.owner.id)
         defer { withExtendedLifetime(lock) {} }
-        return try Verifier(kernel: kernel, layer: layer, record: try store.load(layer.owner), portsElsewhere: try portClaims(layer)).verify()
+        return try Verifier(kernel: kernel, layer: layer, record: try store.load(layer.owner), portsElsewhere: try portClaims(layer),
+                            outsideRemoval: outsideRemoval).verify()
     }
 
     /// The ports other owners' records publish, for a layer that publishes any (the planner

@@ -118,6 +118,7 @@ extension Verifier {
         }
         let r = try kernel.exchange(Exchange(.udp, from: .namespace(ns), to: .outside(o), listenAddress: o.address, listenPort: 0,
                                              target: o.address, targetPort: nil, timeoutMs: Self.forwardTimeoutMs))
+        Trace.mark("verify \(c.name): masquerade exchange done")
         switch r.delivery {
         case .nonce(let peer) where peer.address == o.hostAddress:
             return Check("masquerade", nil, .pass, expected: expected,
@@ -180,6 +181,7 @@ extension Verifier {
                 let o = try kernel.createOutside(OutsideRequest(hostName: hostName, hostMAC: layer.marks.mac(for: hostName),
                                                                 mark: "plumb:verify \(layer.owner.id)", hostAddress: near, address: far))
                 session.outside = o
+                Trace.mark("verify: outside network made")
                 return o
             } catch let e as NetlinkError where e.errno == .exists {
                 last = e   // someone has that name: another draw
