@@ -187,6 +187,7 @@ struct CNIRun {
         guard config.vf == nil else { return try CNIVF(run: self).del() }
         let a = try attachment(needNetns: false)
         try Engine().unprovision(a.owner, removeUnusedHost: true, host: a.networkOwner)
+        Trace.mark("cni: unprovisioned")
         if ipamReachable {
             _ = try IPAM.run(command: "DEL", config: input, type: try ipamType(), env: env)
         }
