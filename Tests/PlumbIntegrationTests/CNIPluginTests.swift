@@ -208,13 +208,12 @@ struct CNIPluginTests {
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         let log = sandbox.scratch.appendingPathComponent("ipam.log").path
         let wrapper = bin.appendingPathComponent("host-local").path
-        try """
+        try sandbox.writeExecutable("""
             #!/bin/sh
             in=$(cat)
             echo "$CNI_COMMAND $(printf '%s' "$in" | tr -d ' \n' | grep -o '"cniVersion":"[^"]*"' | head -1)" >>'\(log)'
             printf '%s' "$in" | exec \(CNIPlugin.referenceDirectory)/host-local
-            """.write(toFile: wrapper, atomically: true, encoding: .utf8)
-        chmod(wrapper, 0o755)
+            """, to: wrapper)
         for (i, id) in ["ctr-a", "ctr-b"].enumerated() {
             try sandbox.must(["ip", "netns", "add", id])
             let add = try sandbox.cni(plumb, "ADD", config: Self.plumbConfig(), containerID: id, netns: "/run/netns/\(id)", path: bin.path)
