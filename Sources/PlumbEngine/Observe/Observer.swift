@@ -12,10 +12,11 @@ public struct Observer {
 
     public init(kernel: any Kernel) { self.kernel = kernel }
 
-    /// What an apply plan reads.
-    public func observe(_ layer: Layer, record: Record?) throws -> ObservedState {
+    /// What an apply plan reads. `host`: an observation of the host made under the same lock
+    /// with nothing changed since, whose host part is used instead of reading it again.
+    public func observe(_ layer: Layer, record: Record?, host: ObservedState? = nil) throws -> ObservedState {
         let m = layer.manifest
-        var state = try base()
+        var state = try host?.hostPart ?? base()
         Trace.mark("observe: host read")
         var read: Set<NamespaceRef> = []
         for c in m.containers {

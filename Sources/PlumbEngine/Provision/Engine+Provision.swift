@@ -21,7 +21,10 @@ extension Engine {
         let hostApplied = try host.map { try applyLocked($0) }
         var undoers: [(Applied, Owner)] = hostApplied.map { [($0, host!.owner)] } ?? []
         do {
-            let applied = try applyLocked(container, binding: binding)
+            // A host layer that changed nothing leaves its observation of the host true (the
+            // lock is held): the container layer plans on it instead of reading the host again.
+            let unchanged = hostApplied.flatMap { $0.plan.converged ? $0.observed : nil }
+            let applied = try applyLocked(container, binding: binding, host: unchanged)
             undoers.append((applied, container.owner))
             if let host { try addUser(container.owner.id, to: host.owner) }
             guard verify else { return Provisioned(host: hostApplied?.plan, container: applied.plan, report: nil) }

@@ -28,17 +28,19 @@ public final class Engine {
     }
 
     /// The kernel state the planner sees for `layer`, and the owner's record. Read-only.
-    public func observe(_ layer: Layer) throws -> (ObservedState, Record?) {
+    public func observe(_ layer: Layer) throws -> (ObservedState, Record?) { try observe(layer, host: nil) }
+
+    func observe(_ layer: Layer, host: ObservedState?) throws -> (ObservedState, Record?) {
         let record = try store.load(layer.owner)
-        return (try Observer(kernel: kernel).observe(layer, record: record), record)
+        return (try Observer(kernel: kernel).observe(layer, record: record, host: host), record)
     }
 
     /// What apply would do now. Read-only: takes no lock, changes nothing.
     public func plan(_ layer: Layer) throws -> Plan { try planned(layer).plan }
 
     /// The plan for `layer`, with what it was made from: what `plan` shows, `apply` does.
-    func planned(_ layer: Layer) throws -> (plan: Plan, observed: ObservedState, record: Record?) {
-        let (observed, record) = try observe(layer)
+    func planned(_ layer: Layer, host: ObservedState? = nil) throws -> (plan: Plan, observed: ObservedState, record: Record?) {
+        let (observed, record) = try observe(layer, host: host)
         let plan = try Planner(layer: layer, observed: observed, record: record, allowDisruptive: allowDisruptive,
                                portsElsewhere: try portClaims(layer)).applyPlan()
         return (plan, observed, record)
@@ -58,17 +60,20 @@ public final class Engine {
         var plan: Plan
         var before: Record?
         var applier: Applier
+        /// What the plan was made from (the kernel before the apply).
+        var observed: ObservedState
     }
 
-    func applyLocked(_ layer: Layer, binding: ContainerBinding? = nil,
+    /// `host`: see `Observer.observe`.
+    func applyLocked(_ layer: Layer, binding: ContainerBinding? = nil, host: ObservedState? = nil,
                      progress: (Int, Int, Step) -> Void = { _, _, _ in }) throws -> Applied {
-        let (plan, observed, before) = try planned(layer)
+        let (plan, observed, before) = try planned(layer, host: host)
         Trace.mark("apply \(layer.owner.id): observed and planned, \(plan.steps.count) steps")
         let planned = plannedRecord(layer, observed: observed, before: before, binding: binding)
             .adding(plan.steps.map(\.action)).identifying(in: observed.host)
         let applier = Applier(kernel: kernel, faultStep: faultStep)
         if planned != before { try store.save(planned) }
-        if plan.converged { return Applied(plan: plan, before: before, applier: applier) }
+        if plan.converged { return Applied(plan: plan, before: before, applier: applier, observed: observed) }
         do {
             try applier.apply(plan.steps) { progress($0, plan.steps.count, $1) }
         } catch let e as ApplyError where e.undoFailures.isEmpty {
@@ -80,7 +85,7 @@ public final class Engine {
         Trace.mark("apply \(layer.owner.id): steps executed")
         try store.save(filled(planned, created: applier.createdNamespaces))
         Trace.mark("apply \(layer.owner.id): record saved")
-        return Applied(plan: plan, before: before, applier: applier)
+        return Applied(plan: plan, before: before, applier: applier, observed: observed)
     }
 
     /// Undoes a whole apply this call made (a later part of the same provisioning failed).
