@@ -1,23 +1,43 @@
 #!/usr/bin/env bash
-# Benchmarks/cni-bench.sh [N] — N CNI ADDs, then N DELs, each container in its own
-# `ip netns add` namespace, driven exactly as a runtime drives a plugin (config on stdin;
-# CNI_COMMAND, CNI_CONTAINERID, CNI_NETNS, CNI_IFNAME=eth0, CNI_PATH=/usr/lib/cni): first
-# plumb (bridge with masquerade), then Debian's reference `bridge` plugin (ipMasq on), both
-# with host-local IPAM, each in its own fresh sandbox (scripts/sandbox.sh). Prints ms per
-# ADD and per DEL, failures, and what was left. Figures, not a test: nothing asserts a speed.
+# Benchmarks/cni-bench.sh [N] — plumb (bridge with masquerade) beside Debian's reference
+# `bridge` plugin (ipMasq on), both with host-local IPAM, driven exactly as a runtime drives
+# a plugin (config on stdin; CNI_COMMAND, CNI_CONTAINERID, CNI_NETNS, CNI_IFNAME=eth0,
+# CNI_PATH=/usr/lib/cni), each container in its own `ip netns add` namespace, each plugin in
+# its own fresh sandbox (scripts/sandbox.sh: a new host, so its first ADD is a host's first).
+# The two plugins' calls are interleaved one by one (who goes first alternates), so both
+# see the same machine: on a shared host the load moves by the minute, and a ratio of two
+# phases run minutes apart measures the load more than the plugins.
+#   first ADD   container 1's ADD: creates the bridge, the NAT rules, the IPAM state
+#   ADD         the ADDs of containers 2..N (ms each)
+#   CHECK       N CHECKs, each with its ADD's result as prevResult
+#   DEL         N DELs
+#   GC          plumb only (the reference plugin, CNI 1.0.0, has no GC): N attachments made
+#               again (untimed), then one GC whose cni.dev/valid-attachments lists none of them
+# Each call is timed from bash's clock (no fork) around `nsenter` into the plugin's sandbox;
+# nsenter's own cost is measured alike and printed, and is in both plugins' figures.
+# Prints ms per call, the ratios plumb/reference, failures, what was left. Figures, not a
+# test: nothing asserts a speed. PLUMB_TRACE=1 in the environment adds plumb's milestones
+# to its stderr, kept in the work directory with KEEP=1.
 #
-# PLUMB_BIN=path picks the binary; otherwise the release build (built here, like run.sh).
+# PLUMB_BIN=path picks the binary; otherwise the static release build (scripts/package.sh's).
 set -euo pipefail
+export LC_ALL=C
 cd "$(dirname "$0")/.."
 n=${1:-100}
+[ "$n" -ge 2 ] || { echo "cni-bench: N must be at least 2" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "cni-bench: run as root (sandbox namespaces)" >&2; exit 1; }
 [ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] || scripts/install-runtimes.sh >/dev/null
 if [ -z "${PLUMB_BIN:-}" ]; then
-  swift build -c release --product plumb 2>&1 | tail -1
-  PLUMB_BIN="$(swift build -c release --show-bin-path)/plumb"
+  swift build -c release --static-swift-stdlib --product plumb 2>&1 | tail -1
+  PLUMB_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/plumb"
 fi
 work=$(mktemp -d /tmp/plumb-cnibench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+declare -A holder bin config us fails
+cleanup() {
+  for p in "${!holder[@]}"; do kill "${holder[$p]}" 2>/dev/null || true; done
+  [ -n "${KEEP:-}" ] && echo "cni-bench: work directory $work (kept)" || rm -rf "$work"
+}
+trap cleanup EXIT
 
 # Leases under the sandbox's private /run; /16 subnets hold any N up to 65k.
 cat >"$work/plumb.json" <<'EOF'
@@ -32,54 +52,95 @@ cat >"$work/bridge.json" <<'EOF'
  "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.99.0.0/16"}]], "routes": [{"dst": "0.0.0.0/0"}],
           "dataDir": "/run/cni-ipam"}}
 EOF
+# GC's configuration: plumb's, with an empty list of valid attachments.
+sed 's/"type": "plumb",/"type": "plumb", "cni.dev\/valid-attachments": [],/' "$work/plumb.json" >"$work/plumb-gc.json"
+bin[plumb]=$PLUMB_BIN; bin[bridge]=/usr/lib/cni/bridge
+config[plumb]=$work/plumb.json; config[bridge]=$work/bridge.json
+plugins=(plumb bridge)
 
-# In a sandbox: N namespaces (untimed), N ADDs (timed), a ping from the first and the last
-# container to the gateway, N DELs (timed), then the links and leases left.
-bench() {
-  local name=$1 plugin=$2 config=$3 out="$work/$1"
-  mkdir -p "$out"
-  scripts/sandbox.sh /bin/sh -c '
-    plugin=$1; config=$2; n=$3; out=$4
-    export CNI_PATH=/usr/lib/cni CNI_IFNAME=eth0
-    i=1; while [ $i -le $n ]; do ip netns add c$i; i=$((i + 1)); done
-    phase() {  # phase ADD|DEL: N invocations, total µs and failures into $out
-      fail=0; s=$(date +%s%N); i=1
-      while [ $i -le $n ]; do
-        CNI_COMMAND=$1 CNI_CONTAINERID=bench-$i CNI_NETNS=/run/netns/c$i "$plugin" <"$config" \
-          >"$out/$1-$i.out" 2>>"$out/$1.err" || { fail=$((fail + 1)); echo "$1 $i: exit $? $(cat "$out/$1-$i.out")" >>"$out/errors"; }
-        i=$((i + 1))
-      done
-      e=$(date +%s%N); echo $(( (e - s) / 1000 )) >"$out/$1.us"; echo $fail >"$out/$1.fail"
-    }
-    phase ADD
-    ip -o link show master cni-br0 2>/dev/null | wc -l >"$out/ports"
-    gw=10.99.0.1; ok=0
-    for c in c1 c$n; do ip netns exec $c ping -c1 -W1 $gw >/dev/null 2>&1 && ok=$((ok + 1)); done
-    echo $ok >"$out/pings"
-    phase DEL
-    sleep 0.2  # the kernel removes veths of a deleted peer asynchronously
-    ip -o link | grep -vc -e " lo:" -e " cni-br0:" >"$out/links-left" || true
-    find /run/cni-ipam -type f -name "10.*" 2>/dev/null | wc -l >"$out/leases-left"
-  ' bench "$plugin" "$config" "$n" "$out"
+# A sandbox per plugin, held open by a process of ours (its PID is where nsenter goes).
+for p in "${plugins[@]}"; do
+  mkdir -p "$work/$p"
+  scripts/sandbox.sh /bin/sh -c 'echo $$ >"$1.tmp" && mv "$1.tmp" "$1" && exec sleep 100000' holder "$work/$p/pid" &
+  for _ in $(seq 100); do [ -s "$work/$p/pid" ] && break; sleep 0.05; done
+  holder[$p]=$(cat "$work/$p/pid")
+done
+inside() { local p=$1; shift; nsenter -t "${holder[$p]}" --net --mount -- "$@"; }
+for p in "${plugins[@]}"; do inside "$p" /bin/sh -c 'i=1; while [ $i -le $1 ]; do ip netns add c$i; i=$((i + 1)); done' x "$n"; done
+
+now() { local t=$EPOCHREALTIME; echo "${t/./}"; }
+# call PLUGIN PHASE COMMAND I [CONFIG]: one invocation, its µs added to the phase; a failure counted.
+call() {
+  local p=$1 phase=$2 cmd=$3 i=$4 cfg=${5:-${config[$1]}} out="$work/$1/$3-$4.out" t0 t1 rc=0
+  t0=$EPOCHREALTIME
+  CNI_COMMAND=$cmd CNI_CONTAINERID=bench-$i CNI_NETNS=/run/netns/c$i CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni \
+    inside "$p" "${bin[$p]}" <"$cfg" >"$out" 2>>"$work/$p/$cmd.err" || rc=$?
+  t1=$EPOCHREALTIME
+  us[$p,$phase]=$(( ${us[$p,$phase]:-0} + ${t1/./} - ${t0/./} ))
+  [ $rc = 0 ] || { fails[$p,$phase]=$(( ${fails[$p,$phase]:-0} + 1 )); echo "$cmd $i: exit $rc $(cat "$out")" >>"$work/$p/errors"; }
+}
+# phase NAME COMMAND FROM TO [PLUGINS…]: calls FROM..TO, the plugins interleaved, who goes first alternating.
+phase() {
+  local name=$1 cmd=$2 from=$3 to=$4 i p ps; shift 4
+  if (($#)); then ps=("$@"); else ps=("${plugins[@]}"); fi
+  for ((i = from; i <= to; i++)); do
+    local order=("${ps[@]}"); (( i % 2 )) || order=($(printf '%s\n' "${ps[@]}" | tac))
+    for p in "${order[@]}"; do
+      if [ "$cmd" = CHECK ]; then call "$p" "$name" "$cmd" "$i" "$work/$p/check-$i.json"; else call "$p" "$name" "$cmd" "$i"; fi
+    done
+  done
 }
 
-bench plumb "$PLUMB_BIN" "$work/plumb.json"
-bench bridge /usr/lib/cni/bridge "$work/bridge.json"
+# nsenter's own cost per call, measured the same way (in both plugins' figures alike).
+t0=$(now); for ((i = 0; i < 20; i++)); do inside plumb /bin/true; done; t1=$(now); launch=$(( (t1 - t0) / 20 ))
 
-per() { awk -v us="$1" -v n="$n" 'BEGIN { printf "%.2f", us / 1000 / n }'; }
-echo
-echo "cni-bench: N=$n ADDs then N DELs, one netns each ($(nproc) cores, kernel $(uname -r))"
-printf '%-8s %10s %10s %10s %10s %12s %10s %20s\n' plugin "ms/ADD" "ms/DEL" "ADD fails" "DEL fails" "br ports" "pings" "left links/leases"
-for p in plumb bridge; do
-  d="$work/$p"
-  printf '%-8s %10s %10s %10s %10s %12s %10s %20s\n' "$p" "$(per "$(cat "$d/ADD.us")")" "$(per "$(cat "$d/DEL.us")")" \
-    "$(cat "$d/ADD.fail")" "$(cat "$d/DEL.fail")" "$(cat "$d/ports")" "$(cat "$d/pings")/2" \
-    "$(cat "$d/links-left")/$(cat "$d/leases-left")"
+phase first ADD 1 1
+phase ADD ADD 2 "$n"
+for p in "${plugins[@]}"; do
+  inside "$p" /bin/sh -c 'ip -o link show master cni-br0 2>/dev/null | wc -l' >"$work/$p/ports"
+  ok=0
+  for c in c1 "c$n"; do inside "$p" ip netns exec "$c" ping -c1 -W1 10.99.0.1 >/dev/null 2>&1 && ok=$((ok + 1)); done
+  echo $ok >"$work/$p/pings"
+  # Each CHECK gets its own ADD result as prevResult (the configuration ends in "}\n").
+  for ((i = 1; i <= n; i++)); do
+    { head -c -2 "${config[$p]}"; printf ', "prevResult": '; cat "$work/$p/ADD-$i.out"; printf '}\n'; } >"$work/$p/check-$i.json"
+  done
 done
-echo "(br ports: veths on cni-br0 after the N ADDs; pings: the first and the last container to 10.99.0.1)"
+phase CHECK CHECK 1 "$n"
+phase DEL DEL 1 "$n"
+sleep 0.2  # the kernel removes veths of a deleted peer asynchronously
+left() { inside "$1" /bin/sh -c 'echo "$(ip -o link | grep -vc -e " lo:" -e " cni-br0:")/$(find /run/cni-ipam -type f -name "10.*" 2>/dev/null | wc -l)"'; }
+for p in "${plugins[@]}"; do left "$p" >"$work/$p/left"; done
+phase again ADD 1 "$n" plumb
+call plumb GC GC 0 "$work/plumb-gc.json"
+sleep 0.2
+left plumb >"$work/plumb/gc-left"
+
+ms() { awk -v us="$1" -v k="$2" 'BEGIN { printf "%.2f", us / 1000 / k }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
+figure() { ms "${us[$1,$2]}" "$3"; }
+fail() { echo "${fails[$1,$2]:-0}"; }
+echo
+echo "cni-bench: N=$n, one netns each, calls interleaved ($(nproc) cores, kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)); ms per call"
+printf '%-8s %10s %10s %10s %10s %10s   %-16s %9s %6s %18s\n' plugin "first ADD" "ms/ADD" "ms/CHECK" "ms/DEL" "ms/GC" \
+  "fails A/C/D/GC" "br ports" pings "left links/leases"
+for p in "${plugins[@]}"; do
+  gcms=n/a; gcfail=-
+  [ "$p" = plumb ] && { gcms=$(figure plumb GC "$n"); gcfail=$(fail plumb GC); }
+  printf '%-8s %10s %10s %10s %10s %10s   %-16s %9s %6s %18s\n' "$p" "$(figure "$p" first 1)" "$(figure "$p" ADD $((n - 1)))" \
+    "$(figure "$p" CHECK "$n")" "$(figure "$p" DEL "$n")" "$gcms" \
+    "$(( $(fail "$p" first) + $(fail "$p" ADD) ))/$(fail "$p" CHECK)/$(fail "$p" DEL)/$gcfail" \
+    "$(cat "$work/$p/ports")" "$(cat "$work/$p/pings")/2" "$(cat "$work/$p/left")"
+done
+r() { ratio "$(figure plumb "$1" "$2")" "$(figure bridge "$1" "$2")"; }
+echo "plumb/bridge: first ADD $(r first 1), ADD $(r ADD $((n - 1))), CHECK $(r CHECK "$n"), DEL $(r DEL "$n")"
+echo "plumb GC: $(ms "${us[plumb,GC]}" 1) ms for one GC removing $n attachments; left after it (links/leases): $(cat "$work/plumb/gc-left")"
+echo "(in every figure: nsenter into the sandbox, $(ms "$launch" 1) ms a call; ms/ADD: containers 2..N; ms/GC: the"
+echo " GC's time per attachment it removed; br ports: veths on cni-br0 after the ADDs; pings: the first"
+echo " and the last container to 10.99.0.1; left: after the DELs)"
 echo "plumb: $PLUMB_BIN; bridge: /usr/lib/cni/bridge (containernetworking-plugins $(dpkg-query -W -f='${Version}' containernetworking-plugins))"
 status=0
-for p in plumb bridge; do
+for p in "${plugins[@]}"; do
   if [ -s "$work/$p/errors" ]; then
     echo "cni-bench: $p failures (first 5):"; head -5 "$work/$p/errors"; status=1
   fi

@@ -75,6 +75,15 @@ public enum Files {
         return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
     }
 
+    /// The modification time (whole seconds) and size of the file `path` names (its
+    /// symlinks followed), or nil when there is none. One stat(2): unlike Foundation's
+    /// attributesOfItem, no owner and group names looked up in /etc/passwd and /etc/group.
+    public static func modificationAndSize(_ path: String) -> (modified: Int, size: Int)? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return (Int(st.st_mtim.tv_sec), Int(st.st_size))
+    }
+
     public static func exists(_ path: String) -> Bool {
         var st = stat()
         return lstat(path, &st) == 0

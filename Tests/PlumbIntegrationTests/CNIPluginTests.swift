@@ -197,6 +197,44 @@ struct CNIPluginTests {
         try expectNoRecord(of: "ctr-stale", in: sandbox)
     }
 
+    // MARK: What an ADD does not wait for
+
+    @Test("the IPAM plugin is asked its versions once, never refused: the host's first ADD runs VERSION then ADD (labelled 1.0.0 for Debian's host-local), the next ADD only ADD")
+    func ipamVersionsAskedOnce() throws {
+        let sandbox = try Self.sandbox()
+        let plumb = try CNIPlugin.plumb()
+        // host-local under another directory, logging each command and the version it was given.
+        let bin = sandbox.scratch.appendingPathComponent("cni-bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let log = sandbox.scratch.appendingPathComponent("ipam.log").path
+        let wrapper = bin.appendingPathComponent("host-local").path
+        try sandbox.writeExecutable("""
+            #!/bin/sh
+            in=$(cat)
+            echo "$CNI_COMMAND $(printf '%s' "$in" | tr -d ' \n' | grep -o '"cniVersion":"[^"]*"' | head -1)" >>'\(log)'
+            printf '%s' "$in" | exec \(CNIPlugin.referenceDirectory)/host-local
+            """, to: wrapper)
+        for (i, id) in ["ctr-a", "ctr-b"].enumerated() {
+            try sandbox.must(["ip", "netns", "add", id])
+            let add = try sandbox.cni(plumb, "ADD", config: Self.plumbConfig(), containerID: id, netns: "/run/netns/\(id)", path: bin.path)
+            try #require(add.succeeded, "ADD \(i + 1): \(add)")
+        }
+        let runs = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(runs == [#"VERSION "cniVersion":"1.1.0""#, #"ADD "cniVersion":"1.0.0""#, #"ADD "cniVersion":"1.0.0""#],
+                "IPAM runs: \(runs)")
+    }
+
+    @Test("ADD does not wait for the kernel to remove its verify's outside network, and the kernel does: no plumbv link, no 198.18/15 route, no record of it")
+    func outsideReleasedByADD() throws {
+        let sandbox = try Self.sandbox()
+        try addOrFail(sandbox, try CNIPlugin.plumb(), config: Self.plumbConfig(), id: "ctr-a", netns: "a", version: "1.1.0")
+        try ForwardVerifyTests.expectNoOutside(sandbox)
+        let records = try sandbox.sh("cat /run/plumb/*.json").stdout
+        #expect(!records.contains("plumbv") && !records.contains("198.18.") && !records.contains("198.19."),
+                "a record names the outside network:\n\(records)")
+        #expect(try sandbox.links(master: "cni-br0").count == 1, "\((try? sandbox.links()) ?? [])")
+    }
+
     // MARK: VERSION, STATUS, errors
 
     @Test("VERSION lists 1.1.0, 1.0.0 and 0.4.0; STATUS exits 0")

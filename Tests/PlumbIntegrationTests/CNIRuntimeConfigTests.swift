@@ -83,13 +83,12 @@ struct CNIRuntimeConfigTests {
             let dir = sandbox.scratch.appendingPathComponent("ipam").path
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let log = dir + "/calls"
-            try """
+            try sandbox.writeExecutable("""
             #!/bin/sh
             echo "$CNI_COMMAND" >> \(log)
             [ "$CNI_COMMAND" = ADD ] && echo '{"cniVersion": "1.0.0", "ips": [{"address": "10.99.0.9/16", "gateway": "10.99.0.1"}]}'
             exit 0
-            """.write(toFile: dir + "/fixed-ipam", atomically: true, encoding: .utf8)
-            try sandbox.must(["chmod", "755", dir + "/fixed-ipam"])
+            """, to: dir + "/fixed-ipam")
             let config = Self.delegateConfig(runtime: #"{"ips": ["10.99.0.50/16"]}"#)
                 .replacingOccurrences(of: #""type": "host-local""#, with: #""type": "fixed-ipam""#)
             let add = try sandbox.cni(try CNIPlugin.plumb(), "ADD", config: config, containerID: "ctr-a", netns: "/run/netns/a", path: dir)
@@ -99,7 +98,9 @@ struct CNIRuntimeConfigTests {
         #expect(!o.add.succeeded, "\(o.add)")
         #expect(CNISchema.errorViolations(o.add.stdout) == [], "\(o.add)")
         #expect((CNISchema.object(o.add.stdout)?["msg"] as? String)?.hasPrefix("runtimeConfig.ips") == true, "\(o.add)")
-        #expect(o.ipamCalls == "ADD\nDEL\n", "the address was not given back: IPAM calls \(o.ipamCalls)")
+        // VERSION (Plumb asks a plugin's versions before its first call) is not an allocation.
+        #expect(o.ipamCalls.split(separator: "\n").filter { $0 != "VERSION" } == ["ADD", "DEL"],
+                "the address was not given back: IPAM calls \(o.ipamCalls)")
         #expect(o.links == ["lo", "lo"], "left: \(o.links)")
     }
 

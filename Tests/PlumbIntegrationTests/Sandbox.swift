@@ -84,6 +84,15 @@ final class Sandbox {
         return result
     }
 
+    /// Writes an executable script: the text goes to a data file in-process, the script is
+    /// made from it by `cp` and `chmod` in a child. Written in-process, the script itself
+    /// would fail to exec with ETXTBSY while any child another test spawned at that moment
+    /// holds the inherited write descriptor (seen: "posix_spawn …: Text file busy").
+    func writeExecutable(_ text: String, to path: String) throws {
+        try text.write(toFile: path + ".text", atomically: true, encoding: .utf8)
+        try must(["/bin/sh", "-c", "cp \"$0\" \"$1\" && chmod 755 \"$1\"", path + ".text", path])
+    }
+
     /// Runs a command that must succeed (test setup, queries); throws with its output if not.
     @discardableResult
     func must(_ argv: [String], timeout: Duration = .seconds(30)) throws -> CommandResult {

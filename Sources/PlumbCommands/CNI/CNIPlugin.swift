@@ -15,8 +15,10 @@ public enum CNIPlugin {
     static let maxInput = 1 << 20
 
     public static func main() -> Never {
+        Trace.mark("cni: main")
         let env = ProcessInfo.processInfo.environment
         let input = (try? FileHandle.standardInput.read(upToCount: maxInput + 1)) ?? Data()
+        Trace.mark("cni: environment and stdin read")
         var version = CNIVersions.current
         do {
             guard input.count <= maxInput else {
@@ -26,6 +28,7 @@ public enum CNIPlugin {
             if command == "VERSION" { emit(versionResult(input)); exit(0) }
             let config = try CNIConfig.parse(input)
             version = config.cniVersion
+            Trace.mark("cni: configuration decoded")
             let run = CNIRun(config: config, input: input, env: env)
             switch command {
             case "ADD": emit(try run.add())
@@ -35,6 +38,7 @@ public enum CNIPlugin {
             case "STATUS": try run.status()
             default: throw CNIError(CNIError.invalidEnvironment, "unknown CNI_COMMAND \(command)")
             }
+            Trace.mark("cni: \(command) done")
             exit(0)
         } catch var e as CNIError {
             e.cniVersion = version
@@ -124,11 +128,15 @@ struct CNIRun {
         _ = try require("CNI_PATH")
         let prev = try previousResult()
         let ipam = try ipamAdd()
+        Trace.mark("cni: IPAM ADD done")
         do {
             let engine = try Engine()
+            engine.outsideRemoval = .released   // the pod's start must not wait for the kernel's netns cleanup
+            Trace.mark("cni: engine opened")
             let host = try a.hostLayer(ipam)
             try engine.provision(host: host, container: try a.containerLayer(host, ipam),
                                  binding: ContainerBinding(containerID: a.containerID, process: nil, namespace: nil))
+            Trace.mark("cni: provisioned and verified")
             return try result(a, ipam: ipam, engine: engine).chained(after: prev).encoded(as: config.cniVersion)
         } catch {
             _ = try? IPAM.run(command: "DEL", config: input, type: try ipamType(), env: env)
@@ -179,6 +187,7 @@ struct CNIRun {
         guard config.vf == nil else { return try CNIVF(run: self).del() }
         let a = try attachment(needNetns: false)
         try Engine().unprovision(a.owner, removeUnusedHost: true, host: a.networkOwner)
+        Trace.mark("cni: unprovisioned")
         if ipamReachable {
             _ = try IPAM.run(command: "DEL", config: input, type: try ipamType(), env: env)
         }
@@ -190,7 +199,9 @@ struct CNIRun {
         let a = try attachment(needNetns: true)
         if config.vf != nil { return try CNIVF(run: self).check(prev) }
         let host = try a.hostLayer(prev)
-        let report = try Engine().verify(try a.containerLayer(host, prev))
+        let engine = try Engine()
+        engine.outsideRemoval = .released
+        let report = try engine.verify(try a.containerLayer(host, prev))
         guard report.ok else {
             throw CNIError(CNIError.checkFailed, "attachment \(a.containerName) does not match prevResult",
                            details: report.failures.joined(separator: "; "))

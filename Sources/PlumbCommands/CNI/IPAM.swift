@@ -11,17 +11,20 @@ enum IPAM {
         guard let path = find(type, in: env["CNI_PATH"] ?? "") else {
             throw CNIError(CNIError.invalidConfig, "IPAM plugin \(type) not found on CNI_PATH \(env["CNI_PATH"] ?? "(unset)")")
         }
-        // The common case costs one run: the configuration as is. Only a plugin that
-        // answers "incompatible version" is asked its versions, once per binary (cached).
-        if let v = cachedVersion(path), let c = try? relabel(config, v) {
-            return try exec(path, command: command, config: c, env: env)
+        // The versions a plugin speaks are asked once per plugin binary (cached): each
+        // call after the first is one run, the configuration labelled with the newest
+        // version both sides speak — never a run refused as "incompatible version" first.
+        // Without them (a VERSION that gave no list) the configuration goes as it is, and
+        // an "incompatible version" answer is negotiated then.
+        let versions = cachedVersions(path) ?? askVersions(path, config: config, env: env)
+        Trace.mark("ipam: \(type) speaks \(versions?.joined(separator: ",") ?? "(unknown)")")
+        if let versions {
+            return try exec(path, command: command, config: try labelled(config, speaking: versions, plugin: path), env: env)
         }
         do {
             return try exec(path, command: command, config: config, env: env)
         } catch let e as CNIError where e.code == CNIError.incompatibleVersion {
-            let c = try negotiated(config, plugin: path, env: env)
-            if let v = (try? JSONSerialization.jsonObject(with: c) as? [String: Any])?["cniVersion"] as? String { cacheVersion(path, v) }
-            return try exec(path, command: command, config: c, env: env)
+            return try exec(path, command: command, config: try negotiated(config, plugin: path, env: env), env: env)
         }
     }
 
@@ -30,21 +33,46 @@ enum IPAM {
         "/run/plumb/.ipam-version-" + SHA256.hex(Array(plugin.utf8)).prefix(16)
     }
 
-    /// The version negotiated with this plugin binary before (keyed by its mtime and size).
-    static func cachedVersion(_ plugin: String) -> String? {
+    /// The versions this plugin binary answered VERSION with before (keyed by its mtime
+    /// and size, and the cache's format: an older Plumb's file is asked again).
+    static func cachedVersions(_ plugin: String) -> [String]? {
         guard !Files.isSymlink(cacheFile(plugin)), let text = try? Files.read(cacheFile(plugin)) else { return nil }
         let parts = text.split(separator: " ")
-        return parts.count == 2 && String(parts[0]) == fingerprint(plugin) ? String(parts[1]) : nil
+        guard parts.count == 2, String(parts[0]) == fingerprint(plugin) else { return nil }
+        let versions = parts[1].split(separator: ",").map(String.init)
+        return versions.isEmpty ? nil : versions
     }
 
-    static func cacheVersion(_ plugin: String, _ version: String) {
+    /// The plugin's VERSION answer, cached; nil when it gave no usable list (not cached).
+    static func askVersions(_ plugin: String, config: Data, env: [String: String]) -> [String]? {
+        guard let answer = try? exec(plugin, command: "VERSION", config: config, env: env),
+              let versions = (try? JSONDecoder().decode(VersionAnswer.self, from: answer))?.supportedVersions, !versions.isEmpty,
+              versions.allSatisfy({ !$0.isEmpty && !$0.contains(",") && !$0.contains(" ") }) else { return nil }
         try? Directory.create("/run/plumb", mode: 0o700)
-        try? Files.writeAtomically(cacheFile(plugin), Array("\(fingerprint(plugin)) \(version)".utf8))
+        try? Files.writeAtomically(cacheFile(plugin), Array("\(fingerprint(plugin)) \(versions.joined(separator: ","))".utf8))
+        return versions
     }
 
+    struct VersionAnswer: Decodable { var supportedVersions: [String]? }
+    struct VersionLabel: Decodable { var cniVersion: String? }
+
+    /// The plugin binary's identity for the cache; "v2" names the cache's format (a list
+    /// of versions; the first format held one negotiated version).
     static func fingerprint(_ plugin: String) -> String {
-        let a = try? FileManager.default.attributesOfItem(atPath: plugin)
-        return "\(Int((a?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0))-\(a?[.size] as? Int ?? 0)"
+        let a = Files.modificationAndSize(plugin)
+        return "v2:\(a?.modified ?? 0)-\(a?.size ?? 0)"
+    }
+
+    /// The configuration labelled with the newest version up to its own that the plugin
+    /// speaks: as it is when the plugin speaks its own; none in common is an error.
+    static func labelled(_ config: Data, speaking theirs: [String], plugin: String) throws -> Data {
+        guard let wanted = (try? JSONDecoder().decode(VersionLabel.self, from: config))?.cniVersion,
+              !theirs.contains(wanted), CNIVersions.supported.contains(wanted) else { return config }
+        guard let common = CNIVersions.supported.reversed().drop(while: { $0 != wanted }).first(where: { theirs.contains($0) }) else {
+            throw CNIError(CNIError.incompatibleVersion, "IPAM plugin \(plugin) supports none of the versions up to \(wanted)",
+                           details: "it supports \(theirs.joined(separator: ", "))")
+        }
+        return try relabel(config, common)
     }
 
     /// The configuration (and its prevResult) labelled with `version`.
@@ -77,10 +105,8 @@ enum IPAM {
     /// Whether the IPAM plugin speaks `version` (STATUS and GC exist only from 1.1.0:
     /// an older plugin would take them for something else).
     static func supports(_ version: String, type: String, config: Data, env: [String: String]) -> Bool {
-        guard let path = find(type, in: env["CNI_PATH"] ?? ""),
-              let answer = try? exec(path, command: "VERSION", config: config, env: env),
-              let obj = try? JSONSerialization.jsonObject(with: answer) as? [String: Any] else { return false }
-        return (obj["supportedVersions"] as? [String] ?? []).contains(version)
+        guard let path = find(type, in: env["CNI_PATH"] ?? "") else { return false }
+        return (cachedVersions(path) ?? askVersions(path, config: config, env: env))?.contains(version) ?? false
     }
 
     /// Runs the plugin with posix_spawn (never Foundation's Process, whose wait polls
@@ -90,6 +116,8 @@ enum IPAM {
         var e = env
         e["CNI_COMMAND"] = command
         let result: Spawn.Result
+        Trace.mark("ipam: spawn \(type) \(command)")
+        defer { Trace.mark("ipam: \(type) \(command) returned") }
         do { result = try Spawn.run(path, argv: [type], environment: e, input: Array(config)) } catch {
             throw CNIError(CNIError.ipamFailed, "cannot run IPAM plugin \(path)", details: "\(error)")
         }

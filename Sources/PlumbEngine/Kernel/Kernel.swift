@@ -75,9 +75,10 @@ public protocol Kernel: AnyObject {
     /// Equivalent to: `unshare -n` + `ip link add HOST address MAC type veth peer name eth0
     /// netns OUTSIDE; ip link set HOST alias MARK addrgenmode none up; ip addr add …` (both ends).
     func createOutside(_ r: OutsideRequest) throws -> OutsideNetwork
-    /// Releases the outside namespace: the kernel deletes it and both ends of its veth.
+    /// Releases the outside namespace: the kernel deletes it and both ends of its veth —
+    /// before this returns when `removal` is `.awaited`, soon after when `.released`.
     /// Equivalent to: the `unshare -n` process exiting (or `ip link del HOST`).
-    func removeOutside(_ o: OutsideNetwork) throws
+    func removeOutside(_ o: OutsideNetwork, _ removal: OutsideRemoval) throws
     /// The conntrack entry whose original direction is `flow`, in the host namespace; nil
     /// when the kernel has none (never confirmed: dropped before postrouting).
     /// Equivalent to: `conntrack -G -p PROTO -s SRC --sport SP -d DST --dport DP`.

@@ -19,6 +19,7 @@ extension LinuxKernel {
             try s.execute(SetLink(index: 1, alias: r.mark, up: true))
             return (s, try NetworkNamespace.open(path: "/proc/thread-self/ns/net"))
         }
+        Trace.mark("outside: namespace made")
         try hostSocket.execute(CreateVeth(hostName: r.hostName, peerName: "eth0", peerNamespaceFD: ns.fd, hostUp: false,
                                           hostMAC: r.hostMAC))
         do {
@@ -41,6 +42,7 @@ extension LinuxKernel {
             // linkwatch work (global, rate-limited: up to a second) sees the carrier; until
             // then it drops everything it sends — the ARP reply first. Operstate UP is set
             // by that same work: wait for it on both ends.
+            Trace.mark("outside: veth made, addressed, up")
             let ready = try Poll.until(timeout: .seconds(3), interval: .milliseconds(2)) { () throws -> Bool? in
                 try hostSocket.link(index: end.index)?.operUp == true && socket.link(index: peer.index)?.operUp == true ? true : nil
             }
@@ -58,12 +60,13 @@ extension LinuxKernel {
 
     /// Closes the namespace's last references (its descriptor and its route socket): the
     /// kernel's netns cleanup then deletes the namespace and both ends of the veth (~17 ms
-    /// here, where an RTM_DELLINK of the host end waits ~35 ms for RCU). Waits until the
-    /// host end is gone, so nothing of the outside outlives the verify that made it.
-    public func removeOutside(_ o: OutsideNetwork) throws {
+    /// here, where an RTM_DELLINK of the host end waits ~35 ms for RCU). `.awaited` waits
+    /// until the host end is gone, so nothing of the outside outlives the verify that made it.
+    public func removeOutside(_ o: OutsideNetwork, _ removal: OutsideRemoval) throws {
         guard outsides.removeValue(forKey: o.id) != nil else {
             throw SystemError("close", "outside network \(o.hostName)", .noEntry)
         }
+        guard removal == .awaited else { return }
         let gone = try Poll.until(timeout: .seconds(5), interval: .milliseconds(1)) { () throws -> Bool? in
             try hostSocket.link(index: o.hostIndex) == nil ? true : nil
         }

@@ -70,6 +70,20 @@ public struct OutsideRequest: Sendable, Hashable {
     public func hash(into h: inout Hasher) { h.combine(hostName); h.combine(address); h.combine(v6?.outside) }
 }
 
+/// How a verify ends its outside network. Either way the namespace's last reference is
+/// closed and the kernel deletes it with both ends of its veth; what differs is whether
+/// the verify waits for that. The kernel does it in its netns workqueue (cleanup_net:
+/// RCU grace periods, ~10–20 ms), which a process's exit does not wait for either.
+public enum OutsideRemoval: Sendable, Hashable {
+    /// Wait until the host end is gone: `plumb verify`, apply — whoever looks at the host
+    /// right after sees nothing of the outside.
+    case awaited
+    /// Close the references and go on: for a CNI ADD/CHECK, whose process exits right after
+    /// and must not hold a pod's start for the kernel's cleanup. The outside's host end
+    /// (`plumbv…`, marked `plumb:verify`, in no record) lingers for that cleanup's duration.
+    case released
+}
+
 /// An outside network that exists until `removeOutside`.
 public struct OutsideNetwork: Sendable, Hashable {
     /// The kernel's handle for it (LinuxKernel: its open namespace).

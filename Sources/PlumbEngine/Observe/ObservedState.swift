@@ -43,6 +43,14 @@ public struct ObservedState: Codable, Sendable, Equatable {
 
     public func namespace(_ ref: NamespaceRef) -> ObservedNamespace? { namespaces.first { $0.ref == ref } }
 
+    /// Only what every layer's observation reads of the host (`Observer.base`): its identity,
+    /// links, addresses and routes, the named namespaces and placeholders.
+    var hostPart: ObservedState {
+        var s = ObservedState(hostIdentity: hostIdentity, host: host, namedNamespaces: namedNamespaces)
+        s.placeholders = placeholders
+        return s
+    }
+
     public func bus(_ name: String, in ns: NamespaceRef) -> String? {
         busInfo.first { $0.namespace == ns && $0.link == name }?.pciAddress
     }

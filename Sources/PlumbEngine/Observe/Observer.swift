@@ -12,10 +12,12 @@ public struct Observer {
 
     public init(kernel: any Kernel) { self.kernel = kernel }
 
-    /// What an apply plan reads.
-    public func observe(_ layer: Layer, record: Record?) throws -> ObservedState {
+    /// What an apply plan reads. `host`: an observation of the host made under the same lock
+    /// with nothing changed since, whose host part is used instead of reading it again.
+    public func observe(_ layer: Layer, record: Record?, host: ObservedState? = nil) throws -> ObservedState {
         let m = layer.manifest
-        var state = try base()
+        var state = try host?.hostPart ?? base()
+        Trace.mark("observe: host read")
         var read: Set<NamespaceRef> = []
         for c in m.containers {
             guard let ns = c.netns, read.insert(ns).inserted else { continue }
@@ -32,6 +34,7 @@ public struct Observer {
         }
         let rfs = m.nics.contains { $0.tuning?.rps?.wantsFlows == true } ? [Planner.sockFlowEntries] : []
         let sysctls = Set(NATDesign.requiredSysctls(layer).map(\.key) + (record?.sysctls.map(\.key) ?? []) + rfs)
+        Trace.mark("observe: namespaces read")
         for key in sysctls.sorted() { state.sysctls[key] = try kernel.proc.sysctl(key) }
         try observePFs(layer, into: &state)
         observeEswitches(layer, record: record, into: &state)
@@ -45,7 +48,9 @@ public struct Observer {
             if try kernel.links(in: .host).link(name: o.nic) != nil { state.nics[o.nic] = try observeNIC(o.nic) }
         }
         if !NATDesign.ruleset(layer).isEmpty || record?.table != nil {
+            Trace.mark("observe: sysctls, PFs, NICs read")
             state.firewall = try kernel.firewall(layer.marks.table).observe()
+            Trace.mark("observe: nftables table read")
         }
         if m.containers.contains(where: { !$0.ports.isEmpty }) { state.boundSockets = try kernel.boundSockets() }
         if m.nics.contains(where: { $0.sriov?.persist == true }) || !(record?.modprobe.isEmpty ?? true) {

@@ -38,6 +38,7 @@ extension Engine {
             || !record.vfs.isEmpty || !record.movedVFs.isEmpty   // a VF another owner uses now is left to it
         let others = sharesHostThings ? try store.records().filter { $0.id != record.id } : []
         let result = DestroyPlanner(record: record, observed: observed, others: others).plan()
+        Trace.mark("destroy \(record.id): observed and planned, \(result.plan.steps.count) steps")
         try refuseOrphaningMacvlans(result.plan, of: record)
         let applier = Applier(kernel: kernel)
         for (i, step) in result.plan.steps.enumerated() {
@@ -48,8 +49,10 @@ extension Engine {
                 throw DestroyError(step: step, stepNumber: i + 1, cause: error)
             }
         }
+        Trace.mark("destroy \(record.id): steps executed")
         try handOver(result.handovers, observed: observed)
         try waitForVethsGone(record)
+        Trace.mark("destroy \(record.id): host ends gone")
         for entry in record.namespaces where entry.created {
             if case .named(let n) = entry.ref { kernel.removeNamespacePlaceholder(n) }
         }

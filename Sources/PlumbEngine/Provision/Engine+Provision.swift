@@ -16,15 +16,21 @@ extension Engine {
                           verify: Bool = true) throws -> Provisioned {
         let lock = try store.lock()
         defer { withExtendedLifetime(lock) {} }
+        Trace.mark("provision: store locked")
         if let binding { try claim(container.owner, for: binding) }
         let hostApplied = try host.map { try applyLocked($0) }
         var undoers: [(Applied, Owner)] = hostApplied.map { [($0, host!.owner)] } ?? []
         do {
-            let applied = try applyLocked(container, binding: binding)
+            // A host layer that changed nothing leaves its observation of the host true (the
+            // lock is held): the container layer plans on it instead of reading the host again.
+            let unchanged = hostApplied.flatMap { $0.plan.converged ? $0.observed : nil }
+            let applied = try applyLocked(container, binding: binding, host: unchanged)
             undoers.append((applied, container.owner))
             if let host { try addUser(container.owner.id, to: host.owner) }
             guard verify else { return Provisioned(host: hostApplied?.plan, container: applied.plan, report: nil) }
+            Trace.mark("provision: applied, verify starts")
             let report = try self.verify(container)
+            Trace.mark("provision: verified")
             guard report.ok else { throw VerificationFailed(owner: container.owner, report: report) }
             return Provisioned(host: hostApplied?.plan, container: applied.plan, report: report)
         } catch {

@@ -13,6 +13,9 @@ public final class Engine {
     public var allowDisruptive = false
     /// Test builds only: the step of each apply that fails on purpose (PLUMB_FAULT_STEP).
     public var faultStep: Int?
+    /// Whether a verify waits for the kernel to remove its outside network (a CNI ADD
+    /// does not: see `OutsideRemoval`).
+    public var outsideRemoval = OutsideRemoval.awaited
 
     public init(kernel: any Kernel, store: RecordStore = RecordStore()) {
         self.kernel = kernel
@@ -25,17 +28,19 @@ public final class Engine {
     }
 
     /// The kernel state the planner sees for `layer`, and the owner's record. Read-only.
-    public func observe(_ layer: Layer) throws -> (ObservedState, Record?) {
+    public func observe(_ layer: Layer) throws -> (ObservedState, Record?) { try observe(layer, host: nil) }
+
+    func observe(_ layer: Layer, host: ObservedState?) throws -> (ObservedState, Record?) {
         let record = try store.load(layer.owner)
-        return (try Observer(kernel: kernel).observe(layer, record: record), record)
+        return (try Observer(kernel: kernel).observe(layer, record: record, host: host), record)
     }
 
     /// What apply would do now. Read-only: takes no lock, changes nothing.
     public func plan(_ layer: Layer) throws -> Plan { try planned(layer).plan }
 
     /// The plan for `layer`, with what it was made from: what `plan` shows, `apply` does.
-    func planned(_ layer: Layer) throws -> (plan: Plan, observed: ObservedState, record: Record?) {
-        let (observed, record) = try observe(layer)
+    func planned(_ layer: Layer, host: ObservedState? = nil) throws -> (plan: Plan, observed: ObservedState, record: Record?) {
+        let (observed, record) = try observe(layer, host: host)
         let plan = try Planner(layer: layer, observed: observed, record: record, allowDisruptive: allowDisruptive,
                                portsElsewhere: try portClaims(layer)).applyPlan()
         return (plan, observed, record)
@@ -55,16 +60,20 @@ public final class Engine {
         var plan: Plan
         var before: Record?
         var applier: Applier
+        /// What the plan was made from (the kernel before the apply).
+        var observed: ObservedState
     }
 
-    func applyLocked(_ layer: Layer, binding: ContainerBinding? = nil,
+    /// `host`: see `Observer.observe`.
+    func applyLocked(_ layer: Layer, binding: ContainerBinding? = nil, host: ObservedState? = nil,
                      progress: (Int, Int, Step) -> Void = { _, _, _ in }) throws -> Applied {
-        let (plan, observed, before) = try planned(layer)
+        let (plan, observed, before) = try planned(layer, host: host)
+        Trace.mark("apply \(layer.owner.id): observed and planned, \(plan.steps.count) steps")
         let planned = plannedRecord(layer, observed: observed, before: before, binding: binding)
             .adding(plan.steps.map(\.action)).identifying(in: observed.host)
         let applier = Applier(kernel: kernel, faultStep: faultStep)
         if planned != before { try store.save(planned) }
-        if plan.converged { return Applied(plan: plan, before: before, applier: applier) }
+        if plan.converged { return Applied(plan: plan, before: before, applier: applier, observed: observed) }
         do {
             try applier.apply(plan.steps) { progress($0, plan.steps.count, $1) }
         } catch let e as ApplyError where e.undoFailures.isEmpty {
@@ -73,8 +82,10 @@ public final class Engine {
         }
         // Incomplete rollbacks keep the planned record: what was left stays Plumb's,
         // so the next apply or destroy can clean it up.
+        Trace.mark("apply \(layer.owner.id): steps executed")
         try store.save(filled(planned, created: applier.createdNamespaces))
-        return Applied(plan: plan, before: before, applier: applier)
+        Trace.mark("apply \(layer.owner.id): record saved")
+        return Applied(plan: plan, before: before, applier: applier, observed: observed)
     }
 
     /// Undoes a whole apply this call made (a later part of the same provisioning failed).
@@ -126,7 +137,8 @@ public final class Engine {
     public func verify(_ layer: Layer) throws -> VerifyReport {
         let lock = try store.verifyLock(layer.owner.id)
         defer { withExtendedLifetime(lock) {} }
-        return try Verifier(kernel: kernel, layer: layer, record: try store.load(layer.owner), portsElsewhere: try portClaims(layer)).verify()
+        return try Verifier(kernel: kernel, layer: layer, record: try store.load(layer.owner), portsElsewhere: try portClaims(layer),
+                            outsideRemoval: outsideRemoval).verify()
     }
 
     /// The ports other owners' records publish, for a layer that publishes any (the planner

@@ -15,9 +15,13 @@ public struct Verifier {
     let portsElsewhere: [PortClaim]
     /// The record's namespace entries by reference (one lookup per container).
     let recorded: [NamespaceRef: NamespaceEntry]
+    /// Whether the run waits for the kernel to remove its outside network.
+    let outsideRemoval: OutsideRemoval
 
-    public init(kernel: any Kernel, layer: Layer, record: Record? = nil, portsElsewhere: [PortClaim] = []) {
+    public init(kernel: any Kernel, layer: Layer, record: Record? = nil, portsElsewhere: [PortClaim] = [],
+                outsideRemoval: OutsideRemoval = .awaited) {
         self.kernel = kernel; self.layer = layer; self.record = record; self.portsElsewhere = portsElsewhere
+        self.outsideRemoval = outsideRemoval
         recorded = Dictionary((record?.namespaces ?? []).map { ($0.ref, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
@@ -26,15 +30,21 @@ public struct Verifier {
     public func verify() throws -> VerifyReport {
         let host = try Observer(kernel: kernel).snapshot(.host)
         let hostNeighbours = Set(try kernel.links(in: .host).neighbours().map(\.address))
+        Trace.mark("verify: host observed")
         let session = VerifySession()
         let containers: [ContainerReport]
         do {
             containers = try manifest.containers.map { try verify($0, host: host, hostNeighbours: hostNeighbours, session: session) }
         } catch {
-            try? session.close(kernel)
+            try? session.close(kernel, .awaited)
             throw error
         }
-        try session.close(kernel)
+        Trace.mark("verify: containers checked")
+        // A verify that failed is undone by its caller, which then says the kernel is as it
+        // was: the outside must be gone by then, whatever the caller asked for.
+        let failed = containers.contains { $0.checks.contains { $0.status == .fail } }
+        try session.close(kernel, failed ? .awaited : outsideRemoval)
+        Trace.mark("verify: session closed")
         return VerifyReport(manifest: layer.owner.displayName, containers: containers,
                             host: HostReport(checks: hostChecks(host) + sriovChecks() + eswitchChecks() + (try hostRuleChecks()) + (try natRulesCheck())), nics: try nicReports())
     }
@@ -71,6 +81,7 @@ public struct Verifier {
         try waitForVFLinks(c, ns: ns, host: host)
         try waitForMacvlanLinks(c, ns: ns)
         let inner = try Observer(kernel: kernel).snapshot(ns)
+        Trace.mark("verify \(c.name): namespace observed")
         var checks = [Check("netns-present", nil, .pass, expected: shown, observed: shown, evidence: [.namespaceIdentity])]
         for iface in c.interfaces {
             switch iface.kind {
@@ -84,6 +95,7 @@ public struct Verifier {
         checks += routeChecks(c, inner: inner)
         checks += try ruleChecks(c.effectiveRules, rules: c.effectiveRules.isEmpty ? [] : kernel.links(in: ns).rules())
         checks += try probes(c, ns: ns, inner: inner, host: host, hostNeighbours: hostNeighbours, session: session)
+        Trace.mark("verify \(c.name): probes done")
         checks += try forwardChecks(c, ns: ns, inner: inner, host: host, session: session)
         return ContainerReport(name: c.name, netns: shown, checks: checks)
     }

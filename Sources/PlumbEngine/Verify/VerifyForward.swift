@@ -149,6 +149,7 @@ extension Verifier {
         }
         let r = try kernel.exchange(Exchange(.udp, from: .namespace(ns), to: .outside(o), listenAddress: ends.outside, listenPort: 0,
                                              target: ends.outside, targetPort: nil, timeoutMs: Self.forwardTimeoutMs))
+        Trace.mark("verify \(c.name): masquerade exchange done")
         switch r.delivery {
         case .nonce(let peer) where peer.address == ends.host:
             return Check("masquerade", nil, .pass, expected: expected,
@@ -218,6 +219,7 @@ extension Verifier {
                                                                 mark: "plumb:verify \(layer.owner.id)", hostAddress: near, address: far,
                                                                 v6: v6))
                 session.outside = o
+                Trace.mark("verify: outside network made")
                 return o
             } catch let e as NetlinkError where e.errno == .exists {
                 last = e   // someone has that name: another draw

@@ -32,9 +32,9 @@ final class VerifySession {
     }
 
     /// Removes what the run made: the outside network and its veth.
-    func close(_ kernel: any Kernel) throws {
+    func close(_ kernel: any Kernel, _ removal: OutsideRemoval) throws {
         guard let o = outside else { return }
         outside = nil
-        try kernel.removeOutside(o)
+        try kernel.removeOutside(o, removal)
     }
 }

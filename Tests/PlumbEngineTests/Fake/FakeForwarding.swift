@@ -112,7 +112,7 @@ extension FakeKernel {
     }
 
     /// The outside namespace goes, and both ends of its veth with it.
-    func removeOutside(_ o: OutsideNetwork) throws {
+    func removeOutside(_ o: OutsideNetwork, _ removal: OutsideRemoval) throws {
         guard outsides.remove(o.id) != nil else { return }
         collect(o.id)
     }
