@@ -16,6 +16,8 @@
 #include <netlink/route/neighbour.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/link/macvlan.h>
+#include <netlink/route/link/ipvlan.h>
+#include <netlink/route/link/vlan.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/sriov.h>
 #include <netlink/route/link/inet6.h>

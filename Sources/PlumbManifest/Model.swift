@@ -235,6 +235,13 @@ public struct Interface: Sendable, Equatable {
         /// A macvlan on `parent`, a link of the host namespace (a NIC, a VF's netdev, a
         /// bridge), born in the container's namespace under the interface's name.
         case macvlan(parent: String, mode: MacvlanMode)
+        /// An ipvlan on `parent`, a link of the host namespace, born in the container's
+        /// namespace under the interface's name; it has its parent's MAC.
+        case ipvlan(parent: String, mode: IpvlanMode)
+        /// A VLAN subinterface (`id` 1...4094) of `parent`: another interface of the same
+        /// container (then it is made inside), else a link of the host namespace (then it is
+        /// born in the container's namespace).
+        case vlan(parent: String, id: Int, protocol: VLANProtocol)
     }
     public var name: String
     public var kind: Kind
@@ -243,6 +250,14 @@ public struct Interface: Sendable, Equatable {
     public var mac: MACAddress?
     public init(name: String, kind: Kind, addresses: [IPPrefix] = [], mtu: Int? = nil, mac: MACAddress? = nil) {
         self.name = name; self.kind = kind; self.addresses = addresses; self.mtu = mtu; self.mac = mac
+    }
+
+    /// The link it sits on, for the kinds made on another link (macvlan, ipvlan, vlan).
+    public var parent: String? {
+        switch kind {
+        case .macvlan(let p, _), .ipvlan(let p, _), .vlan(let p, _, _): return p
+        case .veth, .vf: return nil
+        }
     }
 }
 

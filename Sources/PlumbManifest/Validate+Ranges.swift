@@ -6,6 +6,7 @@ extension Checks {
         for (ni, nic) in m.nics.enumerated() { checkNIC(nic, at: "nics[\(ni)]") }
         for (bi, b) in m.bridges.enumerated() { range(b.mtu, 68...65535, at: "bridges[\(bi)].mtu") }
         for site in interfaceSites { checkInterface(site) }
+        checkSharedParents()
         for (ci, c) in m.containers.enumerated() { checkContainerNumbers(c, at: "containers[\(ci)]") }
     }
 
@@ -85,6 +86,7 @@ extension Checks {
         if case .macvlan(let parent, .passthru) = site.interface.kind, site.interface.mac != nil {
             report(site.path + ".mac", "a passthru macvlan has its parent's MAC, and setting one would change \(parent)'s; leave mac out or use another mode")
         }
+        checkLowerKinds(site)
         guard case .vf(let ref, let index) = site.interface.kind else { return }
         if let nic = m.nics.first(where: { $0.reference == ref }) {
             vfIndex(index, of: nic, at: site.path + ".vf.index")

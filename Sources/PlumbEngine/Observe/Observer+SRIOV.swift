@@ -45,7 +45,7 @@ extension Interface {
     public var vfNIC: String? {
         switch kind {
         case .vf(let nic, _): return nic
-        case .veth, .macvlan: return nil
+        case .veth, .macvlan, .ipvlan, .vlan: return nil
         }
     }
 }

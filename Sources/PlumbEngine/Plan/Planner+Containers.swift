@@ -40,6 +40,10 @@ extension Planner {
                 try vfSteps(iface, nic: nic, index: index, ns: ns, inner: inner, path: ipath, into: &p)
             case .macvlan(let parent, let mode):
                 try macvlanSteps(iface, container: c, parent: parent, mode: mode, ns: ns, inner: &inner, path: ipath, into: &p)
+            case .ipvlan(let parent, let mode):
+                try ipvlanSteps(iface, container: c, parent: parent, mode: mode, ns: ns, inner: &inner, path: ipath, into: &p)
+            case .vlan(let parent, let id, let proto):
+                try vlanSteps(iface, container: c, parent: parent, id: id, proto: proto, ns: ns, inner: &inner, path: ipath, into: &p)
             }
         }
         if !c.ports.isEmpty && NATDesign.bridgedIPv4(c, manifest) == nil {
@@ -152,7 +156,7 @@ extension Interface {
     public func hostSideName(container: String) -> String {
         switch kind {
         case .veth(_, let h?): return h
-        case .veth(_, nil), .vf, .macvlan: return vethHostName(container: container, interface: name)
+        case .veth(_, nil), .vf, .macvlan, .ipvlan, .vlan: return vethHostName(container: container, interface: name)
         }
     }
 }

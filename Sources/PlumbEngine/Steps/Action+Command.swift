@@ -21,6 +21,18 @@ extension Action {
                 + (m.mtu.map { " mtu \($0)" } ?? "") + " type macvlan mode \(m.mode.rawValue)"
                 + "; \(m.link.namespace.ipCommand) link set dev \(m.link.name) alias \(quoted(m.alias))"
                 + (m.ipv6 ? "" : " addrgenmode none") + " up"
+        case .createIpvlan(let m):
+            return "ip link add link \(m.parent) name \(m.link.name) netns \(netnsArgument(m.link.namespace))"
+                + (m.mtu.map { " mtu \($0)" } ?? "") + " type ipvlan mode \(m.mode.rawValue)"
+                + "; \(m.link.namespace.ipCommand) link set dev \(m.link.name) alias \(quoted(m.alias))"
+                + (m.ipv6 ? "" : " addrgenmode none") + " up"
+        case .createVlan(let v):
+            let born = v.parent.namespace == v.link.namespace ? "" : " netns \(netnsArgument(v.link.namespace))"
+            return "\(v.parent.namespace.ipCommand) link add link \(v.parent.name) name \(v.link.name)"
+                + (v.mac.map { " address \($0)" } ?? "") + born + (v.mtu.map { " mtu \($0)" } ?? "")
+                + " type vlan id \(v.id) protocol \(v.proto.rawValue)"
+                + "; \(v.link.namespace.ipCommand) link set dev \(v.link.name) alias \(quoted(v.alias))"
+                + (v.ipv6 ? "" : " addrgenmode none") + " up"
         case .setLink(let u): return "\(u.link.namespace.ipCommand) link set dev \(u.link.name)" + u.to.arguments
         case .deleteLink(let d): return "\(d.link.namespace.ipCommand) link del dev \(d.link.name)"
         case .addAddress(let a): return "\(a.link.namespace.ipCommand) addr add \(a.prefix) dev \(a.link.name)"

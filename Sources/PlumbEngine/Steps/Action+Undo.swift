@@ -17,6 +17,10 @@ extension Action {
             return [.deleteLink(LinkDeletion(link: LinkRef(v.hostName), proof: .owner(alias: v.alias, mac: v.hostMAC)))]
         case .createMacvlan(let m):
             return [.deleteLink(LinkDeletion(link: m.link, proof: .owner(alias: m.alias, mac: m.mac)))]
+        case .createIpvlan(let m):
+            return [.deleteLink(LinkDeletion(link: m.link, proof: .owner(alias: m.alias, mac: m.parentMAC)))]
+        case .createVlan(let v):
+            return [.deleteLink(LinkDeletion(link: v.link, proof: .owner(alias: v.alias, mac: v.birthMAC)))]
         case .setLink(let u):
             let proof = u.to.alias.map { LinkProof.owner(alias: $0, mac: nil) } ?? u.proof
             var link = u.link

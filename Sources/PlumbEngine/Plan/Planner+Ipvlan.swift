@@ -1,0 +1,64 @@
+import PlumbManifest
+import PlumbNetlink
+import PlumbTypes
+
+/// `ipvlan: {parent, mode}`: an ipvlan born in the container on a link of the host. It has
+/// its parent's MAC, so the alias is its only mark: ours when it carries the owner's alias,
+/// the record lists it as an ipvlan, and the kernel says it is one. An ipvlan of someone
+/// else on the same parent is never touched — and since the kernel keeps one mode per
+/// parent, one in another mode refuses the plan instead of being switched.
+extension Planner {
+    func ipvlanSteps(_ iface: Interface, container c: Container, parent: String, mode: IpvlanMode, ns: NamespaceRef,
+                     inner: inout NamespaceSnapshot, path: String, into p: inout Phases) throws {
+        let parentLink = try lowerParent(parent, kind: "ipvlan", mtu: iface.mtu, path: path)
+        let onParent: (LinkInfo) -> Bool = { l in parentLink.map { l.peerIndex == $0.index } ?? false }
+        if parentLink != nil { p.links += strayLinks(kind: "ipvlan", container: c, planned: p, onParent) }
+        let existing = inner.link(named: iface.name)
+            ?? renamedLink(iface, kind: .ipvlan, container: c, ns: ns, inner: &inner, into: &p, onParent)
+        if let parentLink {
+            try refuseBusyParent(parentLink, for: "ipvlan", path: "\(path).ipvlan.parent")
+            try refuseOtherIpvlanMode(on: parentLink, mode: mode, except: existing.map { (ns, $0.index) }, path: path)
+        }
+        if let existing {
+            try requireOwnedChild(existing, in: ns, kind: .ipvlan, path: path, declaredMAC: parentLink?.mac)
+            if let parentLink, existing.kind == "ipvlan", onParent(existing), existing.ipvlanMode == mode {
+                p.settings += linkSettings(existing, in: ns, mtu: iface.mtu, mac: nil)
+                p.addresses += addressSteps(existing, desired: iface.addresses, snapshot: inner, in: ns)
+                return
+            }
+            replace(existing, in: ns, inner: &inner, reason: "it is no longer a \(mode.rawValue) ipvlan on \(parent)", into: &p)
+        }
+        p.links.append(Step(.createIpvlan(IpvlanCreation(link: LinkRef(iface.name, in: ns), parent: parent,
+                                                         parentIndex: parentLink?.index, mode: mode, parentMAC: parentLink?.mac,
+                                                         mtu: iface.mtu, alias: alias, ipv6: usesIPv6(iface, of: c)))))
+        p.addresses += iface.addresses.map { address(.add, $0, on: LinkRef(iface.name, in: ns)) }
+    }
+
+    /// The parent in the host namespace; nil for a bridge this plan creates. Missing, or
+    /// carrying less than the interface's MTU: refused before any change.
+    func lowerParent(_ parent: String, kind: String, mtu: Int?, path: String) throws -> LinkInfo? {
+        guard let link = index.hostLinks[parent] else {
+            if layer.managesHost && manifest.bridges.contains(where: { $0.name == parent }) { return nil }
+            throw error("\(path).\(kind).parent", "parent \(parent) does not exist in the host namespace")
+        }
+        if let mtu, mtu > link.mtu {
+            throw error("\(path).mtu", "MTU \(mtu) is above its parent \(parent)'s MTU \(link.mtu): a\(kind == "ipvlan" ? "n" : "") \(kind) cannot carry more than its parent")
+        }
+        return link
+    }
+
+    /// Another ipvlan on the parent in another mode (this owner's of another interface, or
+    /// anyone's): creating ours would switch it, since the mode is the parent's.
+    func refuseOtherIpvlanMode(on parent: LinkInfo, mode: IpvlanMode, except mine: (NamespaceRef, Int)?, path: String) throws {
+        let others = children(ofHostLink: parent.index).filter { c in
+            c.link.kind == "ipvlan" && c.link.ipvlanMode != mode && !(mine.map { $0.0 == c.ns && $0.1 == c.link.index } ?? false)
+                && !(c.ns == .host && c.link.alias == alias)   // ours moved out: deleted by this plan
+        }
+        guard let o = others.first else { return }
+        // One of ours that this same plan re-creates in the new mode is no obstacle.
+        if o.link.alias == alias, manifest.containers.contains(where: { c in
+            c.netns == o.ns && c.interfaces.contains { $0.name == o.link.name && $0.kind == .ipvlan(parent: parent.name, mode: mode) }
+        }) { return }
+        throw error("\(path).ipvlan.mode", "\(parent.name) already carries ipvlan \(o.link.name)\(o.ns == .host ? "" : " in \(o.ns)") in mode \(o.link.ipvlanMode?.rawValue ?? "?"): the kernel keeps one ipvlan mode per parent and would switch it to \(mode.rawValue)")
+    }
+}

@@ -1,0 +1,56 @@
+import PlumbTypes
+
+/// The kinds made on another link (ipvlan, vlan): what the kernel would refuse half way
+/// through an apply, refused here with the field's path.
+extension Checks {
+    mutating func checkLowerKinds(_ site: InterfaceSite) {
+        let iface = site.interface
+        switch iface.kind {
+        case .ipvlan(let parent, _):
+            // An ipvlan has its parent's MAC; one set on it is set on the parent's port.
+            if iface.mac != nil {
+                report(site.path + ".mac", "an ipvlan has its parent's MAC (\(parent)'s) and cannot have its own; leave mac out or use a macvlan")
+            }
+        case .vlan(let parent, let id, _):
+            range(id, 1...4094, at: site.path + ".vlan.id")
+            if parent == iface.name {
+                report(site.path + ".vlan.parent", "a VLAN subinterface cannot be its own parent")
+            } else if let pi = site.container.interfaces.firstIndex(where: { $0.name == parent }), pi > site.index {
+                // The parent is made (or moved in) by the same apply, in the listed order.
+                report(site.path + ".vlan.parent", "parent \(parent) is interfaces[\(pi)] of the same container: list it before the VLAN on it",
+                       involving: ["containers[\(site.containerIndex)].interfaces[\(pi)]"])
+            }
+        case .veth, .vf, .macvlan: break
+        }
+    }
+
+    /// The kernel keeps one ipvlan mode per parent (the last created switches the others)
+    /// and one VLAN per parent, protocol and id: two interfaces of the manifest that would
+    /// collide are refused, naming both.
+    mutating func checkSharedParents() {
+        var ipvlanModes: [String: (IpvlanMode, String)] = [:]
+        var vlans: [String: String] = [:]
+        for site in interfaceSites {
+            switch site.interface.kind {
+            case .ipvlan(let parent, let mode):
+                if let (first, path) = ipvlanModes[parent], first != mode {
+                    report(site.path + ".ipvlan.mode", "\(mode.rawValue) differs from \(path)'s \(first.rawValue) on the same parent \(parent): the kernel keeps one ipvlan mode per parent",
+                           involving: [path])
+                } else if ipvlanModes[parent] == nil {
+                    ipvlanModes[parent] = (mode, site.path + ".ipvlan.mode")
+                }
+            case .vlan(let parent, let id, let proto):
+                // A sibling parent is the container's own link; any other is the host's.
+                let scope = site.container.interfaces.contains { $0.name == parent } ? "container \(site.container.name)" : "host"
+                let key = "\(scope)/\(parent)/\(proto.rawValue)/\(id)"
+                if let path = vlans[key] {
+                    report(site.path + ".vlan.id", "\(path) is already VLAN \(id) (\(proto.rawValue)) of \(parent): the kernel allows one per parent",
+                           involving: [path])
+                } else {
+                    vlans[key] = site.path + ".vlan.id"
+                }
+            case .veth, .vf, .macvlan: break
+            }
+        }
+    }
+}
