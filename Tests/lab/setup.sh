@@ -28,8 +28,9 @@ die() { echo "setup: error: $*" >&2; exit 1; }
 # virtio_rng (with run.sh's virtio-rng-pci) seeds the guest's entropy at boot:
 # without it getrandom(2), which Swift's SystemRandomNumberGenerator uses, can
 # block for tens of seconds under TCG. veth/bridge/dummy/nf_tables are for
-# scenarios beyond SR-IOV (bridges, NAT) and cost little.
-WANT_MODULES="virtio_pci virtio_net virtio_rng 9p 9pnet_virtio igb igbvf 8021q veth bridge dummy
+# scenarios beyond SR-IOV (bridges, NAT) and cost little; ipvlan for the ipvlan kind
+# (this machine's kernel has none).
+WANT_MODULES="virtio_pci virtio_net virtio_rng 9p 9pnet_virtio igb igbvf 8021q ipvlan veth bridge dummy
   nf_tables nft_chain_nat nft_masq nft_nat nft_ct nf_conntrack nf_nat"
 # insmod parameters (dummy would otherwise create dummy0 at load)
 declare -A MOD_PARAMS=([dummy]="numdummies=0")

@@ -9,13 +9,13 @@ extension Applier {
     func createIpvlan(_ m: IpvlanCreation) throws {
         let host = try kernel.links(in: .host)
         let (_, parent) = try require(LinkRef(m.parent, index: m.parentIndex), .declaredByName, "RTM_GETLINK")
-        try host.createIpvlan(IpvlanRequest(name: m.link.name, parentIndex: parent.index, mode: m.mode,
+        let born = try birthName(m.link.name, temporary: m.temporaryName, planned: m.renameAtBirth, sentIn: host)
+        try host.createIpvlan(IpvlanRequest(name: born, parentIndex: parent.index, mode: m.mode,
                                             namespace: m.link.namespace, mtu: m.mtu))
-        let (ops, link) = try require(m.link, .owner(alias: "", mac: parent.mac), "RTM_GETLINK")
+        let (ops, link) = try require(LinkRef(born, in: m.link.namespace), .owner(alias: "", mac: parent.mac), "RTM_GETLINK")
         guard link.kind == "ipvlan" else {
             throw OwnershipError(object: "\(m.link)", reason: "it is a \(link.kind ?? "physical") link, not the ipvlan just created")
         }
-        try ops.setLink(SetLink(index: link.index, alias: m.alias, noIPv6Addresses: !m.ipv6))
-        try ops.setLink(SetLink(index: link.index, up: true))
+        try mark(link, with: ops, rename: born == m.link.name ? nil : m.link.name, alias: m.alias, ipv6: m.ipv6)
     }
 }

@@ -29,8 +29,11 @@ extension Planner {
             replace(existing, in: ns, inner: &inner, reason: "it is no longer a \(mode.rawValue) ipvlan on \(parent)", into: &p)
         }
         p.links.append(Step(.createIpvlan(IpvlanCreation(link: LinkRef(iface.name, in: ns), parent: parent,
-                                                         parentIndex: parentLink?.index, mode: mode, parentMAC: parentLink?.mac,
-                                                         mtu: iface.mtu, alias: alias, ipv6: usesIPv6(iface, of: c)))))
+                                                         parentIndex: parentLink?.index, mode: mode,
+                                                         parentMAC: parentLink?.mac ?? marks.mac(for: parent),
+                                                         mtu: iface.mtu, alias: alias, ipv6: usesIPv6(iface, of: c),
+                                                         temporaryName: marks.temporaryName(for: iface.name, in: ns),
+                                                           renameAtBirth: index.hostLinks[iface.name] != nil))))
         p.addresses += iface.addresses.map { address(.add, $0, on: LinkRef(iface.name, in: ns)) }
     }
 

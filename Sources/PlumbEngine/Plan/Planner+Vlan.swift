@@ -35,8 +35,10 @@ extension Planner {
             replace(existing, in: ns, inner: &inner, reason: "it is no longer VLAN \(id) (\(proto.rawValue)) of \(parent)", into: &p)
         }
         p.links.append(Step(.createVlan(VlanCreation(link: LinkRef(iface.name, in: ns), parent: parentAt.ref, id: id, proto: proto,
-                                                     mac: iface.mac, parentMAC: parentAt.link?.mac, mtu: iface.mtu,
-                                                     alias: alias, ipv6: usesIPv6(iface, of: c)))))
+                                                     mac: iface.mac, parentMAC: parentMAC(parentAt, container: c), mtu: iface.mtu,
+                                                     alias: alias, ipv6: usesIPv6(iface, of: c),
+                                                     temporaryName: marks.temporaryName(for: iface.name, in: ns),
+                                                     renameAtBirth: parentAt.ref.namespace == .host && index.hostLinks[iface.name] != nil))))
         p.addresses += iface.addresses.map { address(.add, $0, on: LinkRef(iface.name, in: ns)) }
     }
 
@@ -60,6 +62,14 @@ extension Planner {
             throw error("\(path).mtu", "MTU \(mtu) is above its parent \(parent)'s MTU \(l.mtu): a VLAN cannot carry more than its parent")
         }
         return found
+    }
+
+    /// The parent's MAC as far as the plan knows it: seen, or the mark MAC of a bridge this
+    /// plan creates; nil for an interface the plan moves in or makes (then only the alias,
+    /// set right after creation, tells the VLAN).
+    func parentMAC(_ parent: VlanParent, container c: Container) -> MACAddress? {
+        if let l = parent.link { return l.mac }
+        return parent.ref.namespace == .host ? marks.mac(for: parent.ref.name) : nil
     }
 
     /// The kernel allows one VLAN per parent, protocol and id (EEXIST): one there already

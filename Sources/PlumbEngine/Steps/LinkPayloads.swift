@@ -61,6 +61,14 @@ public struct MacvlanCreation: Hashable, Sendable, Codable {
     public var alias: String
     /// As for a veth's container end: IPv6 addresses only when the manifest uses IPv6 on it.
     public var ipv6: Bool
+    /// The name it is born under when its own is taken in the namespace the request is sent
+    /// in (the kernel looks the name up there first: EEXIST); renamed once made. Used when
+    /// the plan saw the clash (`renameAtBirth`) or the applier finds one (a VF made by the
+    /// same apply may carry the name in the host until it moves).
+    public var temporaryName: String
+    public var renameAtBirth: Bool
+    /// The temporary name when the plan already knows it is needed (for the plan's text).
+    public var bornAs: String? { renameAtBirth ? temporaryName : nil }
 }
 
 /// Equivalent to: `ip link add link PARENT name NAME netns NS type ipvlan mode MODE [mtu M]`,
@@ -78,6 +86,14 @@ public struct IpvlanCreation: Hashable, Sendable, Codable {
     public var mtu: Int?
     public var alias: String
     public var ipv6: Bool
+    /// The name it is born under when its own is taken in the namespace the request is sent
+    /// in (the kernel looks the name up there first: EEXIST); renamed once made. Used when
+    /// the plan saw the clash (`renameAtBirth`) or the applier finds one (a VF made by the
+    /// same apply may carry the name in the host until it moves).
+    public var temporaryName: String
+    public var renameAtBirth: Bool
+    /// The temporary name when the plan already knows it is needed (for the plan's text).
+    public var bornAs: String? { renameAtBirth ? temporaryName : nil }
 }
 
 /// Equivalent to: `ip link add link PARENT name NAME [address MAC] [netns NS] type vlan id ID protocol P [mtu M]`,
@@ -96,6 +112,14 @@ public struct VlanCreation: Hashable, Sendable, Codable {
     public var mtu: Int?
     public var alias: String
     public var ipv6: Bool
+    /// The name it is born under when its own is taken in the namespace the request is sent
+    /// in (the kernel looks the name up there first: EEXIST); renamed once made. Used when
+    /// the plan saw the clash (`renameAtBirth`) or the applier finds one (a VF made by the
+    /// same apply may carry the name in the host until it moves).
+    public var temporaryName: String
+    public var renameAtBirth: Bool
+    /// The temporary name when the plan already knows it is needed (for the plan's text).
+    public var bornAs: String? { renameAtBirth ? temporaryName : nil }
 
     /// The MAC it is born with, its mark until the alias lands.
     public var birthMAC: MACAddress? { mac ?? parentMAC }

@@ -117,7 +117,8 @@ final class FakeLinks: LinkOps {
         let there = try kernel.namespace(r.namespace)
         guard let parent = here.links[r.parentIndex] else { throw refuse("RTM_NEWLINK", object, .noDevice) }
         if InterfaceNames.problem(r.name) != nil { throw refuse("RTM_NEWLINK", r.name, .invalid) }
-        if there.link(named: r.name) != nil { throw refuse("RTM_NEWLINK", r.name, .exists) }
+        // rtnl_newlink looks the name up in the sending namespace first: EEXIST there too.
+        if there.link(named: r.name) != nil || here.link(named: r.name) != nil { throw refuse("RTM_NEWLINK", r.name, .exists) }
         if let m = r.mtu, m > parent.mtu { throw refuse("RTM_NEWLINK", object, .invalid) }
         let lower = FakeLinkID(ns: id, index: r.parentIndex)
         let siblings = kernel.namespaces.values.flatMap { $0.links.values.filter { $0.lower == lower } }
@@ -144,7 +145,8 @@ final class FakeLinks: LinkOps {
         let there = try kernel.namespace(r.namespace)
         guard let parent = here.links[r.parentIndex] else { throw refuse("RTM_NEWLINK", object, .noDevice) }
         if InterfaceNames.problem(r.name) != nil { throw refuse("RTM_NEWLINK", r.name, .invalid) }
-        if there.link(named: r.name) != nil { throw refuse("RTM_NEWLINK", r.name, .exists) }
+        // rtnl_newlink looks the name up in the sending namespace first: EEXIST there too.
+        if there.link(named: r.name) != nil || here.link(named: r.name) != nil { throw refuse("RTM_NEWLINK", r.name, .exists) }
         if let m = r.mtu, m > parent.mtu { throw refuse("RTM_NEWLINK", object, .invalid) }
         let lower = FakeLinkID(ns: id, index: r.parentIndex)
         let siblings = kernel.namespaces.values.flatMap { ns in ns.links.values.filter { $0.lower == lower }.map { (ns, $0) } }
@@ -167,7 +169,8 @@ final class FakeLinks: LinkOps {
         guard let parent = here.links[r.parentIndex] else { throw refuse("RTM_NEWLINK", object, .noDevice) }
         if !(0...4094).contains(r.id) { throw refuse("RTM_NEWLINK", object, .range) }
         if InterfaceNames.problem(r.name) != nil { throw refuse("RTM_NEWLINK", r.name, .invalid) }
-        if there.link(named: r.name) != nil { throw refuse("RTM_NEWLINK", r.name, .exists) }
+        // rtnl_newlink looks the name up in the sending namespace first: EEXIST there too.
+        if there.link(named: r.name) != nil || here.link(named: r.name) != nil { throw refuse("RTM_NEWLINK", r.name, .exists) }
         if let m = r.mtu, m > parent.mtu { throw refuse("RTM_NEWLINK", object, .invalid) }
         let lower = FakeLinkID(ns: id, index: r.parentIndex)
         let taken = kernel.namespaces.values.contains { ns in
