@@ -7,7 +7,7 @@
 set -u
 . "$(dirname "$0")/../scenario-lib.sh"
 cleanup() {
-  for m in l2 l3 vlans qinq igbad; do "$PLUMB" destroy "$WORK/$m.yaml" >/dev/null 2>&1; done
+  for m in l2 l3 vlans qinq igbad example; do "$PLUMB" destroy "$WORK/$m.yaml" >/dev/null 2>&1; done
   ip link del fip0 2>/dev/null; ip link del fv30 2>/dev/null
   ip addr flush dev "$PF" 2>/dev/null
   peer_down; echo 0 >"$DEV/sriov_numvfs"; rm -rf "$WORK"
@@ -36,7 +36,7 @@ ip -n i2 -d link show eth1 | grep -qE "ipvlan +mode l2" || { ip -n i2 -d link sh
 ping_peer i2 10.60.0.1 || fail "the l2 ipvlan does not reach the peer"
 ip netns exec peer ping -c 2 -W 3 10.60.0.2 >/dev/null || fail "the peer does not reach the l2 ipvlan"
 ok "l2 ipvlan <-> peer"
-expect 0 "$PLUMB" plan "$WORK/l2.yaml"
+expect 0 "$PLUMB" plan --detailed-exitcode "$WORK/l2.yaml"
 
 step "a foreign l2 ipvlan on the same PF; an l3 manifest on that PF is refused before any change"
 ip link add link "$PF" name fip0 type ipvlan mode l2
@@ -70,9 +70,9 @@ ping_peer i3 10.60.0.1 || fail "the l3 ipvlan does not reach the peer"
 ok "l3 ipvlan -> peer"
 step "drift: the l3 ipvlan moved to the host namespace -> plan exit 2, apply repairs"
 ip -n i3 link set eth1 netns 1 name mv3
-expect 2 "$PLUMB" plan "$WORK/l3.yaml"
+expect 2 "$PLUMB" plan --detailed-exitcode "$WORK/l3.yaml"
 expect 0 "$PLUMB" apply --no-verify "$WORK/l3.yaml"
-expect 0 "$PLUMB" plan "$WORK/l3.yaml"
+expect 0 "$PLUMB" plan --detailed-exitcode "$WORK/l3.yaml"
 ip link show mv3 >/dev/null 2>&1 && fail "the moved ipvlan is still in the host"
 ping_peer i3 10.60.0.1 || fail "the repaired l3 ipvlan does not reach the peer"
 expect 0 "$PLUMB" destroy "$WORK/l3.yaml"
@@ -104,16 +104,16 @@ ip -n c22 -d link show eth0.22 | grep -q "vlan protocol 802.1Q id 22" || { ip -n
 ping_peer c21 10.62.0.1 || fail "c21 does not reach the peer on VLAN 21"
 ping_peer c22 10.63.0.1 || fail "c22 (VLAN on the VF) does not reach the peer on VLAN 22"
 ok "VLAN on the PF and VLAN on the VF reach the peer"
-expect 0 "$PLUMB" plan "$WORK/vlans.yaml"
+expect 0 "$PLUMB" plan --detailed-exitcode "$WORK/vlans.yaml"
 
 step "drift on the VLANs: deleted, renamed -> plan exit 2, apply repairs"
 ip -n c21 link del eth1
-expect 2 "$PLUMB" plan "$WORK/vlans.yaml"
+expect 2 "$PLUMB" plan --detailed-exitcode "$WORK/vlans.yaml"
 expect 0 "$PLUMB" apply "$WORK/vlans.yaml"
 ip -n c22 link set eth0.22 down; ip -n c22 link set eth0.22 name foo
-expect 2 "$PLUMB" plan "$WORK/vlans.yaml"
+expect 2 "$PLUMB" plan --detailed-exitcode "$WORK/vlans.yaml"
 expect 0 "$PLUMB" apply "$WORK/vlans.yaml"
-expect 0 "$PLUMB" plan "$WORK/vlans.yaml"
+expect 0 "$PLUMB" plan --detailed-exitcode "$WORK/vlans.yaml"
 ping_peer c21 10.62.0.1 || fail "repaired c21 does not reach the peer"
 ping_peer c22 10.63.0.1 || fail "repaired c22 does not reach the peer"
 ok "deleted and renamed VLANs repaired"
@@ -124,6 +124,7 @@ expect 0 "$PLUMB" destroy "$WORK/vlans.yaml"
 ip -d link show fv30 | grep -q "id 30" || fail "destroy removed the foreign VLAN fv30"
 ip netns list | grep -qwE "c21|c22" && fail "a namespace was left behind"
 ip link del fv30
+ip -n peer link del v21; ip -n peer link del v22
 ok "fv30 survived"
 
 step "802.1ad on a bridge: accepted, the container's VLAN has protocol 802.1ad"
@@ -138,9 +139,20 @@ containers:
 YAML
 expect 0 "$PLUMB" apply --no-verify "$WORK/qinq.yaml"
 ip -n q1 -d link show eth1 | grep -q "vlan protocol 802.1ad id 50" || { ip -n q1 -d link show eth1; fail "q1 eth1 is not 802.1ad VLAN 50"; }
-expect 0 "$PLUMB" plan "$WORK/qinq.yaml"
+expect 0 "$PLUMB" plan --detailed-exitcode "$WORK/qinq.yaml"
 expect 0 "$PLUMB" destroy "$WORK/qinq.yaml"
 ok "802.1ad on a bridge"
+
+step "manifests/ipvlan-vlan.yaml (PF eth1 -> $PF): apply, verify, nothing to plan, destroy"
+sed "s/eth1/$PF/g" "$LAB_REPO/manifests/ipvlan-vlan.yaml" >"$WORK/example.yaml"
+peer_up 21 10.62.0.1/24
+peer_up 22 10.63.0.1/24
+expect 0 "$PLUMB" apply "$WORK/example.yaml"
+expect 0 "$PLUMB" plan --detailed-exitcode "$WORK/example.yaml"
+expect 0 "$PLUMB" destroy "$WORK/example.yaml"
+ip netns list | grep -qwE "store|tenant|data" && fail "the example left a namespace"
+ip -n peer link del v21; ip -n peer link del v22
+ok "the example manifest converges and is verified"
 
 step "802.1ad on igb: what the kernel and the driver do"
 cat >"$WORK/igbad.yaml" <<YAML
