@@ -220,6 +220,12 @@ public struct Container: Sendable, Equatable {
     public var interfaces: [Interface]
     public var routes: [Route]
     public var ports: [PortForward]
+    /// True when a VLAN's `parent` names another interface of this container (then it is
+    /// made inside, next to it); a parent by the VLAN's own name is the host's link.
+    public func hasSibling(_ parent: String, of iface: String) -> Bool {
+        parent != iface && interfaces.contains { $0.name == parent }
+    }
+
     public init(name: String, netns: NamespaceRef?, interfaces: [Interface] = [], routes: [Route] = [],
                 ports: [PortForward] = []) {
         self.name = name; self.netns = netns; self.interfaces = interfaces; self.routes = routes; self.ports = ports

@@ -13,9 +13,8 @@ extension Checks {
             }
         case .vlan(let parent, let id, _):
             range(id, 1...4094, at: site.path + ".vlan.id")
-            if parent == iface.name {
-                report(site.path + ".vlan.parent", "a VLAN subinterface cannot be its own parent")
-            } else if let pi = site.container.interfaces.firstIndex(where: { $0.name == parent }), pi > site.index {
+            // A parent by the VLAN's own name is the host's link (a container's eth1 on the host's eth1).
+            if let pi = site.container.interfaces.firstIndex(where: { $0.name == parent }), pi > site.index {
                 // The parent is made (or moved in) by the same apply, in the listed order.
                 report(site.path + ".vlan.parent", "parent \(parent) is interfaces[\(pi)] of the same container: list it before the VLAN on it",
                        involving: ["containers[\(site.containerIndex)].interfaces[\(pi)]"])
@@ -41,7 +40,7 @@ extension Checks {
                 }
             case .vlan(let parent, let id, let proto):
                 // A sibling parent is the container's own link; any other is the host's.
-                let scope = site.container.interfaces.contains { $0.name == parent } ? "container \(site.container.name)" : "host"
+                let scope = site.container.hasSibling(parent, of: site.interface.name) ? "container \(site.container.name)" : "host"
                 let key = "\(scope)/\(parent)/\(proto.rawValue)/\(id)"
                 if let path = vlans[key] {
                     report(site.path + ".vlan.id", "\(path) is already VLAN \(id) (\(proto.rawValue)) of \(parent): the kernel allows one per parent",

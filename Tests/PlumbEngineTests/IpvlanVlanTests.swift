@@ -26,6 +26,9 @@ struct IpvlanVlanTests {
               - {name: eth4, vf: {nic: eth1, index: 0}}
               - {name: eth4.22, vlan: {parent: eth4, id: 22}, addresses: [10.22.0.5/24], mac: "02:00:00:00:22:05"}
             routes: [{to: 172.16.0.0/12, via: 192.168.122.1}]
+          - name: b
+            netns: b
+            interfaces: [{name: eth0, vlan: {parent: eth0, id: 13}}]   # named like its host parent
         """
 
     /// The container's link as the kernel holds it: kind, parent name, the parent's
@@ -52,7 +55,7 @@ struct IpvlanVlanTests {
         let w = World(), kl = try layer(Self.yaml)
         let plan = try w.engine().apply(kl)
         #expect(plan.steps.filter { $0.action.name == "create-ipvlan" }.count == 1)
-        #expect(plan.steps.filter { $0.action.name == "create-vlan" }.count == 3)
+        #expect(plan.steps.filter { $0.action.name == "create-vlan" }.count == 4)
         let k = w.kernel, eth0MAC = k.host.link(named: "eth0")!.mac
         let eth1 = try #require(seen(k, "eth1"))
         #expect(eth1.kind == "ipvlan" && eth1.parent == "eth0" && eth1.parentInHost && eth1.ipvlan == .l2 && eth1.mac == eth0MAC)
@@ -64,11 +67,15 @@ struct IpvlanVlanTests {
         #expect(eth3.parent == "br0" && eth3.vlan == 50 && eth3.proto == .dot1ad)
         let onVF = try #require(seen(k, "eth4.22"))
         #expect(onVF.parent == "eth4" && !onVF.parentInHost && onVF.vlan == 22 && onVF.mac == MACAddress("02:00:00:00:22:05"))
+        // Named like its parent: the host's eth0, not itself.
+        let named = try #require(seen(k, "eth0", in: "b"))
+        #expect(named.parent == "eth0" && named.parentInHost && named.vlan == 13)
         #expect(try w.engine().plan(kl).converged)
         let entries = try #require(try w.record(kl)).links.filter { $0.kind == .vlan || $0.kind == .ipvlan }
         #expect(entries.map { "\($0.kind.rawValue) \($0.link.name) on \($0.parent!.name) in \($0.parent!.namespace)" }.sorted() == [
-            "ipvlan eth1 on eth0 in the host namespace", "vlan eth2 on eth0 in the host namespace", "vlan eth3 on br0 in the host namespace",
-            "vlan eth4.22 on eth4 in netns app"])
+            "ipvlan eth1 on eth0 in the host namespace", "vlan eth0 on eth0 in the host namespace", "vlan eth2 on eth0 in the host namespace",
+            "vlan eth3 on br0 in the host namespace", "vlan eth4.22 on eth4 in netns app"])
+        #expect(plan.steps.contains { $0.summary.contains("link add link eth0 name plumb") && $0.summary.contains("vlan id 13") }, "the host has an eth0: born under a temporary name")
     }
 
     @Test("the plan creates ipvlans and VLANs, and a failure at every step of it rolls everything back")

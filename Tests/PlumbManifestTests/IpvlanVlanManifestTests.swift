@@ -51,7 +51,7 @@ struct IpvlanVlanManifestTests {
         #expect(twoModes == ["containers[0].interfaces[1].ipvlan.mode: l3 differs from containers[0].interfaces[0].ipvlan.mode's l2 on the same parent eth0: the kernel keeps one ipvlan mode per parent (line 9)"], "\(twoModes)")
     }
 
-    @Test("vlan refusals: an id out of range, an unknown protocol, no id, its own parent, a sibling parent listed after it, a duplicate id")
+    @Test("vlan refusals: an id out of range, an unknown protocol, no id, a sibling parent listed after it, a duplicate id; a parent by its own name is the host's")
     func vlanRefusals() {
         for id in [0, 4095, -1] {
             #expect(problems(yaml("vlan", "{parent: eth0, id: \(id)}")) == [
@@ -60,8 +60,8 @@ struct IpvlanVlanManifestTests {
         #expect(problems(yaml("vlan", "{parent: eth0, id: 5, protocol: 802.1x}")) == [
             #"containers[0].interfaces[0].vlan.protocol: expected one of 802.1Q, 802.1ad, got "802.1x" (line 7)"#])
         #expect(problems(yaml("vlan", "{parent: eth0}")).first?.hasPrefix("containers[0].interfaces[0].vlan.id: ") == true)
-        #expect(problems(yaml("vlan", "{parent: eth1, id: 5}")) == [
-            "containers[0].interfaces[0].vlan.parent: a VLAN subinterface cannot be its own parent (line 7)"])
+        // A parent by the VLAN's own name is the host's link, not the VLAN itself.
+        #expect(problems(yaml("vlan", "{parent: eth1, id: 5}")).isEmpty)
         #expect(problems(yaml("vlan", "{parent: eth2, id: 5}", more: "\n      - {name: eth2, macvlan: {parent: eth0}}")) == [
             "containers[0].interfaces[0].vlan.parent: parent eth2 is interfaces[1] of the same container: list it before the VLAN on it (line 7)"])
         #expect(problems(yaml("vlan", "{parent: eth0, id: 5}", more: "\n      - {name: eth2, vlan: {parent: eth0, id: 5}}")) == [

@@ -16,7 +16,7 @@ extension Planner {
 
     func vlanSteps(_ iface: Interface, container c: Container, parent: String, id: Int, proto: VLANProtocol, ns: NamespaceRef,
                    inner: inout NamespaceSnapshot, path: String, into p: inout Phases) throws {
-        let parentAt = try vlanParent(parent, container: c, ns: ns, inner: inner, mtu: iface.mtu, path: path)
+        let parentAt = try vlanParent(parent, of: iface.name, container: c, ns: ns, inner: inner, mtu: iface.mtu, path: path)
         let matches: (LinkInfo) -> Bool = { l in l.vlanID == id && l.vlanProtocol == proto }
         let onParent: (LinkInfo) -> Bool = { l in
             matches(l) && parentAt.link.map { l.peerIndex == $0.index && (l.linkNetnsID != nil) == (parentAt.ref.namespace != ns) } ?? false
@@ -44,16 +44,16 @@ extension Planner {
 
     /// An interface of the same container (made first by this plan, or there already), else
     /// a link of the host (or a bridge this plan creates), else one already in the container.
-    func vlanParent(_ parent: String, container c: Container, ns: NamespaceRef, inner: NamespaceSnapshot,
+    func vlanParent(_ parent: String, of name: String, container c: Container, ns: NamespaceRef, inner: NamespaceSnapshot,
                     mtu: Int?, path: String) throws -> VlanParent {
         let found: VlanParent
-        if c.interfaces.contains(where: { $0.name == parent }) {
+        if c.hasSibling(parent, of: name) {
             found = VlanParent(ref: LinkRef(parent, in: ns, index: inner.link(named: parent)?.index), link: inner.link(named: parent))
         } else if let host = index.hostLinks[parent] {
             found = VlanParent(ref: LinkRef(parent, index: host.index), link: host)
         } else if layer.managesHost && manifest.bridges.contains(where: { $0.name == parent }) {
             found = VlanParent(ref: LinkRef(parent), link: nil)
-        } else if let there = inner.link(named: parent) {
+        } else if parent != name, let there = inner.link(named: parent) {
             found = VlanParent(ref: LinkRef(parent, in: ns, index: there.index), link: there)
         } else {
             throw error("\(path).vlan.parent", "parent \(parent) is neither an interface of container \(c.name) nor a link of the host namespace or of \(ns)")

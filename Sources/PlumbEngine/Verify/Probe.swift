@@ -256,7 +256,7 @@ extension Verifier {
         case .macvlan(let parent, _), .ipvlan(let parent, _): return try kernel.links(in: .host).link(name: parent)
         // A VLAN on an interface of its container has no host parent to read.
         case .vlan(let parent, _, _):
-            if c.interfaces.contains(where: { $0.name == parent }) { return nil }
+            if c.hasSibling(parent, of: iface.name) { return nil }
             return try kernel.links(in: .host).link(name: parent)
         case .vf(let nic, _):
             guard let decl = manifest.nics.first(where: { $0.reference == nic }),

@@ -18,7 +18,7 @@ extension Verifier {
     /// interface of the container when it declares one by that name, else the host's link.
     func vlanCheck(_ l: LinkInfo, parent: String, id: Int, proto: VLANProtocol, container c: Container,
                    inner: NamespaceSnapshot, host: NamespaceSnapshot) -> Check {
-        let inContainer = c.interfaces.contains { $0.name == parent } || (host.link(named: parent) == nil && inner.link(named: parent) != nil)
+        let inContainer = c.hasSibling(parent, of: l.name) || (host.link(named: parent) == nil && inner.link(named: parent) != nil)
         let parentLink = inContainer ? inner.link(named: parent) : host.link(named: parent)
         let onParent = l.kind == "vlan" && parentLink != nil && l.peerIndex == parentLink?.index
             && (l.linkNetnsID == nil) == inContainer
