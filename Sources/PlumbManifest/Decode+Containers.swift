@@ -65,13 +65,20 @@ extension Decode {
         return .macvlan(parent: parent, mode: mode)
     }
 
-    /// `ipvlan: {parent: eth0, mode: l2}`; the mode defaults to `l2`, as in the CNI ipvlan
-    /// plugin and the kernel.
+    /// `ipvlan: {parent: eth0, mode: l2, flags: bridge}`; the mode defaults to `l2`, as in the
+    /// CNI ipvlan plugin and the kernel, the flag to the kernel's `bridge`.
     static func ipvlan(_ r: NodeReader) -> Interface.Kind? {
-        guard let v = r.object(["parent", "mode"]), let parent = v.required("parent")?.string() else { return nil }
-        guard let modeNode = v.optional("mode") else { return .ipvlan(parent: parent, mode: .l2) }
-        guard let mode = modeNode.choice(IpvlanMode.names).flatMap(IpvlanMode.init(rawValue:)) else { return nil }
-        return .ipvlan(parent: parent, mode: mode)
+        guard let v = r.object(["parent", "mode", "flags"]), let parent = v.required("parent")?.string() else { return nil }
+        var mode = IpvlanMode.l2, flag = IpvlanFlag.bridge
+        if let node = v.optional("mode") {
+            guard let m = node.choice(IpvlanMode.names).flatMap(IpvlanMode.init(rawValue:)) else { return nil }
+            mode = m
+        }
+        if let node = v.optional("flags") {
+            guard let f = node.choice(IpvlanFlag.names).flatMap(IpvlanFlag.init(rawValue:)) else { return nil }
+            flag = f
+        }
+        return .ipvlan(parent: parent, mode: mode, flag: flag)
     }
 
     /// `vlan: {parent: eth0, id: 12, protocol: 802.1Q}`; the protocol defaults to 802.1Q.

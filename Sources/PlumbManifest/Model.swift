@@ -243,7 +243,7 @@ public struct Interface: Sendable, Equatable {
         case macvlan(parent: String, mode: MacvlanMode)
         /// An ipvlan on `parent`, a link of the host namespace, born in the container's
         /// namespace under the interface's name; it has its parent's MAC.
-        case ipvlan(parent: String, mode: IpvlanMode)
+        case ipvlan(parent: String, mode: IpvlanMode, flag: IpvlanFlag)
         /// A VLAN subinterface (`id` 1...4094) of `parent`: another interface of the same
         /// container (then it is made inside), else a link of the host namespace (then it is
         /// born in the container's namespace).
@@ -261,7 +261,7 @@ public struct Interface: Sendable, Equatable {
     /// The link it sits on, for the kinds made on another link (macvlan, ipvlan, vlan).
     public var parent: String? {
         switch kind {
-        case .macvlan(let p, _), .ipvlan(let p, _), .vlan(let p, _, _): return p
+        case .macvlan(let p, _), .ipvlan(let p, _, _), .vlan(let p, _, _): return p
         case .veth, .vf: return nil
         }
     }

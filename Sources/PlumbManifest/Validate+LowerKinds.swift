@@ -6,7 +6,7 @@ extension Checks {
     mutating func checkLowerKinds(_ site: InterfaceSite) {
         let iface = site.interface
         switch iface.kind {
-        case .ipvlan(let parent, _):
+        case .ipvlan(let parent, _, _):
             // An ipvlan has its parent's MAC; one set on it is set on the parent's port.
             if iface.mac != nil {
                 report(site.path + ".mac", "an ipvlan has its parent's MAC (\(parent)'s) and cannot have its own; leave mac out or use a macvlan")
@@ -31,7 +31,7 @@ extension Checks {
         var vlans: [String: String] = [:]
         for site in interfaceSites {
             switch site.interface.kind {
-            case .ipvlan(let parent, let mode):
+            case .ipvlan(let parent, let mode, _):
                 if let (first, path) = ipvlanModes[parent], first != mode {
                     report(site.path + ".ipvlan.mode", "\(mode.rawValue) differs from \(path)'s \(first.rawValue) on the same parent \(parent): the kernel keeps one ipvlan mode per parent",
                            involving: [path])

@@ -43,7 +43,7 @@ extension Checks {
             if case .veth(_, let host?) = iface.kind { interfaceName(host, at: ip + ".veth.hostName") }
             switch iface.kind {
             case .macvlan(let parent, _): interfaceName(parent, at: ip + ".macvlan.parent")
-            case .ipvlan(let parent, _): interfaceName(parent, at: ip + ".ipvlan.parent")
+            case .ipvlan(let parent, _, _): interfaceName(parent, at: ip + ".ipvlan.parent")
             case .vlan(let parent, _, _): interfaceName(parent, at: ip + ".vlan.parent")
             case .veth, .vf: break
             }

@@ -24,6 +24,8 @@ public struct LinkInfo: Sendable, Equatable, Codable {
     public var macvlanMode: MacvlanMode?
     /// An ipvlan's mode (IFLA_IPVLAN_MODE); its parent is `peerIndex`, as for a macvlan.
     public var ipvlanMode: IpvlanMode?
+    /// Its flag (IFLA_IPVLAN_FLAGS), read by a request of its own: libnl 3.7 does not parse it.
+    public var ipvlanFlag: IpvlanFlag?
     /// A VLAN subinterface's id and protocol (IFLA_VLAN_ID, IFLA_VLAN_PROTOCOL); its parent is `peerIndex`.
     public var vlanID: Int?
     public var vlanProtocol: VLANProtocol?
@@ -32,12 +34,12 @@ public struct LinkInfo: Sendable, Equatable, Codable {
     public init(index: Int, name: String, kind: String? = nil, master: Int? = nil, mtu: Int = 1500,
                 up: Bool = false, carrier: Bool = false, operUp: Bool = false, mac: MACAddress? = nil,
                 alias: String? = nil, peerIndex: Int? = nil, linkNetnsID: Int? = nil, txqlen: Int? = nil,
-                macvlanMode: MacvlanMode? = nil, ipvlanMode: IpvlanMode? = nil, vlanID: Int? = nil,
+                macvlanMode: MacvlanMode? = nil, ipvlanMode: IpvlanMode? = nil, ipvlanFlag: IpvlanFlag? = nil, vlanID: Int? = nil,
                 vlanProtocol: VLANProtocol? = nil, stats: LinkStats = LinkStats()) {
         self.index = index; self.name = name; self.kind = kind; self.master = master; self.mtu = mtu
         self.up = up; self.carrier = carrier; self.operUp = operUp; self.mac = mac; self.alias = alias
         self.peerIndex = peerIndex; self.linkNetnsID = linkNetnsID; self.txqlen = txqlen; self.stats = stats
-        self.macvlanMode = macvlanMode; self.ipvlanMode = ipvlanMode; self.vlanID = vlanID; self.vlanProtocol = vlanProtocol
+        self.macvlanMode = macvlanMode; self.ipvlanMode = ipvlanMode; self.ipvlanFlag = ipvlanFlag; self.vlanID = vlanID; self.vlanProtocol = vlanProtocol
     }
 }
 
@@ -138,7 +140,7 @@ extension RouteSocket {
         var cache: OpaquePointer?
         try perform("RTM_GETLINK", "dump") { rtnl_link_alloc_cache(sock, AF_UNSPEC, &cache) }
         defer { nl_cache_free(cache) }
-        return collect(cache) { LinkInfo($0) }
+        return try withIpvlanFlags(collect(cache) { LinkInfo($0) })
     }
 
     /// One link by index or name, read fresh from the kernel (a cache is a snapshot).
@@ -153,7 +155,7 @@ extension RouteSocket {
             return nil
         }
         defer { rtnl_link_put(out) }
-        return out.map { LinkInfo($0) }
+        return try withIpvlanFlags(out.map { [LinkInfo($0)] } ?? []).first
     }
 }
 

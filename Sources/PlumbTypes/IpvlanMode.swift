@@ -12,3 +12,16 @@ public enum IpvlanMode: String, Sendable, Hashable, Codable, CaseIterable {
 
     public static var names: [String] { allCases.map(\.rawValue) }
 }
+
+/// How an ipvlan forwards to its siblings on one parent (`ip link add … type ipvlan mode M FLAG`,
+/// IFLA_IPVLAN_FLAGS): the kernel's names.
+public enum IpvlanFlag: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Siblings reach each other inside the host (the kernel's default).
+    case bridge
+    /// No traffic between siblings at all.
+    case `private`
+    /// Siblings talk only through the outside switch (hairpin).
+    case vepa
+
+    public static var names: [String] { allCases.map(\.rawValue) }
+}

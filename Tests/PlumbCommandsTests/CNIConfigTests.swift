@@ -194,8 +194,8 @@ struct CNIKindConfigTests {
     func kinds() throws {
         #expect(try parse(config(#""kind": "macvlan", "master": "eth0", "mode": "vepa", "mtu": 1400"#)).lower == .macvlan(parent: "eth0", mode: .vepa))
         #expect(try parse(config(#""kind": "macvlan", "master": "eth0""#)).lower == .macvlan(parent: "eth0", mode: .bridge))
-        #expect(try parse(config(#""kind": "ipvlan", "master": "eth0", "mode": "l3""#)).lower == .ipvlan(parent: "eth0", mode: .l3))
-        #expect(try parse(config(#""kind": "ipvlan", "master": "eth0""#)).lower == .ipvlan(parent: "eth0", mode: .l2))
+        #expect(try parse(config(#""kind": "ipvlan", "master": "eth0", "mode": "l3""#)).lower == .ipvlan(parent: "eth0", mode: .l3, flag: .bridge))
+        #expect(try parse(config(#""kind": "ipvlan", "master": "eth0""#)).lower == .ipvlan(parent: "eth0", mode: .l2, flag: .bridge))
         let v = try parse(config(#""kind": "vlan", "master": "eth0", "vlanId": 21"#))
         #expect(v.lower == .vlan(parent: "eth0", id: 21, protocol: .dot1q) && v.vf == nil && v.bridge == nil)
     }

@@ -20,7 +20,7 @@ struct IpvlanVlanTests {
           - name: app
             netns: app
             interfaces:
-              - {name: eth1, ipvlan: {parent: eth0, mode: l2}, addresses: [192.168.122.50/24], mtu: 1400}
+              - {name: eth1, ipvlan: {parent: eth0, mode: l2, flags: private}, addresses: [192.168.122.50/24], mtu: 1400}
               - {name: eth2, vlan: {parent: eth0, id: 12}, addresses: [10.12.0.5/24]}
               - {name: eth3, vlan: {parent: br0, id: 50, protocol: 802.1ad}, addresses: [10.50.0.5/24]}
               - {name: eth4, vf: {nic: eth1, index: 0}}
@@ -38,6 +38,7 @@ struct IpvlanVlanTests {
         var parent: String?
         var parentInHost: Bool
         var ipvlan: IpvlanMode?
+        var flag: IpvlanFlag?
         var vlan: Int?
         var proto: VLANProtocol?
         var mac: MACAddress?
@@ -47,7 +48,7 @@ struct IpvlanVlanTests {
     func seen(_ k: FakeKernel, _ name: String, in ns: String = "app") -> Seen? {
         guard let id = k.id(of: name, in: .named(ns)), let l = k.link(id) else { return nil }
         return Seen(kind: l.kind, parent: l.lower.flatMap { k.link($0)?.name }, parentInHost: l.lower?.ns == FakeKernel.hostID,
-                    ipvlan: l.ipvlanMode, vlan: l.vlanID, proto: l.vlanProtocol, mac: l.mac, alias: l.alias)
+                    ipvlan: l.ipvlanMode, flag: l.ipvlanFlag, vlan: l.vlanID, proto: l.vlanProtocol, mac: l.mac, alias: l.alias)
     }
 
     @Test("apply makes each ipvlan and VLAN in the container on its parent, then plans nothing")
@@ -58,7 +59,7 @@ struct IpvlanVlanTests {
         #expect(plan.steps.filter { $0.action.name == "create-vlan" }.count == 4)
         let k = w.kernel, eth0MAC = k.host.link(named: "eth0")!.mac
         let eth1 = try #require(seen(k, "eth1"))
-        #expect(eth1.kind == "ipvlan" && eth1.parent == "eth0" && eth1.parentInHost && eth1.ipvlan == .l2 && eth1.mac == eth0MAC)
+        #expect(eth1.kind == "ipvlan" && eth1.parent == "eth0" && eth1.parentInHost && eth1.ipvlan == .l2 && eth1.flag == .private && eth1.mac == eth0MAC)
         #expect(eth1.alias == kl.marks.alias)
         #expect(k.link(k.id(of: "eth1", in: .named("app"))!)?.mtu == 1400)
         let eth2 = try #require(seen(k, "eth2"))
@@ -104,7 +105,7 @@ struct IpvlanVlanTests {
         #expect(w.recordFiles() == records, "\(what)")
     }
 
-    @Test("drift: renamed, moved to the host, deleted, mode or id changed — each planned and repaired",
+    @Test("drift: renamed, moved to the host, deleted, mode, flag or id changed — each planned and repaired",
           arguments: ["eth1", "eth2", "eth4.22"])
     func driftRepaired(name: String) throws {
         let w = World(), kl = try layer(Self.yaml)
@@ -116,7 +117,10 @@ struct IpvlanVlanTests {
             ("deleted", { k.removeLink(k.id(of: name, in: app)!) }),
         ]
         if want.parentInHost { drifts.append(("moved to the host", { k.move(k.id(of: name, in: app)!, to: k.host, name: name) })) }
-        if want.kind == "ipvlan" { drifts.append(("mode changed", { k.update(k.id(of: name, in: app)!) { $0.ipvlanMode = .l3 } })) }
+        if want.kind == "ipvlan" {
+            drifts.append(("mode changed", { k.update(k.id(of: name, in: app)!) { $0.ipvlanMode = .l3 } }))
+            drifts.append(("flag changed", { k.update(k.id(of: name, in: app)!) { $0.ipvlanFlag = .vepa } }))
+        }
         if want.kind == "vlan" { drifts.append(("id changed", { k.update(k.id(of: name, in: app)!) { $0.vlanID = 99 } })) }
         for (what, drift) in drifts {
             drift()
@@ -131,7 +135,7 @@ struct IpvlanVlanTests {
 
     @Test("refused with the field's path before any change: a missing parent, an MTU above it, a foreign link by the name, a busy parent, another ipvlan mode on it, a VLAN id taken on it",
           arguments: [
-            ("ipvlan: {parent: eth9}", "containers[0].interfaces[0].ipvlan.parent", "parent eth9 does not exist in the host namespace", ""),
+            ("ipvlan: {parent: eth9, flags: vepa}", "containers[0].interfaces[0].ipvlan.parent", "parent eth9 does not exist in the host namespace", ""),
             ("vlan: {parent: eth9, id: 5}", "containers[0].interfaces[0].vlan.parent", "parent eth9 is neither an interface of container app nor a link", ""),
             ("ipvlan: {parent: eth0}, mtu: 9000", "containers[0].interfaces[0].mtu", "above its parent eth0's MTU 1500", ""),
             ("vlan: {parent: eth0, id: 5}, mtu: 9000", "containers[0].interfaces[0].mtu", "above its parent eth0's MTU 1500", ""),

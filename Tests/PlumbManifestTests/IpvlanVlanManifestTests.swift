@@ -19,14 +19,18 @@ struct IpvlanVlanManifestTests {
         """
     }
 
-    @Test("ipvlan: parent and each mode decode; the mode defaults to l2")
+    @Test("ipvlan: parent, each mode and each flag decode; the mode defaults to l2, the flag to bridge")
     func ipvlanDecodes() throws {
         for mode in IpvlanMode.allCases {
             let m = try ManifestLoader.parse(yaml("ipvlan", "{parent: eth0, mode: \(mode.rawValue)}"), defaultName: "t")
-            #expect(m.containers[0].interfaces[0].kind == .ipvlan(parent: "eth0", mode: mode))
+            #expect(m.containers[0].interfaces[0].kind == .ipvlan(parent: "eth0", mode: mode, flag: .bridge))
         }
         let m = try ManifestLoader.parse(yaml("ipvlan", "{parent: eth0}"), defaultName: "t")
-        #expect(m.containers[0].interfaces[0].kind == .ipvlan(parent: "eth0", mode: .l2))
+        #expect(m.containers[0].interfaces[0].kind == .ipvlan(parent: "eth0", mode: .l2, flag: .bridge))
+        for flag in IpvlanFlag.allCases {
+            let m = try ManifestLoader.parse(yaml("ipvlan", "{parent: eth0, mode: l3, flags: \(flag.rawValue)}"), defaultName: "t")
+            #expect(m.containers[0].interfaces[0].kind == .ipvlan(parent: "eth0", mode: .l3, flag: flag))
+        }
     }
 
     @Test("vlan: parent, id and each protocol decode; the protocol defaults to 802.1Q")
@@ -45,6 +49,8 @@ struct IpvlanVlanManifestTests {
             #"containers[0].interfaces[0].ipvlan.mode: expected one of l2, l3, l3s, got "l4" (line 7)"#])
         #expect(problems(yaml("ipvlan", "{parent: eth0}", extra: "\n        mac: \"02:00:00:00:00:01\"")) == [
             "containers[0].interfaces[0].mac: an ipvlan has its parent's MAC (eth0's) and cannot have its own; leave mac out or use a macvlan (line 9)"])
+        #expect(problems(yaml("ipvlan", "{parent: eth0, flags: hairpin}")) == [
+            #"containers[0].interfaces[0].ipvlan.flags: expected one of bridge, private, vepa, got "hairpin" (line 7)"#])
         #expect(problems(yaml("ipvlan", "{mode: l3}")).first?.hasPrefix("containers[0].interfaces[0].ipvlan.parent: ") == true)
         #expect(problems(yaml("ipvlan", "{parent: \"eth/0\"}")).first?.hasPrefix("containers[0].interfaces[0].ipvlan.parent: \"eth/0\" is not a valid interface name") == true)
         let twoModes = problems(yaml("ipvlan", "{parent: eth0, mode: l2}", more: "\n      - {name: eth2, ipvlan: {parent: eth0, mode: l3}}"))

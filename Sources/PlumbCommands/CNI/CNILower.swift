@@ -33,7 +33,7 @@ enum CNILower {
         case "ipvlan":
             if f.has("vlanId") { throw f.invalid("vlanId", "belongs to kind vlan") }
             let mode = try f.choice("mode", IpvlanMode.names).flatMap(IpvlanMode.init(rawValue:)) ?? .l2
-            return .ipvlan(parent: master, mode: mode)
+            return .ipvlan(parent: master, mode: mode, flag: .bridge)
         default:
             if f.has("mode") { throw f.invalid("mode", "belongs to kinds macvlan and ipvlan") }
             guard let id = try f.int("vlanId", in: 1...4094) else { throw f.invalid("vlanId", "is required for kind vlan") }

@@ -119,7 +119,7 @@ public protocol LinkOps: AnyObject {
     /// `ip link add link PARENT name NAME address MAC netns NS type macvlan mode MODE [mtu M]`:
     /// born in `namespace` from a parent of this namespace.
     func createMacvlan(_ r: MacvlanRequest) throws
-    /// `ip link add link PARENT name NAME netns NS type ipvlan mode MODE [mtu M]`:
+    /// `ip link add link PARENT name NAME netns NS type ipvlan mode MODE FLAG [mtu M]`:
     /// born in `namespace` from a parent of this namespace.
     func createIpvlan(_ r: IpvlanRequest) throws
     /// `ip link add link PARENT name NAME [address MAC] [netns NS] type vlan id ID protocol P [mtu M]`:
@@ -190,10 +190,11 @@ public struct IpvlanRequest: Sendable, Equatable {
     public var name: String
     public var parentIndex: Int
     public var mode: IpvlanMode
+    public var flag: IpvlanFlag
     public var namespace: NamespaceRef
     public var mtu: Int?
-    public init(name: String, parentIndex: Int, mode: IpvlanMode, namespace: NamespaceRef, mtu: Int?) {
-        self.name = name; self.parentIndex = parentIndex; self.mode = mode; self.namespace = namespace; self.mtu = mtu
+    public init(name: String, parentIndex: Int, mode: IpvlanMode, flag: IpvlanFlag = .bridge, namespace: NamespaceRef, mtu: Int?) {
+        self.name = name; self.parentIndex = parentIndex; self.mode = mode; self.flag = flag; self.namespace = namespace; self.mtu = mtu
     }
 }
 

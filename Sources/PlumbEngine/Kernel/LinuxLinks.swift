@@ -36,7 +36,7 @@ final class LinuxLinks: LinkOps {
     }
 
     func createIpvlan(_ r: IpvlanRequest) throws {
-        try socket.execute(CreateIpvlan(name: r.name, parentIndex: r.parentIndex, mode: r.mode,
+        try socket.execute(CreateIpvlan(name: r.name, parentIndex: r.parentIndex, mode: r.mode, flag: r.flag,
                                         namespaceFD: try kernel.namespaceFD(r.namespace), mtu: r.mtu))
     }
 

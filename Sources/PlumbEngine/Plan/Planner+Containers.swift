@@ -40,8 +40,8 @@ extension Planner {
                 try vfSteps(iface, nic: nic, index: index, ns: ns, inner: inner, path: ipath, into: &p)
             case .macvlan(let parent, let mode):
                 try macvlanSteps(iface, container: c, parent: parent, mode: mode, ns: ns, inner: &inner, path: ipath, into: &p)
-            case .ipvlan(let parent, let mode):
-                try ipvlanSteps(iface, container: c, parent: parent, mode: mode, ns: ns, inner: &inner, path: ipath, into: &p)
+            case .ipvlan(let parent, let mode, let flag):
+                try ipvlanSteps(iface, container: c, parent: parent, mode: mode, flag: flag, ns: ns, inner: &inner, path: ipath, into: &p)
             case .vlan(let parent, let id, let proto):
                 try vlanSteps(iface, container: c, parent: parent, id: id, proto: proto, ns: ns, inner: &inner, path: ipath, into: &p)
             }

@@ -8,7 +8,7 @@ import PlumbTypes
 /// else on the same parent is never touched — and since the kernel keeps one mode per
 /// parent, one in another mode refuses the plan instead of being switched.
 extension Planner {
-    func ipvlanSteps(_ iface: Interface, container c: Container, parent: String, mode: IpvlanMode, ns: NamespaceRef,
+    func ipvlanSteps(_ iface: Interface, container c: Container, parent: String, mode: IpvlanMode, flag: IpvlanFlag, ns: NamespaceRef,
                      inner: inout NamespaceSnapshot, path: String, into p: inout Phases) throws {
         let parentLink = try lowerParent(parent, kind: "ipvlan", mtu: iface.mtu, path: path)
         let onParent: (LinkInfo) -> Bool = { l in parentLink.map { l.peerIndex == $0.index } ?? false }
@@ -21,15 +21,15 @@ extension Planner {
         }
         if let existing {
             try requireOwnedChild(existing, in: ns, kind: .ipvlan, path: path, declaredMAC: parentLink?.mac)
-            if let parentLink, existing.kind == "ipvlan", onParent(existing), existing.ipvlanMode == mode {
+            if let parentLink, existing.kind == "ipvlan", onParent(existing), existing.ipvlanMode == mode, existing.ipvlanFlag == flag {
                 p.settings += linkSettings(existing, in: ns, mtu: iface.mtu, mac: nil)
                 p.addresses += addressSteps(existing, desired: iface.addresses, snapshot: inner, in: ns)
                 return
             }
-            replace(existing, in: ns, inner: &inner, reason: "it is no longer a \(mode.rawValue) ipvlan on \(parent)", into: &p)
+            replace(existing, in: ns, inner: &inner, reason: "it is no longer a \(mode.rawValue) \(flag.rawValue) ipvlan on \(parent)", into: &p)
         }
         p.links.append(Step(.createIpvlan(IpvlanCreation(link: LinkRef(iface.name, in: ns), parent: parent,
-                                                         parentIndex: parentLink?.index, mode: mode,
+                                                         parentIndex: parentLink?.index, mode: mode, flag: flag,
                                                          parentMAC: parentLink?.mac ?? marks.mac(for: parent),
                                                          mtu: iface.mtu, alias: alias, ipv6: usesIPv6(iface, of: c),
                                                          temporaryName: marks.temporaryName(for: iface.name, in: ns),
@@ -60,7 +60,10 @@ extension Planner {
         guard let o = others.first else { return }
         // One of ours that this same plan re-creates in the new mode is no obstacle.
         if o.link.alias == alias, manifest.containers.contains(where: { c in
-            c.netns == o.ns && c.interfaces.contains { $0.name == o.link.name && $0.kind == .ipvlan(parent: parent.name, mode: mode) }
+            c.netns == o.ns && c.interfaces.contains { i in
+                if case .ipvlan(parent.name, mode, _) = i.kind { return i.name == o.link.name }
+                return false
+            }
         }) { return }
         throw error("\(path).ipvlan.mode", "\(parent.name) already carries ipvlan \(o.link.name)\(o.ns == .host ? "" : " in \(o.ns)") in mode \(o.link.ipvlanMode?.rawValue ?? "?"): the kernel keeps one ipvlan mode per parent and would switch it to \(mode.rawValue)")
     }

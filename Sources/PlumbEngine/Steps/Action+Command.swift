@@ -23,7 +23,7 @@ extension Action {
                 + (m.ipv6 ? "" : " addrgenmode none") + " up"
         case .createIpvlan(let m):
             return "ip link add link \(m.parent) name \(m.bornAs ?? m.link.name) netns \(netnsArgument(m.link.namespace))"
-                + (m.mtu.map { " mtu \($0)" } ?? "") + " type ipvlan mode \(m.mode.rawValue)"
+                + (m.mtu.map { " mtu \($0)" } ?? "") + " type ipvlan mode \(m.mode.rawValue) \(m.flag.rawValue)"
                 + "; \(m.link.namespace.ipCommand) link set dev \(renaming(m.bornAs, m.link.name)) alias \(quoted(m.alias))"
                 + (m.ipv6 ? "" : " addrgenmode none") + " up"
         case .createVlan(let v):

@@ -80,6 +80,7 @@ public struct IpvlanCreation: Hashable, Sendable, Codable {
     /// The parent's ifindex when the plan saw it: the applier refuses another link by that name.
     public var parentIndex: Int?
     public var mode: IpvlanMode
+    public var flag: IpvlanFlag
     /// The parent's MAC when the plan saw it: an ipvlan has it, and it is the only thing
     /// that tells the new link before its alias lands.
     public var parentMAC: MACAddress?

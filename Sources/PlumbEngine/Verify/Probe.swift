@@ -253,7 +253,7 @@ extension Verifier {
     func pfLink(of iface: Interface, in c: Container) throws -> LinkInfo? {
         switch iface.kind {
         case .veth: return nil
-        case .macvlan(let parent, _), .ipvlan(let parent, _): return try kernel.links(in: .host).link(name: parent)
+        case .macvlan(let parent, _), .ipvlan(let parent, _, _): return try kernel.links(in: .host).link(name: parent)
         // A VLAN on an interface of its container has no host parent to read.
         case .vlan(let parent, _, _):
             if c.hasSibling(parent, of: iface.name) { return nil }

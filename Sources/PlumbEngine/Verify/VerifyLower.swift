@@ -5,12 +5,12 @@ import PlumbTypes
 extension Verifier {
     /// The container's ipvlan sits on the declared parent in the declared mode (the mode is
     /// the parent's: another ipvlan created there since may have switched it).
-    func ipvlanCheck(_ l: LinkInfo, parent: String, mode: IpvlanMode, host: NamespaceSnapshot) -> Check {
+    func ipvlanCheck(_ l: LinkInfo, parent: String, mode: IpvlanMode, flag: IpvlanFlag, host: NamespaceSnapshot) -> Check {
         let parentLink = host.link(named: parent)
         let onParent = l.kind == "ipvlan" && parentLink != nil && l.peerIndex == parentLink?.index
-        return .expect("ipvlan", l.name, onParent && l.ipvlanMode == mode,
-                       expected: "ipvlan mode \(mode.rawValue) on \(parent)",
-                       observed: "\(l.kind ?? "physical")\(l.ipvlanMode.map { " mode \($0.rawValue)" } ?? "") on \(parentName(l, host: host, inner: nil))",
+        return .expect("ipvlan", l.name, onParent && l.ipvlanMode == mode && l.ipvlanFlag == flag,
+                       expected: "ipvlan mode \(mode.rawValue) \(flag.rawValue) on \(parent)",
+                       observed: "\(l.kind ?? "physical")\(l.ipvlanMode.map { " mode \($0.rawValue)" } ?? "")\(l.ipvlanFlag.map { " \($0.rawValue)" } ?? "") on \(parentName(l, host: host, inner: nil))",
                        evidence: [.netlink])
     }
 

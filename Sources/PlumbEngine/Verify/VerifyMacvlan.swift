@@ -25,7 +25,7 @@ extension Verifier {
         let parents = c.interfaces.compactMap { iface -> (String, String)? in
             // An ipvlan or a VLAN takes its carrier from its parent too (host parents only here).
             switch iface.kind {
-            case .macvlan(let parent, _), .ipvlan(let parent, _): return (iface.name, parent)
+            case .macvlan(let parent, _), .ipvlan(let parent, _, _): return (iface.name, parent)
             case .vlan(let parent, _, _) where !c.hasSibling(parent, of: iface.name): return (iface.name, parent)
             case .vlan, .veth, .vf: return nil
             }

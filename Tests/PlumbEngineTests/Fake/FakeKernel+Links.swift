@@ -112,7 +112,7 @@ extension FakeKernel {
                         carrier: carrier, operUp: carrier && !l.isLoopback, mac: l.mac, alias: l.alias,
                         peerIndex: (l.peer ?? l.lower)?.index,
                         linkNetnsID: (l.peer ?? l.lower).flatMap { $0.ns == ns ? nil : namespaces[ns]!.nsid(of: $0.ns) },
-                        txqlen: l.txqlen, macvlanMode: l.macvlanMode, ipvlanMode: l.ipvlanMode, vlanID: l.vlanID,
+                        txqlen: l.txqlen, macvlanMode: l.macvlanMode, ipvlanMode: l.ipvlanMode, ipvlanFlag: l.ipvlanFlag, vlanID: l.vlanID,
                         vlanProtocol: l.vlanProtocol, stats: l.stats)
     }
 

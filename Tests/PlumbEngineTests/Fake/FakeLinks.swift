@@ -154,7 +154,7 @@ final class FakeLinks: LinkOps {
         for (ns, l) in siblings where l.kind == "ipvlan" { ns.links[l.index]!.ipvlanMode = r.mode }
         let index = there.allocateIndex()
         there.links[index] = FakeLink(index: index, name: r.name, kind: "ipvlan", mtu: r.mtu ?? parent.mtu, mac: parent.mac,
-                                      lower: lower, ipvlanMode: r.mode)
+                                      lower: lower, ipvlanMode: r.mode, ipvlanFlag: r.flag)
     }
 
     /// Born in `namespace` (or here) on a parent of this namespace, with the asked MAC or the

@@ -28,6 +28,7 @@ struct FakeLink: Equatable {
     var macvlanMode: MacvlanMode?
     /// An ipvlan's mode (its parent is `lower`; the mode is really the parent's port's).
     var ipvlanMode: IpvlanMode?
+    var ipvlanFlag: IpvlanFlag?
     /// A VLAN subinterface's id and protocol (its parent is `lower`).
     var vlanID: Int?
     var vlanProtocol: VLANProtocol?
