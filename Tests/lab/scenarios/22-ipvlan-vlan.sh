@@ -163,8 +163,8 @@ containers:
     netns: a1
     interfaces: [{name: eth1, vlan: {parent: $PF, id: 40, protocol: 802.1ad}, addresses: [10.65.0.2/24]}]
 YAML
-# The kernel accepts an S-tagged VLAN on igb (a software tag: igb has no S-tag offload; only a
-# VF's port VLAN in 802.1ad is refused by the driver, and plumb refuses that before any change).
+# The kernel accepts an S-tagged VLAN on igb (a software tag: igb has no S-tag offload); what igb
+# refuses is a VF's port VLAN in 802.1ad (EPROTONOSUPPORT at apply, which is rolled back).
 ip -n peer link add link "$PEER" name ad40 type vlan id 40 protocol 802.1ad
 ip -n peer addr add 10.65.0.1/24 dev ad40; ip -n peer link set ad40 up
 expect 0 "$PLUMB" apply --no-verify "$WORK/igbad.yaml"
@@ -172,13 +172,14 @@ ip -n a1 -d link show eth1 | grep -q "vlan protocol 802.1ad id 40" || fail "a1 e
 if ping_peer a1 10.65.0.1; then echo "802.1ad VLAN 40 on igb reaches an 802.1ad peer"; else fail "802.1ad VLAN 40 on igb does not reach the 802.1ad peer"; fi
 expect 0 "$PLUMB" destroy "$WORK/igbad.yaml"
 ip -n peer link del ad40
-step "a VF's port VLAN in 802.1ad on igb: refused before any change, naming the driver"
+step "a VF's port VLAN in 802.1ad on igb: the driver refuses it (EPROTONOSUPPORT), the error names the driver, the apply is rolled back"
 cat >"$WORK/vfad.yaml" <<YAML
 version: 1
 name: vfad
 nics: [{name: $PF, sriov: {numVFs: 1, vfs: [{index: 0, vlan: 40, vlanProto: 802.1ad}]}}]
 YAML
 expect 1 "$PLUMB" apply "$WORK/vfad.yaml"
-grep -q "802.1ad" "$WORK/out" || fail "the refusal does not name 802.1ad"
+grep -q "driver igb supports only 802.1Q VF VLANs" "$WORK/out" || fail "the error does not say igb takes only 802.1Q"
+grep -q "rolled back" "$WORK/out" || fail "the apply was not rolled back"
 [ "$(cat "$DEV/sriov_numvfs")" = 0 ] || fail "a refused apply changed sriov_numvfs"
-ok "802.1ad: a VLAN subinterface on igb works (software tag); a VF port VLAN in 802.1ad is refused"
+ok "802.1ad: a VLAN subinterface on igb works (software tag); a VF port VLAN in 802.1ad is refused by igb, rolled back"
