@@ -2,7 +2,7 @@ import PlumbManifest
 import PlumbNetlink
 import PlumbTypes
 
-/// `ipvlan: {parent, mode}`: an ipvlan born in the container on a link of the host. It has
+/// `ipvlan: {parent, mode, flags}`: an ipvlan born in the container on a link of the host. It has
 /// its parent's MAC, so the alias is its only mark: ours when it carries the owner's alias,
 /// the record lists it as an ipvlan, and the kernel says it is one. An ipvlan of someone
 /// else on the same parent is never touched — and since the kernel keeps one mode per
@@ -21,7 +21,7 @@ extension Planner {
         }
         if let existing {
             try requireOwnedChild(existing, in: ns, kind: .ipvlan, path: path, declaredMAC: parentLink?.mac)
-            if let parentLink, existing.kind == "ipvlan", onParent(existing), existing.ipvlanMode == mode, existing.ipvlanFlag == flag {
+            if parentLink != nil, existing.kind == "ipvlan", onParent(existing), existing.ipvlanMode == mode, existing.ipvlanFlag == flag {
                 p.settings += linkSettings(existing, in: ns, mtu: iface.mtu, mac: nil)
                 p.addresses += addressSteps(existing, desired: iface.addresses, snapshot: inner, in: ns)
                 return
@@ -33,7 +33,7 @@ extension Planner {
                                                          parentMAC: parentLink?.mac ?? marks.mac(for: parent),
                                                          mtu: iface.mtu, alias: alias, ipv6: usesIPv6(iface, of: c),
                                                          temporaryName: marks.temporaryName(for: iface.name, in: ns),
-                                                           renameAtBirth: index.hostLinks[iface.name] != nil))))
+                                                         renameAtBirth: index.hostLinks[iface.name] != nil))))
         p.addresses += iface.addresses.map { address(.add, $0, on: LinkRef(iface.name, in: ns)) }
     }
 
