@@ -151,8 +151,25 @@ expect 0 "$PLUMB" apply "$WORK/example.yaml"
 expect 0 "$PLUMB" plan --detailed-exitcode "$WORK/example.yaml"
 expect 0 "$PLUMB" destroy "$WORK/example.yaml"
 ip netns list | grep -qwE "store|tenant|data" && fail "the example left a namespace"
-ip -n peer link del v21; ip -n peer link del v22
 ok "the example manifest converges and is verified"
+
+step "rollback at every step of the example on the real kernel (PLUMB_FAULT_STEP=k): nothing left"
+# What the host shows: link names and kinds, namespaces, VF count, records.
+state() {
+  ip -d -o link show | sed -E 's/^[0-9]+: ([^:@]+).*(ipvlan|vlan protocol [^ ]+ id [0-9]+|macvlan).*/\1 \2/; s/^[0-9]+: ([^:@]+)[:@].*/\1/' | sort
+  ip netns list | cut -d' ' -f1 | sort; cat "$DEV/sriov_numvfs"; ls /run/plumb 2>/dev/null | sort
+}
+before=$(state)
+steps=$("$PLUMB" plan --output json "$WORK/example.yaml" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["steps"]))')
+[ "$steps" -gt 5 ] || fail "the plan has only $steps steps"
+for k in $(seq 1 "$steps"); do
+  PLUMB_FAULT_STEP=$k "$PLUMB" apply --no-verify "$WORK/example.yaml" >"$WORK/out" 2>&1 && { cat "$WORK/out"; fail "apply with a fault at step $k succeeded"; }
+  grep -q "rolled back" "$WORK/out" || { cat "$WORK/out"; fail "step $k: not rolled back"; }
+  after=$(state)
+  [ "$after" = "$before" ] || { diff <(echo "$before") <(echo "$after"); fail "a fault at step $k left something"; }
+done
+ok "a fault at each of the $steps steps left the host as it was"
+ip -n peer link del v21; ip -n peer link del v22
 
 step "802.1ad on igb: what the kernel and the driver do"
 cat >"$WORK/igbad.yaml" <<YAML
