@@ -8,7 +8,8 @@ set -u
 . "$(dirname "$0")/../scenario-lib.sh"
 cleanup() {
   for m in l2 l3 vlans qinq igbad example; do "$PLUMB" destroy "$WORK/$m.yaml" >/dev/null 2>&1; done
-  ip link del fip0 2>/dev/null; ip link del fv30 2>/dev/null
+  ip link del fip0 2>/dev/null; ip link del fv30 2>/dev/null; ip link del fv31 2>/dev/null
+  ip netns del k1 2>/dev/null; ip netns del k2 2>/dev/null
   ip addr flush dev "$PF" 2>/dev/null
   peer_down; echo 0 >"$DEV/sriov_numvfs"; rm -rf "$WORK"
 }
@@ -169,6 +170,32 @@ for k in $(seq 1 "$steps"); do
   [ "$after" = "$before" ] || { diff <(echo "$before") <(echo "$after"); fail "a fault at step $k left something"; }
 done
 ok "a fault at each of the $steps steps left the host as it was"
+
+step "CNI: kind ipvlan and kind vlan attachments (the reference plugins' fields) reach the peer; DEL removes only them"
+cni() {  # cni COMMAND CONFIG-FILE CONTAINER-ID NETNS
+  CNI_COMMAND=$1 CNI_CONTAINERID=$3 CNI_NETNS=/run/netns/$4 CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni "$PLUMB" <"$2"
+}
+ipam() { printf '"ipam": {"type": "host-local", "ranges": [[{"subnet": "%s", "rangeStart": "%s", "rangeEnd": "%s"}]], "dataDir": "/run/cni-ipam"}' "$@"; }
+printf '{"cniVersion": "1.0.0", "name": "ipv", "type": "plumb", "kind": "ipvlan", "master": "%s", "mode": "l2", %s}\n' \
+  "$PF" "$(ipam 10.60.0.0/24 10.60.0.50 10.60.0.59)" >"$WORK/ipv.json"
+printf '{"cniVersion": "1.0.0", "name": "vl21", "type": "plumb", "kind": "vlan", "master": "%s", "vlanId": 21, %s}\n' \
+  "$PF" "$(ipam 10.62.0.0/24 10.62.0.50 10.62.0.59)" >"$WORK/vl21.json"
+ip netns add k1; ip netns add k2
+expect 0 cni ADD "$WORK/ipv.json" k1 k1
+grep -qE '"address" ?: ?"10\.60\.0\.5' "$WORK/out" || fail "the ipvlan ADD result has no 10.60.0.5x address"
+expect 0 cni ADD "$WORK/vl21.json" k2 k2
+ip -n k1 -d link show eth0 | grep -qE "ipvlan +mode l2" || { ip -n k1 -d link show eth0; fail "k1 eth0 is not an l2 ipvlan"; }
+ip -n k2 -d link show eth0 | grep -q "vlan protocol 802.1Q id 21" || { ip -n k2 -d link show eth0; fail "k2 eth0 is not VLAN 21"; }
+ping_peer k1 10.60.0.1 || fail "the CNI ipvlan does not reach the peer"
+ping_peer k2 10.62.0.1 || fail "the CNI VLAN does not reach the peer on VLAN 21"
+ip link add link "$PF" name fv31 type vlan id 31
+expect 0 cni DEL "$WORK/ipv.json" k1 k1
+expect 0 cni DEL "$WORK/vl21.json" k2 k2
+ip -n k1 link show eth0 >/dev/null 2>&1 && fail "the ipvlan outlived DEL"
+ip -n k2 link show eth0 >/dev/null 2>&1 && fail "the VLAN outlived DEL"
+ip link show fv31 >/dev/null 2>&1 || fail "DEL removed the foreign VLAN fv31"
+ip link del fv31; ip netns del k1; ip netns del k2
+ok "CNI ipvlan and vlan attachments"
 ip -n peer link del v21; ip -n peer link del v22
 
 step "802.1ad on igb: what the kernel and the driver do"
