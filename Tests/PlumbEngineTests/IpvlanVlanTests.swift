@@ -141,8 +141,8 @@ struct IpvlanVlanTests {
             ("vlan: {parent: eth0, id: 5}, mtu: 9000", "containers[0].interfaces[0].mtu", "above its parent eth0's MTU 1500", ""),
             ("vlan: {parent: eth0, id: 5}", "containers[0].interfaces[0].name", "eth1 already exists", "dummy-in-app"),
             ("ipvlan: {parent: eth0, mode: l3}", "containers[0].interfaces[0].ipvlan.mode", "eth0 already carries ipvlan fip0 in mode l2: the kernel keeps one ipvlan mode per parent and would switch it to l3", "ipvlan"),
-            ("ipvlan: {parent: eth0}", "containers[0].interfaces[0].ipvlan.parent", "parent eth0 already carries macvlan fmv0: the kernel refuses a ipvlan beside it (EBUSY)", "macvlan"),
-            ("ipvlan: {parent: port0}", "containers[0].interfaces[0].ipvlan.parent", "parent port0 is a port of brx", "port"),
+            ("ipvlan: {parent: eth0}", "containers[0].interfaces[0].ipvlan.parent", "parent eth0 already carries macvlan fmv0: the kernel refuses an ipvlan beside it (EBUSY)", "macvlan"),
+            ("ipvlan: {parent: port0}", "containers[0].interfaces[0].ipvlan.parent", "parent port0 is a port of bridge brx: the kernel refuses an ipvlan on it (EBUSY)", "port"),
             ("vlan: {parent: eth0, id: 30}", "containers[0].interfaces[0].vlan.id", "eth0 already has VLAN 30 (802.1Q): fv30; the kernel allows one per parent", "vlan"),
           ])
     func refusedBeforeAnyChange(decl: String, path: String, message: String, setup: String) throws {

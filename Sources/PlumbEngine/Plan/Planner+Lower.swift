@@ -17,16 +17,17 @@ extension Planner {
         return host.map { (.host, $0) } + inside
     }
 
-    /// The kernel gives a link's receive path to one user: a bridge/bond port, the macvlans
-    /// of a parent, or its ipvlans (EBUSY for the second). Refused before any change.
+    /// The kernel gives a link's receive path to one user (its rx_handler): a bridge/bond/team
+    /// port's master, the macvlans of a parent, or its ipvlans (EBUSY for the second).
+    /// Refused before any change.
     func refuseBusyParent(_ parent: LinkInfo, for kind: String, path: String) throws {
-        if let m = parent.master {
-            let master = index.hostLinksByIndex[m]?.name ?? "ifindex \(m)"
-            throw error(path, "parent \(parent.name) is a port of \(master): the kernel refuses a \(kind) on an enslaved link (EBUSY)")
+        // A bridge, bond or team port's frames go to its master's rx_handler (a VRF's do not).
+        if let m = parent.master, let master = index.hostLinksByIndex[m], ["bridge", "bond", "team", "openvswitch"].contains(master.kind ?? "") {
+            throw error(path, "parent \(parent.name) is a port of \(master.kind ?? "") \(master.name): the kernel refuses \(kind == "ipvlan" ? "an" : "a") \(kind) on it (EBUSY)")
         }
         let other = kind == "ipvlan" ? "macvlan" : "ipvlan"
         if let c = children(ofHostLink: parent.index).first(where: { $0.link.kind == other }) {
-            throw error(path, "parent \(parent.name) already carries \(other) \(c.link.name)\(c.ns == .host ? "" : " in \(c.ns)"): the kernel refuses a \(kind) beside it (EBUSY)")
+            throw error(path, "parent \(parent.name) already carries \(other) \(c.link.name)\(c.ns == .host ? "" : " in \(c.ns)"): the kernel refuses \(kind == "ipvlan" ? "an" : "a") \(kind) beside it (EBUSY)")
         }
     }
 
