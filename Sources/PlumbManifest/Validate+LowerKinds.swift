@@ -23,20 +23,25 @@ extension Checks {
         }
     }
 
-    /// The kernel keeps one ipvlan mode per parent (the last created switches the others)
-    /// and one VLAN per parent, protocol and id: two interfaces of the manifest that would
-    /// collide are refused, naming both.
+    /// The kernel keeps one ipvlan mode and flag per parent (the last created switches the
+    /// others) and one VLAN per parent, protocol and id: two interfaces of the manifest that
+    /// would collide are refused, naming both.
     mutating func checkSharedParents() {
-        var ipvlanModes: [String: (IpvlanMode, String)] = [:]
+        var ipvlans: [String: (IpvlanMode, IpvlanFlag, String)] = [:]
         var vlans: [String: String] = [:]
         for site in interfaceSites {
             switch site.interface.kind {
-            case .ipvlan(let parent, let mode, _):
-                if let (first, path) = ipvlanModes[parent], first != mode {
-                    report(site.path + ".ipvlan.mode", "\(mode.rawValue) differs from \(path)'s \(first.rawValue) on the same parent \(parent): the kernel keeps one ipvlan mode per parent",
-                           involving: [path])
-                } else if ipvlanModes[parent] == nil {
-                    ipvlanModes[parent] = (mode, site.path + ".ipvlan.mode")
+            case .ipvlan(let parent, let mode, let flag):
+                guard let (m, f, path) = ipvlans[parent] else {
+                    ipvlans[parent] = (mode, flag, site.path)
+                    continue
+                }
+                if m != mode {
+                    report(site.path + ".ipvlan.mode", "\(mode.rawValue) differs from \(path).ipvlan.mode's \(m.rawValue) on the same parent \(parent): the kernel keeps one ipvlan mode per parent",
+                           involving: [path + ".ipvlan.mode"])
+                } else if f != flag {
+                    report(site.path + ".ipvlan.flags", "\(flag.rawValue) differs from \(path).ipvlan.flags's \(f.rawValue) on the same parent \(parent): the kernel keeps one ipvlan flag per parent",
+                           involving: [path + ".ipvlan.flags"])
                 }
             case .vlan(let parent, let id, let proto):
                 // A sibling parent is the container's own link; any other is the host's.

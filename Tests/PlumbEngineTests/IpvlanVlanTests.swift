@@ -133,14 +133,15 @@ struct IpvlanVlanTests {
         }
     }
 
-    @Test("refused with the field's path before any change: a missing parent, an MTU above it, a foreign link by the name, a busy parent, another ipvlan mode on it, a VLAN id taken on it",
+    @Test("refused with the field's path before any change: a missing parent, an MTU above it, a foreign link by the name, a busy parent, another ipvlan mode or flag on it, a VLAN id taken on it",
           arguments: [
             ("ipvlan: {parent: eth9, flags: vepa}", "containers[0].interfaces[0].ipvlan.parent", "parent eth9 does not exist in the host namespace", ""),
             ("vlan: {parent: eth9, id: 5}", "containers[0].interfaces[0].vlan.parent", "parent eth9 is neither an interface of container app nor a link", ""),
             ("ipvlan: {parent: eth0}, mtu: 9000", "containers[0].interfaces[0].mtu", "above its parent eth0's MTU 1500", ""),
             ("vlan: {parent: eth0, id: 5}, mtu: 9000", "containers[0].interfaces[0].mtu", "above its parent eth0's MTU 1500", ""),
             ("vlan: {parent: eth0, id: 5}", "containers[0].interfaces[0].name", "eth1 already exists", "dummy-in-app"),
-            ("ipvlan: {parent: eth0, mode: l3}", "containers[0].interfaces[0].ipvlan.mode", "eth0 already carries ipvlan fip0 in mode l2: the kernel keeps one ipvlan mode per parent and would switch it to l3", "ipvlan"),
+            ("ipvlan: {parent: eth0, mode: l3}", "containers[0].interfaces[0].ipvlan.mode", "eth0 already carries ipvlan fip0 in mode l2 bridge: the kernel keeps one ipvlan mode and flag per parent and would switch it to l3 bridge", "ipvlan"),
+            ("ipvlan: {parent: eth0, flags: vepa}", "containers[0].interfaces[0].ipvlan.flags", "eth0 already carries ipvlan fip0 in mode l2 bridge: the kernel keeps one ipvlan mode and flag per parent and would switch it to l2 vepa", "ipvlan"),
             ("ipvlan: {parent: eth0}", "containers[0].interfaces[0].ipvlan.parent", "parent eth0 already carries macvlan fmv0: the kernel refuses an ipvlan beside it (EBUSY)", "macvlan"),
             ("ipvlan: {parent: port0}", "containers[0].interfaces[0].ipvlan.parent", "parent port0 is a port of bridge brx: the kernel refuses an ipvlan on it (EBUSY)", "port"),
             ("vlan: {parent: eth0, id: 30}", "containers[0].interfaces[0].vlan.id", "eth0 already has VLAN 30 (802.1Q): fv30; the kernel allows one per parent", "vlan"),

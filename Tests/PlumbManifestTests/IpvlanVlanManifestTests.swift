@@ -43,7 +43,7 @@ struct IpvlanVlanManifestTests {
         #expect(m.containers[0].interfaces[0].kind == .vlan(parent: "eth0", id: 4094, protocol: .dot1q))
     }
 
-    @Test("ipvlan refusals: an unknown mode, a MAC, a missing parent, a bad parent name, modes that differ on one parent")
+    @Test("ipvlan refusals: an unknown mode or flag, a MAC, a missing parent, a bad parent name, modes or flags that differ on one parent")
     func ipvlanRefusals() {
         #expect(problems(yaml("ipvlan", "{parent: eth0, mode: l4}")) == [
             #"containers[0].interfaces[0].ipvlan.mode: expected one of l2, l3, l3s, got "l4" (line 7)"#])
@@ -55,6 +55,8 @@ struct IpvlanVlanManifestTests {
         #expect(problems(yaml("ipvlan", "{parent: \"eth/0\"}")).first?.hasPrefix("containers[0].interfaces[0].ipvlan.parent: \"eth/0\" is not a valid interface name") == true)
         let twoModes = problems(yaml("ipvlan", "{parent: eth0, mode: l2}", more: "\n      - {name: eth2, ipvlan: {parent: eth0, mode: l3}}"))
         #expect(twoModes == ["containers[0].interfaces[1].ipvlan.mode: l3 differs from containers[0].interfaces[0].ipvlan.mode's l2 on the same parent eth0: the kernel keeps one ipvlan mode per parent (line 9)"], "\(twoModes)")
+        let twoFlags = problems(yaml("ipvlan", "{parent: eth0, flags: private}", more: "\n      - {name: eth2, ipvlan: {parent: eth0}}"))
+        #expect(twoFlags == ["containers[0].interfaces[1].ipvlan.flags: bridge differs from containers[0].interfaces[0].ipvlan.flags's private on the same parent eth0: the kernel keeps one ipvlan flag per parent (line 9)"], "\(twoFlags)")
     }
 
     @Test("vlan refusals: an id out of range, an unknown protocol, no id, a sibling parent listed after it, a duplicate id; a parent by its own name is the host's")

@@ -17,7 +17,7 @@ extension Planner {
             ?? renamedLink(iface, kind: .ipvlan, container: c, ns: ns, inner: &inner, into: &p, onParent)
         if let parentLink {
             try refuseBusyParent(parentLink, for: "ipvlan", path: "\(path).ipvlan.parent")
-            try refuseOtherIpvlanMode(on: parentLink, mode: mode, except: existing.map { (ns, $0.index) }, path: path)
+            try refuseOtherIpvlanMode(on: parentLink, mode: mode, flag: flag, except: existing.map { (ns, $0.index) }, path: path)
         }
         if let existing {
             try requireOwnedChild(existing, in: ns, kind: .ipvlan, path: path, declaredMAC: parentLink?.mac)
@@ -50,21 +50,28 @@ extension Planner {
         return link
     }
 
-    /// Another ipvlan on the parent in another mode (this owner's of another interface, or
-    /// anyone's): creating ours would switch it, since the mode is the parent's.
-    func refuseOtherIpvlanMode(on parent: LinkInfo, mode: IpvlanMode, except mine: (NamespaceRef, Int)?, path: String) throws {
+    /// Another ipvlan on the parent in another mode or with another flag (this owner's of
+    /// another interface, or anyone's): creating ours would switch it, since the kernel keeps
+    /// both on the parent's port (the last ipvlan created sets them for all).
+    func refuseOtherIpvlanMode(on parent: LinkInfo, mode: IpvlanMode, flag: IpvlanFlag, except mine: (NamespaceRef, Int)?, path: String) throws {
         let others = children(ofHostLink: parent.index).filter { c in
-            c.link.kind == "ipvlan" && c.link.ipvlanMode != mode && !(mine.map { $0.0 == c.ns && $0.1 == c.link.index } ?? false)
+            c.link.kind == "ipvlan" && (c.link.ipvlanMode != mode || c.link.ipvlanFlag.map { $0 != flag } ?? false)
+                && !(mine.map { $0.0 == c.ns && $0.1 == c.link.index } ?? false)
                 && !(c.ns == .host && c.link.alias == alias)   // ours moved out: deleted by this plan
+                && !recreatedByThisPlan(c.link, in: c.ns, parent: parent.name, mode: mode, flag: flag)
         }
         guard let o = others.first else { return }
-        // One of ours that this same plan re-creates in the new mode is no obstacle.
-        if o.link.alias == alias, manifest.containers.contains(where: { c in
-            c.netns == o.ns && c.interfaces.contains { i in
-                if case .ipvlan(parent.name, mode, _) = i.kind { return i.name == o.link.name }
-                return false
-            }
-        }) { return }
-        throw error("\(path).ipvlan.mode", "\(parent.name) already carries ipvlan \(o.link.name)\(o.ns == .host ? "" : " in \(o.ns)") in mode \(o.link.ipvlanMode?.rawValue ?? "?"): the kernel keeps one ipvlan mode per parent and would switch it to \(mode.rawValue)")
+        let field = o.link.ipvlanMode != mode ? "mode" : "flags"
+        let seen = "\(o.link.ipvlanMode?.rawValue ?? "?") \(o.link.ipvlanFlag?.rawValue ?? "?")"
+        throw error("\(path).ipvlan.\(field)", "\(parent.name) already carries ipvlan \(o.link.name)\(o.ns == .host ? "" : " in \(o.ns)") in mode \(seen): the kernel keeps one ipvlan mode and flag per parent and would switch it to \(mode.rawValue) \(flag.rawValue)")
+    }
+
+    /// One of ours that this manifest declares on the same parent in the new mode and flag:
+    /// the same plan re-creates it, so it is no obstacle.
+    func recreatedByThisPlan(_ l: LinkInfo, in ns: NamespaceRef, parent: String, mode: IpvlanMode, flag: IpvlanFlag) -> Bool {
+        guard l.alias == alias else { return false }
+        return manifest.containers.contains { c in
+            c.netns == ns && c.interfaces.contains { $0.name == l.name && $0.kind == .ipvlan(parent: parent, mode: mode, flag: flag) }
+        }
     }
 }

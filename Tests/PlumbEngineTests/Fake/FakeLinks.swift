@@ -136,8 +136,8 @@ final class FakeLinks: LinkOps {
 
     /// Born in its namespace on a parent of this one, with the parent's MAC, down. Like the
     /// kernel: ENODEV for a missing parent, EINVAL for an MTU above the parent's, EEXIST for
-    /// a taken name, EBUSY on a bridge port or a macvlan parent; the mode is the parent's
-    /// port's, so every ipvlan already there switches to the new one's.
+    /// a taken name, EBUSY on a bridge port or a macvlan parent; the mode and flag are the
+    /// parent's port's, so every ipvlan already there switches to the new one's.
     func createIpvlan(_ r: IpvlanRequest) throws {
         let object = "ipvlan \(r.name) on ifindex \(r.parentIndex) mode \(r.mode.rawValue)"
         try enter("createIpvlan", "RTM_NEWLINK", object)
@@ -151,7 +151,7 @@ final class FakeLinks: LinkOps {
         let lower = FakeLinkID(ns: id, index: r.parentIndex)
         let siblings = kernel.namespaces.values.flatMap { ns in ns.links.values.filter { $0.lower == lower }.map { (ns, $0) } }
         if parent.master != nil || siblings.contains(where: { $0.1.kind == "macvlan" }) { throw refuse("RTM_NEWLINK", object, .busy) }
-        for (ns, l) in siblings where l.kind == "ipvlan" { ns.links[l.index]!.ipvlanMode = r.mode }
+        for (ns, l) in siblings where l.kind == "ipvlan" { ns.links[l.index]!.ipvlanMode = r.mode; ns.links[l.index]!.ipvlanFlag = r.flag }
         let index = there.allocateIndex()
         there.links[index] = FakeLink(index: index, name: r.name, kind: "ipvlan", mtu: r.mtu ?? parent.mtu, mac: parent.mac,
                                       lower: lower, ipvlanMode: r.mode, ipvlanFlag: r.flag)

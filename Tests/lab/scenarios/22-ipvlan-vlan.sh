@@ -39,8 +39,13 @@ ip netns exec peer ping -c 2 -W 3 10.60.0.2 >/dev/null || fail "the peer does no
 ok "l2 ipvlan <-> peer"
 expect 0 "$PLUMB" plan --detailed-exitcode "$WORK/l2.yaml"
 
-step "a foreign l2 ipvlan on the same PF; an l3 manifest on that PF is refused before any change"
-ip link add link "$PF" name fip0 type ipvlan mode l2
+step "a foreign ipvlan (l2, flag bridge) made on the same PF switches ours to bridge: the kernel keeps one mode and flag per parent"
+ip link add link "$PF" name fip0 type ipvlan mode l2 bridge
+ip -n i2 -d link show eth1 | grep -qE "ipvlan +mode l2 bridge" || { ip -n i2 -d link show eth1; fail "the kernel did not switch eth1 of i2 to the new ipvlan's flag"; }
+expect 1 "$PLUMB" plan "$WORK/l2.yaml"
+grep -q "fip0 in mode l2 bridge: the kernel keeps one ipvlan mode and flag per parent" "$WORK/out" || fail "the repair is not refused naming fip0"
+ip -d link show fip0 | grep -qE "mode l2 bridge" || fail "the foreign ipvlan's flag changed"
+step "an l3 manifest on that PF is refused before any change"
 cat >"$WORK/l3.yaml" <<YAML
 version: 1
 name: l3
@@ -51,7 +56,7 @@ containers:
     routes: [{to: 10.60.0.0/24, dev: eth1}]
 YAML
 expect 1 "$PLUMB" apply "$WORK/l3.yaml"
-grep -q "one ipvlan mode per parent" "$WORK/out" || fail "the refusal does not say the mode is the parent's"
+grep -q "one ipvlan mode and flag per parent" "$WORK/out" || fail "the refusal does not say the mode is the parent's"
 ip netns list | grep -qw i3 && fail "a refused plan created netns i3"
 ip -d link show fip0 | grep -q "mode l2" || fail "the foreign ipvlan's mode changed"
 
