@@ -17,6 +17,8 @@
 #include <netlink/route/rule.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/link/macvlan.h>
+#include <netlink/route/link/ipvlan.h>
+#include <netlink/route/link/vlan.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/sriov.h>
 #include <netlink/route/link/inet6.h>
@@ -391,6 +393,70 @@ static inline int plumb_vf_stats_get(struct nl_sock *sk, int ifindex, plumb_vf_s
     nl_cb_put(own);
     if (!cb) return -NLE_NOMEM;
     nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, plumb_vf_stats_collect, out);
+    err = nl_recvmsgs(sk, cb);
+    nl_cb_put(cb);
+    if (err < 0) return err;
+    return nl_wait_for_ack(sk);
+}
+
+/// `ip link add link PARENT name NAME [netns NS] [mtu M] type ipvlan mode MODE FLAG`: libnl 3.7
+/// has no setter for IFLA_IPVLAN_FLAGS, so the RTM_NEWLINK (NLM_F_CREATE | NLM_F_EXCL) is built
+/// here. `ns_fd` < 0: none; `mtu` 0: the parent's. Then the ACK. 0 or a negative NLE_* code.
+static inline int plumb_ipvlan_add(struct nl_sock *sk, const char *name, int parent, int ns_fd, unsigned mtu,
+                                   uint16_t mode, uint16_t flags) {
+    struct ifinfomsg ifi;
+    memset(&ifi, 0, sizeof(ifi));
+    ifi.ifi_family = AF_UNSPEC;
+    struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK);
+    if (!msg) return -NLE_NOMEM;
+    struct nlattr *info, *data;
+    if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 || nla_put_string(msg, IFLA_IFNAME, name) < 0
+        || nla_put_u32(msg, IFLA_LINK, (uint32_t)parent) < 0
+        || (ns_fd >= 0 && nla_put_u32(msg, IFLA_NET_NS_FD, (uint32_t)ns_fd) < 0)
+        || (mtu > 0 && nla_put_u32(msg, IFLA_MTU, mtu) < 0)
+        || !(info = nla_nest_start(msg, IFLA_LINKINFO)) || nla_put_string(msg, IFLA_INFO_KIND, "ipvlan") < 0
+        || !(data = nla_nest_start(msg, IFLA_INFO_DATA)) || nla_put_u16(msg, IFLA_IPVLAN_MODE, mode) < 0
+        || nla_put_u16(msg, IFLA_IPVLAN_FLAGS, flags) < 0) {
+        nlmsg_free(msg);
+        return -NLE_NOMEM;
+    }
+    nla_nest_end(msg, data);
+    nla_nest_end(msg, info);
+    int err = nl_send_auto(sk, msg);
+    nlmsg_free(msg);
+    if (err < 0) return err;
+    return nl_wait_for_ack(sk);
+}
+
+static inline int plumb_ipvlan_flags_collect(struct nl_msg *msg, void *arg) {
+    int *out = arg;
+    struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1], *data[IFLA_IPVLAN_MAX + 1];
+    if (nlmsg_parse(nlmsg_hdr(msg), sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0 || !tb[IFLA_LINKINFO]) return NL_OK;
+    if (nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) < 0 || !info[IFLA_INFO_DATA]) return NL_OK;
+    if (nla_parse_nested(data, IFLA_IPVLAN_MAX, info[IFLA_INFO_DATA], NULL) < 0) return NL_OK;
+    *out = data[IFLA_IPVLAN_FLAGS] ? nla_get_u16(data[IFLA_IPVLAN_FLAGS]) : 0;
+    return NL_OK;
+}
+
+/// `ip -d link show dev IFINDEX`'s ipvlan flags (IFLA_IPVLAN_FLAGS, which libnl 3.7 does not
+/// parse) into `*flags` (-1 when the link carries none); then the ACK. 0 or a negative NLE_* code.
+static inline int plumb_ipvlan_flags_get(struct nl_sock *sk, int ifindex, int *flags) {
+    struct ifinfomsg ifi;
+    memset(&ifi, 0, sizeof(ifi));
+    ifi.ifi_family = AF_UNSPEC;
+    ifi.ifi_index = ifindex;
+    *flags = -1;
+    struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
+    if (!msg) return -NLE_NOMEM;
+    if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) { nlmsg_free(msg); return -NLE_NOMEM; }
+    int err = nl_send_auto(sk, msg);
+    nlmsg_free(msg);
+    if (err < 0) return err;
+    struct nl_cb *own = nl_socket_get_cb(sk);
+    struct nl_cb *cb = nl_cb_clone(own);
+    nl_cb_put(own);
+    if (!cb) return -NLE_NOMEM;
+    nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, plumb_ipvlan_flags_collect, flags);
     err = nl_recvmsgs(sk, cb);
     nl_cb_put(cb);
     if (err < 0) return err;

@@ -31,7 +31,7 @@ extension Decode {
 
     static func interface(_ r: NodeReader) -> Interface {
         let placeholder = Interface(name: "", kind: .veth(bridge: "", hostName: nil))
-        guard let o = r.object(["name", "veth", "vf", "macvlan", "addresses", "mtu", "mac", "sourceRouting"]) else { return placeholder }
+        guard let o = r.object(["name", "veth", "vf", "macvlan", "ipvlan", "vlan", "addresses", "mtu", "mac", "sourceRouting"]) else { return placeholder }
         let kind = interfaceKind(o)
         if kind == nil { r.log.reject(ManifestPath.key(r.path, "veth")) }
         return Interface(name: o.required("name")?.string() ?? "",
@@ -41,10 +41,13 @@ extension Decode {
                          sourceRouting: o.bool("sourceRouting") ?? false)
     }
 
-    /// Exactly one of `veth: {bridge, hostName}`, `vf: {nic, index}` and `macvlan: {parent, mode}`.
+    /// Exactly one of `veth: {bridge, hostName}`, `vf: {nic, index}`, `macvlan: {parent, mode}`,
+    /// `ipvlan: {parent, mode}` and `vlan: {parent, id, protocol}`.
     static func interfaceKind(_ o: ObjectReader) -> Interface.Kind? {
-        guard let (key, r) = o.exactlyOne(of: ["veth", "vf", "macvlan"]) else { return nil }
+        guard let (key, r) = o.exactlyOne(of: ["veth", "vf", "macvlan", "ipvlan", "vlan"]) else { return nil }
         if key == "macvlan" { return macvlan(r) }
+        if key == "ipvlan" { return ipvlan(r) }
+        if key == "vlan" { return vlan(r) }
         if key == "veth" {
             guard let v = r.object(["bridge", "hostName"]), let bridge = v.required("bridge")?.string() else { return nil }
             return .veth(bridge: bridge, hostName: v.string("hostName"))
@@ -64,6 +67,31 @@ extension Decode {
         guard let modeNode = v.optional("mode") else { return .macvlan(parent: parent, mode: .bridge) }
         guard let mode = modeNode.choice(MacvlanMode.names).flatMap(MacvlanMode.init(rawValue:)) else { return nil }
         return .macvlan(parent: parent, mode: mode)
+    }
+
+    /// `ipvlan: {parent: eth0, mode: l2, flags: bridge}`; the mode defaults to `l2`, as in the
+    /// CNI ipvlan plugin and the kernel, the flag to the kernel's `bridge`.
+    static func ipvlan(_ r: NodeReader) -> Interface.Kind? {
+        guard let v = r.object(["parent", "mode", "flags"]), let parent = v.required("parent")?.string() else { return nil }
+        var mode = IpvlanMode.l2, flag = IpvlanFlag.bridge
+        if let node = v.optional("mode") {
+            guard let m = node.choice(IpvlanMode.names).flatMap(IpvlanMode.init(rawValue:)) else { return nil }
+            mode = m
+        }
+        if let node = v.optional("flags") {
+            guard let f = node.choice(IpvlanFlag.names).flatMap(IpvlanFlag.init(rawValue:)) else { return nil }
+            flag = f
+        }
+        return .ipvlan(parent: parent, mode: mode, flag: flag)
+    }
+
+    /// `vlan: {parent: eth0, id: 12, protocol: 802.1Q}`; the protocol defaults to 802.1Q.
+    static func vlan(_ r: NodeReader) -> Interface.Kind? {
+        guard let v = r.object(["parent", "id", "protocol"]), let parent = v.required("parent")?.string(),
+              let id = v.required("id")?.int() else { return nil }
+        guard let protoNode = v.optional("protocol") else { return .vlan(parent: parent, id: id, protocol: .dot1q) }
+        guard let proto = protoNode.choice(VLANProtocol.allCases.map(\.rawValue)).flatMap(VLANProtocol.init(rawValue:)) else { return nil }
+        return .vlan(parent: parent, id: id, protocol: proto)
     }
 
     /// `to` is `default`, a prefix, or a bare address (a host route). `default` takes the

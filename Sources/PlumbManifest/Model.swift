@@ -276,6 +276,13 @@ public struct Container: Sendable, Equatable {
     public var ports: [PortForward]
     /// Policy-routing rules of the container's namespace (`ip rule`).
     public var rules: [Rule]
+
+    /// True when a VLAN's `parent` names another interface of this container (then it is
+    /// made inside, next to it); a parent by the VLAN's own name is the host's link.
+    public func hasSibling(_ parent: String, of iface: String) -> Bool {
+        parent != iface && interfaces.contains { $0.name == parent }
+    }
+
     public init(name: String, netns: NamespaceRef?, interfaces: [Interface] = [], routes: [Route] = [],
                 ports: [PortForward] = [], rules: [Rule] = []) {
         self.name = name; self.netns = netns; self.interfaces = interfaces; self.routes = routes; self.ports = ports
@@ -295,6 +302,13 @@ public struct Interface: Sendable, Equatable {
         /// A macvlan on `parent`, a link of the host namespace (a NIC, a VF's netdev, a
         /// bridge), born in the container's namespace under the interface's name.
         case macvlan(parent: String, mode: MacvlanMode)
+        /// An ipvlan on `parent`, a link of the host namespace, born in the container's
+        /// namespace under the interface's name; it has its parent's MAC.
+        case ipvlan(parent: String, mode: IpvlanMode, flag: IpvlanFlag)
+        /// A VLAN subinterface (`id` 1...4094) of `parent`: another interface of the same
+        /// container (then it is made inside), else a link of the host namespace (then it is
+        /// born in the container's namespace).
+        case vlan(parent: String, id: Int, protocol: VLANProtocol)
     }
     public var name: String
     public var kind: Kind
@@ -302,7 +316,7 @@ public struct Interface: Sendable, Equatable {
     public var vfReference: (nic: String, index: Int)? {
         switch kind {
         case .vf(let nic, let index), .userspaceVF(let nic, let index, _): return (nic, index)
-        case .veth, .macvlan: return nil
+        case .veth, .macvlan, .ipvlan, .vlan: return nil
         }
     }
     public var addresses: [IPPrefix]
@@ -316,6 +330,14 @@ public struct Interface: Sendable, Equatable {
                 sourceRouting: Bool = false) {
         self.name = name; self.kind = kind; self.addresses = addresses; self.mtu = mtu; self.mac = mac
         self.sourceRouting = sourceRouting
+    }
+
+    /// The link it sits on, for the kinds made on another link (macvlan, ipvlan, vlan).
+    public var parent: String? {
+        switch kind {
+        case .macvlan(let p, _), .ipvlan(let p, _, _), .vlan(let p, _, _): return p
+        case .veth, .vf, .userspaceVF: return nil
+        }
     }
 }
 

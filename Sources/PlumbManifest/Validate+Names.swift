@@ -41,7 +41,12 @@ extension Checks {
             let ip = "\(path).interfaces[\(i)]"
             interfaceName(iface.name, at: ip + ".name")
             if case .veth(_, let host?) = iface.kind { interfaceName(host, at: ip + ".veth.hostName") }
-            if case .macvlan(let parent, _) = iface.kind { interfaceName(parent, at: ip + ".macvlan.parent") }
+            switch iface.kind {
+            case .macvlan(let parent, _): interfaceName(parent, at: ip + ".macvlan.parent")
+            case .ipvlan(let parent, _, _): interfaceName(parent, at: ip + ".ipvlan.parent")
+            case .vlan(let parent, _, _): interfaceName(parent, at: ip + ".vlan.parent")
+            case .veth, .vf, .userspaceVF: break
+            }
         }
     }
 

@@ -6,6 +6,7 @@ extension Checks {
         for (ni, nic) in m.nics.enumerated() { checkNIC(nic, at: "nics[\(ni)]") }
         for (bi, b) in m.bridges.enumerated() { range(b.mtu, 68...65535, at: "bridges[\(bi)].mtu") }
         for site in interfaceSites { checkInterface(site) }
+        checkSharedParents()
         for (ci, c) in m.containers.enumerated() { checkContainerNumbers(c, at: "containers[\(ci)]") }
     }
 
@@ -113,6 +114,7 @@ extension Checks {
                 report(site.path + ".\(key)", "a VF bound to \(driver.rawValue) has no netdev: \(key) is for the program that drives it (set the VF's MAC in nics[].sriov.vfs)")
             }
         }
+        checkLowerKinds(site)
         guard let (ref, index) = site.interface.vfReference else { return }
         if let nic = m.nics.first(where: { $0.reference == ref }) {
             vfIndex(index, of: nic, at: site.path + ".vf.index")

@@ -22,16 +22,24 @@ public struct LinkInfo: Sendable, Equatable, Codable {
     /// A macvlan's mode (IFLA_MACVLAN_MODE); its parent is `peerIndex`, in the namespace
     /// `linkNetnsID` names when the macvlan lives in another one.
     public var macvlanMode: MacvlanMode?
+    /// An ipvlan's mode (IFLA_IPVLAN_MODE); its parent is `peerIndex`, as for a macvlan.
+    public var ipvlanMode: IpvlanMode?
+    /// Its flag (IFLA_IPVLAN_FLAGS), read by a request of its own: libnl 3.7 does not parse it.
+    public var ipvlanFlag: IpvlanFlag?
+    /// A VLAN subinterface's id and protocol (IFLA_VLAN_ID, IFLA_VLAN_PROTOCOL); its parent is `peerIndex`.
+    public var vlanID: Int?
+    public var vlanProtocol: VLANProtocol?
     public var stats: LinkStats
 
     public init(index: Int, name: String, kind: String? = nil, master: Int? = nil, mtu: Int = 1500,
                 up: Bool = false, carrier: Bool = false, operUp: Bool = false, mac: MACAddress? = nil,
                 alias: String? = nil, peerIndex: Int? = nil, linkNetnsID: Int? = nil, txqlen: Int? = nil,
-                macvlanMode: MacvlanMode? = nil, stats: LinkStats = LinkStats()) {
+                macvlanMode: MacvlanMode? = nil, ipvlanMode: IpvlanMode? = nil, ipvlanFlag: IpvlanFlag? = nil, vlanID: Int? = nil,
+                vlanProtocol: VLANProtocol? = nil, stats: LinkStats = LinkStats()) {
         self.index = index; self.name = name; self.kind = kind; self.master = master; self.mtu = mtu
         self.up = up; self.carrier = carrier; self.operUp = operUp; self.mac = mac; self.alias = alias
         self.peerIndex = peerIndex; self.linkNetnsID = linkNetnsID; self.txqlen = txqlen; self.stats = stats
-        self.macvlanMode = macvlanMode
+        self.macvlanMode = macvlanMode; self.ipvlanMode = ipvlanMode; self.ipvlanFlag = ipvlanFlag; self.vlanID = vlanID; self.vlanProtocol = vlanProtocol
     }
 }
 
@@ -91,6 +99,9 @@ extension LinkInfo {
             linkNetnsID: hasNsid ? Int(nsid) : nil,
             txqlen: Int(rtnl_link_get_txqlen(l)),
             macvlanMode: Self.macvlanMode(l),
+            ipvlanMode: Self.ipvlanMode(l),
+            vlanID: rtnl_link_is_vlan(l) != 0 ? Int(rtnl_link_vlan_get_id(l)) : nil,
+            vlanProtocol: rtnl_link_is_vlan(l) != 0 ? VLANProtocol(netlinkValue: UInt16(truncatingIfNeeded: rtnl_link_vlan_get_protocol(l))) : nil,
             stats: LinkStats(l))
     }
 
@@ -101,6 +112,14 @@ extension LinkInfo {
         var buf = [CChar](repeating: 0, count: size)
         guard let text = rtnl_link_macvlan_mode2str(Int32(rtnl_link_macvlan_get_mode(l)), &buf, size) else { return nil }
         return MacvlanMode(rawValue: String(cString: text))
+    }
+
+    /// An ipvlan's mode; nil for any other kind.
+    static func ipvlanMode(_ l: OpaquePointer) -> IpvlanMode? {
+        guard rtnl_link_is_ipvlan(l) != 0 else { return nil }
+        var mode: UInt16 = 0
+        guard rtnl_link_ipvlan_get_mode(l, &mode) == 0 else { return nil }
+        return IpvlanMode(kernelValue: mode)
     }
 }
 
@@ -121,7 +140,7 @@ extension RouteSocket {
         var cache: OpaquePointer?
         try perform("RTM_GETLINK", "dump") { rtnl_link_alloc_cache(sock, AF_UNSPEC, &cache) }
         defer { nl_cache_free(cache) }
-        return collect(cache) { LinkInfo($0) }
+        return try withIpvlanFlags(collect(cache) { LinkInfo($0) })
     }
 
     /// One link by index or name, read fresh from the kernel (a cache is a snapshot).
@@ -136,7 +155,7 @@ extension RouteSocket {
             return nil
         }
         defer { rtnl_link_put(out) }
-        return out.map { LinkInfo($0) }
+        return try withIpvlanFlags(out.map { [LinkInfo($0)] } ?? []).first
     }
 }
 

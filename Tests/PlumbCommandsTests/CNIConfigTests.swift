@@ -213,3 +213,48 @@ struct CNIConfigTests {
         var testDescription: String { field + " ← " + fields }
     }
 }
+
+/// `"kind"` attachments: the reference macvlan, ipvlan and vlan plugins' fields with `type: plumb`.
+@Suite("CNI configuration: macvlan, ipvlan and vlan kinds")
+struct CNIKindConfigTests {
+    func parse(_ json: String) throws -> CNIConfig { try CNIConfig.parse(Data(json.utf8)) }
+    func refusal(_ json: String) -> CNIError? {
+        do { _ = try parse(json); return nil } catch let e as CNIError { return e } catch { return nil }
+    }
+    func config(_ fields: String) -> String {
+        "{\"cniVersion\": \"1.0.0\", \"name\": \"n\", \"type\": \"plumb\", " + fields
+            + ", \"ipam\": {\"type\": \"host-local\", \"subnet\": \"10.1.0.0/24\"}}"
+    }
+
+    @Test("each kind decodes from the reference plugin's fields, with the reference defaults")
+    func kinds() throws {
+        #expect(try parse(config(#""kind": "macvlan", "master": "eth0", "mode": "vepa", "mtu": 1400"#)).lower == .macvlan(parent: "eth0", mode: .vepa))
+        #expect(try parse(config(#""kind": "macvlan", "master": "eth0""#)).lower == .macvlan(parent: "eth0", mode: .bridge))
+        #expect(try parse(config(#""kind": "ipvlan", "master": "eth0", "mode": "l3""#)).lower == .ipvlan(parent: "eth0", mode: .l3, flag: .bridge))
+        #expect(try parse(config(#""kind": "ipvlan", "master": "eth0""#)).lower == .ipvlan(parent: "eth0", mode: .l2, flag: .bridge))
+        let v = try parse(config(#""kind": "vlan", "master": "eth0", "vlanId": 21"#))
+        #expect(v.lower == .vlan(parent: "eth0", id: 21, protocol: .dot1q) && v.vf == nil && v.bridge == nil)
+    }
+
+    @Test("refused naming the field: no master, a bad mode, a VLAN id out of range or missing, a field of another kind, VF keys, linkInContainer, an ipvlan MAC")
+    func refusals() throws {
+        let cases: [(String, String)] = [
+            (#""kind": "macvlan""#, "master: is required"),
+            (#""kind": "macvlan", "master": "eth0", "mode": "l2""#, "mode: \"l2\" is not one of"),
+            (#""kind": "ipvlan", "master": "eth0", "mode": "bridge""#, "mode: \"bridge\" is not one of"),
+            (#""kind": "vlan", "master": "eth0", "vlanId": 4095"#, "vlanId: 4095 is out of range 1-4094"),
+            (#""kind": "vlan", "master": "eth0""#, "vlanId: is required"),
+            (#""kind": "vlan", "master": "eth0", "vlanId": 5, "mode": "l2""#, "mode: belongs to kinds macvlan and ipvlan"),
+            (#""kind": "macvlan", "master": "eth0", "vlanId": 5"#, "vlanId: belongs to kind vlan"),
+            (#""kind": "bond", "master": "eth0""#, "kind: \"bond\" is not one of"),
+            (#""master": "eth0""#, "master: belongs to a \"kind\""),
+            (#""kind": "macvlan", "master": "eth0", "deviceID": "0000:03:02.0""#, "takes no VF"),
+            (#""kind": "vlan", "master": "eth0", "vlanId": 5, "linkInContainer": true"#, "linkInContainer: a master inside the container is not supported"),
+            (#""kind": "ipvlan", "master": "eth0", "runtimeConfig": {"mac": "02:00:00:00:00:01"}"#, "runtimeConfig.mac: an ipvlan has its master's MAC"),
+        ]
+        for (fields, message) in cases {
+            let e = refusal(config(fields))
+            #expect(e?.msg.contains(message) == true, "\(fields): \(e.map { "\($0)" } ?? "accepted")")
+        }
+    }
+}

@@ -190,4 +190,29 @@ struct MacvlanKernelTests {
             }
         }
     }
+
+    @Test("a container's macvlan named like a host link: born under a temporary name and renamed inside (the kernel looks the name up in the host first); the host link untouched")
+    func nameTakenInTheHost() async throws {
+        try await Heavy.run {
+            let sandbox = try Sandbox()
+            try Self.wire(sandbox)
+            // A host link called eth1: RTM_NEWLINK "eth1" sent from the host would be EEXIST.
+            try #require(try sandbox.sh("ip link add eth1 type bridge && ip link set eth1 up").succeeded)
+            let before = try sandbox.linkObjects().first { $0["ifname"] as? String == "eth1" }
+            let manifest = try sandbox.writeManifest(Self.manifest())
+            let plan = try sandbox.plumb("plan", manifest)
+            #expect(plan.stdout.contains(" name plumb") && plan.stdout.contains(" name eth1 alias"), "\(plan)")
+            try sandbox.applyOrFail(manifest)
+            let link = try Self.details(sandbox, "eth1", netns: "app")
+            #expect(Self.kind(link).kind == "macvlan", "\(link ?? [:])")
+            #expect(try sandbox.ping(from: "app", Self.peer).succeeded)
+            try sandbox.expectConverged(manifest)
+            let after = try sandbox.linkObjects().first { $0["ifname"] as? String == "eth1" }
+            #expect(after?["ifindex"] as? Int == before?["ifindex"] as? Int && after?["address"] as? String == before?["address"] as? String
+                    && after?["ifalias"] == nil, "the host's eth1 changed: \(after ?? [:])")
+            let destroy = try sandbox.plumb("destroy", manifest)
+            #expect(destroy.status == 0, "\(destroy)")
+            #expect(try sandbox.linkObjects().contains { $0["ifname"] as? String == "eth1" }, "the host's eth1 went")
+        }
+    }
 }

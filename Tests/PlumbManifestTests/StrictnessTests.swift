@@ -100,8 +100,8 @@ import Testing
         "nics[0]: give only one of name, match (line 3)",
         "nics[1].match: give only one of pci, mac (line 4)",
         "nics[2]: needs one of name, match (line 5)",
-        "containers[0].interfaces[0]: give only one of veth, vf, macvlan (line 11)",
-        "containers[0].interfaces[1]: needs one of veth, vf, macvlan (line 12)",
+        "containers[0].interfaces[0]: give only one of veth, vf, macvlan, ipvlan, vlan (line 11)",
+        "containers[0].interfaces[1]: needs one of veth, vf, macvlan, ipvlan, vlan (line 12)",
     ])
 }
 
@@ -155,7 +155,7 @@ import Testing
         "version: unsupported version 2; this plumb reads version 1 (line 1)",
         "bridges[0].mtu: expected an integer, got \"big\" (line 5)",
         "containers[0].interfaces[0].veth.bridge: bridge br9 is not declared; declared bridges: br0 (line 11)",
-        "containers[0].interfaces[0].colour: unknown key; expected one of name, veth, vf, macvlan, addresses, mtu, mac, sourceRouting (line 13)",
+        "containers[0].interfaces[0].colour: unknown key; expected one of name, veth, vf, macvlan, ipvlan, vlan, addresses, mtu, mac, sourceRouting (line 13)",
         "containers[0].routes[0]: via 10.1.1.1 is not reachable from any interface of container web (line 15)",
     ])
 }

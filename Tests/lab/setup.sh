@@ -30,7 +30,8 @@ die() { echo "setup: error: $*" >&2; exit 1; }
 # block for tens of seconds under TCG. veth/bridge/dummy/nf_tables are for
 # scenarios beyond SR-IOV (bridges, NAT) and cost little. vfio_pci (and the type1 IOMMU
 # backend its group file opens) is for VFs bound to userspace (DPDK): loading it binds nothing.
-WANT_MODULES="virtio_pci virtio_net virtio_rng 9p 9pnet_virtio igb igbvf 8021q veth bridge dummy
+# ipvlan for the ipvlan kind (this machine's kernel has none).
+WANT_MODULES="virtio_pci virtio_net virtio_rng 9p 9pnet_virtio igb igbvf 8021q ipvlan veth bridge dummy
   nf_tables nft_chain_nat nft_masq nft_nat nft_ct nf_conntrack nf_nat vfio_pci vfio_iommu_type1"
 # insmod parameters (dummy would otherwise create dummy0 at load)
 declare -A MOD_PARAMS=([dummy]="numdummies=0")

@@ -24,8 +24,10 @@ struct CNIAttachment {
 
     var namespace: NamespaceRef? { netns.map { NamespaceRef.path($0).canonical } }
 
-    /// The bridge network's host layer: the bridge with each gateway, masquerade.
+    /// The bridge network's host layer: the bridge with each gateway, masquerade. A macvlan,
+    /// ipvlan or VLAN network has nothing in the host of its own: an empty layer.
     func hostLayer(_ ipam: CNIResult) throws -> Layer {
+        if config.lower != nil { return Layer(owner: networkOwner, manifest: Manifest(name: config.name)) }
         guard let b = config.bridge else { throw CNIError(CNIError.invalidConfig, "no bridge in the configuration") }
         let gateways = (ipam.ips ?? []).compactMap { ip -> IPPrefix? in
             guard let gw = ip.gateway.flatMap(IPAddress.init), let p = IPPrefix(ip.address) else { return nil }
@@ -40,9 +42,15 @@ struct CNIAttachment {
     /// runtimeConfig's MAC, and its port mappings as the container's published ports (DNAT in
     /// this attachment's own nftables table: gone with its DEL or GC).
     func containerLayer(_ host: Layer, _ ipam: CNIResult) throws -> Layer {
-        guard let b = config.bridge else { throw CNIError(CNIError.invalidConfig, "no bridge in the configuration") }
-        let iface = Interface(name: ifname, kind: .veth(bridge: b.name, hostName: hostVeth), addresses: try ipam.prefixes(),
+        let iface: Interface
+        if let kind = config.lower {
+            // On the master, born in CNI_NETNS under CNI_IFNAME (the reference plugins' fields).
+            iface = Interface(name: ifname, kind: kind, addresses: try ipam.prefixes(), mtu: config.mtu, mac: config.runtime.mac)
+        } else {
+            guard let b = config.bridge else { throw CNIError(CNIError.invalidConfig, "no bridge in the configuration") }
+            iface = Interface(name: ifname, kind: .veth(bridge: b.name, hostName: hostVeth), addresses: try ipam.prefixes(),
                               mtu: b.mtu ?? config.mtu, mac: config.runtime.mac)
+        }
         var m = host.manifest
         m.host = Host()
         m.containers = [Container(name: containerName, netns: namespace, interfaces: [iface], routes: ipam.manifestRoutes(),

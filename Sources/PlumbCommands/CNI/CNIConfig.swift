@@ -1,4 +1,5 @@
 import Foundation
+import PlumbManifest
 import PlumbTypes
 
 /// The network configuration on stdin. Two kinds:
@@ -37,6 +38,8 @@ struct CNIConfig: Decodable {
     var validAttachments: [Attachment]?
     /// Set by `parse` from either shape.
     var vf: VF? = nil
+    /// A macvlan, ipvlan or VLAN attachment (`kind` and the reference plugins' fields), set by `parse`.
+    var lower: Interface.Kind? = nil
     var runtime = CNIRuntimeConfig()
 
     enum CodingKeys: String, CodingKey {
@@ -47,7 +50,7 @@ struct CNIConfig: Decodable {
 
     static let knownKeys: Set<String> = Set(["cniVersion", "name", "type", "bridge", "vf", "mtu", "ipam", "prevResult",
                                              "cni.dev/valid-attachments", "runtimeConfig", "args", "capabilities", "dns",
-                                             "disableCheck", "disableGC"]).union(SRIOVCNIConfig.keys)
+                                             "disableCheck", "disableGC"]).union(SRIOVCNIConfig.keys).union(CNILower.keys)
 
     static func parse(_ data: Data) throws -> CNIConfig {
         var c: CNIConfig
@@ -65,7 +68,11 @@ struct CNIConfig: Decodable {
         }
         let fields = CNIFields(object: obj, path: "", version: c.cniVersion)
         c.runtime = try CNIRuntimeConfig.parse(fields)
-        c.vf = try vf(c, fields)
+        c.lower = try CNILower.kind(fields)
+        if c.lower != nil, c.nestedVF != nil || SRIOVCNIConfig.isUsed(fields) {
+            throw CNIError(CNIError.invalidConfig, "a \"kind\" attachment takes no VF (\"vf\", or sriov-cni's keys deviceID, vlan, mac, …)", version: c.cniVersion)
+        }
+        c.vf = c.lower == nil ? try vf(c, fields) : nil
         try validate(c)
         return c
     }
@@ -94,8 +101,8 @@ struct CNIConfig: Decodable {
     }
 
     static func validate(_ c: CNIConfig) throws {
-        guard (c.bridge == nil) != (c.vf == nil) else {
-            throw CNIError(CNIError.invalidConfig, "give exactly one of \"bridge\" or a VF (\"vf\", or sriov-cni's \"deviceID\")", version: c.cniVersion)
+        guard [c.bridge != nil, c.vf != nil, c.lower != nil].filter({ $0 }).count == 1 else {
+            throw CNIError(CNIError.invalidConfig, "give exactly one of \"bridge\", a VF (\"vf\", or sriov-cni's \"deviceID\") or a \"kind\" (macvlan, ipvlan, vlan)", version: c.cniVersion)
         }
         if let b = c.bridge, let why = InterfaceNames.problem(b.name) {
             throw CNIError(CNIError.invalidConfig, "bridge.name \"\(b.name.prefix(40))\" is not a valid interface name: \(why)", version: c.cniVersion)
@@ -105,6 +112,13 @@ struct CNIConfig: Decodable {
         }
         if let d = c.vf?.driver, c.mtu != nil {
             throw CNIError(CNIError.invalidConfig, "mtu: a VF bound to \(d.rawValue) has no netdev to set it on", version: c.cniVersion)
+        }
+        if c.lower != nil, !c.runtime.portMappings.isEmpty {
+            throw CNIError(CNIError.unsupportedField, "runtimeConfig.portMappings: ports are published to a bridge network's containers",
+                           version: c.cniVersion)
+        }
+        if case .ipvlan? = c.lower, c.runtime.mac != nil {
+            throw CNIError(CNIError.invalidConfig, "runtimeConfig.mac: an ipvlan has its master's MAC", version: c.cniVersion)
         }
         if c.vf != nil, !c.runtime.portMappings.isEmpty {
             throw CNIError(CNIError.unsupportedField, "runtimeConfig.portMappings: ports are published to a bridge network's containers; a VF's traffic never passes the host's nftables",

@@ -172,8 +172,15 @@ struct CNIRun {
     }
 
     func result(_ a: CNIAttachment, ipam: CNIResult, engine: Engine) throws -> CNIResult {
-        let host = try engine.kernel.links(in: .host).link(name: a.hostVeth)
         let inner = try a.namespace.flatMap { try engine.kernel.links(in: $0).link(name: a.ifname) }
+        if config.lower != nil {
+            // No host end: the one interface is the container's.
+            return CNIResult(cniVersion: config.cniVersion,
+                             interfaces: [.init(name: a.ifname, mac: inner?.mac?.description, mtu: inner?.mtu, sandbox: a.netns)],
+                             ips: ipam.ips?.map { .init(version: nil, address: $0.address, gateway: $0.gateway, interface: 0) },
+                             routes: ipam.routes, dns: ipam.dns)
+        }
+        let host = try engine.kernel.links(in: .host).link(name: a.hostVeth)
         return CNIResult(cniVersion: config.cniVersion,
                          interfaces: [.init(name: a.hostVeth, mac: host?.mac?.description, mtu: host?.mtu, sandbox: nil),
                                       .init(name: a.ifname, mac: inner?.mac?.description, mtu: inner?.mtu, sandbox: a.netns)],

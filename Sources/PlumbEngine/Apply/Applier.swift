@@ -63,6 +63,8 @@ public final class Applier {
         case .createBridge(let b): try createBridge(b)
         case .createVeth(let v): try createVeth(v)
         case .createMacvlan(let m): try createMacvlan(m)
+        case .createIpvlan(let m): try createIpvlan(m)
+        case .createVlan(let v): try createVlan(v)
         case .setLink(let u): try setLink(u)
         case .deleteLink(let d): try deleteLink(d)
         case .addAddress(let a): try addAddress(a)
@@ -148,7 +150,7 @@ extension Action {
              .replaceTable, .deleteTable, .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin, .setEswitchMode,
              .setTxQueueLen, .writeModprobe, .setRSS, .setRxHash, .addRule, .deleteRule:
             return true
-        case .createBridge, .createVeth, .createMacvlan, .setNumVFs, .setVF, .moveVF, .returnVF, .bindVF, .setQueueSteering:
+        case .createBridge, .createVeth, .createMacvlan, .createIpvlan, .createVlan, .setNumVFs, .setVF, .moveVF, .returnVF, .bindVF, .setQueueSteering:
             return false
         }
     }

@@ -9,14 +9,16 @@ extension Applier {
     func createMacvlan(_ m: MacvlanCreation) throws {
         let host = try kernel.links(in: .host)
         let (_, parent) = try require(LinkRef(m.parent, index: m.parentIndex), .declaredByName, "RTM_GETLINK")
-        try host.createMacvlan(MacvlanRequest(name: m.link.name, parentIndex: parent.index, mode: m.mode,
+        let born = try birthName(m.link.name, temporary: m.temporaryName, planned: m.renameAtBirth, sentIn: host)
+        try host.createMacvlan(MacvlanRequest(name: born, parentIndex: parent.index, mode: m.mode,
                                               namespace: m.link.namespace, mac: m.mode == .passthru ? nil : m.mac, mtu: m.mtu))
         // The kernel takes no alias at creation: the MAC is the mark until this lands.
-        let (ops, link) = try require(m.link, .owner(alias: "", mac: m.mac), "RTM_GETLINK")
+        let (ops, link) = try require(LinkRef(born, in: m.link.namespace), .owner(alias: "", mac: m.mac), "RTM_GETLINK")
         guard link.kind == "macvlan" else {
             throw OwnershipError(object: "\(m.link)", reason: "it is a \(link.kind ?? "physical") link, not the macvlan just created")
         }
-        try ops.setLink(SetLink(index: link.index, alias: m.alias, noIPv6Addresses: !m.ipv6))
+        // Renamed (when born under a temporary name) while still down, with the alias.
+        try ops.setLink(SetLink(index: link.index, name: born == m.link.name ? nil : m.link.name, alias: m.alias, noIPv6Addresses: !m.ipv6))
         try ops.setLink(SetLink(index: link.index, up: true))
     }
 }

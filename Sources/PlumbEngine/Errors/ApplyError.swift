@@ -61,7 +61,7 @@ public struct DestroyError: Error, CustomStringConvertible {
 }
 
 /// A destroy refused before any change: it would delete a link that another owner's
-/// macvlan sits on, and the kernel deletes a macvlan with its parent.
+/// macvlan, ipvlan or VLAN sits on, and the kernel deletes those with their parent.
 public struct ParentInUseError: Error, CustomStringConvertible {
     public var parent: String
     public var children: [String]

@@ -28,6 +28,15 @@ public struct Marks: Hashable, Sendable {
         return MACAddress(bytes: [0x02] + (0..<5).map { UInt8(truncatingIfNeeded: h >> (8 * UInt64($0))) })!
     }
 
+    /// The name a link is born under when its own name is taken in the namespace the
+    /// request is sent in: the kernel looks IFLA_IFNAME up *there* before it creates the link
+    /// anywhere (EEXIST). "plumb" + 8 hex digits of the owner, namespace and final name.
+    public func temporaryName(for link: String, in ns: NamespaceRef) -> String {
+        var h: UInt32 = 0x811c_9dc5
+        for byte in "plumb-tmp/1\n\(id.rawValue)\n\(ns)\n\(link)".utf8 { h = (h ^ UInt32(byte)) &* 0x0100_0193 }
+        return "plumb" + String(String(h, radix: 16).reversed()).padding(toLength: 8, withPad: "0", startingAt: 0)
+    }
+
     /// The owner's nftables table: `inet plumb_demo_3f9a1c2d4e5b6a70`; readable
     /// prefix, unique suffix.
     public var table: TableName {

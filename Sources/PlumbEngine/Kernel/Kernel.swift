@@ -126,6 +126,12 @@ public protocol LinkOps: AnyObject {
     /// `ip link add link PARENT name NAME address MAC netns NS type macvlan mode MODE [mtu M]`:
     /// born in `namespace` from a parent of this namespace.
     func createMacvlan(_ r: MacvlanRequest) throws
+    /// `ip link add link PARENT name NAME netns NS type ipvlan mode MODE FLAG [mtu M]`:
+    /// born in `namespace` from a parent of this namespace.
+    func createIpvlan(_ r: IpvlanRequest) throws
+    /// `ip link add link PARENT name NAME [address MAC] [netns NS] type vlan id ID protocol P [mtu M]`:
+    /// on a parent of this namespace, born in `namespace` (nil: this one).
+    func createVlan(_ r: VlanRequest) throws
     /// `ip link set dev IFINDEX …` (never moves it: see `moveLink`).
     func setLink(_ r: SetLink) throws
     /// `ip link set dev IFINDEX netns NS name NAME` (down while it moves).
@@ -181,6 +187,37 @@ public struct MacvlanRequest: Sendable, Equatable {
     public var mtu: Int?
     public init(name: String, parentIndex: Int, mode: MacvlanMode, namespace: NamespaceRef, mac: MACAddress?, mtu: Int?) {
         self.name = name; self.parentIndex = parentIndex; self.mode = mode; self.namespace = namespace
+        self.mac = mac; self.mtu = mtu
+    }
+}
+
+/// An ipvlan on a parent of the host namespace, born in another namespace under its final
+/// name: one RTM_NEWLINK. It has its parent's MAC, so its alias is its only mark.
+public struct IpvlanRequest: Sendable, Equatable {
+    public var name: String
+    public var parentIndex: Int
+    public var mode: IpvlanMode
+    public var flag: IpvlanFlag
+    public var namespace: NamespaceRef
+    public var mtu: Int?
+    public init(name: String, parentIndex: Int, mode: IpvlanMode, flag: IpvlanFlag = .bridge, namespace: NamespaceRef, mtu: Int?) {
+        self.name = name; self.parentIndex = parentIndex; self.mode = mode; self.flag = flag; self.namespace = namespace; self.mtu = mtu
+    }
+}
+
+/// A VLAN subinterface of a parent of the namespace the request is sent in, born in
+/// `namespace` (nil: next to its parent) under its final name: one RTM_NEWLINK.
+public struct VlanRequest: Sendable, Equatable {
+    public var name: String
+    public var parentIndex: Int
+    public var id: Int
+    public var proto: VLANProtocol
+    public var namespace: NamespaceRef?
+    /// nil: the parent's, as the kernel gives it.
+    public var mac: MACAddress?
+    public var mtu: Int?
+    public init(name: String, parentIndex: Int, id: Int, proto: VLANProtocol, namespace: NamespaceRef?, mac: MACAddress?, mtu: Int?) {
+        self.name = name; self.parentIndex = parentIndex; self.id = id; self.proto = proto; self.namespace = namespace
         self.mac = mac; self.mtu = mtu
     }
 }

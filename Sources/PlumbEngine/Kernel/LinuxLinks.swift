@@ -38,6 +38,16 @@ final class LinuxLinks: LinkOps {
                                          namespaceFD: try kernel.namespaceFD(r.namespace), mac: r.mac, mtu: r.mtu))
     }
 
+    func createIpvlan(_ r: IpvlanRequest) throws {
+        try socket.execute(CreateIpvlan(name: r.name, parentIndex: r.parentIndex, mode: r.mode, flag: r.flag,
+                                        namespaceFD: try kernel.namespaceFD(r.namespace), mtu: r.mtu))
+    }
+
+    func createVlan(_ r: VlanRequest) throws {
+        try socket.execute(CreateVlan(name: r.name, parentIndex: r.parentIndex, id: r.id, proto: r.proto,
+                                      namespaceFD: try r.namespace.map { try kernel.namespaceFD($0) }, mac: r.mac, mtu: r.mtu))
+    }
+
     func setLink(_ r: SetLink) throws {
         var r = r
         r.namespaceFD = nil

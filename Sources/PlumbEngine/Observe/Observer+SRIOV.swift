@@ -46,7 +46,7 @@ extension Interface {
     public var vfNIC: String? {
         switch kind {
         case .vf(let nic, _), .userspaceVF(let nic, _, _): return nic
-        case .veth, .macvlan: return nil
+        case .veth, .macvlan, .ipvlan, .vlan: return nil
         }
     }
 }

@@ -66,9 +66,9 @@ public struct Observer {
     public func observeForDestroy(_ record: Record) throws -> ObservedState {
         var state = try base()
         for entry in record.namespaces {
-            // Links inside: moved VFs go home, a macvlan is deleted where it lives.
+            // Links inside: moved VFs go home, a macvlan, ipvlan or VLAN is deleted where it lives.
             let needsLinks = record.movedVFs.contains { $0.link.namespace == entry.ref } || entry.created
-                || record.links.contains { $0.kind == .macvlan && $0.link.namespace == entry.ref }
+                || record.links.contains { $0.kind.hasParent && $0.link.namespace == entry.ref }
             if var seen = try namespace(entry.ref, dump: needsLinks ? .links : .none) {
                 if record.ruleEntries.contains(where: { $0.namespace == entry.ref }) { seen.rules = try kernel.links(in: entry.ref).rules() }
                 state.namespaces.append(seen)

@@ -59,9 +59,12 @@ public struct DestroyPlanner {
     public func plan() -> Result {
         var steps: [Step] = [], notes: [String] = [], handovers: [Handover] = []
         steps += tableSteps(&notes)
-        steps += vfReturnSteps(&notes, &handovers)
-        steps += vfDriverRestoreSteps(&notes)
+        let vfSteps = vfReturnSteps(&notes, &handovers)
         let (nsSteps, doomed) = namespaceSteps(&notes, &handovers)
+        // Links made on others go first: a VLAN on a VF is deleted before the VF goes home.
+        steps += childLinkSteps(doomed: doomed, &notes)
+        steps += vfSteps
+        steps += vfDriverRestoreSteps(&notes)
         steps += ruleSteps(doomed: doomed, &notes)
         steps += nsSteps
         steps += linkSteps(doomed: doomed, &notes)
@@ -160,10 +163,10 @@ public struct DestroyPlanner {
         users[ref]?.first { $0.identity == nil || $0.identity == id }?.owner
     }
 
-    /// Macvlans (in namespaces that stay), host ends of veths (whose peers are not going
-    /// with a namespace) and bridges, each only while it still carries this owner's mark.
+    /// Host ends of veths (whose peers are not going with a namespace) and bridges, each
+    /// only while it still carries this owner's mark.
     func linkSteps(doomed: Set<NamespaceRef>, _ notes: inout [String]) -> [Step] {
-        macvlanSteps(doomed: doomed, &notes) + [OwnedLinkKind.veth, .bridge].flatMap { kind in
+        [OwnedLinkKind.veth, .bridge].flatMap { kind in
             record.links.filter { $0.kind == kind && $0.link.namespace == .host }.compactMap { l -> Step? in
                 if let peer = l.peer, doomed.contains(peer.namespace) { return nil }
                 guard let seen = index.hostLinks[l.link.name] else { return nil }
@@ -172,10 +175,12 @@ public struct DestroyPlanner {
         }
     }
 
-    /// A macvlan goes with its namespace when that is deleted; otherwise on its own, while
-    /// it is still a macvlan with this owner's mark on the parent it was made on.
-    func macvlanSteps(doomed: Set<NamespaceRef>, _ notes: inout [String]) -> [Step] {
-        record.links.filter { $0.kind == .macvlan && !doomed.contains($0.link.namespace) }.compactMap { l -> Step? in
+    /// A macvlan, ipvlan or VLAN goes with its namespace when that is deleted; otherwise on
+    /// its own, while it is still of its kind with this owner's mark on the parent it was
+    /// made on. VLANs first: one may sit on a macvlan or ipvlan of the same container.
+    func childLinkSteps(doomed: Set<NamespaceRef>, _ notes: inout [String]) -> [Step] {
+        let children = record.links.filter { $0.kind.hasParent && !doomed.contains($0.link.namespace) }
+        return (children.filter { $0.kind == .vlan } + children.filter { $0.kind != .vlan }).compactMap { l -> Step? in
             guard let seen = index.namespaces[l.link.namespace]?.snapshot?.link(named: l.link.name) else { return nil }
             if let parent = l.parent?.index, seen.peerIndex != parent {
                 notes.append("\(l.link.name) in \(l.link.namespace) left alone: it is not on the parent plumb made it on (\(l.parent!.name), ifindex \(parent))")

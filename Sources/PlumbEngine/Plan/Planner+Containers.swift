@@ -42,6 +42,10 @@ extension Planner {
                 try userspaceVFSteps(nic: nic, index: index, driver: driver, path: ipath, into: &p)
             case .macvlan(let parent, let mode):
                 try macvlanSteps(iface, container: c, parent: parent, mode: mode, ns: ns, inner: &inner, path: ipath, into: &p)
+            case .ipvlan(let parent, let mode, let flag):
+                try ipvlanSteps(iface, container: c, parent: parent, mode: mode, flag: flag, ns: ns, inner: &inner, path: ipath, into: &p)
+            case .vlan(let parent, let id, let proto):
+                try vlanSteps(iface, container: c, parent: parent, id: id, proto: proto, ns: ns, inner: &inner, path: ipath, into: &p)
             }
         }
         if !c.ports.isEmpty && NATDesign.bridgedPrimary(c, manifest) == nil {
@@ -157,7 +161,7 @@ extension Interface {
     public func hostSideName(container: String) -> String {
         switch kind {
         case .veth(_, let h?): return h
-        case .veth(_, nil), .vf, .userspaceVF, .macvlan: return vethHostName(container: container, interface: name)
+        case .veth(_, nil), .vf, .userspaceVF, .macvlan, .ipvlan, .vlan: return vethHostName(container: container, interface: name)
         }
     }
 }

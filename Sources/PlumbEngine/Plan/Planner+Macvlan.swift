@@ -9,6 +9,8 @@ extension Planner {
     func macvlanSteps(_ iface: Interface, container c: Container, parent: String, mode: MacvlanMode, ns: NamespaceRef,
                       inner: inout NamespaceSnapshot, path: String, into p: inout Phases) throws {
         let parentLink = try macvlanParent(parent, mtu: iface.mtu, path: path)
+        // An ipvlan's parent (or a bridge port) gives the kernel no room for a macvlan.
+        if let parentLink { try refuseBusyParent(parentLink, for: "macvlan", path: "\(path).macvlan.parent") }
         let mac = macvlanMAC(iface, parent: parent, parentLink: parentLink, mode: mode, ns: ns)
         p.links += strayMacvlans(mac: mac, container: c)
         let existing = inner.link(named: iface.name) ?? renamedMacvlan(iface, mac: mac, container: c, ns: ns, inner: &inner, into: &p)
@@ -27,7 +29,9 @@ extension Planner {
         }
         p.links.append(Step(.createMacvlan(MacvlanCreation(link: LinkRef(iface.name, in: ns), parent: parent,
                                                            parentIndex: parentLink?.index, mode: mode, mac: mac,
-                                                           mtu: iface.mtu, alias: alias, ipv6: usesIPv6(iface, of: c)))))
+                                                           mtu: iface.mtu, alias: alias, ipv6: usesIPv6(iface, of: c),
+                                                           temporaryName: marks.temporaryName(for: iface.name, in: ns),
+                                                           renameAtBirth: index.hostLinks[iface.name] != nil))))
         p.addresses += iface.addresses.map { address(.add, $0, on: LinkRef(iface.name, in: ns)) }
     }
 

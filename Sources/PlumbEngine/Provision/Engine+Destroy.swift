@@ -64,7 +64,7 @@ extension Engine {
         return Plan(owner: record.owner, steps: steps + result.plan.steps, notes: notes + result.plan.notes)
     }
 
-    /// Another owner's macvlan on a bridge this destroy deletes would go with it, behind
+    /// Another owner's macvlan, ipvlan or VLAN on a bridge this destroy deletes would go with it, behind
     /// that owner's back: refused before the first step. Only bridges: a veth host end as a
     /// parent is not a setup worth reading every record for on each CNI DEL.
     func refuseOrphaningMacvlans(_ plan: Plan, of record: Record) throws {
@@ -75,10 +75,11 @@ extension Engine {
         })
         guard !deleted.isEmpty else { return }
         let children = try store.records().filter { $0.id != record.id }.flatMap { other in
-            other.links.filter { $0.kind == .macvlan && deleted.contains($0.parent?.name ?? "") }.map { (other, $0) }
+            other.links.filter { $0.kind.hasParent && $0.parent?.namespace == .host && deleted.contains($0.parent?.name ?? "") }
+                .map { (other, $0) }
         }
         guard let first = children.first, let parent = first.1.parent?.name else { return }
-        throw ParentInUseError(parent: parent, children: children.filter { $0.1.parent?.name == parent }.map { "macvlan \($0.1.link) of \($0.0.owner)" })
+        throw ParentInUseError(parent: parent, children: children.filter { $0.1.parent?.name == parent }.map { "\($0.1.kind.rawValue) \($0.1.link) of \($0.0.owner)" })
     }
 
     /// What passes to the owners that still need it: each heir's record is read and

@@ -29,6 +29,10 @@ extension Record {
             insert(LinkEntry(link: v.peer, kind: .vethPeer))
         case .createMacvlan(let m):
             insert(LinkEntry(link: m.link, kind: .macvlan, parent: LinkRef(m.parent, index: m.parentIndex)))
+        case .createIpvlan(let m):
+            insert(LinkEntry(link: m.link, kind: .ipvlan, parent: LinkRef(m.parent, index: m.parentIndex)))
+        case .createVlan(let v):
+            insert(LinkEntry(link: v.link, kind: .vlan, parent: v.parent))
         case .setLink, .addAddress, .deleteAddress, .addRoute, .deleteRoute:
             break   // settings of links the record already lists
         case .addRule(let r):

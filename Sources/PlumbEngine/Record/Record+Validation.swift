@@ -23,9 +23,12 @@ extension Record {
             if let p = l.peer { name(p.name, "peer of link \(l.link.name)"); namespace(p.namespace, "peer of link \(l.link.name)") }
             if let p = l.parent {
                 name(p.name, "parent of link \(l.link.name)")
-                if p.namespace != .host { out.append("parent of link \(l.link.name) is not in the host namespace") }
+                // Only a VLAN may sit on a link of its own namespace (an interface of its container).
+                if p.namespace != .host && !(l.kind == .vlan && p.namespace == l.link.namespace) {
+                    out.append("parent of link \(l.link.name) is not in the host namespace")
+                }
             }
-            if (l.kind == .macvlan) != (l.parent != nil) { out.append("link \(l.link.name): only a macvlan has a parent, and it has one") }
+            if l.kind.hasParent != (l.parent != nil) { out.append("link \(l.link.name): only a macvlan, ipvlan or vlan has a parent, and it has one") }
         }
         if let t = table, t != Marks(owner).table { out.append("nftables table \(t) is not this owner's table \(Marks(owner).table)") }
         for key in sysctls.map(\.key) + requiredSysctls.map(\.key) { if let why = SysctlKeys.problem(key) { out.append("sysctl: \(why)") } }

@@ -138,6 +138,18 @@ public enum OwnedLinkKind: String, Codable, Sendable, Hashable {
     case vethPeer = "veth-peer"
     /// A macvlan inside a container, on `parent` in the host namespace.
     case macvlan
+    /// An ipvlan inside a container, on `parent` in the host namespace.
+    case ipvlan
+    /// A VLAN subinterface inside a container, on `parent` in the host namespace or in its own.
+    case vlan
+
+    /// Made on another link (the record names it as `parent`).
+    public var hasParent: Bool {
+        switch self {
+        case .macvlan, .ipvlan, .vlan: return true
+        case .bridge, .veth, .vethPeer: return false
+        }
+    }
 
     /// The kind the kernel reports for such a link (IFLA_INFO_KIND).
     public var kernelKind: String {
@@ -145,6 +157,8 @@ public enum OwnedLinkKind: String, Codable, Sendable, Hashable {
         case .bridge: return "bridge"
         case .veth, .vethPeer: return "veth"
         case .macvlan: return "macvlan"
+        case .ipvlan: return "ipvlan"
+        case .vlan: return "vlan"
         }
     }
 }
@@ -155,7 +169,7 @@ public struct LinkEntry: Codable, Sendable, Hashable {
     public var kind: OwnedLinkKind
     /// For a veth's host end: its peer (deleting the peer's namespace removes the pair).
     public var peer: LinkRef?
-    /// For a macvlan: the host link it sits on, with the ifindex it had when planned (a
+    /// For a macvlan, an ipvlan or a VLAN: the link it sits on, with the ifindex it had when planned (a
     /// parent deleted and re-created is another link, and takes its macvlans with it).
     public var parent: LinkRef?
     public init(link: LinkRef, kind: OwnedLinkKind, peer: LinkRef? = nil, parent: LinkRef? = nil) {

@@ -16,7 +16,11 @@ extension Action {
         case .createVeth(let v):
             return [.deleteLink(LinkDeletion(link: LinkRef(v.hostName), proof: .owner(alias: v.alias, mac: v.hostMAC)))]
         case .createMacvlan(let m):
-            return [.deleteLink(LinkDeletion(link: m.link, proof: .owner(alias: m.alias, mac: m.mac)))]
+            return Action.deletions(m.link, bornAs: m.temporaryName, proof: .owner(alias: m.alias, mac: m.mac))
+        case .createIpvlan(let m):
+            return Action.deletions(m.link, bornAs: m.temporaryName, proof: .owner(alias: m.alias, mac: m.parentMAC))
+        case .createVlan(let v):
+            return Action.deletions(v.link, bornAs: v.temporaryName, proof: .owner(alias: v.alias, mac: v.birthMAC))
         case .setLink(let u):
             let proof = u.to.alias.map { LinkProof.owner(alias: $0, mac: nil) } ?? u.proof
             var link = u.link
@@ -82,5 +86,15 @@ extension TableContent {
         case .ruleset(let r, let comment): return Renderer.table(r, table: table, comment: comment)
         case .text(let t): return t
         }
+    }
+}
+
+extension Action {
+    /// The deletion of a link made under its name, and of one still under its temporary
+    /// name (born under it, and a failure came before the rename).
+    static func deletions(_ link: LinkRef, bornAs temporary: String, proof: LinkProof) -> [Action] {
+        var born = link
+        born.name = temporary
+        return [.deleteLink(LinkDeletion(link: link, proof: proof)), .deleteLink(LinkDeletion(link: born, proof: proof))]
     }
 }

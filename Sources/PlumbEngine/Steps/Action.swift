@@ -11,6 +11,8 @@ public enum Action: Hashable, Sendable, Codable {
     case createBridge(BridgeCreation)
     case createVeth(VethCreation)
     case createMacvlan(MacvlanCreation)
+    case createIpvlan(IpvlanCreation)
+    case createVlan(VlanCreation)
     case setLink(LinkUpdate)
     case deleteLink(LinkDeletion)
     case addAddress(AddressChange)
@@ -48,6 +50,8 @@ public enum Action: Hashable, Sendable, Codable {
         case .createBridge: return "create-bridge"
         case .createVeth: return "create-veth"
         case .createMacvlan: return "create-macvlan"
+        case .createIpvlan: return "create-ipvlan"
+        case .createVlan: return "create-vlan"
         case .setLink: return "set-link"
         case .deleteLink: return "delete-link"
         case .addAddress: return "add-address"
@@ -81,7 +85,7 @@ public enum Action: Hashable, Sendable, Codable {
     /// "+" creates, "-" removes, "~" changes: the plan's first column.
     public var sign: String {
         switch self {
-        case .createNamespace, .createBridge, .createVeth, .createMacvlan, .addAddress, .addRoute, .addRule: return "+"
+        case .createNamespace, .createBridge, .createVeth, .createMacvlan, .createIpvlan, .createVlan, .addAddress, .addRoute, .addRule: return "+"
         case .deleteNamespace, .deleteLink, .deleteAddress, .deleteRoute, .deleteRule, .deleteTable: return "-"
         case .setSysctl, .setLink, .replaceTable, .setRings, .setChannels, .setCoalesce, .setOffload,
              .setIRQAffinity, .setPFAdmin, .setEswitchMode, .setTxQueueLen, .setQueueSteering, .setNumVFs, .writeModprobe,
@@ -98,6 +102,8 @@ public enum Action: Hashable, Sendable, Codable {
         case .createBridge(let b): return b.name
         case .createVeth(let v): return v.hostName
         case .createMacvlan(let m): return m.link.name
+        case .createIpvlan(let m): return m.link.name
+        case .createVlan(let v): return v.link.name
         case .setLink(let u): return u.link.name
         case .deleteLink(let d): return d.link.name
         case .addAddress(let a), .deleteAddress(let a): return a.link.name
@@ -135,6 +141,8 @@ public enum Action: Hashable, Sendable, Codable {
         case .addRule(let r), .deleteRule(let r): return r.namespace
         case .returnVF(let r): return r.from.namespace
         case .createMacvlan(let m): return m.link.namespace
+        case .createIpvlan(let m): return m.link.namespace
+        case .createVlan(let v): return v.link.namespace
         case .setSysctl, .createNamespace, .deleteNamespace, .createBridge, .createVeth, .replaceTable, .deleteTable,
              .setRings, .setChannels, .setCoalesce, .setOffload, .setIRQAffinity, .setPFAdmin, .setEswitchMode, .setTxQueueLen,
              .setQueueSteering, .setNumVFs, .writeModprobe, .setVF, .moveVF, .bindVF, .setRSS, .setRxHash:

@@ -62,6 +62,69 @@ public struct MacvlanCreation: Hashable, Sendable, Codable {
     public var alias: String
     /// As for a veth's container end: IPv6 addresses only when the manifest uses IPv6 on it.
     public var ipv6: Bool
+    /// The name it is born under when its own is taken in the namespace the request is sent
+    /// in (the kernel looks the name up there first: EEXIST); renamed once made. Used when
+    /// the plan saw the clash (`renameAtBirth`) or the applier finds one (a VF made by the
+    /// same apply may carry the name in the host until it moves).
+    public var temporaryName: String
+    public var renameAtBirth: Bool
+    /// The temporary name when the plan already knows it is needed (for the plan's text).
+    public var bornAs: String? { renameAtBirth ? temporaryName : nil }
+}
+
+/// Equivalent to: `ip link add link PARENT name NAME netns NS type ipvlan mode MODE [mtu M]`,
+/// then alias and up inside NS. `link` is where it is born, under its final name.
+public struct IpvlanCreation: Hashable, Sendable, Codable {
+    public var link: LinkRef
+    /// The host link it sits on (by name: the plan may create it, a bridge of the manifest).
+    public var parent: String
+    /// The parent's ifindex when the plan saw it: the applier refuses another link by that name.
+    public var parentIndex: Int?
+    public var mode: IpvlanMode
+    public var flag: IpvlanFlag
+    /// The parent's MAC when the plan saw it: an ipvlan has it, and it is the only thing
+    /// that tells the new link before its alias lands.
+    public var parentMAC: MACAddress?
+    public var mtu: Int?
+    public var alias: String
+    public var ipv6: Bool
+    /// The name it is born under when its own is taken in the namespace the request is sent
+    /// in (the kernel looks the name up there first: EEXIST); renamed once made. Used when
+    /// the plan saw the clash (`renameAtBirth`) or the applier finds one (a VF made by the
+    /// same apply may carry the name in the host until it moves).
+    public var temporaryName: String
+    public var renameAtBirth: Bool
+    /// The temporary name when the plan already knows it is needed (for the plan's text).
+    public var bornAs: String? { renameAtBirth ? temporaryName : nil }
+}
+
+/// Equivalent to: `ip link add link PARENT name NAME [address MAC] [netns NS] type vlan id ID protocol P [mtu M]`,
+/// then alias and up. The parent is in the host namespace (the VLAN is born in `link`'s) or
+/// in `link`'s own namespace (an interface of the same container).
+public struct VlanCreation: Hashable, Sendable, Codable {
+    public var link: LinkRef
+    /// Where the parent is, its name, and its ifindex when the plan saw it.
+    public var parent: LinkRef
+    public var id: Int
+    public var proto: VLANProtocol
+    /// Declared; nil: the parent's (the kernel's default).
+    public var mac: MACAddress?
+    /// The parent's MAC when the plan saw it: without a declared one, the VLAN's until its alias lands.
+    public var parentMAC: MACAddress?
+    public var mtu: Int?
+    public var alias: String
+    public var ipv6: Bool
+    /// The name it is born under when its own is taken in the namespace the request is sent
+    /// in (the kernel looks the name up there first: EEXIST); renamed once made. Used when
+    /// the plan saw the clash (`renameAtBirth`) or the applier finds one (a VF made by the
+    /// same apply may carry the name in the host until it moves).
+    public var temporaryName: String
+    public var renameAtBirth: Bool
+    /// The temporary name when the plan already knows it is needed (for the plan's text).
+    public var bornAs: String? { renameAtBirth ? temporaryName : nil }
+
+    /// The MAC it is born with, its mark until the alias lands.
+    public var birthMAC: MACAddress? { mac ?? parentMAC }
 }
 
 /// Whether a link is enslaved, and to which bridge (by name: it may be created by the same plan).

@@ -28,7 +28,7 @@ extension Verifier {
                               observed: "no gateway on this interface (no bridge address in its subnets, no route via it)",
                               evidence: [.netlink])]
             }
-            let pf = try pfLink(of: iface)
+            let pf = try pfLink(of: iface, in: c)
             let hostOps = try kernel.links(in: .host)
             let pfBefore = try pf.flatMap { try hostOps.link(index: $0.index)?.stats }
             let windowBefore = try ops.link(index: link.index)?.stats ?? link.stats
@@ -251,10 +251,14 @@ extension Verifier {
 
     /// For a VF interface, its PF in the host namespace (its counters see what the
     /// VF never does: frames the NIC itself had to drop).
-    func pfLink(of iface: Interface) throws -> LinkInfo? {
+    func pfLink(of iface: Interface, in c: Container) throws -> LinkInfo? {
         switch iface.kind {
         case .veth, .userspaceVF: return nil
-        case .macvlan(let parent, _): return try kernel.links(in: .host).link(name: parent)
+        case .macvlan(let parent, _), .ipvlan(let parent, _, _): return try kernel.links(in: .host).link(name: parent)
+        // A VLAN on an interface of its container has no host parent to read.
+        case .vlan(let parent, _, _):
+            if c.hasSibling(parent, of: iface.name) { return nil }
+            return try kernel.links(in: .host).link(name: parent)
         case .vf(let nic, _):
             guard let decl = manifest.nics.first(where: { $0.reference == nic }),
                   let name = Observer(kernel: kernel).resolve(decl.selector.pfSelector) else { return nil }

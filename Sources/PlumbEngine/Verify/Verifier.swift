@@ -89,7 +89,7 @@ public struct Verifier {
                 checks += interfaceChecks(iface, container: c, inner: inner, host: host) + (try vfChecks(iface, nic: nic, index: index))
             case .userspaceVF(let nic, let index, let driver):   // no netdev: its driver and /dev/vfio group
                 checks += try userspaceVFChecks(iface, nic: nic, index: index, driver: driver)
-            case .veth, .macvlan: checks += interfaceChecks(iface, container: c, inner: inner, host: host)
+            case .veth, .macvlan, .ipvlan, .vlan: checks += interfaceChecks(iface, container: c, inner: inner, host: host)
             }
         }
         checks += routeChecks(c, inner: inner)
@@ -134,6 +134,9 @@ public struct Verifier {
             checks.append(bridgePortCheck(iface.hostSideName(container: c.name), bridge: bridge, host: host))
             if let m = portMTUCheck(iface.hostSideName(container: c.name), peer: l, bridge: bridge, host: host) { checks.append(m) }
         case .macvlan(let parent, let mode): checks.append(macvlanCheck(l, parent: parent, mode: mode, host: host))
+        case .ipvlan(let parent, let mode, let flag): checks.append(ipvlanCheck(l, parent: parent, mode: mode, flag: flag, host: host))
+        case .vlan(let parent, let id, let proto):
+            checks.append(vlanCheck(l, parent: parent, id: id, proto: proto, container: c, inner: inner, host: host))
         case .vf, .userspaceVF: break
         }
         return checks

@@ -23,8 +23,12 @@ extension Verifier {
     /// while its parent is up gets a bounded wait before it is judged.
     func waitForMacvlanLinks(_ c: Container, ns: NamespaceRef, timeout: Duration = .seconds(2)) throws {
         let parents = c.interfaces.compactMap { iface -> (String, String)? in
-            guard case .macvlan(let parent, _) = iface.kind else { return nil }
-            return (iface.name, parent)
+            // An ipvlan or a VLAN takes its carrier from its parent too (host parents only here).
+            switch iface.kind {
+            case .macvlan(let parent, _), .ipvlan(let parent, _, _): return (iface.name, parent)
+            case .vlan(let parent, _, _) where !c.hasSibling(parent, of: iface.name): return (iface.name, parent)
+            case .vlan, .veth, .vf, .userspaceVF: return nil
+            }
         }
         guard !parents.isEmpty else { return }
         let ops = try kernel.links(in: ns), host = try kernel.links(in: .host)

@@ -41,7 +41,7 @@ extension FakeKernel {
         removeMacvlans(on: id)
     }
 
-    /// A parent that goes takes its macvlans along, in whatever namespace they are.
+    /// A parent that goes takes its macvlans, ipvlans and VLANs along, in whatever namespace they are.
     func removeMacvlans(on parent: FakeLinkID) {
         for ns in namespaces.values {
             for (i, l) in ns.links where l.lower == parent { removeLink(FakeLinkID(ns: ns.id, index: i)) }
@@ -94,7 +94,7 @@ extension FakeKernel {
         if l.isLoopback { return true }
         switch l.kind {
         case "veth": return l.peer.flatMap(link)?.up ?? false
-        case "macvlan": return l.lower.map(carrier) ?? false
+        case "macvlan", "ipvlan", "vlan": return l.lower.map(carrier) ?? false
         case "bridge":
             return namespaces[id.ns]!.links.values.contains { $0.master == id.index && carrier(FakeLinkID(ns: id.ns, index: $0.index)) }
         default:
@@ -112,7 +112,8 @@ extension FakeKernel {
                         carrier: carrier, operUp: carrier && !l.isLoopback, mac: l.mac, alias: l.alias,
                         peerIndex: (l.peer ?? l.lower)?.index,
                         linkNetnsID: (l.peer ?? l.lower).flatMap { $0.ns == ns ? nil : namespaces[ns]!.nsid(of: $0.ns) },
-                        txqlen: l.txqlen, macvlanMode: l.macvlanMode, stats: l.stats)
+                        txqlen: l.txqlen, macvlanMode: l.macvlanMode, ipvlanMode: l.ipvlanMode, ipvlanFlag: l.ipvlanFlag, vlanID: l.vlanID,
+                        vlanProtocol: l.vlanProtocol, stats: l.stats)
     }
 
     /// The main table as a dump lists it: by family, then destination (a trie walk), then metric.

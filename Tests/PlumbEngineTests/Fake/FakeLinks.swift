@@ -117,10 +117,13 @@ final class FakeLinks: LinkOps {
         let there = try kernel.namespace(r.namespace)
         guard let parent = here.links[r.parentIndex] else { throw refuse("RTM_NEWLINK", object, .noDevice) }
         if InterfaceNames.problem(r.name) != nil { throw refuse("RTM_NEWLINK", r.name, .invalid) }
-        if there.link(named: r.name) != nil { throw refuse("RTM_NEWLINK", r.name, .exists) }
+        // rtnl_newlink looks the name up in the sending namespace first: EEXIST there too.
+        if there.link(named: r.name) != nil || here.link(named: r.name) != nil { throw refuse("RTM_NEWLINK", r.name, .exists) }
         if let m = r.mtu, m > parent.mtu { throw refuse("RTM_NEWLINK", object, .invalid) }
         let lower = FakeLinkID(ns: id, index: r.parentIndex)
         let siblings = kernel.namespaces.values.flatMap { $0.links.values.filter { $0.lower == lower } }
+        // One rx_handler per device: a bridge port's, or the ipvlans' port.
+        if parent.master != nil || siblings.contains(where: { $0.kind == "ipvlan" }) { throw refuse("RTM_NEWLINK", object, .busy) }
         if !siblings.isEmpty && (r.mode == .passthru || siblings.contains { $0.macvlanMode == .passthru }) {
             throw refuse("RTM_NEWLINK", object, .busy)
         }
@@ -129,6 +132,54 @@ final class FakeLinks: LinkOps {
         let mac = r.mode == .passthru ? parent.mac : (r.mac ?? kernel.randomMAC())
         there.links[index] = FakeLink(index: index, name: r.name, kind: "macvlan", mtu: r.mtu ?? parent.mtu, mac: mac,
                                       lower: lower, macvlanMode: r.mode)
+    }
+
+    /// Born in its namespace on a parent of this one, with the parent's MAC, down. Like the
+    /// kernel: ENODEV for a missing parent, EINVAL for an MTU above the parent's, EEXIST for
+    /// a taken name, EBUSY on a bridge port or a macvlan parent; the mode and flag are the
+    /// parent's port's, so every ipvlan already there switches to the new one's.
+    func createIpvlan(_ r: IpvlanRequest) throws {
+        let object = "ipvlan \(r.name) on ifindex \(r.parentIndex) mode \(r.mode.rawValue)"
+        try enter("createIpvlan", "RTM_NEWLINK", object)
+        let here = try ns("RTM_NEWLINK")
+        let there = try kernel.namespace(r.namespace)
+        guard let parent = here.links[r.parentIndex] else { throw refuse("RTM_NEWLINK", object, .noDevice) }
+        if InterfaceNames.problem(r.name) != nil { throw refuse("RTM_NEWLINK", r.name, .invalid) }
+        // rtnl_newlink looks the name up in the sending namespace first: EEXIST there too.
+        if there.link(named: r.name) != nil || here.link(named: r.name) != nil { throw refuse("RTM_NEWLINK", r.name, .exists) }
+        if let m = r.mtu, m > parent.mtu { throw refuse("RTM_NEWLINK", object, .invalid) }
+        let lower = FakeLinkID(ns: id, index: r.parentIndex)
+        let siblings = kernel.namespaces.values.flatMap { ns in ns.links.values.filter { $0.lower == lower }.map { (ns, $0) } }
+        if parent.master != nil || siblings.contains(where: { $0.1.kind == "macvlan" }) { throw refuse("RTM_NEWLINK", object, .busy) }
+        for (ns, l) in siblings where l.kind == "ipvlan" { ns.links[l.index]!.ipvlanMode = r.mode; ns.links[l.index]!.ipvlanFlag = r.flag }
+        let index = there.allocateIndex()
+        there.links[index] = FakeLink(index: index, name: r.name, kind: "ipvlan", mtu: r.mtu ?? parent.mtu, mac: parent.mac,
+                                      lower: lower, ipvlanMode: r.mode, ipvlanFlag: r.flag)
+    }
+
+    /// Born in `namespace` (or here) on a parent of this namespace, with the asked MAC or the
+    /// parent's, down. Like the kernel: ENODEV for a missing parent, ERANGE for an id above
+    /// 4094, EINVAL for an MTU above the parent's, EEXIST for a taken name or a parent that
+    /// already has this protocol and id.
+    func createVlan(_ r: VlanRequest) throws {
+        let object = "vlan \(r.name) id \(r.id) protocol \(r.proto.rawValue) on ifindex \(r.parentIndex)"
+        try enter("createVlan", "RTM_NEWLINK", object)
+        let here = try ns("RTM_NEWLINK")
+        let there = try r.namespace.map { try kernel.namespace($0) } ?? here
+        guard let parent = here.links[r.parentIndex] else { throw refuse("RTM_NEWLINK", object, .noDevice) }
+        if !(0...4094).contains(r.id) { throw refuse("RTM_NEWLINK", object, .range) }
+        if InterfaceNames.problem(r.name) != nil { throw refuse("RTM_NEWLINK", r.name, .invalid) }
+        // rtnl_newlink looks the name up in the sending namespace first: EEXIST there too.
+        if there.link(named: r.name) != nil || here.link(named: r.name) != nil { throw refuse("RTM_NEWLINK", r.name, .exists) }
+        if let m = r.mtu, m > parent.mtu { throw refuse("RTM_NEWLINK", object, .invalid) }
+        let lower = FakeLinkID(ns: id, index: r.parentIndex)
+        let taken = kernel.namespaces.values.contains { ns in
+            ns.links.values.contains { $0.lower == lower && $0.kind == "vlan" && $0.vlanID == r.id && $0.vlanProtocol == r.proto }
+        }
+        if taken { throw refuse("RTM_NEWLINK", object, .exists) }
+        let index = there.allocateIndex()
+        there.links[index] = FakeLink(index: index, name: r.name, kind: "vlan", mtu: r.mtu ?? parent.mtu, mac: r.mac ?? parent.mac,
+                                      lower: lower, vlanID: r.id, vlanProtocol: r.proto)
     }
 
     func setLink(_ r: SetLink) throws {

@@ -26,6 +26,12 @@ struct FakeLink: Equatable {
     /// A macvlan's parent (in the namespace it was made from) and mode.
     var lower: FakeLinkID?
     var macvlanMode: MacvlanMode?
+    /// An ipvlan's mode (its parent is `lower`; the mode is really the parent's port's).
+    var ipvlanMode: IpvlanMode?
+    var ipvlanFlag: IpvlanFlag?
+    /// A VLAN subinterface's id and protocol (its parent is `lower`).
+    var vlanID: Int?
+    var vlanProtocol: VLANProtocol?
     /// A VF's netdev: which VF of which PF.
     var vf: FakeVFID?
     var isLoopback = false
