@@ -372,16 +372,19 @@ static inline int plumb_vf_stats_collect(struct nl_msg *msg, void *arg) {
     return NL_OK;
 }
 
-/// One RTM_GETLINK of `ifindex` with RTEXT_FILTER_VF (what `ip -s link show dev PF` asks),
-/// its VF counters into `out`; then the ACK libnl asked for. 0 or a negative NLE_* code.
-static inline int plumb_vf_stats_get(struct nl_sock *sk, int ifindex, plumb_vf_stats_list *out) {
+/// Sends one RTM_GETLINK of `ifindex` (with IFLA_EXT_MASK `ext_mask` when non-zero), hands
+/// each reply to `collect(msg, arg)` through a clone of the socket's callbacks (its error
+/// capture kept), then reads the ACK libnl asked for. 0 or a negative NLE_* code.
+static inline int plumb_getlink_one(struct nl_sock *sk, int ifindex, uint32_t ext_mask,
+                                    int (*collect)(struct nl_msg *, void *), void *arg) {
     struct ifinfomsg ifi;
     memset(&ifi, 0, sizeof(ifi));
     ifi.ifi_family = AF_UNSPEC;
     ifi.ifi_index = ifindex;
     struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
     if (!msg) return -NLE_NOMEM;
-    if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 || nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_VF) < 0) {
+    if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0
+        || (ext_mask != 0 && nla_put_u32(msg, IFLA_EXT_MASK, ext_mask) < 0)) {
         nlmsg_free(msg);
         return -NLE_NOMEM;
     }
@@ -392,11 +395,17 @@ static inline int plumb_vf_stats_get(struct nl_sock *sk, int ifindex, plumb_vf_s
     struct nl_cb *cb = nl_cb_clone(own);
     nl_cb_put(own);
     if (!cb) return -NLE_NOMEM;
-    nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, plumb_vf_stats_collect, out);
+    nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, collect, arg);
     err = nl_recvmsgs(sk, cb);
     nl_cb_put(cb);
     if (err < 0) return err;
     return nl_wait_for_ack(sk);
+}
+
+/// One RTM_GETLINK of `ifindex` with RTEXT_FILTER_VF (what `ip -s link show dev PF` asks),
+/// its VF counters into `out`; then the ACK libnl asked for. 0 or a negative NLE_* code.
+static inline int plumb_vf_stats_get(struct nl_sock *sk, int ifindex, plumb_vf_stats_list *out) {
+    return plumb_getlink_one(sk, ifindex, RTEXT_FILTER_VF, plumb_vf_stats_collect, out);
 }
 
 /// `ip link add link PARENT name NAME [netns NS] [mtu M] type ipvlan mode MODE FLAG`: libnl 3.7
@@ -441,24 +450,6 @@ static inline int plumb_ipvlan_flags_collect(struct nl_msg *msg, void *arg) {
 /// `ip -d link show dev IFINDEX`'s ipvlan flags (IFLA_IPVLAN_FLAGS, which libnl 3.7 does not
 /// parse) into `*flags` (-1 when the link carries none); then the ACK. 0 or a negative NLE_* code.
 static inline int plumb_ipvlan_flags_get(struct nl_sock *sk, int ifindex, int *flags) {
-    struct ifinfomsg ifi;
-    memset(&ifi, 0, sizeof(ifi));
-    ifi.ifi_family = AF_UNSPEC;
-    ifi.ifi_index = ifindex;
     *flags = -1;
-    struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
-    if (!msg) return -NLE_NOMEM;
-    if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) { nlmsg_free(msg); return -NLE_NOMEM; }
-    int err = nl_send_auto(sk, msg);
-    nlmsg_free(msg);
-    if (err < 0) return err;
-    struct nl_cb *own = nl_socket_get_cb(sk);
-    struct nl_cb *cb = nl_cb_clone(own);
-    nl_cb_put(own);
-    if (!cb) return -NLE_NOMEM;
-    nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, plumb_ipvlan_flags_collect, flags);
-    err = nl_recvmsgs(sk, cb);
-    nl_cb_put(cb);
-    if (err < 0) return err;
-    return nl_wait_for_ack(sk);
+    return plumb_getlink_one(sk, ifindex, 0, plumb_ipvlan_flags_collect, flags);
 }

@@ -9,7 +9,7 @@ extension Applier {
     func createIpvlan(_ m: IpvlanCreation) throws {
         let host = try kernel.links(in: .host)
         let (_, parent) = try require(LinkRef(m.parent, index: m.parentIndex), .declaredByName, "RTM_GETLINK")
-        let born = try birthName(m.link.name, temporary: m.temporaryName, planned: m.renameAtBirth, sentIn: host)
+        let born = try birthName(m.link.name, m.birth, sentIn: host)
         try host.createIpvlan(IpvlanRequest(name: born, parentIndex: parent.index, mode: m.mode, flag: m.flag,
                                             namespace: m.link.namespace, mtu: m.mtu))
         let (ops, link) = try require(LinkRef(born, in: m.link.namespace), .owner(alias: "", mac: parent.mac), "RTM_GETLINK")

@@ -9,7 +9,7 @@ extension Applier {
     func createMacvlan(_ m: MacvlanCreation) throws {
         let host = try kernel.links(in: .host)
         let (_, parent) = try require(LinkRef(m.parent, index: m.parentIndex), .declaredByName, "RTM_GETLINK")
-        let born = try birthName(m.link.name, temporary: m.temporaryName, planned: m.renameAtBirth, sentIn: host)
+        let born = try birthName(m.link.name, m.birth, sentIn: host)
         try host.createMacvlan(MacvlanRequest(name: born, parentIndex: parent.index, mode: m.mode,
                                               namespace: m.link.namespace, mac: m.mode == .passthru ? nil : m.mac, mtu: m.mtu))
         // The kernel takes no alias at creation: the MAC is the mark until this lands.

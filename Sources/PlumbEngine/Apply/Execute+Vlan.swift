@@ -9,7 +9,7 @@ extension Applier {
     func createVlan(_ v: VlanCreation) throws {
         let (parentOps, parent) = try require(v.parent, .declaredByName, "RTM_GETLINK")
         let bornIn: NamespaceRef? = v.parent.namespace == v.link.namespace ? nil : v.link.namespace
-        let born = try birthName(v.link.name, temporary: v.temporaryName, planned: v.renameAtBirth, sentIn: parentOps)
+        let born = try birthName(v.link.name, v.birth, sentIn: parentOps)
         try parentOps.createVlan(VlanRequest(name: born, parentIndex: parent.index, id: v.id, proto: v.proto,
                                              namespace: bornIn, mac: v.mac, mtu: v.mtu))
         // The kernel takes no alias at creation: the MAC it was born with is the mark until this lands.
@@ -39,8 +39,8 @@ extension Applier {
     /// The name to send in RTM_NEWLINK: the link's own, or its temporary one when the plan
     /// said so or the name is taken in the sending namespace now (the kernel looks it up
     /// there before creating the link anywhere, and answers EEXIST).
-    func birthName(_ name: String, temporary: String, planned: Bool, sentIn ops: any LinkOps) throws -> String {
-        if planned { return temporary }
-        return try ops.link(name: name) == nil ? name : temporary
+    func birthName(_ name: String, _ birth: BirthName, sentIn ops: any LinkOps) throws -> String {
+        if birth.planned { return birth.temporary }
+        return try ops.link(name: name) == nil ? name : birth.temporary
     }
 }

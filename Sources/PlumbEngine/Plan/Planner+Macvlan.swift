@@ -30,8 +30,8 @@ extension Planner {
         p.links.append(Step(.createMacvlan(MacvlanCreation(link: LinkRef(iface.name, in: ns), parent: parent,
                                                            parentIndex: parentLink?.index, mode: mode, mac: mac,
                                                            mtu: iface.mtu, alias: alias, ipv6: usesIPv6(iface, of: c),
-                                                           temporaryName: marks.temporaryName(for: iface.name, in: ns),
-                                                           renameAtBirth: index.hostLinks[iface.name] != nil))))
+                                                           birth: BirthName(temporary: marks.temporaryName(for: iface.name, in: ns),
+                                                           planned: index.hostLinks[iface.name] != nil)))))
         p.addresses += iface.addresses.map { address(.add, $0, on: LinkRef(iface.name, in: ns)) }
     }
 

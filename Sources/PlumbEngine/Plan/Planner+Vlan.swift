@@ -37,8 +37,8 @@ extension Planner {
         p.links.append(Step(.createVlan(VlanCreation(link: LinkRef(iface.name, in: ns), parent: parentAt.ref, id: id, proto: proto,
                                                      mac: iface.mac, parentMAC: parentMAC(parentAt, container: c), mtu: iface.mtu,
                                                      alias: alias, ipv6: usesIPv6(iface, of: c),
-                                                     temporaryName: marks.temporaryName(for: iface.name, in: ns),
-                                                     renameAtBirth: parentAt.ref.namespace == .host && index.hostLinks[iface.name] != nil))))
+                                                     birth: BirthName(temporary: marks.temporaryName(for: iface.name, in: ns),
+                                                     planned: parentAt.ref.namespace == .host && index.hostLinks[iface.name] != nil)))))
         p.addresses += iface.addresses.map { address(.add, $0, on: LinkRef(iface.name, in: ns)) }
     }
 

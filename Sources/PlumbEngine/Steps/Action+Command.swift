@@ -18,21 +18,21 @@ extension Action {
                 + "; \(v.peer.namespace.ipCommand) link set dev \(v.peer.name) alias \(quoted(v.alias))"
                 + (v.peerIPv6 ? "" : " addrgenmode none") + " up"
         case .createMacvlan(let m):
-            return "ip link add link \(m.parent) name \(m.bornAs ?? m.link.name)" + (m.mode == .passthru ? "" : " address \(m.mac)") + " netns \(netnsArgument(m.link.namespace))"
+            return "ip link add link \(m.parent) name \(m.birth.bornAs ?? m.link.name)" + (m.mode == .passthru ? "" : " address \(m.mac)") + " netns \(netnsArgument(m.link.namespace))"
                 + (m.mtu.map { " mtu \($0)" } ?? "") + " type macvlan mode \(m.mode.rawValue)"
-                + "; \(m.link.namespace.ipCommand) link set dev \(renaming(m.bornAs, m.link.name)) alias \(quoted(m.alias))"
+                + "; \(m.link.namespace.ipCommand) link set dev \(renaming(m.birth.bornAs, m.link.name)) alias \(quoted(m.alias))"
                 + (m.ipv6 ? "" : " addrgenmode none") + " up"
         case .createIpvlan(let m):
-            return "ip link add link \(m.parent) name \(m.bornAs ?? m.link.name) netns \(netnsArgument(m.link.namespace))"
+            return "ip link add link \(m.parent) name \(m.birth.bornAs ?? m.link.name) netns \(netnsArgument(m.link.namespace))"
                 + (m.mtu.map { " mtu \($0)" } ?? "") + " type ipvlan mode \(m.mode.rawValue) \(m.flag.rawValue)"
-                + "; \(m.link.namespace.ipCommand) link set dev \(renaming(m.bornAs, m.link.name)) alias \(quoted(m.alias))"
+                + "; \(m.link.namespace.ipCommand) link set dev \(renaming(m.birth.bornAs, m.link.name)) alias \(quoted(m.alias))"
                 + (m.ipv6 ? "" : " addrgenmode none") + " up"
         case .createVlan(let v):
             let born = v.parent.namespace == v.link.namespace ? "" : " netns \(netnsArgument(v.link.namespace))"
-            return "\(v.parent.namespace.ipCommand) link add link \(v.parent.name) name \(v.bornAs ?? v.link.name)"
+            return "\(v.parent.namespace.ipCommand) link add link \(v.parent.name) name \(v.birth.bornAs ?? v.link.name)"
                 + (v.mac.map { " address \($0)" } ?? "") + born + (v.mtu.map { " mtu \($0)" } ?? "")
                 + " type vlan id \(v.id) protocol \(v.proto.rawValue)"
-                + "; \(v.link.namespace.ipCommand) link set dev \(renaming(v.bornAs, v.link.name)) alias \(quoted(v.alias))"
+                + "; \(v.link.namespace.ipCommand) link set dev \(renaming(v.birth.bornAs, v.link.name)) alias \(quoted(v.alias))"
                 + (v.ipv6 ? "" : " addrgenmode none") + " up"
         case .setLink(let u): return "\(u.link.namespace.ipCommand) link set dev \(u.link.name)" + u.to.arguments
         case .deleteLink(let d): return "\(d.link.namespace.ipCommand) link del dev \(d.link.name)"

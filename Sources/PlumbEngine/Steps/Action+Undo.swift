@@ -16,11 +16,11 @@ extension Action {
         case .createVeth(let v):
             return [.deleteLink(LinkDeletion(link: LinkRef(v.hostName), proof: .owner(alias: v.alias, mac: v.hostMAC)))]
         case .createMacvlan(let m):
-            return Action.deletions(m.link, bornAs: m.temporaryName, proof: .owner(alias: m.alias, mac: m.mac))
+            return Action.deletions(m.link, bornAs: m.birth.temporary, proof: .owner(alias: m.alias, mac: m.mac))
         case .createIpvlan(let m):
-            return Action.deletions(m.link, bornAs: m.temporaryName, proof: .owner(alias: m.alias, mac: m.parentMAC))
+            return Action.deletions(m.link, bornAs: m.birth.temporary, proof: .owner(alias: m.alias, mac: m.parentMAC))
         case .createVlan(let v):
-            return Action.deletions(v.link, bornAs: v.temporaryName, proof: .owner(alias: v.alias, mac: v.birthMAC))
+            return Action.deletions(v.link, bornAs: v.birth.temporary, proof: .owner(alias: v.alias, mac: v.birthMAC))
         case .setLink(let u):
             let proof = u.to.alias.map { LinkProof.owner(alias: $0, mac: nil) } ?? u.proof
             var link = u.link

@@ -62,14 +62,8 @@ public struct MacvlanCreation: Hashable, Sendable, Codable {
     public var alias: String
     /// As for a veth's container end: IPv6 addresses only when the manifest uses IPv6 on it.
     public var ipv6: Bool
-    /// The name it is born under when its own is taken in the namespace the request is sent
-    /// in (the kernel looks the name up there first: EEXIST); renamed once made. Used when
-    /// the plan saw the clash (`renameAtBirth`) or the applier finds one (a VF made by the
-    /// same apply may carry the name in the host until it moves).
-    public var temporaryName: String
-    public var renameAtBirth: Bool
-    /// The temporary name when the plan already knows it is needed (for the plan's text).
-    public var bornAs: String? { renameAtBirth ? temporaryName : nil }
+    /// The name it is born under when its own is taken (see `BirthName`).
+    public var birth: BirthName
 }
 
 /// Equivalent to: `ip link add link PARENT name NAME netns NS type ipvlan mode MODE [mtu M]`,
@@ -88,14 +82,8 @@ public struct IpvlanCreation: Hashable, Sendable, Codable {
     public var mtu: Int?
     public var alias: String
     public var ipv6: Bool
-    /// The name it is born under when its own is taken in the namespace the request is sent
-    /// in (the kernel looks the name up there first: EEXIST); renamed once made. Used when
-    /// the plan saw the clash (`renameAtBirth`) or the applier finds one (a VF made by the
-    /// same apply may carry the name in the host until it moves).
-    public var temporaryName: String
-    public var renameAtBirth: Bool
-    /// The temporary name when the plan already knows it is needed (for the plan's text).
-    public var bornAs: String? { renameAtBirth ? temporaryName : nil }
+    /// The name it is born under when its own is taken (see `BirthName`).
+    public var birth: BirthName
 }
 
 /// Equivalent to: `ip link add link PARENT name NAME [address MAC] [netns NS] type vlan id ID protocol P [mtu M]`,
@@ -114,14 +102,8 @@ public struct VlanCreation: Hashable, Sendable, Codable {
     public var mtu: Int?
     public var alias: String
     public var ipv6: Bool
-    /// The name it is born under when its own is taken in the namespace the request is sent
-    /// in (the kernel looks the name up there first: EEXIST); renamed once made. Used when
-    /// the plan saw the clash (`renameAtBirth`) or the applier finds one (a VF made by the
-    /// same apply may carry the name in the host until it moves).
-    public var temporaryName: String
-    public var renameAtBirth: Bool
-    /// The temporary name when the plan already knows it is needed (for the plan's text).
-    public var bornAs: String? { renameAtBirth ? temporaryName : nil }
+    /// The name it is born under when its own is taken (see `BirthName`).
+    public var birth: BirthName
 
     /// The MAC it is born with, its mark until the alias lands.
     public var birthMAC: MACAddress? { mac ?? parentMAC }
@@ -221,4 +203,17 @@ public struct RouteChange: Hashable, Sendable, Codable {
     public var proof: LinkProof
     public var route: RouteSpec
     public var ifAbsent: Bool = false
+}
+
+/// The name a link made inside a container is born under. The kernel looks a new link's name
+/// up in the namespace the request is sent in first (EEXIST): when that name is taken there,
+/// the link is born under `temporary` and renamed once made. `planned`: the plan saw the
+/// clash; otherwise the applier checks again (a VF made by the same apply may carry the name
+/// in the host until it moves).
+public struct BirthName: Hashable, Sendable, Codable {
+    public var temporary: String
+    public var planned: Bool
+    public init(temporary: String, planned: Bool) { self.temporary = temporary; self.planned = planned }
+    /// The temporary name when the plan already knows it is needed (for the plan's text).
+    public var bornAs: String? { planned ? temporary : nil }
 }
