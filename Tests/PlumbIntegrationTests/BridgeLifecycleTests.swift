@@ -2,7 +2,7 @@ import Testing
 
 /// Issue "Must show" 2 and 4: a three-container bridge manifest from apply to destroy,
 /// each test in its own private sandbox, observed with iproute2 as a user would.
-@Suite("Bridge manifest lifecycle", .timeLimit(.minutes(3)))
+@Suite("Bridge manifest lifecycle", .timeLimit(.minutes(10)))
 struct BridgeLifecycleTests {
     let members = Manifests.trioMembers
 

@@ -4,7 +4,7 @@ import Testing
 /// Issue 5 "Must show" 3: after a good apply of the three-container bridge manifest, one
 /// breakage of web's receive path by hand makes `plumb verify --output json` exit 3 and name
 /// the failing check, while db and cache, untouched, still pass.
-@Suite("Broken receive path", .timeLimit(.minutes(3)))
+@Suite("Broken receive path", .timeLimit(.minutes(10)))
 struct BrokenPathTests {
     struct Breakage: Sendable, CustomTestStringConvertible {
         var label: String

@@ -4,7 +4,7 @@ import Testing
 /// Issue 12 "Must show" 4 (CNI output): every JSON the plugin prints is encoded, never
 /// interpolated; a chained result carries the previous plugin's interfaces, IPs and
 /// routes forward; GC acts only with `cni.dev/valid-attachments` and only for 1.1.0.
-@Suite("CNI output", .timeLimit(.minutes(3)))
+@Suite("CNI output", .timeLimit(.minutes(10)))
 struct CNIOutputTests {
     @Test("VERSION with a quote (or an injection attempt) in cniVersion returns valid JSON with the plugin's versions only")
     func versionIsEncoded() throws {

@@ -6,7 +6,7 @@ import Testing
 /// CNI_NETNS a namespace made by `ip netns add` — and, beside it, Debian's reference `bridge`
 /// plugin with the equivalent config (ipMasq on, host-local IPAM). Both ADD results pass the
 /// same spec check (CNISchema); the rest is what the kernel then shows.
-@Suite("CNI plugin", .timeLimit(.minutes(3)))
+@Suite("CNI plugin", .timeLimit(.minutes(10)))
 struct CNIPluginTests {
     /// host-local keeps its leases here: under the sandbox's private /run, one file per address.
     static let ipamDir = "/run/cni-ipam"

@@ -3,7 +3,7 @@ import Testing
 
 /// the README's manifest reference: example manifests are tested — each applies, verifies, re-plans to nothing
 /// and destroys cleanly. Only the ones a sandbox can hold (no NICs, no SR-IOV) are listed.
-@Suite("Example manifests", .timeLimit(.minutes(3)))
+@Suite("Example manifests", .timeLimit(.minutes(10)))
 struct ExampleManifestTests {
     @Test("applies, verifies, plans nothing, destroys clean", arguments: ["demo.yaml", "nat.yaml", "macvlan.yaml", "dual-stack.yaml", "policy-routing.yaml"])
     func lifecycle(file: String) throws {

@@ -9,7 +9,7 @@ import Glibc
 /// hooks, and conntrack must name the container; another table's drop or DNAT is a FAIL
 /// that names the table, chain and rule handle; real servers on the container ports are
 /// no problem; nothing of the outside is left afterwards.
-@Suite("Verify: forwarding through the host's real path", .timeLimit(.minutes(2)))
+@Suite("Verify: forwarding through the host's real path", .timeLimit(.minutes(10)))
 struct ForwardVerifyTests {
     static let manifest = """
         version: 1

@@ -7,7 +7,7 @@ import Testing
 /// passes `plumb verify`; after both poststops and `plumb destroy` nothing is left.
 /// The containers are processes in network namespaces of their own (`unshare --net`), fed
 /// to the hook as a runtime does: the OCI state on stdin.
-@Suite("OCI hooks racing on a missing bridge", .timeLimit(.minutes(5)))
+@Suite("OCI hooks racing on a missing bridge", .timeLimit(.minutes(10)))
 struct HookRaceTests {
     static let rounds = 20
 

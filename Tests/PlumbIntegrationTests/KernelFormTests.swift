@@ -3,7 +3,7 @@ import Testing
 
 /// Issue "verification you can trust", must-show 4: each value the kernel rewrites either
 /// converges after one apply (plan empty, verify passing) or is refused with a message.
-@Suite("Values the kernel rewrites", .timeLimit(.minutes(2)))
+@Suite("Values the kernel rewrites", .timeLimit(.minutes(10)))
 struct KernelFormConvergenceTests {
     static func manifest(sysctl: String, bridgeMTU: String = "", portMTU: String = "") -> String {
         """

@@ -3,7 +3,7 @@ import Testing
 /// What an interrupted run can leave behind is still Plumb's to mend: found by the
 /// crash campaign (a kill between a netns bind mount and `lo up`; a kill between a
 /// record's temp file and its rename).
-@Suite("Leftovers of interrupted runs", .timeLimit(.minutes(2)))
+@Suite("Leftovers of interrupted runs", .timeLimit(.minutes(10)))
 struct LeftoverTests {
     @Test("lo down in a namespace plumb created is drift: plan exits 2 naming it, apply repairs it")
     func loDownIsDrift() throws {

@@ -5,7 +5,7 @@ import Testing
 /// proved with real traffic between the bridge and an "upstream" namespace that has no route
 /// back to the bridge subnet; re-apply is a no-op, a rule deleted by hand is drift, a foreign
 /// table is never touched, destroy restores ip_forward, bad ports touch nothing.
-@Suite("NAT and port forwards", .timeLimit(.minutes(3)))
+@Suite("NAT and port forwards", .timeLimit(.minutes(10)))
 struct NATTests {
     /// Its table is `inet plumb_nat_itest_HEX`: the name with non-alphanumerics as `_`, then
     /// 16 hex digits of the record id that make it this manifest's alone.

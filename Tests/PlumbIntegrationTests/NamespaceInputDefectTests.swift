@@ -9,7 +9,7 @@ import Glibc
 /// pid or a /proc path, the named namespace `host`, and files that are not what they claim
 /// to be (a symlink, a FIFO, a device, a plain file as a namespace, a huge or garbled CNI
 /// input). Each test drives the real `plumb` in its own sandbox and looks as a user would.
-@Suite("Ownership defects: names, namespaces and files", .timeLimit(.minutes(3)))
+@Suite("Ownership defects: names, namespaces and files", .timeLimit(.minutes(10)))
 struct NamespaceInputDefectTests {
     /// One container `name` in netns `netns` (YAML, verbatim) on br0, with `hostName` when given.
     static func manifest(name: String = "paths", container: String = "web", netns: String = "web",

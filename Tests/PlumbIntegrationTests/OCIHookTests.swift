@@ -6,7 +6,7 @@ import Testing
 /// the container's own command pings its gateway; after the container is deleted nothing of
 /// it is left (the manifest's bridge stays until `plumb destroy`); a createRuntime that fails
 /// makes the runtime refuse the container, shows Plumb's message, and leaves nothing.
-@Suite("OCI hook (crun, runc)", .timeLimit(.minutes(3)))
+@Suite("OCI hook (crun, runc)", .timeLimit(.minutes(10)))
 struct OCIHookTests {
     static let name = "oci-itest"
     static let gateway = "10.88.0.1"

@@ -7,7 +7,7 @@ import Testing
 /// manifests sharing one namespace, and two containers claiming one container entry. Each
 /// owner must keep its own record, its own links and its own nftables table, and one
 /// owner's destroy, GC, DEL or poststop must leave every other owner working.
-@Suite("Ownership defects: owner identities", .timeLimit(.minutes(3)))
+@Suite("Ownership defects: owner identities", .timeLimit(.minutes(10)))
 struct OwnerIdentityDefectTests {
     // MARK: 4. Same file name in two folders
 

@@ -6,7 +6,7 @@ import Testing
 /// one of Plumb's links and makes a foreign one with the same name, renames Plumb's links,
 /// deletes Plumb's namespaces while Plumb runs — and checks what the user then sees from
 /// `plumb` and from iproute2.
-@Suite("Ownership defects: foreign links, renames, racing the kernel", .timeLimit(.minutes(3)))
+@Suite("Ownership defects: foreign links, renames, racing the kernel", .timeLimit(.minutes(10)))
 struct OwnershipDefectTests {
     /// One container on one bridge: br0 (gateway), netns web, veth web-eth0 ⇄ eth0.
     static let manifest = """

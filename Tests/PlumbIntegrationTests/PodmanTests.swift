@@ -6,7 +6,7 @@ import Testing
 /// cni_plugin_dirs and drops a plugin it cannot find with only a warning, so every test checks
 /// that eth0 exists inside. podman 4's libcni reads results up to CNI 1.0.0 only ("unsupported
 /// CNI result version 1.1.0", seen here), so the conflists say 1.0.0.
-@Suite("podman (CNI backend)", .timeLimit(.minutes(3)))
+@Suite("podman (CNI backend)", .timeLimit(.minutes(10)))
 struct PodmanTests {
     static let ipamDir = "/run/cni-ipam"
 

@@ -9,7 +9,7 @@ import Glibc
 /// hook — is refused at plan time with both named, and the first owner's traffic never flips;
 /// a double publication made before records said which ports they hold fails verify; a host
 /// process bound to a published port is warned about.
-@Suite("One owner per host port", .timeLimit(.minutes(2)))
+@Suite("One owner per host port", .timeLimit(.minutes(10)))
 struct PortOwnershipTests {
     /// Manifest `name` with one container on its own bridge publishing tcp/8080.
     static func manifest(_ name: String, bridge: String, subnet: Int, container: String, netns: String? = nil) -> String {

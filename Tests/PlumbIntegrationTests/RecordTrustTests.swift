@@ -7,7 +7,7 @@ import Testing
 /// no sysctl, offload or IRQ written; a record Plumb could not have written is refused as
 /// a whole, naming the entry. `show` lists healthy and corrupt records side by side, and
 /// `destroy --name` works without the manifest.
-@Suite("Records as untrusted input", .timeLimit(.minutes(3)))
+@Suite("Records as untrusted input", .timeLimit(.minutes(10)))
 struct RecordTrustTests {
     static let demo = FaultInjectionTests.example("demo.yaml")
 

@@ -2,7 +2,9 @@ import Foundation
 import Testing
 
 /// The sandbox itself, with plain iproute2 only: if these fail, no Plumb test result means anything.
-@Suite("Sandbox", .timeLimit(.minutes(1)))
+/// Ten minutes: under the full suite (crash, concurrency and fault campaigns on two cores) a sandbox
+/// start alone has taken over a minute; the limit catches a hang, not slowness.
+@Suite("Sandbox", .timeLimit(.minutes(10)))
 struct SandboxSelfTests {
     @Test("a fresh sandbox has only lo, up, and no named namespaces")
     func startsEmpty() throws {

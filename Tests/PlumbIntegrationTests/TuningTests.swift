@@ -4,7 +4,7 @@ import Testing
 /// Issue 5 "Must show" 1: NIC receive tuning declared in the manifest, on a veth with four
 /// queue pairs made by hand in the sandbox, checked independently with `ethtool -l/-k`; and the
 /// settings a veth or a sandbox cannot take are plan errors that name path, driver and maximum.
-@Suite("NIC tuning", .timeLimit(.minutes(2)))
+@Suite("NIC tuning", .timeLimit(.minutes(10)))
 struct TuningTests {
     static let manifest = """
         version: 1

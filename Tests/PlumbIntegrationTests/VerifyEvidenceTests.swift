@@ -5,7 +5,7 @@ import Testing
 /// by hand in the sandbox — a fault every earlier verify passed — makes `plumb verify` exit 3
 /// and name the cause; a host that ignores or filters ICMP echo passes, on stated evidence,
 /// and so does a CNI ADD there.
-@Suite("Verify: the probe proves the path", .timeLimit(.minutes(2)))
+@Suite("Verify: the probe proves the path", .timeLimit(.minutes(10)))
 struct VerifyEvidenceTests {
     /// `plumb verify --output json`, decoded.
     static func verify(_ sandbox: Sandbox, _ manifest: String) throws -> (CommandResult, VerifyReport) {
