@@ -1,4 +1,5 @@
 import PlumbTypes
+import PlumbNetlink
 /// What a driver's source says about SR-IOV, kept in one table: which PF-side VF settings
 /// it implements (and why not, where not), how its VF count changes, which eswitch modes
 /// devlink offers, which driver its VFs get. The kernel cannot be asked most of this
@@ -19,7 +20,10 @@ public struct DriverFacts: Sendable, Equatable {
     /// are devices (igb, ixgbe, mlx5 …) frees their configuration with them; one whose VFs
     /// are no devices keeps it in the PF's own table (netdevsim's vfconfigs, sized by
     /// max_vfs at probe), so the next VFs start with the old settings unless restored.
-    public var vfSettingsOutliveVFs: Bool { driver == "netdevsim" }
+    public var vfSettingsOutliveVFs = false
+    /// What a VF of this driver looks like right after it is enabled: the "before" of a VF
+    /// made by the same apply, which destroy restores.
+    public var freshVF = freshVFSettings
 
     /// Whether `feature` can be set, and if not, why (nil: it can).
     public func refusal(_ feature: VFFeature) -> String? {
@@ -73,9 +77,16 @@ public enum DriverFactTable {
                               .queryRSS: "mlx5_core has no ndo_set_vf_rss_query_en"],
                     eswitchModes: [.legacy, .switchdev]),
         // drivers/net/netdevsim: keeps every VF setting it is given; no VF devices.
+        // Its vfconfigs are zeroed at probe (spoof check off, link state auto, RSS query off)
+        // and kept across VF counts.
         DriverFacts(driver: "netdevsim", vfDriver: nil, numVFs: .throughZero, settable: everySetting, refused: [:],
-                    eswitchModes: [.legacy, .switchdev]),
+                    eswitchModes: [.legacy, .switchdev], vfSettingsOutliveVFs: true,
+                    freshVF: VFSettings(index: 0, mac: nil, vlan: VFVLAN(id: 0), spoofCheck: false, trust: false,
+                                        maxTxRate: 0, minTxRate: 0, linkState: .auto, queryRSS: false)),
     ]
+
+    /// A new VF of `driver`, as its facts say; igb's (spoof check on) for a driver without facts.
+    public static func freshVF(_ driver: String?) -> VFSettings { facts(driver)?.freshVF ?? freshVFSettings }
 
     /// The facts of `driver`; nil for a driver Plumb has none for.
     public static func facts(_ driver: String?) -> DriverFacts? {

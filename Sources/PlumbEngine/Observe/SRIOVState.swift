@@ -23,14 +23,3 @@ public struct PFState: Codable, Sendable, Equatable {
 public let freshVFSettings = VFSettings(index: 0, mac: nil, vlan: VFVLAN(id: 0), spoofCheck: true, trust: false,
                                         maxTxRate: 0, minTxRate: 0, linkState: nil)
 
-/// A new VF of `driver`: igb's (spoof check on) unless the driver starts them otherwise —
-/// netdevsim's are all zero (spoof check off, link state auto, RSS query off). This is the
-/// "before" a VF made by the same apply is recorded with, so destroy restores exactly it.
-public func freshVFSettings(driver: String?) -> VFSettings {
-    guard driver == "netdevsim" else { return freshVFSettings }
-    var s = freshVFSettings
-    s.spoofCheck = false
-    s.linkState = .auto
-    s.queryRSS = false
-    return s
-}

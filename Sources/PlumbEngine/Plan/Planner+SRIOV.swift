@@ -35,7 +35,7 @@ extension Planner {
         let recreated = steps.contains { if case .setNumVFs = $0.action { return true } else { return false } }
         for vf in sriov.vfs {
             let current = recreated ? nil : state.settings(of: vf.index)
-            if let s = vfSettingStep(vf, pf: pf, current: current ?? freshVFSettings(driver: pf.driver)) { steps.append(s) }
+            if let s = vfSettingStep(vf, pf: pf, current: current ?? DriverFactTable.freshVF(pf.driver)) { steps.append(s) }
         }
         return steps
     }

@@ -121,7 +121,7 @@ extension FakeKernel {
                 host.links[index] = FakeLink(index: index, name: host.freeName("eth%d"), mac: randomMAC(), vf: FakeVFID(pf: name, index: i))
             }
             pf.settings = (0..<n).map {
-                VFSettings(index: $0, mac: nil, vlan: VFVLAN(id: 0), spoofCheck: pf.driver != "netdevsim", trust: false,  // netdevsim: all zero
+                VFSettings(index: $0, mac: nil, vlan: VFVLAN(id: 0), spoofCheck: DriverFactTable.freshVF(pf.driver).spoofCheck ?? true, trust: false,
                            linkState: pf.unsupported.contains("link-state") ? nil : .auto,
                            queryRSS: pf.unsupported.contains("query_rss") ? nil : false)
             }

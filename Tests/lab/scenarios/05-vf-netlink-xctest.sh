@@ -7,12 +7,11 @@
 # trust and max_tx_rate set and read back (also via `ip -j link`), and igb's refusals
 # (link state: EOPNOTSUPP, 802.1ad: EPROTONOSUPPORT, a VF beyond numvfs: EINVAL).
 set -u
+. "$(dirname "$0")/../scenario-lib.sh"
+trap 'rm -rf "$WORK"' EXIT
 
 bin=$(ls -t "$LAB_REPO"/.build*/debug/PlumbPackageTests.xctest 2>/dev/null | head -n 1)
-if [ -z "$bin" ]; then
-  echo "FAIL: no $LAB_REPO/.build*/debug/PlumbPackageTests.xctest: run 'swift build --build-tests' first"
-  exit 1
-fi
+[ -n "$bin" ] || fail "no $LAB_REPO/.build*/debug/PlumbPackageTests.xctest: run 'swift build --build-tests' first"
 echo "test binary: $bin ($(date -r "$bin" '+%F %T'))"
 
 ip link set "$LAB_PF" up
@@ -20,17 +19,10 @@ log=$LAB_OUT/xctest.log
 PLUMB_LAB_PF=$LAB_PF "$bin" --testing-library swift-testing --filter VFLabTests 2>&1 |
   sed 's/\x1b\[[0-9;]*m//g' | tee "$log"
 rc=${PIPESTATUS[0]}
-echo "test binary exited $rc"
-[ "$rc" = 0 ] || exit "$rc"
+[ "$rc" = 0 ] || fail "the test binary exited $rc"
 # It must have run, not skipped: the suite reports itself passed, with every test of it.
-if ! grep -q 'Suite "VF netlink on real igb (lab)" passed' "$log"; then
-  echo "FAIL: the VFLabTests suite did not run"
-  exit 1
-fi
+grep -q 'Suite "VF netlink on real igb (lab)" passed' "$log" || fail "the VFLabTests suite did not run"
 declared=$(grep -c '@Test' "$LAB_REPO/Tests/PlumbNetlinkTests/VFLabTests.swift")
 passed=$(grep -c '✔ Test' "$log")
-if [ "$passed" -lt "$declared" ]; then
-  echo "FAIL: $passed tests passed of the $declared VFLabTests declares"
-  exit 1
-fi
-echo "all $declared VFLabTests ran and passed"
+[ "$passed" -ge "$declared" ] || fail "$passed tests passed of the $declared VFLabTests declares"
+ok "all $declared VFLabTests ran and passed"
