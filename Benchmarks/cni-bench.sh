@@ -28,8 +28,9 @@ n=${1:-100}
 [ "$(id -u)" = 0 ] || { echo "cni-bench: run as root (sandbox namespaces)" >&2; exit 1; }
 [ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] || scripts/install-runtimes.sh >/dev/null
 if [ -z "${PLUMB_BIN:-}" ]; then
-  swift build -c release --static-swift-stdlib --product plumb 2>&1 | tail -1
-  PLUMB_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/plumb"
+  build=(swift build -c release --static-swift-stdlib -Xlinker -no-pie)   # scripts/package.sh's flags
+  "${build[@]}" --product plumb 2>&1 | tail -1
+  PLUMB_BIN="$("${build[@]}" --show-bin-path)/plumb"
 fi
 work=$(mktemp -d /tmp/plumb-cnibench.XXXXXX)
 declare -A holder bin config us fails

@@ -14,17 +14,78 @@ public enum Spawn {
     /// through. Reads at most `maxOutput` bytes of stdout.
     public static func run(_ path: String, argv: [String], environment: [String: String], input: [UInt8],
                            maxOutput: Int = 4 << 20) throws -> Result {
+        try start(path, argv: argv, environment: environment, input: input).finish(maxOutput: maxOutput)
+    }
+
+    /// Starts `path` and hands it as much of `input` as the pipe takes at once (all of a
+    /// CNI configuration): the program runs while the caller does other work, and
+    /// `finish` collects it.
+    public static func start(_ path: String, argv: [String], environment: [String: String], input: [UInt8]) throws -> Running {
         var inPipe: [Int32] = [-1, -1], outPipe: [Int32] = [-1, -1]
         try check("pipe2", "stdin of \(path)") { plumb_pipe_cloexec(&inPipe) }
-        defer { for fd in inPipe where fd >= 0 { close(fd) } }
-        try check("pipe2", "stdout of \(path)") { plumb_pipe_cloexec(&outPipe) }
-        defer { for fd in outPipe where fd >= 0 { close(fd) } }
-        let pid = try spawn(path, argv: argv, environment: environment, stdin: inPipe[0], stdout: outPipe[1])
-        close(inPipe[0]); inPipe[0] = -1
-        close(outPipe[1]); outPipe[1] = -1
-        let output = exchange(write: inPipe[1], input: input, read: outPipe[0], maxOutput: maxOutput)
-        inPipe[1] = -1
-        return Result(status: try wait(pid, path), stdout: output)
+        do { try check("pipe2", "stdout of \(path)") { plumb_pipe_cloexec(&outPipe) } } catch {
+            inPipe.forEach { _ = close($0) }
+            throw error
+        }
+        let pid: pid_t
+        do { pid = try spawn(path, argv: argv, environment: environment, stdin: inPipe[0], stdout: outPipe[1]) } catch {
+            (inPipe + outPipe).forEach { _ = close($0) }
+            throw error
+        }
+        close(inPipe[0])
+        close(outPipe[1])
+        let running = Running(path: path, pid: pid, writer: inPipe[1], reader: outPipe[0], input: input)
+        running.feed()
+        return running
+    }
+
+    /// A program `start` ran, not yet waited for. `finish` must be called exactly once.
+    public final class Running {
+        let path: String, pid: pid_t, input: [UInt8]
+        var writer: Int32, reader: Int32, written = 0
+
+        init(path: String, pid: pid_t, writer: Int32, reader: Int32, input: [UInt8]) {
+            self.path = path; self.pid = pid; self.writer = writer; self.reader = reader; self.input = input
+            _ = fcntl(writer, F_SETFL, fcntl(writer, F_GETFL) | O_NONBLOCK)
+            if input.isEmpty { closeWriter() }
+        }
+
+        /// Writes what the pipe takes without blocking; closes stdin when all is written
+        /// (or the program stopped reading).
+        func feed() {
+            while writer >= 0 && written < input.count {
+                let n = input[written...].withUnsafeBufferPointer { Glibc.write(writer, $0.baseAddress, $0.count) }
+                if n > 0 { written += n; continue }
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 && errno == EAGAIN { return }
+                break
+            }
+            closeWriter()
+        }
+
+        func closeWriter() { if writer >= 0 { close(writer); writer = -1 } }
+
+        /// The rest of the input written and the output read together (poll), so neither
+        /// side blocks on a full pipe; then the exit status.
+        public func finish(maxOutput: Int = 4 << 20) throws -> Result {
+            var out: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            var open = true
+            while open {
+                var fds = [pollfd(fd: reader, events: Int16(POLLIN), revents: 0)]
+                if writer >= 0 { fds.append(pollfd(fd: writer, events: Int16(POLLOUT), revents: 0)) }
+                if poll(&fds, nfds_t(fds.count), -1) < 0 { if errno == EINTR { continue }; break }
+                if writer >= 0, fds.count > 1, fds[1].revents != 0 { feed() }
+                if fds[0].revents != 0 {
+                    let n = read(reader, &buffer, buffer.count)
+                    if n > 0 { if out.count < maxOutput { out += buffer[0..<min(n, maxOutput - out.count)] } }
+                    else if n == 0 || errno != EINTR && errno != EAGAIN { open = false }
+                }
+            }
+            closeWriter()
+            close(reader)
+            return Result(status: try Spawn.wait(pid, path), stdout: out)
+        }
     }
 
     static func spawn(_ path: String, argv: [String], environment: [String: String], stdin: Int32, stdout: Int32) throws -> pid_t {
@@ -33,33 +94,6 @@ public enum Spawn {
         let rc = withCStrings(argv) { a in withCStrings(env) { e in plumb_spawn(&pid, path, stdin, stdout, a, e) } }
         guard rc == 0 else { throw SystemError("posix_spawn", path, Errno(rawValue: rc)) }
         return pid
-    }
-
-    /// Writes `input` and reads the output together (poll), so neither side blocks on
-    /// a full pipe; closes the write end when done.
-    static func exchange(write wfd: Int32, input: [UInt8], read rfd: Int32, maxOutput: Int) -> [UInt8] {
-        var out: [UInt8] = []
-        var written = 0, writer = wfd, open = true
-        _ = fcntl(wfd, F_SETFL, fcntl(wfd, F_GETFL) | O_NONBLOCK)
-        if input.isEmpty { close(writer); writer = -1 }
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while open {
-            var fds = [pollfd(fd: rfd, events: Int16(POLLIN), revents: 0)]
-            if writer >= 0 { fds.append(pollfd(fd: writer, events: Int16(POLLOUT), revents: 0)) }
-            if poll(&fds, nfds_t(fds.count), -1) < 0 { if errno == EINTR { continue }; break }
-            if writer >= 0, fds.count > 1, fds[1].revents != 0 {
-                let n = input[written...].withUnsafeBufferPointer { Glibc.write(writer, $0.baseAddress, $0.count) }
-                if n > 0 { written += n }
-                if n < 0 && errno != EAGAIN && errno != EINTR || written == input.count { close(writer); writer = -1 }
-            }
-            if fds[0].revents != 0 {
-                let n = read(rfd, &buffer, buffer.count)
-                if n > 0 { if out.count < maxOutput { out += buffer[0..<min(n, maxOutput - out.count)] } }
-                else if n == 0 || errno != EINTR && errno != EAGAIN { open = false }
-            }
-        }
-        if writer >= 0 { close(writer) }
-        return out
     }
 
     static func wait(_ pid: pid_t, _ path: String) throws -> Int32 {

@@ -42,3 +42,40 @@ struct IPAMVersionTests {
         #expect(error?.details?.contains("1.0.0, 1.1.0") == true, "\(String(describing: error))")
     }
 }
+
+/// The labels are found by a scan of the configuration's text and replaced in place; what
+/// the scan cannot read exactly goes the general way, with the same outcome.
+@Suite("IPAM version labels scanned in place")
+struct VersionLabelScanTests {
+    static let hostLocal = IPAMVersionTests.debianHostLocal
+
+    func relabelled(_ text: String) throws -> String {
+        String(decoding: try IPAM.labelled(Data(text.utf8), speaking: Self.hostLocal, plugin: "p"), as: UTF8.self)
+    }
+
+    @Test("the configuration's and its prevResult's labels change; every other byte stays")
+    func inPlace() throws {
+        let text = #"{ "cniVersion" : "1.1.0", "args": {"cniVersion": "x,\"y}"}, "prevResult": {"ips": [{"address": "10.0.0.2/24"}], "cniVersion": "1.1.0"}, "n": [1, true, null, -2.5e3] }"#
+        #expect(try relabelled(text) == text.replacingOccurrences(of: #""1.1.0""#, with: #""1.0.0""#))
+        #expect(VersionLabels.find(Array(text.utf8)) != nil, "this text is scanned, not decoded")
+    }
+
+    @Test("what the scan declines — an escaped key, a prevResult without a label — is relabelled all the same",
+          arguments: [
+              #"{"cni\u0056ersion": "1.1.0", "name": "n"}"#,
+              #"{"cniVersion": "1.1.0", "prevResult": {"ips": []}}"#,
+          ])
+    func declined(_ text: String) throws {
+        #expect(VersionLabels.find(Array(text.utf8)) == nil)
+        let out = try JSONSerialization.jsonObject(with: Data(try relabelled(text).utf8)) as? [String: Any]
+        #expect(out?["cniVersion"] as? String == "1.0.0")
+        if let p = out?["prevResult"] as? [String: Any] { #expect(p["cniVersion"] as? String == "1.0.0") }
+    }
+
+    @Test("a key given twice, nesting left open, text after the object: declined",
+          arguments: [#"{"cniVersion": "1.1.0", "cniVersion": "0.4.0"}"#, #"{"cniVersion": "1.1.0", "a": [1, {"b": 2]"#,
+                      #"{"cniVersion": "1.1.0"} {}"#, #"["cniVersion"]"#, #"{"cniVersion": 1}"#, #"{"a": , "cniVersion": "1.1.0"}"#])
+    func malformed(_ text: String) {
+        #expect(VersionLabels.find(Array(text.utf8)) == nil)
+    }
+}

@@ -31,7 +31,10 @@ public enum CNIPlugin {
             Trace.mark("cni: configuration decoded")
             let run = CNIRun(config: config, input: input, env: env)
             switch command {
-            case "ADD": emit(try run.add())
+            case "ADD":
+                let out = try run.add()
+                Trace.mark("cni: result encoded")
+                emit(out)
             case "DEL": try run.del()
             case "CHECK": try run.check()
             case "GC": try run.gc()
@@ -121,54 +124,47 @@ struct CNIRun {
 
     /// ADD: addresses from IPAM, then one provisioning — the network's host layer
     /// (bridge), this attachment's layer, a verification probe — undone as a whole,
-    /// IPAM included, if any part fails.
+    /// IPAM included, if any part fails. The IPAM plugin runs while the engine locks the
+    /// store and reads the host, which needs no address.
     func add() throws -> Data {
         guard config.vf == nil else { return try CNIVF(run: self).add() }
         let a = try attachment(needNetns: true)
         _ = try require("CNI_PATH")
         let prev = try previousResult()
-        let ipam = try ipamAdd()
-        Trace.mark("cni: IPAM ADD done")
+        let ipam = try ipamStart()
         do {
             let engine = try Engine()
             engine.outsideRemoval = .released   // the pod's start must not wait for the kernel's netns cleanup
             Trace.mark("cni: engine opened")
-            let host = try a.hostLayer(ipam)
-            try engine.provision(host: host, container: try a.containerLayer(host, ipam),
-                                 binding: ContainerBinding(containerID: a.containerID, process: nil, namespace: nil))
+            var given = CNIResult(cniVersion: config.cniVersion)
+            try engine.provision(binding: ContainerBinding(containerID: a.containerID, process: nil, namespace: nil),
+                                 hostOwner: config.lower == nil ? a.networkOwner : nil) {
+                given = try ipam.finish()
+                Trace.mark("cni: IPAM ADD done")
+                let host = try a.hostLayer(given)
+                return (host, try a.containerLayer(host, given))
+            }
             Trace.mark("cni: provisioned and verified")
-            return try result(a, ipam: ipam, engine: engine).chained(after: prev).encoded(as: config.cniVersion)
+            let shown = try result(a, ipam: given, engine: engine)
+            Trace.mark("cni: result read")
+            return try shown.chained(after: prev).encoded(as: config.cniVersion)
         } catch {
-            _ = try? IPAM.run(command: "DEL", config: input, type: try ipamType(), env: env)
+            ipam.release()
             throw error
         }
     }
 
-    /// IPAM's ADD (none for a VF network without `ipam`, as sriov-cni allows). Addresses
-    /// asked for in runtimeConfig.ips that the plugin did not give are an error, not a
-    /// silent substitute: a pod's static address that is lost is a pod on the wrong address.
-    func ipamAdd() throws -> CNIResult {
+    /// IPAM's ADD, finished (none for a VF network without `ipam`, as sriov-cni allows).
+    func ipamAdd() throws -> CNIResult { try ipamStart().finish() }
+
+    func ipamStart() throws -> IPAMAdd {
         guard hasIPAM || config.vf == nil else {
             if !config.runtime.ips.isEmpty { throw CNIError(CNIError.invalidConfig, "runtimeConfig.ips: needs an ipam plugin to give them") }
-            return CNIResult(cniVersion: config.cniVersion)
+            return IPAMAdd(run: self, type: nil, pending: nil)
         }
         _ = try require("CNI_PATH")
         let type = try ipamType()
-        let result: CNIResult
-        do { result = try JSONDecoder().decode(CNIResult.self, from: try IPAM.run(command: "ADD", config: input, type: type, env: env)) } catch let e as CNIError {
-            throw e
-        } catch {
-            _ = try? IPAM.run(command: "DEL", config: input, type: type, env: env)
-            throw CNIError(CNIError.ipamFailed, "IPAM plugin \(type) gave no CNI result", details: describeDecoding(error))
-        }
-        let given = Set((result.ips ?? []).compactMap { IPPrefix($0.address, allowBare: true)?.address })
-        let missing = config.runtime.ips.filter { !given.contains($0) }
-        if !missing.isEmpty {
-            _ = try? IPAM.run(command: "DEL", config: input, type: type, env: env)
-            throw CNIError(CNIError.ipamFailed, "runtimeConfig.ips: IPAM plugin \(type) did not give \(missing.map(\.description).joined(separator: ", "))",
-                           details: "it gave \(given.map(\.description).sorted().joined(separator: ", ")); host-local and static take runtimeConfig.ips when the configuration declares the capability \"ips\"")
-        }
-        return result
+        return IPAMAdd(run: self, type: type, pending: try IPAM.start(command: "ADD", config: input, type: type, env: env))
     }
 
     func result(_ a: CNIAttachment, ipam: CNIResult, engine: Engine) throws -> CNIResult {

@@ -8,19 +8,51 @@ import PlumbTypes
 /// process-based.
 enum IPAM {
     static func run(command: String, config: Data, type: String, env: [String: String]) throws -> Data {
+        try start(command: command, config: config, type: type, env: env).finish()
+    }
+
+    /// An IPAM call under way (`start`): the plugin runs while Plumb does work that does
+    /// not need its answer. `finish` waits for it, exactly once.
+    final class Pending {
+        private let work: () throws -> Data
+        private var answer: Result<Data, Error>?
+        init(_ work: @escaping () throws -> Data) { self.work = work }
+        func finish() throws -> Data {
+            if answer == nil { answer = Result { try work() } }
+            return try answer!.get()
+        }
+    }
+
+    /// `run`, started: one spawn that runs while the caller goes on. The versions a plugin
+    /// speaks are asked once per plugin binary (cached): each call after the first is one
+    /// run, the configuration labelled with the newest version both sides speak — never a
+    /// run refused as "incompatible version" first. Without them (a VERSION that gave no
+    /// list) the configuration goes as it is, and an "incompatible version" answer is
+    /// negotiated in `finish`.
+    static func start(command: String, config: Data, type: String, env: [String: String]) throws -> Pending {
         guard let path = find(type, in: env["CNI_PATH"] ?? "") else {
             throw CNIError(CNIError.invalidConfig, "IPAM plugin \(type) not found on CNI_PATH \(env["CNI_PATH"] ?? "(unset)")")
         }
-        // The versions a plugin speaks are asked once per plugin binary (cached): each
-        // call after the first is one run, the configuration labelled with the newest
-        // version both sides speak — never a run refused as "incompatible version" first.
-        // Without them (a VERSION that gave no list) the configuration goes as it is, and
-        // an "incompatible version" answer is negotiated then.
-        let versions = cachedVersions(path) ?? askVersions(path, config: config, env: env)
-        Trace.mark("ipam: \(type) speaks \(versions?.joined(separator: ",") ?? "(unknown)")")
-        if let versions {
+        if let versions = cachedVersions(path) {
+            Trace.mark("ipam: \(type) speaks \(versions.joined(separator: ","))")
+            let running = try spawn(path, command: command, config: try labelled(config, speaking: versions, plugin: path), env: env)
+            return Pending { try collect(running, path, command: command) }
+        }
+        // The host's first call: VERSION runs meanwhile, the call itself in `finish`.
+        let asking = try? spawn(path, command: "VERSION", config: config, env: env)
+        return Pending {
+            guard let versions = asking.flatMap({ versions(answered: $0, plugin: path) }) else {
+                Trace.mark("ipam: \(type) speaks (unknown)")
+                return try negotiate(path, command: command, config: config, env: env)
+            }
+            Trace.mark("ipam: \(type) speaks \(versions.joined(separator: ","))")
             return try exec(path, command: command, config: try labelled(config, speaking: versions, plugin: path), env: env)
         }
+    }
+
+    /// A plugin whose versions are unknown: the configuration as it is, relabelled once
+    /// when it answers "incompatible version".
+    static func negotiate(_ path: String, command: String, config: Data, env: [String: String]) throws -> Data {
         do {
             return try exec(path, command: command, config: config, env: env)
         } catch let e as CNIError where e.code == CNIError.incompatibleVersion {
@@ -45,7 +77,12 @@ enum IPAM {
 
     /// The plugin's VERSION answer, cached; nil when it gave no usable list (not cached).
     static func askVersions(_ plugin: String, config: Data, env: [String: String]) -> [String]? {
-        guard let answer = try? exec(plugin, command: "VERSION", config: config, env: env),
+        (try? spawn(plugin, command: "VERSION", config: config, env: env)).flatMap { versions(answered: $0, plugin: plugin) }
+    }
+
+    /// The list a VERSION call under way answers with, cached; nil when it gave no usable one.
+    static func versions(answered running: Spawn.Running, plugin: String) -> [String]? {
+        guard let answer = try? collect(running, plugin, command: "VERSION"),
               let versions = (try? JSONDecoder().decode(VersionAnswer.self, from: answer))?.supportedVersions, !versions.isEmpty,
               versions.allSatisfy({ !$0.isEmpty && !$0.contains(",") && !$0.contains(" ") }) else { return nil }
         try? Directory.create("/run/plumb", mode: 0o700)
@@ -66,16 +103,23 @@ enum IPAM {
     /// The configuration labelled with the newest version up to its own that the plugin
     /// speaks: as it is when the plugin speaks its own; none in common is an error.
     static func labelled(_ config: Data, speaking theirs: [String], plugin: String) throws -> Data {
-        guard let wanted = (try? JSONDecoder().decode(VersionLabel.self, from: config))?.cniVersion,
+        let bytes = Array(config)
+        let labels = VersionLabels.find(bytes)
+        let label: String? = if let labels { labels.version(in: bytes) } else {
+            (try? JSONDecoder().decode(VersionLabel.self, from: config))?.cniVersion
+        }
+        guard let wanted = label,
               !theirs.contains(wanted), CNIVersions.supported.contains(wanted) else { return config }
         guard let common = CNIVersions.supported.reversed().drop(while: { $0 != wanted }).first(where: { theirs.contains($0) }) else {
             throw CNIError(CNIError.incompatibleVersion, "IPAM plugin \(plugin) supports none of the versions up to \(wanted)",
                            details: "it supports \(theirs.joined(separator: ", "))")
         }
+        if let labels { return Data(labels.relabelled(bytes, to: common)) }
         return try relabel(config, common)
     }
 
-    /// The configuration (and its prevResult) labelled with `version`.
+    /// The configuration (and its prevResult) labelled with `version`, by a decode and
+    /// re-encode: for what `VersionLabels` declines.
     static func relabel(_ config: Data, _ version: String) throws -> Data {
         guard var obj = try JSONSerialization.jsonObject(with: config) as? [String: Any] else { return config }
         guard let wanted = obj["cniVersion"] as? String,
@@ -112,15 +156,27 @@ enum IPAM {
     /// Runs the plugin with posix_spawn (never Foundation's Process, whose wait polls
     /// every 50 ms), the configuration on stdin, CNI_COMMAND set.
     static func exec(_ path: String, command: String, config: Data, env: [String: String]) throws -> Data {
+        try collect(try spawn(path, command: command, config: config, env: env), path, command: command)
+    }
+
+    static func spawn(_ path: String, command: String, config: Data, env: [String: String]) throws -> Spawn.Running {
         let type = (path as NSString).lastPathComponent
         var e = env
         e["CNI_COMMAND"] = command
-        let result: Spawn.Result
         Trace.mark("ipam: spawn \(type) \(command)")
-        defer { Trace.mark("ipam: \(type) \(command) returned") }
-        do { result = try Spawn.run(path, argv: [type], environment: e, input: Array(config)) } catch {
+        do { return try Spawn.start(path, argv: [type], environment: e, input: Array(config)) } catch {
             throw CNIError(CNIError.ipamFailed, "cannot run IPAM plugin \(path)", details: "\(error)")
         }
+    }
+
+    /// The plugin's answer; its own CNI error passed through.
+    static func collect(_ running: Spawn.Running, _ path: String, command: String) throws -> Data {
+        let type = (path as NSString).lastPathComponent
+        let result: Spawn.Result
+        do { result = try running.finish() } catch {
+            throw CNIError(CNIError.ipamFailed, "cannot run IPAM plugin \(path)", details: "\(error)")
+        }
+        Trace.mark("ipam: \(type) \(command) returned")
         let out = Data(result.stdout)
         guard result.status == 0 else {
             // Pass the IPAM plugin's own error through when it gave one.

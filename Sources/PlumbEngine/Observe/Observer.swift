@@ -9,8 +9,14 @@ import PlumbTypes
 /// identities, the sysctls, PFs, NICs and the owner's nftables table.
 public struct Observer {
     let kernel: any Kernel
+    /// Tables read earlier under the lock that is still held (`Engine.provision(binding:…)`),
+    /// used instead of reading them again; nil: absent when read.
+    let tablesRead: [TableName: ObservedFirewall?]
 
-    public init(kernel: any Kernel) { self.kernel = kernel }
+    public init(kernel: any Kernel, tablesRead: [TableName: ObservedFirewall?] = [:]) {
+        self.kernel = kernel
+        self.tablesRead = tablesRead
+    }
 
     /// What an apply plan reads. `host`: an observation of the host made under the same lock
     /// with nothing changed since, whose host part is used instead of reading it again.
@@ -49,7 +55,7 @@ public struct Observer {
         }
         if !NATDesign.ruleset(layer).isEmpty || record?.table != nil {
             Trace.mark("observe: sysctls, PFs, NICs read")
-            state.firewall = try kernel.firewall(layer.marks.table).observe()
+            state.firewall = try tablesRead[layer.marks.table] ?? kernel.firewall(layer.marks.table).observe()
             Trace.mark("observe: nftables table read")
         }
         if m.containers.contains(where: { !$0.ports.isEmpty }) { state.boundSockets = try kernel.boundSockets() }

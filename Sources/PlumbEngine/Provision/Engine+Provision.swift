@@ -17,13 +17,41 @@ extension Engine {
         let lock = try store.lock()
         defer { withExtendedLifetime(lock) {} }
         Trace.mark("provision: store locked")
+        return try provisionLocked(host: host, container: container, binding: binding, verify: verify, seen: nil)
+    }
+
+    /// `provision`, for layers known only once `layers` returns — a CNI ADD's addresses
+    /// come from its IPAM plugin, a process of its own: the store is locked and the host
+    /// (and the table of `hostOwner`, the host layer's owner) read first, so those reads
+    /// overlap whatever `layers` waits for. They stay true while the lock is held; the
+    /// layers then plan on them.
+    public func provision(binding: ContainerBinding?, verify: Bool = true, hostOwner: Owner? = nil,
+                          layers: () throws -> (host: Layer?, container: Layer)) throws -> Provisioned {
+        let lock = try store.lock()
+        defer { withExtendedLifetime(lock) {} }
+        Trace.mark("provision: store locked")
+        let seen = try Observer(kernel: kernel).base()
+        if let hostOwner {
+            let table = Marks(hostOwner).table
+            tablesRead = [table: try kernel.firewall(table).observe()]
+        }
+        defer { tablesRead = [:] }
+        Trace.mark("provision: host read")
+        let (host, container) = try layers()
+        return try provisionLocked(host: host, container: container, binding: binding, verify: verify, seen: seen)
+    }
+
+    func provisionLocked(host: Layer?, container: Layer, binding: ContainerBinding?, verify: Bool,
+                         seen: ObservedState?) throws -> Provisioned {
         if let binding { try claim(container.owner, for: binding) }
-        let hostApplied = try host.map { try applyLocked($0) }
+        let hostApplied = try host.map { try applyLocked($0, host: seen) }
+        tablesRead = [:]   // read before the host layer's apply: stale now
         var undoers: [(Applied, Owner)] = hostApplied.map { [($0, host!.owner)] } ?? []
         do {
             // A host layer that changed nothing leaves its observation of the host true (the
             // lock is held): the container layer plans on it instead of reading the host again.
-            let unchanged = hostApplied.flatMap { $0.plan.converged ? $0.observed : nil }
+            // Without a host layer, the host read under this lock serves alike.
+            let unchanged: ObservedState? = if let hostApplied { hostApplied.plan.converged ? hostApplied.observed : nil } else { seen }
             let applied = try applyLocked(container, binding: binding, host: unchanged)
             undoers.append((applied, container.owner))
             if let host { try addUser(container.owner.id, to: host.owner) }

@@ -1,3 +1,4 @@
+import PlumbFirewall
 import PlumbManifest
 import PlumbSystem
 import PlumbTypes
@@ -16,6 +17,8 @@ public final class Engine {
     /// Whether a verify waits for the kernel to remove its outside network (a CNI ADD
     /// does not: see `OutsideRemoval`).
     public var outsideRemoval = OutsideRemoval.awaited
+    /// Tables read under the store lock a provisioning holds (see `provision(binding:…)`).
+    var tablesRead: [TableName: ObservedFirewall?] = [:]
 
     public init(kernel: any Kernel, store: RecordStore = RecordStore()) {
         self.kernel = kernel
@@ -32,7 +35,7 @@ public final class Engine {
 
     func observe(_ layer: Layer, host: ObservedState?) throws -> (ObservedState, Record?) {
         let record = try store.load(layer.owner)
-        return (try Observer(kernel: kernel).observe(layer, record: record, host: host), record)
+        return (try Observer(kernel: kernel, tablesRead: tablesRead).observe(layer, record: record, host: host), record)
     }
 
     /// What apply would do now. Read-only: takes no lock, changes nothing.

@@ -28,6 +28,7 @@ extension Verifier {
                               observed: "no gateway on this interface (no bridge address in its subnets, no route via it)",
                               evidence: [.netlink])]
             }
+            try awaitLinkwatch(iface, container: c, link: link, ops: ops, host: host)
             let pf = try pfLink(of: iface, in: c)
             let hostOps = try kernel.links(in: .host)
             let pfBefore = try pf.flatMap { try hostOps.link(index: $0.index)?.stats }
