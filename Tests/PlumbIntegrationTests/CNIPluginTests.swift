@@ -180,6 +180,20 @@ struct CNIPluginTests {
         try expectNoRecord(of: "ctr-a", in: sandbox)
     }
 
+    @Test("DEL whose IPAM plugin is gone from CNI_PATH still removes the links and record, and fails naming the plugin")
+    func delWithoutIPAMPlugin() throws {
+        let sandbox = try Self.sandbox()
+        let plumb = try CNIPlugin.plumb()
+        let config = Self.plumbConfig()
+        _ = try addOrFail(sandbox, plumb, config: config, id: "ctr-noipam", netns: "a", version: "1.1.0")
+        let empty = sandbox.scratch.appendingPathComponent("empty-cni-path")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let del = try sandbox.cni(plumb, "DEL", config: config, containerID: "ctr-noipam", netns: "/run/netns/a", path: empty.path)
+        #expect(!del.succeeded && del.stdout.contains("host-local") && del.stdout.contains("not found"), "\(del)")
+        #expect(try eventually { try Self.veths(sandbox) == [] }, "left: \((try? sandbox.links()) ?? [])")
+        try expectNoRecord(of: "ctr-noipam", in: sandbox)
+    }
+
     @Test("GC with cni.dev/valid-attachments removes only the attachments not listed")
     func gc() throws {
         let sandbox = try Self.sandbox()

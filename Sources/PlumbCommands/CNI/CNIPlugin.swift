@@ -189,11 +189,21 @@ struct CNIRun {
     func del() throws {
         guard config.vf == nil else { return try CNIVF(run: self).del() }
         let a = try attachment(needNetns: false)
-        try Engine().unprovision(a.owner, removeUnusedHost: true, host: a.networkOwner)
-        Trace.mark("cni: unprovisioned")
-        if ipamReachable {
-            _ = try IPAM.run(command: "DEL", config: input, type: try ipamType(), env: env)
+        // The lease is released while the links go (the reference plugins release it
+        // first), once the store is locked: an ADD that gets the address meanwhile applies
+        // it only under that lock, so never beside the old veth.
+        // A release that cannot start (no such plugin) still lets the links go first.
+        var release: Result<IPAM.Pending, Error>?
+        do {
+            try Engine().unprovision(a.owner, removeUnusedHost: true, host: a.networkOwner) {
+                if ipamReachable { release = Result { try IPAM.start(command: "DEL", config: input, type: try ipamType(), env: env) } }
+            }
+        } catch {
+            _ = try? release?.get().finish()
+            throw error
         }
+        Trace.mark("cni: unprovisioned")
+        _ = try release?.get().finish()
     }
 
     /// CHECK: the attachment still matches prevResult and passes verification.

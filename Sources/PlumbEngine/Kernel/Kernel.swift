@@ -75,6 +75,10 @@ public protocol Kernel: AnyObject {
     /// Equivalent to: `unshare -n` + `ip link add HOST address MAC type veth peer name eth0
     /// netns OUTSIDE; ip link set HOST alias MARK addrgenmode none up; ip addr add …` (both ends).
     func createOutside(_ r: OutsideRequest) throws -> OutsideNetwork
+    /// Starts making the namespace of the next `createOutside` with this mark, on another
+    /// core, while the caller goes on (a hint: a kernel that cannot ignores it; one never
+    /// used is closed with the kernel handle).
+    func prepareOutside(mark: String)
     /// Releases the outside namespace: the kernel deletes it and both ends of its veth —
     /// before this returns when `removal` is `.awaited`, soon after when `.released`.
     /// Equivalent to: the `unshare -n` process exiting (or `ip link del HOST`).

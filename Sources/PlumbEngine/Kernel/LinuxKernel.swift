@@ -29,6 +29,8 @@ public final class LinuxKernel: Kernel {
     private var arpSocket: ARPSocket?
     /// Outside networks of forwarding checks, by id: the namespace's only reference.
     var outsides: [Int: LinuxOutside] = [:]
+    /// The next outside network's namespace, being made (`prepareOutside`), and its mark.
+    var preparedOutside: (mark: String, started: NetnsThread.Started<(RouteSocket, NetworkNamespace)>)?
     var nextOutside = 1
     /// ctnetlink and sock_diag sockets of the host namespace, opened on first use.
     var conntrackSocket: ConntrackSocket?

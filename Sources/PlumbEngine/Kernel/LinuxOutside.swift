@@ -11,14 +11,26 @@ final class LinuxOutside {
 }
 
 extension LinuxKernel {
+    public func prepareOutside(mark: String) {
+        guard preparedOutside == nil else { return }
+        preparedOutside = (try? NetnsThread.startInNewNamespace { try Self.outsideNamespace(mark: mark) }).map { (mark, $0) }
+    }
+
+    /// Run on the new namespace's thread: its route socket, `lo` up and marked.
+    static func outsideNamespace(mark: String) throws -> (RouteSocket, NetworkNamespace) {
+        let s = try RouteSocket(label: "the outside network")
+        try s.execute(SetLink(index: 1, alias: mark, up: true))
+        return (s, try NetworkNamespace.open(path: "/proc/thread-self/ns/net"))
+    }
+
     public func createOutside(_ r: OutsideRequest) throws -> OutsideNetwork {
         // Anonymous: only this descriptor holds it, so if Plumb dies the kernel deletes
         // the namespace and with it both ends of the veth — nothing is left behind.
-        let (socket, ns) = try NetnsThread.runInNewNamespace { () throws -> (RouteSocket, NetworkNamespace) in
-            let s = try RouteSocket(label: "the outside network")
-            try s.execute(SetLink(index: 1, alias: r.mark, up: true))
-            return (s, try NetworkNamespace.open(path: "/proc/thread-self/ns/net"))
-        }
+        let prepared = preparedOutside
+        preparedOutside = nil
+        // A prepared namespace that failed is made again here, where its error is thrown.
+        let (socket, ns) = try prepared.flatMap { $0.mark == r.mark ? try? $0.started.join() : nil }
+            ?? NetnsThread.runInNewNamespace { try Self.outsideNamespace(mark: r.mark) }
         Trace.mark("outside: namespace made")
         try hostSocket.execute(CreateVeth(hostName: r.hostName, peerName: "eth0", peerNamespaceFD: ns.fd, hostUp: false,
                                           hostMAC: r.hostMAC))

@@ -72,12 +72,14 @@ extension Engine {
 
     /// Tears a container layer down (a poststop, a CNI DEL), and its host layer when
     /// `removeUnusedHost` and no other layer rests on it. `containerID`: only the
-    /// container the layer was provisioned into may tear it down.
+    /// container the layer was provisioned into may tear it down. `locked` runs once the
+    /// store is locked, before anything is read (a CNI DEL starts its IPAM release there).
     @discardableResult
     public func unprovision(_ owner: Owner, containerID: String? = nil, removeUnusedHost: Bool = false,
-                            host: Owner? = nil) throws -> Plan {
+                            host: Owner? = nil, locked: () throws -> Void = {}) throws -> Plan {
         let lock = try store.lock()
         defer { withExtendedLifetime(lock) {} }
+        try locked()
         var steps: [Step] = [], notes: [String] = []
         if let record = try store.load(owner) {
             if let containerID, let bound = record.binding, bound.containerID != containerID {

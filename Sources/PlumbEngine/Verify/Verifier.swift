@@ -28,6 +28,8 @@ public struct Verifier {
     var manifest: Manifest { layer.manifest }
 
     public func verify() throws -> VerifyReport {
+        // Its namespace is made on another core while the host is read and probed.
+        if needsOutside { kernel.prepareOutside(mark: outsideMark) }
         let host = try Observer(kernel: kernel).snapshot(.host)
         let hostNeighbours = Set(try kernel.links(in: .host).neighbours().map(\.address))
         Trace.mark("verify: host observed")

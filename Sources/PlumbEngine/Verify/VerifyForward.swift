@@ -216,7 +216,7 @@ extension Verifier {
             }
             do {
                 let o = try kernel.createOutside(OutsideRequest(hostName: hostName, hostMAC: layer.marks.mac(for: hostName),
-                                                                mark: "plumb:verify \(layer.owner.id)", hostAddress: near, address: far,
+                                                                mark: outsideMark, hostAddress: near, address: far,
                                                                 v6: v6))
                 session.outside = o
                 Trace.mark("verify: outside network made")
@@ -227,6 +227,19 @@ extension Verifier {
         }
         throw last ?? SystemError("choose", "a /30 of 198.18.0.0/15 (and a /126 of 2001:2::/48) no route or address of the host overlaps",
                                   .addressNotAvailable)
+    }
+
+    /// The mark on the outside network's `lo` and host end.
+    var outsideMark: String { "plumb:verify \(layer.owner.id)" }
+
+    /// Whether this verify will make an outside network: a published port, or a container
+    /// behind a masquerading bridge (`forwardChecks`).
+    var needsOutside: Bool {
+        manifest.containers.contains { c in
+            !c.ports.isEmpty || NATDesign.forwardFamilies(c, manifest).0.contains { family in
+                NATDesign.bridged(c, manifest, family: family)?.1.nat?.masquerade == true
+            }
+        }
     }
 
     /// The outside speaks IPv6 too when an IPv6 forward or masquerade is to be checked.

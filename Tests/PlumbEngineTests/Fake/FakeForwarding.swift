@@ -89,6 +89,9 @@ extension FakeKernel {
     }
 
     /// `unshare -n` + a veth to the host, both ends addressed and up, `lo` marked.
+    /// A hint only: the fake makes its outside at once in `createOutside`.
+    func prepareOutside(mark: String) {}
+
     func createOutside(_ r: OutsideRequest) throws -> OutsideNetwork {
         guard host.link(named: r.hostName) == nil else { throw FakeError.netlink("RTM_NEWLINK", r.hostName, .exists) }
         let ns = makeNamespace()
