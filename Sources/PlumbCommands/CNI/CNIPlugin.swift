@@ -212,14 +212,25 @@ struct CNIRun {
         let a = try attachment(needNetns: true)
         if config.vf != nil { return try CNIVF(run: self).check(prev) }
         let host = try a.hostLayer(prev)
-        let engine = try Engine()
-        engine.outsideRemoval = .released
-        let report = try engine.verify(try a.containerLayer(host, prev))
+        let container = try a.containerLayer(host, prev)
+        // The IPAM plugin checks its lease while Plumb verifies; the verify's verdict
+        // is said first.
+        let ipam = hasIPAM ? try IPAM.start(command: "CHECK", config: input, type: try ipamType(), env: env) : nil
+        let report: VerifyReport
+        do {
+            let engine = try Engine()
+            engine.outsideRemoval = .released
+            report = try engine.verify(container)
+        } catch {
+            _ = try? ipam?.finish()
+            throw error
+        }
         guard report.ok else {
+            _ = try? ipam?.finish()
             throw CNIError(CNIError.checkFailed, "attachment \(a.containerName) does not match prevResult",
                            details: report.failures.joined(separator: "; "))
         }
-        if hasIPAM { _ = try IPAM.run(command: "CHECK", config: input, type: try ipamType(), env: env) }
+        _ = try ipam?.finish()
     }
 
     /// GC (spec 1.1.0): removes this network's attachments that are not in
