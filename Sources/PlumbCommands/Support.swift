@@ -84,7 +84,7 @@ func makeEngine(allowDisruptive: Bool = false) throws -> Engine {
     let e = try Engine()
     e.allowDisruptive = allowDisruptive
     #if DEBUG
-    e.faultStep = ProcessInfo.processInfo.environment["PLUMB_FAULT_STEP"].flatMap { Int($0) }
+    e.faultStep = Environment.value("PLUMB_FAULT_STEP").flatMap { Int($0) }
     #endif
     return e
 }

@@ -7,16 +7,14 @@ import PlumbTypes
 /// Plumb as a CNI plugin (spec 1.1.0; 0.3.x, 0.4.0 and 1.0.0 configurations too):
 /// the binary acts as one whenever CNI_COMMAND is set.
 public enum CNIPlugin {
-    public static func isInvoked(_ env: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
-        env["CNI_COMMAND"] != nil
-    }
+    public static func isInvoked() -> Bool { Environment.value("CNI_COMMAND") != nil }
 
     /// A network configuration is a few KiB; more than this is not one.
     static let maxInput = 1 << 20
 
     public static func main() -> Never {
         Trace.mark("cni: main")
-        let env = ProcessInfo.processInfo.environment
+        let env = Environment.all()
         let input = (try? FileHandle.standardInput.read(upToCount: maxInput + 1)) ?? Data()
         Trace.mark("cni: environment and stdin read")
         var version = CNIVersions.current
