@@ -19,7 +19,8 @@ public enum Spawn {
 
     /// Starts `path` and hands it as much of `input` as the pipe takes at once (all of a
     /// CNI configuration): the program runs while the caller does other work, and
-    /// `finish` collects it.
+    /// `finish` collects it. The process must ignore SIGPIPE (`ResourceLimits`), as
+    /// plumb's does: a program that exits without reading all its input is not a kill.
     public static func start(_ path: String, argv: [String], environment: [String: String], input: [UInt8]) throws -> Running {
         var inPipe: [Int32] = [-1, -1], outPipe: [Int32] = [-1, -1]
         try check("pipe2", "stdin of \(path)") { plumb_pipe_cloexec(&inPipe) }

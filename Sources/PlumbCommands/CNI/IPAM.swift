@@ -160,7 +160,7 @@ enum IPAM {
     }
 
     static func spawn(_ path: String, command: String, config: Data, env: [String: String]) throws -> Spawn.Running {
-        let type = (path as NSString).lastPathComponent
+        let type = name(of: path)
         var e = env
         e["CNI_COMMAND"] = command
         Trace.mark("ipam: spawn \(type) \(command)")
@@ -171,7 +171,7 @@ enum IPAM {
 
     /// The plugin's answer; its own CNI error passed through.
     static func collect(_ running: Spawn.Running, _ path: String, command: String) throws -> Data {
-        let type = (path as NSString).lastPathComponent
+        let type = name(of: path)
         let result: Spawn.Result
         do { result = try running.finish() } catch {
             throw CNIError(CNIError.ipamFailed, "cannot run IPAM plugin \(path)", details: "\(error)")
@@ -186,6 +186,9 @@ enum IPAM {
         }
         return out
     }
+
+    /// The plugin's file name: its argv[0] and its name in messages.
+    static func name(of path: String) -> String { String(path.split(separator: "/").last ?? Substring(path)) }
 
     static func find(_ type: String, in path: String) -> String? {
         guard !type.contains("/") else { return nil }
