@@ -43,6 +43,11 @@ struct VerifyReport: Decodable {
     var containers: [Container]
     var host: Host?
 
+    /// The failing checks, each with its container: what a failed test says first.
+    var failures: [String] {
+        allChecks.filter { $0.check.status == "fail" }.map { "\($0.owner) \($0.check)" }
+    }
+
     /// Every check, labelled with its container ("host" for host-side checks).
     var allChecks: [(owner: String, check: Check)] {
         containers.flatMap { c in c.checks.map { (c.name, $0) } } + (host?.checks ?? []).map { ("host", $0) }
