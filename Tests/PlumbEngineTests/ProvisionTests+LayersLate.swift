@@ -4,28 +4,8 @@ import Testing
 
 /// A CNI ADD learns its layers only when its IPAM plugin answers: the engine locks the
 /// store and reads the host (and the host layer's table) first, then plans on that read.
-@Suite("Provision with layers known late")
-struct ProvisionLayersLateTests {
-    let manifest: Manifest
-    let identity = ManifestIdentity(name: "late", source: nil)
-    init() throws {
-        manifest = try ManifestLoader.parse("""
-            version: 1
-            name: late
-            bridges: [{name: br0, addresses: [10.88.0.1/16], nat: {masquerade: true}}]
-            containers:
-              - name: web
-                interfaces: [{name: eth0, veth: {bridge: br0}, addresses: [10.88.0.2/16]}]
-                routes: [{to: default, via: 10.88.0.1}]
-            """, defaultName: "late", requireNetns: false)
-    }
-
-    var host: Layer { .host(of: manifest, identity: identity) }
-    func container(pid: Int) -> Layer {
-        .hookContainer(manifest, identity: identity, container: manifest.containers[0], netns: .pid(pid))
-    }
-
-    func provision(_ w: World, pid: Int) throws -> Engine.Provisioned {
+extension ProvisionTests {
+    func provisionLate(_ w: World, pid: Int) throws -> Engine.Provisioned {
         var asked = false
         let done = try w.engine().provision(binding: nil, hostOwner: host.owner) {
             asked = true
@@ -40,12 +20,12 @@ struct ProvisionLayersLateTests {
         let w = World()
         let start = w.kernel.snapshot()
         w.kernel.addProcess(4242)
-        let first = try provision(w, pid: 4242)
+        let first = try provisionLate(w, pid: 4242)
         #expect(first.report?.ok == true)
         #expect(first.host?.converged == false, "the bridge and its masquerade table were made")
         // The same layers again (the container entry re-applied in place): a stale or missed
         // table read would plan the table anew.
-        let again = try provision(w, pid: 4242)
+        let again = try provisionLate(w, pid: 4242)
         #expect(again.host?.converged == true, "\(again.host?.steps.count ?? -1) steps")
         #expect(again.container.converged == true)
         try w.engine().unprovision(container(pid: 4242).owner, removeUnusedHost: true, host: host.owner)
@@ -64,6 +44,6 @@ struct ProvisionLayersLateTests {
         expectSame(w.kernel.snapshot(), before, "after layers that never came")
         #expect(w.recordFiles().isEmpty)
         w.kernel.addProcess(4242)
-        #expect(try provision(w, pid: 4242).report?.ok == true, "the lock was released")
+        #expect(try provisionLate(w, pid: 4242).report?.ok == true, "the lock was released")
     }
 }
