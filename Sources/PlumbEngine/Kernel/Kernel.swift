@@ -78,6 +78,8 @@ public protocol Kernel: AnyObject {
     /// Starts making the namespace of the next `createOutside` with this mark, on another
     /// core, while the caller goes on (a hint: a kernel that cannot ignores it; one never
     /// used is closed with the kernel handle).
+    /// Equivalent to: `unshare -n` with `ip link set lo alias MARK up` inside (the veth comes
+    /// with `createOutside`).
     func prepareOutside(mark: String)
     /// Releases the outside namespace: the kernel deletes it and both ends of its veth —
     /// before this returns when `removal` is `.awaited`, soon after when `.released`.
