@@ -10,8 +10,9 @@ public enum Environment {
         var p = environ
         while let entry = p.pointee {
             let text = String(cString: entry)
-            if let eq = text.firstIndex(of: "="), env[String(text[..<eq])] == nil {
-                env[String(text[..<eq])] = String(text[text.index(after: eq)...])
+            if let eq = text.firstIndex(of: "=") {
+                let name = String(text[..<eq])
+                if env[name] == nil { env[name] = String(text[text.index(after: eq)...]) }
             }
             p += 1
         }

@@ -74,12 +74,14 @@ struct VersionLabels {
             var seen = Set<String>()
             while true {
                 skipSpace()
-                guard let key = plainString(), seen.insert(String(decoding: b[key], as: UTF8.self)).inserted else { return false }
+                guard let range = plainString() else { return false }
+                let key = String(decoding: b[range], as: UTF8.self)
+                guard seen.insert(key).inserted else { return false }
                 skipSpace()
                 guard peek == UInt8(ascii: ":") else { return false }
                 i += 1
                 skipSpace()
-                guard body(String(decoding: b[key], as: UTF8.self), &self) else { return false }
+                guard body(key, &self) else { return false }
                 skipSpace()
                 switch peek {
                 case UInt8(ascii: ","): i += 1

@@ -19,10 +19,13 @@ log=$LAB_OUT/xctest.log
 PLUMB_LAB_PF=$LAB_PF "$bin" --testing-library swift-testing --filter VFLabTests 2>&1 |
   sed 's/\x1b\[[0-9;]*m//g' | tee "$log"
 rc=${PIPESTATUS[0]}
-[ "$rc" = 0 ] || fail "the test binary exited $rc"
+step "the test binary exits 0"
+expect 0 test "$rc" = 0
 # It must have run, not skipped: the suite reports itself passed, with every test of it.
-grep -q 'Suite "VF netlink on real igb (lab)" passed' "$log" || fail "the VFLabTests suite did not run"
+step "the VFLabTests suite ran and passed"
+expect 0 grep -q 'Suite "VF netlink on real igb (lab)" passed' "$log"
 declared=$(grep -c '@Test' "$LAB_REPO/Tests/PlumbNetlinkTests/VFLabTests.swift")
 passed=$(grep -c '✔ Test' "$log")
-[ "$passed" -ge "$declared" ] || fail "$passed tests passed of the $declared VFLabTests declares"
+step "every test it declares passed ($passed of $declared)"
+expect 0 test "$passed" -ge "$declared"
 ok "all $declared VFLabTests ran and passed"
