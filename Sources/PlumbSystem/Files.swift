@@ -84,6 +84,17 @@ public enum Files {
         return (Int(st.st_mtim.tv_sec), Int(st.st_size))
     }
 
+    /// Which file `path` names now (the link itself for a symlink): device, inode, size,
+    /// and the times a write or a rename changes. Two equal identities are the same
+    /// unchanged file, short of a rewrite in place within one clock tick to the same size.
+    public static func identity(_ path: String) -> FileIdentity? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        return FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
+                            modified: [Int64(st.st_mtim.tv_sec), Int64(st.st_mtim.tv_nsec)],
+                            changed: [Int64(st.st_ctim.tv_sec), Int64(st.st_ctim.tv_nsec)])
+    }
+
     public static func exists(_ path: String) -> Bool {
         var st = stat()
         return lstat(path, &st) == 0
@@ -128,4 +139,10 @@ public enum Directory {
         }
         throw SystemError("mkdir", path)
     }
+}
+
+/// `Files.identity`: what tells an unchanged file from a changed one.
+public struct FileIdentity: Equatable, Sendable {
+    var device: UInt64, inode: UInt64, size: Int64
+    var modified: [Int64], changed: [Int64]
 }

@@ -130,6 +130,7 @@ struct CNIRun {
         _ = try require("CNI_PATH")
         let prev = try previousResult()
         let ipam = try ipamStart()
+        defer { ipam.settle() }
         do {
             let engine = try Engine()
             engine.outsideRemoval = .released   // the pod's start must not wait for the kernel's netns cleanup
@@ -153,7 +154,11 @@ struct CNIRun {
     }
 
     /// IPAM's ADD, finished (none for a VF network without `ipam`, as sriov-cni allows).
-    func ipamAdd() throws -> CNIResult { try ipamStart().finish() }
+    func ipamAdd() throws -> CNIResult {
+        let ipam = try ipamStart()
+        defer { ipam.settle() }
+        return try ipam.finish()
+    }
 
     func ipamStart() throws -> IPAMAdd {
         guard hasIPAM || config.vf == nil else {

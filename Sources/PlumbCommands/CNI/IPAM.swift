@@ -12,23 +12,50 @@ enum IPAM {
     }
 
     /// An IPAM call under way (`start`): the plugin runs while Plumb does work that does
-    /// not need its answer. `finish` waits for it, exactly once.
+    /// not need its answer. `answer` waits for the call, exactly once; `settle` for what
+    /// runs beside it (a host's first VERSION, whose answer is only cached); `finish`, both.
     final class Pending {
         private let work: () throws -> Data
-        private var answer: Result<Data, Error>?
-        init(_ work: @escaping () throws -> Data) { self.work = work }
+        private let aside: () -> Void
+        private var result: Result<Data, Error>?
+        private var settled = false
+        init(aside: @escaping () -> Void = {}, _ work: @escaping () throws -> Data) { self.work = work; self.aside = aside }
+        func answer() throws -> Data {
+            if result == nil { result = Result { try work() } }
+            return try result!.get()
+        }
+        func settle() {
+            if !settled { settled = true; aside() }
+        }
         func finish() throws -> Data {
-            if answer == nil { answer = Result { try work() } }
-            return try answer!.get()
+            defer { settle() }
+            return try answer()
+        }
+    }
+
+    /// A VERSION call under way, its answer read (and cached) once, when first wanted.
+    final class Asking {
+        private let running: Spawn.Running?
+        private let plugin: String
+        private var answer: [String]??
+        init(_ running: Spawn.Running?, plugin: String) { self.running = running; self.plugin = plugin }
+        var versions: [String]? {
+            if answer == nil {
+                answer = .some(running.flatMap { IPAM.versions(answered: $0, plugin: plugin) })
+                Trace.mark("ipam: \(IPAM.name(of: plugin)) speaks \(answer!?.joined(separator: ",") ?? "(unknown)")")
+            }
+            return answer!
         }
     }
 
     /// `run`, started: one spawn that runs while the caller goes on. The versions a plugin
     /// speaks are asked once per plugin binary (cached): each call after the first is one
     /// run, the configuration labelled with the newest version both sides speak — never a
-    /// run refused as "incompatible version" first. Without them (a VERSION that gave no
-    /// list) the configuration goes as it is, and an "incompatible version" answer is
-    /// negotiated in `finish`.
+    /// run refused as "incompatible version" first. The host's first call does not wait
+    /// for that answer: VERSION and the call run side by side, the call labelled with the
+    /// newest version up to the configuration's that plugins of the last years all speak
+    /// (`assumed`). Only a plugin that refuses that label is called again, once VERSION
+    /// has answered (or, without a usable answer, negotiated in `finish`).
     static func start(command: String, config: Data, type: String, env: [String: String]) throws -> Pending {
         guard let path = find(type, in: env["CNI_PATH"] ?? "") else {
             throw CNIError(CNIError.invalidConfig, "IPAM plugin \(type) not found on CNI_PATH \(env["CNI_PATH"] ?? "(unset)")")
@@ -38,17 +65,27 @@ enum IPAM {
             let running = try spawn(path, command: command, config: try labelled(config, speaking: versions, plugin: path), env: env)
             return Pending { try collect(running, path, command: command) }
         }
-        // The host's first call: VERSION runs meanwhile, the call itself in `finish`.
-        let asking = try? spawn(path, command: "VERSION", config: config, env: env)
-        return Pending {
-            guard let versions = asking.flatMap({ versions(answered: $0, plugin: path) }) else {
-                Trace.mark("ipam: \(type) speaks (unknown)")
-                return try negotiate(path, command: command, config: config, env: env)
-            }
-            Trace.mark("ipam: \(type) speaks \(versions.joined(separator: ","))")
-            return try exec(path, command: command, config: try labelled(config, speaking: versions, plugin: path), env: env)
+        let asking = Asking(try? spawn(path, command: "VERSION", config: config, env: env), plugin: path)
+        let trying = try spawn(path, command: command, config: try labelled(config, speaking: assumed, plugin: path), env: env)
+        return Pending(aside: { _ = asking.versions }) {
+            try firstCall(trying, asking, path, command: command, config: config, env: env)
         }
     }
+
+    /// The answer of a call made before the plugin said its versions; a refusal of the
+    /// assumed label is made good once it has.
+    static func firstCall(_ trying: Spawn.Running, _ asking: Asking, _ path: String, command: String,
+                          config: Data, env: [String: String]) throws -> Data {
+        do { return try collect(trying, path, command: command) } catch let e as CNIError where e.code == CNIError.incompatibleVersion {
+            guard let speaks = asking.versions else { return try negotiate(path, command: command, config: config, env: env) }
+            return try exec(path, command: command, config: try labelled(config, speaking: speaks, plugin: path), env: env)
+        }
+    }
+
+    /// The versions a plugin is taken to speak before it said: up to 1.0.0 (2021), which
+    /// the reference plugins since 1.0 and the plugins built on them speak. The result
+    /// shapes of 1.0.0 and 1.1.0 are the same.
+    static let assumed = ["0.3.0", "0.3.1", "0.4.0", "1.0.0"]
 
     /// A plugin whose versions are unknown: the configuration as it is, relabelled once
     /// when it answers "incompatible version".

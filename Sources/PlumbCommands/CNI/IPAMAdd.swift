@@ -25,7 +25,7 @@ final class IPAMAdd {
         let result: CNIResult
         do {
             let answer: Data
-            do { answer = try pending.finish() } catch { state = .settled; throw error }
+            do { answer = try pending.answer() } catch { state = .settled; throw error }
             state = .leased
             result = try JSONDecoder().decode(CNIResult.self, from: answer)
         } catch let e as CNIError {
@@ -43,6 +43,10 @@ final class IPAMAdd {
         }
         return result
     }
+
+    /// Waits for what runs beside the call (a host's first VERSION, cached for the next
+    /// calls): once the ADD's work is done, not before it.
+    func settle() { pending?.settle() }
 
     /// After a failure elsewhere: the plugin is waited for first (a DEL must not race its
     /// ADD), then what it gave is released.

@@ -7,6 +7,8 @@ import PlumbTypes
 /// Every change to the kernel happens under the store's exclusive lock.
 public struct RecordStore: Sendable {
     public let directory: String
+    /// Records this store read or wrote, each with its file's identity (`RecordMemo`).
+    let memo = RecordMemo()
 
     public init(directory: String = "/run/plumb") { self.directory = directory }
 
@@ -43,8 +45,8 @@ public struct RecordStore: Sendable {
     public func load(id: OwnerID) throws -> Record? {
         try checkReadable()
         let p = path(id)
-        guard Files.exists(p) else { return nil }
-        let r = try decode(p)
+        guard Files.exists(p) else { memo.forget(p); return nil }
+        let r = try memo.record(at: p) { try decode(p) }
         guard r.id == id else { throw StoreError(path: p, reason: "its owner is \(r.owner) (id \(r.id)), not \(id)") }
         return r
     }
@@ -52,13 +54,17 @@ public struct RecordStore: Sendable {
     /// Saves `record`, or removes its file when it holds nothing.
     public func save(_ record: Record) throws {
         try prepare()
-        if record.isEmpty { return try Files.remove(path(record.id)) }
+        if record.isEmpty { return try remove(record.id) }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try Files.writeAtomically(path(record.id), Array(try enc.encode(record)))
+        let p = path(record.id)
+        memo.forget(p)
+        try Files.writeAtomically(p, Array(try enc.encode(record)))
+        memo.remember(record, at: p)
     }
 
     public func remove(_ id: OwnerID) throws {
+        memo.forget(path(id))
         try Files.remove(path(id))
     }
 
