@@ -19,6 +19,26 @@ public enum Files {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Reads an open descriptor (a pipe: a CNI runtime's stdin) to its end, or to `limit`
+    /// bytes and one more: a caller told "more than `limit`" by the count.
+    public static func readAll(fd: Int32, limit: Int) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 16384)
+        while bytes.count <= limit {
+            let n = Glibc.read(fd, &buf, min(buf.count, limit + 1 - bytes.count))
+            if n < 0 { if errno == EINTR { continue }; throw SystemError("read", "descriptor \(fd)") }
+            if n == 0 { break }
+            bytes.append(contentsOf: buf[0..<n])
+        }
+        return bytes
+    }
+
+    /// A regular file this process may execute (what `execve` would run).
+    public static func isExecutableFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && access(path, X_OK) == 0
+    }
+
     /// Writes `text` to an existing file (sysfs/procfs attribute), in one write.
     public static func writeAttribute(_ path: String, _ text: String) throws {
         let fd = try check("open", path) { open(path, O_WRONLY | O_CLOEXEC) }
@@ -63,7 +83,9 @@ public enum Files {
     /// The `NAME.tmp.PID` files in `dir` whose writer is gone (no process `PID`): what a
     /// kill between a temporary's link and its rename leaves.
     public static func staleTemporaries(in dir: String) -> [String] {
+        // Records (NAME.json) are most of the directory: passed over before any parsing.
         ((try? Directory.entries(dir)) ?? []).filter { name in
+            guard !name.hasSuffix(".json") else { return false }
             let parts = name.split(separator: ".", omittingEmptySubsequences: false)
             guard parts.count >= 3, parts[parts.count - 2] == "tmp", let pid = Int32(parts[parts.count - 1]), pid > 0 else { return false }
             return kill(pid, 0) != 0 && errno == ESRCH

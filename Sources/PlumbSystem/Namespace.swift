@@ -50,13 +50,23 @@ public enum NamedNamespaces {
     public static func exists(_ name: String) -> Bool { isMounted(path(name)) }
 
     /// All names under /run/netns that are namespaces (empty when the directory is absent).
-    public static func list() -> [String] {
-        ((try? Directory.entries(directory)) ?? []).filter { isMounted(path($0)) }
-    }
+    public static func list() -> [String] { entries().namespaces }
 
     /// Names under /run/netns that are not namespaces: plain files.
-    public static func placeholders() -> [String] {
-        ((try? Directory.entries(directory)) ?? []).filter { !isMounted(path($0)) }
+    public static func placeholders() -> [String] { entries().placeholders }
+
+    /// Both, from one pass: the directory read and stat'ed once, each entry lstat'ed once
+    /// (with 100 containers, two passes were ~400 stat calls crossing a mount each).
+    public static func entries() -> (namespaces: [String], placeholders: [String]) {
+        var dir = stat()
+        guard stat(directory, &dir) == 0 else { return ([], []) }
+        var namespaces: [String] = [], placeholders: [String] = []
+        for name in (try? Directory.entries(directory)) ?? [] {
+            var st = stat()
+            guard lstat(path(name), &st) == 0 else { continue }
+            if st.st_dev != dir.st_dev { namespaces.append(name) } else { placeholders.append(name) }
+        }
+        return (namespaces, placeholders)
     }
 
     /// Removes /run/netns/NAME when it is only a placeholder file (never a namespace).

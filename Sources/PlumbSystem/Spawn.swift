@@ -12,7 +12,7 @@ public enum Spawn {
 
     /// Runs `path` with `argv` and `environment`, `input` on its stdin; stderr passes
     /// through. Reads at most `maxOutput` bytes of stdout.
-    public static func run(_ path: String, argv: [String], environment: [String: String], input: [UInt8],
+    public static func run(_ path: String, argv: [String], environment: EnvironmentList, input: [UInt8],
                            maxOutput: Int = 4 << 20) throws -> Result {
         try start(path, argv: argv, environment: environment, input: input).finish(maxOutput: maxOutput)
     }
@@ -21,7 +21,7 @@ public enum Spawn {
     /// CNI configuration): the program runs while the caller does other work, and
     /// `finish` collects it. The process must ignore SIGPIPE (`ResourceLimits`), as
     /// plumb's does: a program that exits without reading all its input is not a kill.
-    public static func start(_ path: String, argv: [String], environment: [String: String], input: [UInt8]) throws -> Running {
+    public static func start(_ path: String, argv: [String], environment: EnvironmentList, input: [UInt8]) throws -> Running {
         var inPipe: [Int32] = [-1, -1], outPipe: [Int32] = [-1, -1]
         try check("pipe2", "stdin of \(path)") { plumb_pipe_cloexec(&inPipe) }
         do { try check("pipe2", "stdout of \(path)") { plumb_pipe_cloexec(&outPipe) } } catch {
@@ -89,9 +89,9 @@ public enum Spawn {
         }
     }
 
-    static func spawn(_ path: String, argv: [String], environment: [String: String], stdin: Int32, stdout: Int32) throws -> pid_t {
+    static func spawn(_ path: String, argv: [String], environment: EnvironmentList, stdin: Int32, stdout: Int32) throws -> pid_t {
         var pid: pid_t = 0
-        let env = environment.map { "\($0.key)=\($0.value)" }
+        let env = environment.entries
         let rc = withCStrings(argv) { a in withCStrings(env) { e in plumb_spawn(&pid, path, stdin, stdout, a, e) } }
         guard rc == 0 else { throw SystemError("posix_spawn", path, Errno(rawValue: rc)) }
         return pid

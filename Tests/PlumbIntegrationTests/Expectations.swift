@@ -23,7 +23,10 @@ extension Sandbox {
     /// Applies `manifestPath` and requires success: the setup of tests about what comes after.
     func applyOrFail(_ manifestPath: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let apply = try plumb("apply", manifestPath)
-        try #require(apply.status == 0, "apply failed:\n\(apply)", sourceLocation: sourceLocation)
+        // Its verify's failing rows whole, first: the output is clipped, and a row is long.
+        let failing = apply.stdout.split(separator: "\n").filter { $0.contains(" FAIL ") }.joined(separator: "\n")
+        try #require(apply.status == 0, "apply failed:\n\(failing.isEmpty ? "" : "failing rows:\n\(failing)\n")\(apply)",
+                     sourceLocation: sourceLocation)
     }
 
     /// `plan --detailed-exitcode` → 0 with "No changes" in its text.

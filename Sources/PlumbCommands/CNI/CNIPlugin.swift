@@ -15,7 +15,8 @@ public enum CNIPlugin {
     public static func main() -> Never {
         Trace.mark("cni: main")
         let env = Environment.all()
-        let input = (try? FileHandle.standardInput.read(upToCount: maxInput + 1)) ?? Data()
+        Trace.mark("cni: environment read")
+        let input = Data((try? Files.readAll(fd: 0, limit: maxInput)) ?? [])
         Trace.mark("cni: environment and stdin read")
         var version = CNIVersions.current
         do {
@@ -76,7 +77,7 @@ public enum CNIPlugin {
 struct CNIRun {
     let config: CNIConfig
     let input: Data
-    let env: [String: String]
+    let env: EnvironmentList
 
     func require(_ key: String) throws -> String {
         guard let v = env[key], !v.isEmpty else { throw CNIError(CNIError.invalidEnvironment, "\(key) is not set") }
@@ -137,7 +138,7 @@ struct CNIRun {
             Trace.mark("cni: engine opened")
             var given = CNIResult(cniVersion: config.cniVersion)
             try engine.provision(binding: ContainerBinding(containerID: a.containerID, process: nil, namespace: nil),
-                                 hostOwner: config.lower == nil ? a.networkOwner : nil) {
+                                 hostOwner: config.lower == nil ? a.networkOwner : nil, namespace: a.namespace) {
                 given = try ipam.finish()
                 Trace.mark("cni: IPAM ADD done")
                 let host = try a.hostLayer(given)

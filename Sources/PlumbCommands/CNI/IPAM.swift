@@ -7,7 +7,7 @@ import PlumbTypes
 /// and the reference plugins do. The one place Plumb runs another program: CNI is
 /// process-based.
 enum IPAM {
-    static func run(command: String, config: Data, type: String, env: [String: String]) throws -> Data {
+    static func run(command: String, config: Data, type: String, env: EnvironmentList) throws -> Data {
         try start(command: command, config: config, type: type, env: env).finish()
     }
 
@@ -56,7 +56,7 @@ enum IPAM {
     /// newest version up to the configuration's that plugins of the last years all speak
     /// (`assumed`). Only a plugin that refuses that label is called again, once VERSION
     /// has answered (or, without a usable answer, negotiated in `finish`).
-    static func start(command: String, config: Data, type: String, env: [String: String]) throws -> Pending {
+    static func start(command: String, config: Data, type: String, env: EnvironmentList) throws -> Pending {
         guard let path = find(type, in: env["CNI_PATH"] ?? "") else {
             throw CNIError(CNIError.invalidConfig, "IPAM plugin \(type) not found on CNI_PATH \(env["CNI_PATH"] ?? "(unset)")")
         }
@@ -75,7 +75,7 @@ enum IPAM {
     /// The answer of a call made before the plugin said its versions; a refusal of the
     /// assumed label is made good once it has.
     static func firstCall(_ trying: Spawn.Running, _ asking: Asking, _ path: String, command: String,
-                          config: Data, env: [String: String]) throws -> Data {
+                          config: Data, env: EnvironmentList) throws -> Data {
         do { return try collect(trying, path, command: command) } catch let e as CNIError where e.code == CNIError.incompatibleVersion {
             guard let speaks = asking.versions else { return try negotiate(path, command: command, config: config, env: env) }
             return try exec(path, command: command, config: try labelled(config, speaking: speaks, plugin: path), env: env)
@@ -89,7 +89,7 @@ enum IPAM {
 
     /// A plugin whose versions are unknown: the configuration as it is, relabelled once
     /// when it answers "incompatible version".
-    static func negotiate(_ path: String, command: String, config: Data, env: [String: String]) throws -> Data {
+    static func negotiate(_ path: String, command: String, config: Data, env: EnvironmentList) throws -> Data {
         do {
             return try exec(path, command: command, config: config, env: env)
         } catch let e as CNIError where e.code == CNIError.incompatibleVersion {
@@ -113,7 +113,7 @@ enum IPAM {
     }
 
     /// The plugin's VERSION answer, cached; nil when it gave no usable list (not cached).
-    static func askVersions(_ plugin: String, config: Data, env: [String: String]) -> [String]? {
+    static func askVersions(_ plugin: String, config: Data, env: EnvironmentList) -> [String]? {
         (try? spawn(plugin, command: "VERSION", config: config, env: env)).flatMap { versions(answered: $0, plugin: plugin) }
     }
 
@@ -169,7 +169,7 @@ enum IPAM {
     /// An IPAM plugin older than the configuration (Debian 12's host-local speaks up to
     /// 1.0.0) gets the newest version both support: the result shapes of 1.0.0 and
     /// 1.1.0 are the same, and Plumb re-labels the result with the runtime's version.
-    static func negotiated(_ config: Data, plugin: String, env: [String: String]) throws -> Data {
+    static func negotiated(_ config: Data, plugin: String, env: EnvironmentList) throws -> Data {
         guard let obj = try JSONSerialization.jsonObject(with: config) as? [String: Any],
               let wanted = obj["cniVersion"] as? String else { return config }
         let answer = try exec(plugin, command: "VERSION", config: config, env: env)
@@ -185,18 +185,18 @@ enum IPAM {
 
     /// Whether the IPAM plugin speaks `version` (STATUS and GC exist only from 1.1.0:
     /// an older plugin would take them for something else).
-    static func supports(_ version: String, type: String, config: Data, env: [String: String]) -> Bool {
+    static func supports(_ version: String, type: String, config: Data, env: EnvironmentList) -> Bool {
         guard let path = find(type, in: env["CNI_PATH"] ?? "") else { return false }
         return (cachedVersions(path) ?? askVersions(path, config: config, env: env))?.contains(version) ?? false
     }
 
     /// Runs the plugin with posix_spawn (never Foundation's Process, whose wait polls
     /// every 50 ms), the configuration on stdin, CNI_COMMAND set.
-    static func exec(_ path: String, command: String, config: Data, env: [String: String]) throws -> Data {
+    static func exec(_ path: String, command: String, config: Data, env: EnvironmentList) throws -> Data {
         try collect(try spawn(path, command: command, config: config, env: env), path, command: command)
     }
 
-    static func spawn(_ path: String, command: String, config: Data, env: [String: String]) throws -> Spawn.Running {
+    static func spawn(_ path: String, command: String, config: Data, env: EnvironmentList) throws -> Spawn.Running {
         let type = name(of: path)
         var e = env
         e["CNI_COMMAND"] = command
@@ -231,7 +231,7 @@ enum IPAM {
         guard !type.contains("/") else { return nil }
         for dir in path.split(separator: ":") {
             let candidate = "\(dir)/\(type)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            if Files.isExecutableFile(candidate) { return candidate }
         }
         return nil
     }

@@ -24,6 +24,8 @@ public protocol Kernel: AnyObject {
     func namedNamespaces() throws -> [String]
     /// The names under /run/netns that are not namespaces (plain files).
     func namespacePlaceholders() throws -> [String]
+    /// Both, from one reading of /run/netns (`ip netns list`).
+    func namedNamespaceEntries() throws -> (namespaces: [String], placeholders: [String])
     /// `ip netns add NAME`; `lo` gets `mark` as its alias and comes up before the
     /// namespace appears under /run/netns.
     func createNamespace(_ c: NamespaceCreation) throws -> NamespaceIdentity
@@ -359,4 +361,10 @@ public protocol ProcOps: AnyObject {
     func read(_ file: ModprobeFile) throws -> String?
     /// Writes it atomically (mode 0644), or removes it for nil.
     func write(_ file: ModprobeFile, _ text: String?) throws
+}
+
+extension Kernel {
+    public func namedNamespaceEntries() throws -> (namespaces: [String], placeholders: [String]) {
+        (try namedNamespaces(), try namespacePlaceholders())
+    }
 }

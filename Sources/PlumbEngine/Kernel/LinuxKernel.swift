@@ -60,6 +60,7 @@ public final class LinuxKernel: Kernel {
 
     public func namedNamespaces() throws -> [String] { NamedNamespaces.list() }
     public func namespacePlaceholders() throws -> [String] { NamedNamespaces.placeholders() }
+    public func namedNamespaceEntries() throws -> (namespaces: [String], placeholders: [String]) { NamedNamespaces.entries() }
 
     public func createNamespace(_ c: NamespaceCreation) throws -> NamespaceIdentity {
         // Everything that can fail (a socket, a descriptor: EMFILE) happens inside, before

@@ -97,9 +97,10 @@ public struct Observer {
     }
 
     func base() throws -> ObservedState {
+        let netns = try kernel.namedNamespaceEntries()
         var s = ObservedState(hostIdentity: try kernel.hostIdentity(), host: try snapshot(.host),
-                              namedNamespaces: try kernel.namedNamespaces())
-        s.placeholders = try kernel.namespacePlaceholders()
+                              namedNamespaces: netns.namespaces)
+        s.placeholders = netns.placeholders
         return s
     }
 

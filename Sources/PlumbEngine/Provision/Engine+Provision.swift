@@ -22,10 +22,11 @@ extension Engine {
 
     /// `provision`, for layers known only once `layers` returns — a CNI ADD's addresses
     /// come from its IPAM plugin, a process of its own: the store is locked and the host
-    /// (and the table of `hostOwner`, the host layer's owner) read first, so those reads
-    /// overlap whatever `layers` waits for. They stay true while the lock is held; the
-    /// layers then plan on them.
+    /// (and the table and record of `hostOwner`, the host layer's owner) read first, and
+    /// the container's `namespace` opened, so those overlap whatever `layers` waits for.
+    /// The reads stay true while the lock is held; the layers then plan on them.
     public func provision(binding: ContainerBinding?, verify: Bool = true, hostOwner: Owner? = nil,
+                          namespace: NamespaceRef? = nil,
                           layers: () throws -> (host: Layer?, container: Layer)) throws -> Provisioned {
         let lock = try store.lock()
         defer { withExtendedLifetime(lock) {} }
@@ -34,7 +35,13 @@ extension Engine {
         if let hostOwner {
             let table = Marks(hostOwner).table
             tablesRead = [table: try kernel.firewall(table).observe()]
+            // Decoded now, the layer's own read finds it in the store's memo: a process's
+            // first record decode is ~1 ms of JSON and type metadata.
+            _ = try store.load(hostOwner)
         }
+        // A thread enters the namespace to open a netlink socket there; the kernel keeps
+        // the handle for the layer's observation. Any failure is the observation's to say.
+        if let namespace { _ = try? kernel.links(in: namespace) }
         defer { tablesRead = [:] }
         Trace.mark("provision: host read")
         let (host, container) = try layers()
