@@ -8,11 +8,8 @@ import PlumbTypes
 /// the purpose crosses the host's real prerouting, forward and postrouting hooks — every
 /// table's, not only Plumb's — and must end where the manifest says.
 extension Verifier {
-    /// How long a forwarded probe may take (a forward drop costs this once): past TCP's
-    /// first retransmission (its initial RTO is 1 s), so one packet lost on a path just made
-    /// (a neighbour entry still resolving, a loaded host) is retried as a real client's
-    /// would be, not reported as a broken path. A path that loses every packet still fails.
-    static let forwardTimeoutMs = 2500
+    /// How long a forwarded probe may take (a forward drop costs this once).
+    static let forwardTimeoutMs = 1000
 
     /// Per published port: from the outside to the host's address at the host port, then
     /// conntrack must name this container's address and port. Behind a masquerading bridge:
