@@ -213,46 +213,53 @@ struct CNIPluginTests {
 
     // MARK: What an ADD does not wait for
 
-    @Test("the IPAM plugin is asked its versions once, never refused: the host's first ADD runs VERSION beside ADD (labelled 1.0.0 for Debian's host-local), the next ADD only ADD")
-    func ipamVersionsAskedOnce() throws {
-        let sandbox = try Self.sandbox()
-        let plumb = try CNIPlugin.plumb()
-        // host-local under another directory, logging each command and the version it was given.
+    /// A `host-local` of the test's own in `bin`: a shell script that logs each call's
+    /// command and the cniVersion it was given to `log`, then does `body` with the input in $in.
+    static func loggingIPAM(_ sandbox: Sandbox, body: String) throws -> (bin: String, log: String) {
         let bin = sandbox.scratch.appendingPathComponent("cni-bin")
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         let log = sandbox.scratch.appendingPathComponent("ipam.log").path
-        let wrapper = bin.appendingPathComponent("host-local").path
-        try sandbox.writeExecutable("""
-            #!/bin/sh
-            in=$(cat)
-            echo "$CNI_COMMAND $(printf '%s' "$in" | tr -d ' \n' | grep -o '"cniVersion":"[^"]*"' | head -1)" >>'\(log)'
-            printf '%s' "$in" | exec \(CNIPlugin.referenceDirectory)/host-local
-            """, to: wrapper)
-        for (i, id) in ["ctr-a", "ctr-b"].enumerated() {
-            try sandbox.must(["ip", "netns", "add", id])
-            let add = try sandbox.cni(plumb, "ADD", config: Self.plumbConfig(), containerID: id, netns: "/run/netns/\(id)", path: bin.path)
-            try #require(add.succeeded, "ADD \(i + 1): \(add)")
-        }
-        // The first ADD's two runs go side by side: their order in the log is the scheduler's.
-        let runs = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
-        #expect(runs.count == 3 && Set(runs.prefix(2)) == [#"VERSION "cniVersion":"1.1.0""#, #"ADD "cniVersion":"1.0.0""#]
-                && runs.last == #"ADD "cniVersion":"1.0.0""#, "IPAM runs: \(runs)")
-    }
-
-    @Test("an IPAM plugin that speaks only up to 0.4.0 refuses the host's first ADD labelled 1.0.0, gets it again labelled 0.4.0 once VERSION answered, and every later ADD labelled 0.4.0 at once")
-    func oldIPAMPluginNegotiated() throws {
-        let sandbox = try Self.sandbox()
-        let plumb = try CNIPlugin.plumb()
-        let bin = sandbox.scratch.appendingPathComponent("cni-bin")
-        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
-        let log = sandbox.scratch.appendingPathComponent("ipam.log").path
-        // An old plugin's skeleton: VERSION lists what it speaks; any other version is refused
-        // with code 1 before the plugin does anything.
         try sandbox.writeExecutable("""
             #!/bin/sh
             in=$(cat)
             v=$(printf '%s' "$in" | tr -d ' \n' | grep -o '"cniVersion":"[^"]*"' | head -1 | cut -d'"' -f4)
             echo "$CNI_COMMAND $v" >>'\(log)'
+            \(body)
+            """, to: bin.appendingPathComponent("host-local").path)
+        return (bin.path, log)
+    }
+
+    /// ADDs of ctr-a then ctr-b with the IPAM plugins in `bin`; their results.
+    static func addTwo(_ sandbox: Sandbox, bin: String) throws -> [String] {
+        let plumb = try CNIPlugin.plumb()
+        return try ["ctr-a", "ctr-b"].enumerated().map { i, id in
+            try sandbox.must(["ip", "netns", "add", id])
+            let add = try sandbox.cni(plumb, "ADD", config: Self.plumbConfig(), containerID: id, netns: "/run/netns/\(id)", path: bin)
+            try #require(add.succeeded, "ADD \(i + 1): \(add)")
+            return add.stdout
+        }
+    }
+
+    static func runs(_ log: String) throws -> [String] {
+        try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    @Test("the IPAM plugin is asked its versions once, never refused: the host's first ADD runs VERSION beside ADD (labelled 1.0.0 for Debian's host-local), the next ADD only ADD")
+    func ipamVersionsAskedOnce() throws {
+        let sandbox = try Self.sandbox()
+        let (bin, log) = try Self.loggingIPAM(sandbox, body: "printf '%s' \"$in\" | exec \(CNIPlugin.referenceDirectory)/host-local")
+        _ = try Self.addTwo(sandbox, bin: bin)
+        // The first ADD's two runs go side by side: their order in the log is the scheduler's.
+        let runs = try Self.runs(log)
+        #expect(runs.count == 3 && Set(runs.prefix(2)) == ["VERSION 1.1.0", "ADD 1.0.0"] && runs.last == "ADD 1.0.0", "IPAM runs: \(runs)")
+    }
+
+    @Test("an IPAM plugin that speaks only up to 0.4.0 refuses the host's first ADD labelled 1.0.0, gets it again labelled 0.4.0 once VERSION answered, and every later ADD labelled 0.4.0 at once")
+    func oldIPAMPluginNegotiated() throws {
+        let sandbox = try Self.sandbox()
+        // An old plugin's skeleton: VERSION lists what it speaks; any other version is refused
+        // with code 1 before the plugin does anything.
+        let (bin, log) = try Self.loggingIPAM(sandbox, body: """
             case "$CNI_COMMAND" in
               VERSION) echo '{"cniVersion":"0.4.0","supportedVersions":["0.3.0","0.3.1","0.4.0"]}'; exit 0 ;;
             esac
@@ -260,21 +267,18 @@ struct CNIPluginTests {
               0.3.0|0.3.1|0.4.0) printf '%s' "$in" | exec \(CNIPlugin.referenceDirectory)/host-local ;;
               *) echo '{"cniVersion":"0.4.0","code":1,"msg":"incompatible CNI versions"}'; exit 1 ;;
             esac
-            """, to: bin.appendingPathComponent("host-local").path)
-        for (i, id) in ["ctr-a", "ctr-b"].enumerated() {
-            try sandbox.must(["ip", "netns", "add", id])
-            let add = try sandbox.cni(plumb, "ADD", config: Self.plumbConfig(), containerID: id, netns: "/run/netns/\(id)", path: bin.path)
-            try #require(add.succeeded, "ADD \(i + 1): \(add)")
-            let result = try JSONSerialization.jsonObject(with: Data(add.stdout.utf8)) as? [String: Any]
-            #expect(result?["cniVersion"] as? String == "1.1.0", "ADD \(i + 1) result: \(add.stdout)")
-            #expect((result?["ips"] as? [Any])?.count == 1, "ADD \(i + 1) result: \(add.stdout)")
+            """)
+        for (i, out) in try Self.addTwo(sandbox, bin: bin).enumerated() {
+            let result = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
+            #expect(result?["cniVersion"] as? String == "1.1.0", "ADD \(i + 1) result: \(out)")
+            #expect((result?["ips"] as? [Any])?.count == 1, "ADD \(i + 1) result: \(out)")
         }
-        let runs = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        let runs = try Self.runs(log)
         #expect(runs.count == 4 && Set(runs.prefix(2)) == ["VERSION 1.1.0", "ADD 1.0.0"] && Array(runs.suffix(2)) == ["ADD 0.4.0", "ADD 0.4.0"],
                 "IPAM runs: \(runs)")
-        let del = try sandbox.cni(plumb, "DEL", config: Self.plumbConfig(), containerID: "ctr-b", netns: "/run/netns/ctr-b", path: bin.path)
+        let del = try sandbox.cni(try CNIPlugin.plumb(), "DEL", config: Self.plumbConfig(), containerID: "ctr-b", netns: "/run/netns/ctr-b", path: bin)
         #expect(del.succeeded, "\(del)")
-        #expect(try String(contentsOfFile: log, encoding: .utf8).hasSuffix("DEL 0.4.0\n"), "the release was not labelled 0.4.0 at once")
+        #expect(try Self.runs(log).last == "DEL 0.4.0", "the release was not labelled 0.4.0 at once")
     }
 
     @Test("ADD does not wait for the kernel to remove its verify's outside network, and the kernel does: no plumbv link, no 198.18/15 route, no record of it")
