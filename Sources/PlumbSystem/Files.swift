@@ -8,25 +8,17 @@ public enum Files {
     public static func read(_ path: String) throws -> String {
         let fd = try check("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = Glibc.read(fd, &buf, buf.count)
-            if n < 0 { if errno == EINTR { continue }; throw SystemError("read", path) }
-            if n == 0 { break }
-            bytes.append(contentsOf: buf[0..<n])
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        return String(decoding: try readAll(fd: fd, limit: Int.max - 1, name: path), as: UTF8.self)
     }
 
     /// Reads an open descriptor (a pipe: a CNI runtime's stdin) to its end, or to `limit`
     /// bytes and one more: a caller told "more than `limit`" by the count.
-    public static func readAll(fd: Int32, limit: Int) throws -> [UInt8] {
+    public static func readAll(fd: Int32, limit: Int, name: String? = nil) throws -> [UInt8] {
         var bytes: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 16384)
         while bytes.count <= limit {
             let n = Glibc.read(fd, &buf, min(buf.count, limit + 1 - bytes.count))
-            if n < 0 { if errno == EINTR { continue }; throw SystemError("read", "descriptor \(fd)") }
+            if n < 0 { if errno == EINTR { continue }; throw SystemError("read", name ?? "descriptor \(fd)") }
             if n == 0 { break }
             bytes.append(contentsOf: buf[0..<n])
         }
@@ -113,8 +105,8 @@ public enum Files {
         var st = stat()
         guard lstat(path, &st) == 0 else { return nil }
         return FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
-                            modified: [Int64(st.st_mtim.tv_sec), Int64(st.st_mtim.tv_nsec)],
-                            changed: [Int64(st.st_ctim.tv_sec), Int64(st.st_ctim.tv_nsec)])
+                            modified: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
+                            changed: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec))
     }
 
     public static func exists(_ path: String) -> Bool {
@@ -166,5 +158,6 @@ public enum Directory {
 /// `Files.identity`: what tells an unchanged file from a changed one.
 public struct FileIdentity: Equatable, Sendable {
     var device: UInt64, inode: UInt64, size: Int64
-    var modified: [Int64], changed: [Int64]
+    /// Nanoseconds since the epoch.
+    var modified: Int64, changed: Int64
 }

@@ -17,7 +17,7 @@ public enum CNIPlugin {
         let env = Environment.all()
         Trace.mark("cni: environment read")
         let input = Data((try? Files.readAll(fd: 0, limit: maxInput)) ?? [])
-        Trace.mark("cni: environment and stdin read")
+        Trace.mark("cni: stdin read")
         var version = CNIVersions.current
         do {
             guard input.count <= maxInput else {

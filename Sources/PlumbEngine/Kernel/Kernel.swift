@@ -20,11 +20,8 @@ public protocol Kernel: AnyObject {
     func identity(of ns: NamespaceRef) throws -> NamespaceIdentity?
     /// The process `pid` is now; nil when there is none.
     func process(_ pid: Int) throws -> ProcessIdentity?
-    /// The names under /run/netns that are namespaces.
-    func namedNamespaces() throws -> [String]
-    /// The names under /run/netns that are not namespaces (plain files).
-    func namespacePlaceholders() throws -> [String]
-    /// Both, from one reading of /run/netns (`ip netns list`).
+    /// The names under /run/netns: those that are namespaces, and those that are not
+    /// (plain files, placeholders), from one reading of the directory (`ip netns list`).
     func namedNamespaceEntries() throws -> (namespaces: [String], placeholders: [String])
     /// `ip netns add NAME`; `lo` gets `mark` as its alias and comes up before the
     /// namespace appears under /run/netns.
@@ -361,10 +358,4 @@ public protocol ProcOps: AnyObject {
     func read(_ file: ModprobeFile) throws -> String?
     /// Writes it atomically (mode 0644), or removes it for nil.
     func write(_ file: ModprobeFile, _ text: String?) throws
-}
-
-extension Kernel {
-    public func namedNamespaceEntries() throws -> (namespaces: [String], placeholders: [String]) {
-        (try namedNamespaces(), try namespacePlaceholders())
-    }
 }

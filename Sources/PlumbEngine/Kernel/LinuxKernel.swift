@@ -58,8 +58,6 @@ public final class LinuxKernel: Kernel {
 
     public func process(_ pid: Int) throws -> ProcessIdentity? { try Identities.process(pid) }
 
-    public func namedNamespaces() throws -> [String] { NamedNamespaces.list() }
-    public func namespacePlaceholders() throws -> [String] { NamedNamespaces.placeholders() }
     public func namedNamespaceEntries() throws -> (namespaces: [String], placeholders: [String]) { NamedNamespaces.entries() }
 
     public func createNamespace(_ c: NamespaceCreation) throws -> NamespaceIdentity {

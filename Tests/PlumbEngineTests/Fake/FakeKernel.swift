@@ -132,8 +132,9 @@ final class FakeKernel: Kernel {
     }
 
     func process(_ pid: Int) throws -> ProcessIdentity? { processes[pid]?.identity }
-    func namedNamespaces() throws -> [String] { named.keys.sorted() }
-    func namespacePlaceholders() throws -> [String] { placeholders.sorted() }
+    func namedNamespaceEntries() throws -> (namespaces: [String], placeholders: [String]) {
+        (named.keys.sorted(), placeholders.sorted())
+    }
 
     /// `ip netns add NAME`: lo marked and up before the name appears; a placeholder of
     /// the same name is replaced only when the request says so.
