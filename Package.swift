@@ -3,6 +3,7 @@ import PackageDescription
 
 // Dependencies point downward only (docs/ARCHITECTURE.md):
 // plumb → PlumbCommands → PlumbEngine → {PlumbManifest, PlumbNetlink, PlumbFirewall} → PlumbSystem → PlumbTypes
+// PlumbJSON (JSON coding) is a leaf beside PlumbTypes: PlumbEngine and PlumbCommands use it.
 // PlumbNetlink never sees the manifest: the engine turns manifest values into kernel requests.
 
 // Concrete generic types (a Codable type's KeyedDecodingContainer<CodingKeys>, …) are reached
@@ -30,17 +31,20 @@ let package = Package(
         .target(name: "CLinux"),
         // Leaf value types shared by the model and the kernel layers: no Glibc, no kernel.
         .target(name: "PlumbTypes", swiftSettings: metadataAccess),
+        // JSON in and out, compiled with Plumb's modules (why: Sources/PlumbJSON/JSONDecoding.swift).
+        .target(name: "PlumbJSON", swiftSettings: metadataAccess),
         .target(name: "PlumbSystem", dependencies: ["CLinux", "PlumbTypes"], swiftSettings: metadataAccess),
         .target(name: "PlumbNetlink", dependencies: ["CNetlink", "PlumbSystem", "PlumbTypes"], swiftSettings: metadataAccess),
         .target(name: "PlumbFirewall", dependencies: ["CNFTables", "PlumbSystem", "PlumbTypes"], swiftSettings: metadataAccess),
         .target(name: "PlumbManifest", dependencies: ["Yams", "PlumbTypes"], swiftSettings: metadataAccess),
-        .target(name: "PlumbEngine", dependencies: ["PlumbTypes", "PlumbManifest", "PlumbSystem", "PlumbNetlink", "PlumbFirewall"], swiftSettings: metadataAccess),
+        .target(name: "PlumbEngine", dependencies: ["PlumbJSON", "PlumbTypes", "PlumbManifest", "PlumbSystem", "PlumbNetlink", "PlumbFirewall"], swiftSettings: metadataAccess),
         .target(name: "PlumbCommands", dependencies: [
-            "PlumbEngine", "PlumbManifest", "PlumbSystem", "PlumbTypes",
+            "PlumbEngine", "PlumbJSON", "PlumbManifest", "PlumbSystem", "PlumbTypes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: metadataAccess),
         .executableTarget(name: "plumb", dependencies: ["PlumbCommands"], swiftSettings: metadataAccess),
         .testTarget(name: "PlumbTypesTests", dependencies: ["PlumbTypes"]),
+        .testTarget(name: "PlumbJSONTests", dependencies: ["PlumbJSON"]),
         .testTarget(name: "PlumbManifestTests", dependencies: ["PlumbManifest", "PlumbTypes"]),
         .testTarget(name: "PlumbEngineTests", dependencies: ["PlumbEngine", "PlumbManifest", "PlumbNetlink", "PlumbSystem", "PlumbFirewall", "PlumbTypes"],
                     resources: [.copy("Fixtures"), .copy("AdvisorFixtures")]),

@@ -20,6 +20,8 @@
 # to its stderr, kept in the work directory with KEEP=1.
 #
 # PLUMB_BIN=path picks the binary; otherwise the static release build (scripts/package.sh's).
+# PLUMB_BIN_B=path adds a second plumb binary ("plumb-b", its own sandbox), interleaved with
+# the other two: an A/B of two builds measured in the same minutes (ratio printed).
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -58,6 +60,7 @@ sed 's/"type": "plumb",/"type": "plumb", "cni.dev\/valid-attachments": [],/' "$w
 bin[plumb]=$PLUMB_BIN; bin[bridge]=/usr/lib/cni/bridge
 config[plumb]=$work/plumb.json; config[bridge]=$work/bridge.json
 plugins=(plumb bridge)
+if [ -n "${PLUMB_BIN_B:-}" ]; then bin[plumb-b]=$PLUMB_BIN_B; config[plumb-b]=$work/plumb.json; plugins+=(plumb-b); fi
 
 # A sandbox per plugin, held open by a process of ours (its PID is where nsenter goes).
 for p in "${plugins[@]}"; do
@@ -135,6 +138,10 @@ for p in "${plugins[@]}"; do
 done
 r() { ratio "$(figure plumb "$1" "$2")" "$(figure bridge "$1" "$2")"; }
 echo "plumb/bridge: first ADD $(r first 1), ADD $(r ADD $((n - 1))), CHECK $(r CHECK "$n"), DEL $(r DEL "$n")"
+if [ -n "${PLUMB_BIN_B:-}" ]; then
+  rb() { ratio "$(figure plumb "$1" "$2")" "$(figure plumb-b "$1" "$2")"; }
+  echo "plumb/plumb-b: first ADD $(rb first 1), ADD $(rb ADD $((n - 1))), CHECK $(rb CHECK "$n"), DEL $(rb DEL "$n")  (plumb-b: $PLUMB_BIN_B)"
+fi
 echo "plumb GC: $(ms "${us[plumb,GC]}" 1) ms for one GC removing $n attachments; left after it (links/leases): $(cat "$work/plumb/gc-left")"
 echo "(in every figure: nsenter into the sandbox, $(ms "$launch" 1) ms a call; ms/ADD: containers 2..N; ms/GC: the"
 echo " GC's time per attachment it removed; br ports: veths on cni-br0 after the ADDs; pings: the first"

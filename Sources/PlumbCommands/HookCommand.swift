@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PlumbJSON
 import PlumbEngine
 import PlumbManifest
 import PlumbTypes
@@ -89,7 +90,7 @@ struct OCIState: Decodable {
     static func read(_ input: FileHandle) throws -> OCIState {
         let data = (try? input.read(upToCount: maxBytes + 1)) ?? Data()
         guard data.count <= maxBytes else { throw HookError("the OCI state on stdin is larger than \(maxBytes) bytes") }
-        do { return try JSONDecoder().decode(OCIState.self, from: data) } catch {
+        do { return try JSONDecoding.decode(OCIState.self, from: data) } catch {
             throw HookError("the OCI state on stdin is not valid (\(describeDecoding(error))); expected {\"ociVersion\", \"id\", \"pid\", \"bundle\", \"annotations\"}")
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import PlumbJSON
 import PlumbManifest
 import PlumbTypes
 
@@ -54,10 +55,14 @@ struct CNIConfig: Decodable {
 
     static func parse(_ data: Data) throws -> CNIConfig {
         var c: CNIConfig
-        do { c = try JSONDecoder().decode(CNIConfig.self, from: data) } catch {
+        let obj: [String: JSONValue]
+        do {
+            let node = try JSONDecoding.parse(data)
+            c = try JSONDecoding.decode(CNIConfig.self, from: node)
+            obj = (try? JSONDecoding.decode([String: JSONValue].self, from: node)) ?? [:]
+        } catch {
             throw CNIError(CNIError.decodeFailure, "cannot decode the network configuration", details: "\(error)")
         }
-        let obj = (try? JSONDecoder().decode([String: JSONValue].self, from: data)) ?? [:]
         let unknown = Set(obj.keys).subtracting(knownKeys)
         if !unknown.isEmpty {
             throw CNIError(CNIError.invalidConfig, "unknown keys in the network configuration: \(unknown.sorted().joined(separator: ", "))", version: c.cniVersion)

@@ -1,4 +1,5 @@
 import Foundation
+import PlumbJSON
 import PlumbEngine
 import PlumbManifest
 import PlumbSystem
@@ -54,9 +55,9 @@ public enum CNIPlugin {
     /// never interpolated: a quote in the input must not break or inject JSON).
     static func versionResult(_ input: Data) -> Data {
         struct Version: Encodable { var cniVersion: String; var supportedVersions: [String] }
-        let asked = (try? JSONDecoder().decode([String: JSONValue].self, from: input))?["cniVersion"]?.string
+        let asked = (try? JSONDecoding.parse(input))?["cniVersion"]?.string
         let v = asked.flatMap { CNIVersions.supported.contains($0) ? $0 : nil } ?? CNIVersions.current
-        return (try? JSONEncoder().encode(Version(cniVersion: v, supportedVersions: CNIVersions.supported))) ?? Data()
+        return (try? JSONEncoding.encode(Version(cniVersion: v, supportedVersions: CNIVersions.supported))) ?? Data()
     }
 
     static func emit(_ data: Data) {
@@ -65,9 +66,7 @@ public enum CNIPlugin {
     }
 
     static func fail(_ e: CNIError) -> Never {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        emit((try? enc.encode(e)) ?? Data())
+        emit((try? JSONEncoding.encode(e, style: .pretty)) ?? Data())
         FileHandle.standardError.write(Data("plumb: error: \(e)\n".utf8))
         exit(1)
     }
@@ -116,7 +115,7 @@ struct CNIRun {
     /// The previous plugin's result in a chain, or nil; a garbled one is the runtime's fault.
     func previousResult() throws -> CNIResult? {
         guard let prev = config.prevResult else { return nil }
-        do { return try JSONDecoder().decode(CNIResult.self, from: try JSONEncoder().encode(prev)) } catch {
+        do { return try JSONDecoding.decode(CNIResult.self, from: try JSONEncoding.encode(prev)) } catch {
             throw CNIError(CNIError.invalidConfig, "prevResult is not a CNI result", details: describeDecoding(error))
         }
     }

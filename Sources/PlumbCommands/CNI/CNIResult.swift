@@ -1,4 +1,5 @@
 import Foundation
+import PlumbJSON
 import PlumbManifest
 import PlumbTypes
 
@@ -68,8 +69,6 @@ struct CNIResult: Codable {
             ip.version = old ? (ip.address.contains(":") ? "6" : "4") : nil
             return ip
         }
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return (try? enc.encode(r)) ?? Data()
+        return (try? JSONEncoding.encode(r, style: .pretty)) ?? Data()
     }
 }

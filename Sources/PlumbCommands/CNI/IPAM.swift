@@ -1,4 +1,5 @@
 import Foundation
+import PlumbJSON
 import PlumbSystem
 import PlumbTypes
 
@@ -120,7 +121,7 @@ enum IPAM {
     /// The list a VERSION call under way answers with, cached; nil when it gave no usable one.
     static func versions(answered running: Spawn.Running, plugin: String) -> [String]? {
         guard let answer = try? collect(running, plugin, command: "VERSION"),
-              let versions = (try? JSONDecoder().decode(VersionAnswer.self, from: answer))?.supportedVersions, !versions.isEmpty,
+              let versions = (try? JSONDecoding.decode(VersionAnswer.self, from: answer))?.supportedVersions, !versions.isEmpty,
               versions.allSatisfy({ !$0.isEmpty && !$0.contains(",") && !$0.contains(" ") }) else { return nil }
         try? Directory.create("/run/plumb", mode: 0o700)
         try? Files.writeAtomically(cacheFile(plugin), Array("\(fingerprint(plugin)) \(versions.joined(separator: ","))".utf8))
@@ -143,7 +144,7 @@ enum IPAM {
         let bytes = Array(config)
         let labels = VersionLabels.find(bytes)
         let label: String? = if let labels { labels.version(in: bytes) } else {
-            (try? JSONDecoder().decode(VersionLabel.self, from: config))?.cniVersion
+            (try? JSONDecoding.decode(VersionLabel.self, from: config))?.cniVersion
         }
         guard let wanted = label,
               !theirs.contains(wanted), CNIVersions.supported.contains(wanted) else { return config }
@@ -217,7 +218,7 @@ enum IPAM {
         let out = Data(result.stdout)
         guard result.status == 0 else {
             // Pass the IPAM plugin's own error through when it gave one.
-            if let err = try? JSONDecoder().decode(CNIError.self, from: out) { throw err }
+            if let err = try? JSONDecoding.decode(CNIError.self, from: out) { throw err }
             throw CNIError(CNIError.ipamFailed, "IPAM plugin \(type) \(command) failed (exit \(result.status))",
                            details: String(decoding: out, as: UTF8.self))
         }

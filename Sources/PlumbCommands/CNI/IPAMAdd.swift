@@ -1,4 +1,5 @@
 import Foundation
+import PlumbJSON
 import PlumbTypes
 
 /// One IPAM ADD, from its start to the addresses it gave — or to their release when
@@ -27,7 +28,7 @@ final class IPAMAdd {
             let answer: Data
             do { answer = try pending.answer() } catch { state = .settled; throw error }
             state = .leased
-            result = try JSONDecoder().decode(CNIResult.self, from: answer)
+            result = try JSONDecoding.decode(CNIResult.self, from: answer)
         } catch let e as CNIError {
             throw e
         } catch {

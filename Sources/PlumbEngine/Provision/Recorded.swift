@@ -1,4 +1,5 @@
 import Foundation
+import PlumbJSON
 import PlumbSystem
 import PlumbTypes
 
@@ -16,15 +17,13 @@ public struct RecordedObservation: Codable, Sendable {
 
     public static func load(_ path: String) throws -> RecordedObservation {
         let data = Data(try Files.read(path).utf8)
-        do { return try JSONDecoder().decode(RecordedObservation.self, from: data) } catch {
+        do { return try JSONDecoding.decode(RecordedObservation.self, from: data) } catch {
             throw StoreError(path: path, reason: "not a recorded observation (\(describeDecoding(error)))")
         }
     }
 
     /// Written atomically, 0600, replacing (never following) a symlink at `path`.
     public func save(_ path: String) throws {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try Files.writeAtomically(path, Array(try enc.encode(self)))
+        try Files.writeAtomically(path, Array(try JSONEncoding.encode(self, style: .pretty)))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PlumbJSON
 import PlumbSystem
 import PlumbTypes
 
@@ -55,11 +56,9 @@ public struct RecordStore: Sendable {
     public func save(_ record: Record) throws {
         try prepare()
         if record.isEmpty { return try remove(record.id) }
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let p = path(record.id)
         memo.forget(p)
-        try Files.writeAtomically(p, Array(try enc.encode(record)))
+        try Files.writeAtomically(p, Array(try JSONEncoding.encode(record, style: .pretty)))
         memo.remember(record, at: p)
     }
 
@@ -98,7 +97,7 @@ public struct RecordStore: Sendable {
         let data: Data
         do { data = Data(try Files.read(p).utf8) } catch { throw StoreError(path: p, reason: "\(error)") }
         struct Header: Decodable { var schema: Int? }
-        guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
+        guard let node = try? JSONDecoding.parse(data), let header = try? JSONDecoding.decode(Header.self, from: node) else {
             throw StoreError(path: p, reason: "not a plumb ownership record (not a JSON object)")
         }
         guard let schema = header.schema else {
@@ -108,7 +107,7 @@ public struct RecordStore: Sendable {
             throw StoreError(path: p, reason: "record schema \(schema) is not the one this plumb reads (\(Record.currentSchema)): refused, not half-read")
         }
         let r: Record
-        do { r = try JSONDecoder().decode(Record.self, from: data) } catch {
+        do { r = try JSONDecoding.decode(Record.self, from: node) } catch {
             throw StoreError(path: p, reason: "not a valid plumb ownership record (\(describeDecoding(error)))")
         }
         let problems = r.problems()
