@@ -81,6 +81,7 @@ call() {
     inside "$p" "${bin[$p]}" <"$cfg" >"$out" 2>>"$work/$p/$cmd.err" || rc=$?
   t1=$EPOCHREALTIME
   us[$p,$phase]=$(( ${us[$p,$phase]:-0} + ${t1/./} - ${t0/./} ))
+  echo "$phase $(( ${t1/./} - ${t0/./} ))" >>"$work/$p/calls"
   [ $rc = 0 ] || { fails[$p,$phase]=$(( ${fails[$p,$phase]:-0} + 1 )); echo "$cmd $i: exit $rc $(cat "$out")" >>"$work/$p/errors"; }
 }
 # phase NAME COMMAND FROM TO [PLUGINS…]: calls FROM..TO, the plugins interleaved, who goes first alternating.
@@ -136,6 +137,10 @@ for p in "${plugins[@]}"; do
     "$(( $(fail "$p" first) + $(fail "$p" ADD) ))/$(fail "$p" CHECK)/$(fail "$p" DEL)/$gcfail" \
     "$(cat "$work/$p/ports")" "$(cat "$work/$p/pings")/2" "$(cat "$work/$p/left")"
 done
+# Medians beside the means: one call slowed by the host (a neighbour's burst) moves a mean of
+# 100 by as much as the difference between two builds.
+median() { awk -v ph="$2" '$1 == ph { print $2 }' "$work/$1/calls" | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) / 1000 }'; }
+echo "medians (ms): $(for p in "${plugins[@]}"; do printf '%s ADD %s DEL %s; ' "$p" "$(median "$p" ADD)" "$(median "$p" DEL)"; done)"
 r() { ratio "$(figure plumb "$1" "$2")" "$(figure bridge "$1" "$2")"; }
 echo "plumb/bridge: first ADD $(r first 1), ADD $(r ADD $((n - 1))), CHECK $(r CHECK "$n"), DEL $(r DEL "$n")"
 if [ -n "${PLUMB_BIN_B:-}" ]; then

@@ -104,6 +104,7 @@ struct NodeDecoder: Decoder {
 
     /// Foundation's default strategies for its own types: Data as base64, URL as a string.
     func unbox<T: Decodable>(_ type: T.Type) throws -> T {
+        if T.self == JSONNode.self { return node as! T }
         if T.self == Data.self {
             guard let d = Data(base64Encoded: try unbox(String.self)) else {
                 throw DecodingError.dataCorrupted(.init(codingPath: codingPath, debugDescription: "Encountered Data is not valid Base64."))

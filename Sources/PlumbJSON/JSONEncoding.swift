@@ -8,7 +8,7 @@ public enum JSONEncoding {
 
     public static func encode<T: Encodable>(_ value: T, style: Style = .compact) throws -> Data {
         let encoder = NodeEncoder(path: [])
-        if T.self == Data.self || T.self == URL.self { try encoder.box(value) } else { try value.encode(to: encoder) }
+        if T.self == Data.self || T.self == URL.self || T.self == JSONNode.self { try encoder.box(value) } else { try value.encode(to: encoder) }
         guard let out = encoder.slot else {
             throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "Top-level \(T.self) did not encode any values."))
         }
@@ -58,6 +58,7 @@ final class NodeEncoder: Encoder {
     /// One value as output; a value that encodes nothing is an empty object, as Foundation writes it.
     static func value<T: Encodable>(_ value: T, path: [CodingKey]) throws -> OutValue {
         // A type comparison, not a dynamic cast per value (casts are what made JSONEncoder slow).
+        if T.self == JSONNode.self { return (value as! JSONNode).output }
         if T.self == Data.self { return .string((value as! Data).base64EncodedString()) }
         if T.self == URL.self { return .string((value as! URL).absoluteString) }
         let child = NodeEncoder(path: path)

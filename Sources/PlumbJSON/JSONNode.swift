@@ -37,6 +37,9 @@ public struct JSONObject: Sendable, Equatable {
 
     public subscript(key: String) -> JSONNode? { members[key] }
 
+    /// The same members, in whatever order: JSON objects are unordered (RFC 8259 §4).
+    public static func == (a: JSONObject, b: JSONObject) -> Bool { a.members == b.members }
+
     /// False when the key is there already: the parser refuses a document that names a
     /// member twice (which one counts differs between parsers, so neither is guessed).
     mutating func insert(_ key: String, _ value: JSONNode) -> Bool {

@@ -197,3 +197,38 @@ struct JSONCodingTests {
         #expect(back.a == 5 && back.b == 6)
     }
 }
+
+@Suite("JSON nodes inside Codable types")
+struct JSONNodeCodingTests {
+    struct Config: Codable, Equatable { var name: String; var ipam: JSONObject?; var prevResult: JSONNode? }
+
+    @Test("a node is handed over as parsed and printed as written: numbers keep their text")
+    func passthrough() throws {
+        // Keys in sorted order: what JSONEncoding prints.
+        let text = #"{"ipam":{"big":12345678901234567890,"ranges":[[{"subnet":"10.0.0.0/8"}]],"type":"host-local","weight":1.50},"name":"n","prevResult":{"ips":[]}}"#
+        let c = try JSONDecoding.decode(Config.self, from: Data(text.utf8))
+        #expect(c.ipam?["type"]?.string == "host-local")
+        #expect(c.ipam?["big"] == .number("12345678901234567890"))
+        #expect(String(decoding: try JSONEncoding.encode(c), as: UTF8.self) == text)
+    }
+
+    @Test("a node that is not an object where one is declared is a type mismatch at its path")
+    func objectExpected() {
+        do {
+            _ = try JSONDecoding.decode(Config.self, from: Data(#"{"name":"n","ipam":"host-local"}"#.utf8))
+            Issue.record("decoded")
+        } catch DecodingError.typeMismatch(_, let ctx) {
+            #expect(ctx.codingPath.map(\.stringValue) == ["ipam"])
+        } catch { Issue.record("\(error)") }
+    }
+
+    @Test("Foundation's coders read and write the same nodes through the containers")
+    func foundationCoders() throws {
+        let text = #"{"ipam":{"type":"static","n":[1,true,null,"x"]},"name":"n"}"#
+        let ours = try JSONDecoding.decode(Config.self, from: Data(text.utf8))
+        let theirs = try JSONDecoder().decode(Config.self, from: Data(text.utf8))
+        #expect(ours == theirs)
+        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        #expect(try enc.encode(ours) == (try JSONEncoding.encode(ours)))
+    }
+}

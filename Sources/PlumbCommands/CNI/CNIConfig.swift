@@ -34,8 +34,9 @@ struct CNIConfig: Decodable {
     var bridge: Bridge?
     var nestedVF: NestedVF?
     var mtu: Int?
-    var ipam: [String: JSONValue]?
-    var prevResult: JSONValue?
+    /// Passed to the IPAM plugin as they came (`JSONNode` keeps every number as written).
+    var ipam: JSONObject?
+    var prevResult: JSONNode?
     var validAttachments: [Attachment]?
     /// Set by `parse` from either shape.
     var vf: VF? = nil
@@ -55,11 +56,14 @@ struct CNIConfig: Decodable {
 
     static func parse(_ data: Data) throws -> CNIConfig {
         var c: CNIConfig
-        let obj: [String: JSONValue]
+        let obj: [String: JSONNode]
         do {
             let node = try JSONDecoding.parse(data)
             c = try JSONDecoding.decode(CNIConfig.self, from: node)
-            obj = (try? JSONDecoding.decode([String: JSONValue].self, from: node)) ?? [:]
+            guard case .object(let o) = node else { throw CNIError(CNIError.decodeFailure, "the network configuration is not a JSON object") }
+            obj = o.members
+        } catch let e as CNIError {
+            throw e
         } catch {
             throw CNIError(CNIError.decodeFailure, "cannot decode the network configuration", details: "\(error)")
         }
@@ -130,33 +134,4 @@ struct CNIConfig: Decodable {
                            version: c.cniVersion)
         }
     }
-}
-
-/// Any JSON value, to pass `ipam` and `prevResult` through untouched.
-enum JSONValue: Codable, Equatable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? c.decode(Double.self) { self = .number(n) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
-    }
-
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .null: try c.encodeNil()
-        case .bool(let b): try c.encode(b)
-        case .number(let n): if n == n.rounded() && abs(n) < 1e15 { try c.encode(Int(n)) } else { try c.encode(n) }
-        case .string(let s): try c.encode(s)
-        case .array(let a): try c.encode(a)
-        case .object(let o): try c.encode(o)
-        }
-    }
-
-    var string: String? { if case .string(let s) = self { return s }; return nil }
 }

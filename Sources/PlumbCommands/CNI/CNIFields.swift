@@ -1,10 +1,11 @@
 import Foundation
+import PlumbJSON
 
 /// Typed reads of a configuration object's fields, each error naming the field as the user
 /// wrote it (`vlan`, `runtimeConfig.portMappings[1].hostPort`): a decoder's coding path is
 /// not something a NetworkAttachmentDefinition's author can act on.
 struct CNIFields {
-    let object: [String: JSONValue]
+    let object: [String: JSONNode]
     /// The prefix to name fields with: "" at the top, "runtimeConfig." inside it.
     let path: String
     let version: String
@@ -17,7 +18,7 @@ struct CNIFields {
 
     func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let v = object[key], v != .null else { return nil }
-        guard case .number(let n) = v, n == n.rounded(), abs(n) < 1e15 else { throw invalid(key, "must be an integer") }
+        guard case .number(let text) = v, let n = Double(text), n == n.rounded(), abs(n) < 1e15 else { throw invalid(key, "must be an integer") }
         guard range.contains(Int(n)) else { throw invalid(key, "\(Int(n)) is out of range \(range.lowerBound)-\(range.upperBound)") }
         return Int(n)
     }
@@ -42,7 +43,7 @@ struct CNIFields {
         try choice(key, ["on", "off"]).map { $0 == "on" }
     }
 
-    func list(_ key: String) throws -> [JSONValue]? {
+    func list(_ key: String) throws -> [JSONNode]? {
         guard let v = object[key], v != .null else { return nil }
         guard case .array(let a) = v else { throw invalid(key, "must be a list") }
         return a
@@ -51,6 +52,6 @@ struct CNIFields {
     func nested(_ key: String) throws -> CNIFields? {
         guard let v = object[key], v != .null else { return nil }
         guard case .object(let o) = v else { throw invalid(key, "must be an object") }
-        return CNIFields(object: o, path: "\(path)\(key).", version: version)
+        return CNIFields(object: o.members, path: "\(path)\(key).", version: version)
     }
 }

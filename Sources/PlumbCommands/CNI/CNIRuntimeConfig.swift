@@ -1,4 +1,5 @@
 import Foundation
+import PlumbJSON
 import PlumbManifest
 import PlumbTypes
 
@@ -34,10 +35,10 @@ struct CNIRuntimeConfig: Equatable {
 
     /// `{hostPort, containerPort, protocol?, hostIP?}`; Plumb publishes on every host address
     /// (IPv4), so a hostIP other than "" or 0.0.0.0 is refused rather than widened silently.
-    static func portMapping(_ v: JSONValue, _ parent: CNIFields, index: Int) throws -> PortMapping {
+    static func portMapping(_ v: JSONNode, _ parent: CNIFields, index: Int) throws -> PortMapping {
         let name = "portMappings[\(index)]"
         guard case .object(let o) = v else { throw parent.invalid(name, "must be an object") }
-        let f = CNIFields(object: o, path: "\(parent.path)\(name).", version: parent.version)
+        let f = CNIFields(object: o.members, path: "\(parent.path)\(name).", version: parent.version)
         guard let host = try f.int("hostPort", in: 1...65535) else { throw f.invalid("hostPort", "is required") }
         guard let container = try f.int("containerPort", in: 1...65535) else { throw f.invalid("containerPort", "is required") }
         let proto = try f.choice("protocol", ["tcp", "udp"]) ?? "tcp"
