@@ -33,6 +33,20 @@ struct CNIConfigTests {
               "routes": [{"dst": "0.0.0.0/0"}], "gateway": "10.56.217.1"}}
     """
 
+    @Test("what is not exactly JSON is a decode error naming its line and column", arguments: [
+        ("{\"cniVersion\": \"1.0.0\", \"name\": \"n\", \"type\": \"plumb\",\n \"bridge\": {\"name\": \"b0\"}, \"bridge\": {\"name\": \"b1\"}}",
+         "line 2, column 28: member \"bridge\" given twice"),
+        ("{\"cniVersion\": \"1.0.0\", \"name\": \"n\", \"type\": \"plumb\", \"bridge\": {\"name\": \"b0\",}}",
+         "line 1, column 79: a member name (a string) expected"),
+        ("{\"cniVersion\": \"1.0.0\", \"name\": \"\\ud800\", \"type\": \"plumb\", \"bridge\": {\"name\": \"b0\"}}",
+         "surrogate"),
+    ])
+    func notExactlyJSON(json: String, why: String) {
+        let e = refusal(json)
+        #expect(e?.code == 6, "\(String(describing: e))")
+        #expect(e?.details?.contains(why) == true, "\(String(describing: e?.details))")
+    }
+
     @Test("sriov-cni's every-field example decodes to the VF it describes")
     func everyFieldExample() throws {
         let c = try parse(Self.everyField)

@@ -65,7 +65,7 @@ struct CNIConfig: Decodable {
         } catch let e as CNIError {
             throw e
         } catch {
-            throw CNIError(CNIError.decodeFailure, "cannot decode the network configuration", details: "\(error)")
+            throw CNIError(CNIError.decodeFailure, "cannot decode the network configuration", details: describeDecoding(error))
         }
         let unknown = Set(obj.keys).subtracting(knownKeys)
         if !unknown.isEmpty {
