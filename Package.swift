@@ -3,7 +3,7 @@ import PackageDescription
 
 // Dependencies point downward only (docs/ARCHITECTURE.md):
 // plumb → PlumbCommands → PlumbEngine → {PlumbManifest, PlumbNetlink, PlumbFirewall} → PlumbSystem → PlumbTypes
-// PlumbJSON (JSON coding) is a leaf beside PlumbTypes: PlumbEngine and PlumbCommands use it.
+// PlumbJSON (JSON coding) is a leaf beside PlumbTypes: PlumbFirewall, PlumbEngine and PlumbCommands use it.
 // PlumbNetlink never sees the manifest: the engine turns manifest values into kernel requests.
 
 // Concrete generic types (a Codable type's KeyedDecodingContainer<CodingKeys>, …) are reached
@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "PlumbJSON", swiftSettings: metadataAccess),
         .target(name: "PlumbSystem", dependencies: ["CLinux", "PlumbTypes"], swiftSettings: metadataAccess),
         .target(name: "PlumbNetlink", dependencies: ["CNetlink", "PlumbSystem", "PlumbTypes"], swiftSettings: metadataAccess),
-        .target(name: "PlumbFirewall", dependencies: ["CNFTables", "PlumbSystem", "PlumbTypes"], swiftSettings: metadataAccess),
+        .target(name: "PlumbFirewall", dependencies: ["CNFTables", "PlumbJSON", "PlumbSystem", "PlumbTypes"], swiftSettings: metadataAccess),
         .target(name: "PlumbManifest", dependencies: ["Yams", "PlumbTypes"], swiftSettings: metadataAccess),
         .target(name: "PlumbEngine", dependencies: ["PlumbJSON", "PlumbTypes", "PlumbManifest", "PlumbSystem", "PlumbNetlink", "PlumbFirewall"], swiftSettings: metadataAccess),
         .target(name: "PlumbCommands", dependencies: [

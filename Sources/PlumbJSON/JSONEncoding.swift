@@ -121,42 +121,53 @@ struct KeyedOutContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 }
 
-struct UnkeyedOutContainer: UnkeyedEncodingContainer {
+/// The scalar overloads an unkeyed and a single-value container both must have: each value
+/// becomes its output and goes to `put` (appended, or the encoder's one value).
+protocol ScalarOut {
+    func put(_ v: OutValue)
+    /// The coding path of the value being put (for a non-finite number's error).
+    var nextPath: [CodingKey] { get }
+}
+
+extension ScalarOut {
+    mutating func encodeNil() { put(.literal("null")) }
+    mutating func encode(_ value: Bool) { put(.literal(value ? "true" : "false")) }
+    mutating func encode(_ value: String) { put(.string(value)) }
+    mutating func encode(_ value: Double) throws { put(try NodeEncoder.float(value, path: nextPath)) }
+    mutating func encode(_ value: Float) throws { put(try NodeEncoder.float(value, path: nextPath)) }
+    mutating func encode(_ value: Int) { put(.literal(String(value))) }
+    mutating func encode(_ value: Int8) { put(.literal(String(value))) }
+    mutating func encode(_ value: Int16) { put(.literal(String(value))) }
+    mutating func encode(_ value: Int32) { put(.literal(String(value))) }
+    mutating func encode(_ value: Int64) { put(.literal(String(value))) }
+    mutating func encode(_ value: UInt) { put(.literal(String(value))) }
+    mutating func encode(_ value: UInt8) { put(.literal(String(value))) }
+    mutating func encode(_ value: UInt16) { put(.literal(String(value))) }
+    mutating func encode(_ value: UInt32) { put(.literal(String(value))) }
+    mutating func encode(_ value: UInt64) { put(.literal(String(value))) }
+}
+
+struct UnkeyedOutContainer: UnkeyedEncodingContainer, ScalarOut {
     let array: OutArray
     let codingPath: [CodingKey]
     var count: Int { array.items.count }
 
-    private func add(_ v: OutValue) { array.items.append(v) }
-    private var nextPath: [CodingKey] { codingPath + [IndexKey(array.items.count)] }
+    func put(_ v: OutValue) { array.items.append(v) }
+    var nextPath: [CodingKey] { codingPath + [IndexKey(array.items.count)] }
 
-    mutating func encodeNil() { add(.literal("null")) }
-    mutating func encode(_ value: Bool) { add(.literal(value ? "true" : "false")) }
-    mutating func encode(_ value: String) { add(.string(value)) }
-    mutating func encode(_ value: Double) throws { add(try NodeEncoder.float(value, path: nextPath)) }
-    mutating func encode(_ value: Float) throws { add(try NodeEncoder.float(value, path: nextPath)) }
-    mutating func encode(_ value: Int) { add(.literal(String(value))) }
-    mutating func encode(_ value: Int8) { add(.literal(String(value))) }
-    mutating func encode(_ value: Int16) { add(.literal(String(value))) }
-    mutating func encode(_ value: Int32) { add(.literal(String(value))) }
-    mutating func encode(_ value: Int64) { add(.literal(String(value))) }
-    mutating func encode(_ value: UInt) { add(.literal(String(value))) }
-    mutating func encode(_ value: UInt8) { add(.literal(String(value))) }
-    mutating func encode(_ value: UInt16) { add(.literal(String(value))) }
-    mutating func encode(_ value: UInt32) { add(.literal(String(value))) }
-    mutating func encode(_ value: UInt64) { add(.literal(String(value))) }
-    mutating func encode<T: Encodable>(_ value: T) throws { add(try NodeEncoder.value(value, path: nextPath)) }
+    mutating func encode<T: Encodable>(_ value: T) throws { put(try NodeEncoder.value(value, path: nextPath)) }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         let o = OutObject()
         let path = nextPath
-        add(.object(o))
+        put(.object(o))
         return KeyedEncodingContainer(KeyedOutContainer<NestedKey>(object: o, codingPath: path))
     }
 
     mutating func nestedUnkeyedContainer() -> UnkeyedEncodingContainer {
         let a = OutArray()
         let path = nextPath
-        add(.array(a))
+        put(.array(a))
         return UnkeyedOutContainer(array: a, codingPath: path)
     }
 
@@ -167,27 +178,13 @@ struct UnkeyedOutContainer: UnkeyedEncodingContainer {
     }
 }
 
-struct SingleOutContainer: SingleValueEncodingContainer {
+struct SingleOutContainer: SingleValueEncodingContainer, ScalarOut {
     let encoder: NodeEncoder
     var codingPath: [CodingKey] { encoder.codingPath }
 
-    private func set(_ v: OutValue) { encoder.slot = v }
+    func put(_ v: OutValue) { encoder.slot = v }
+    var nextPath: [CodingKey] { codingPath }
 
-    mutating func encodeNil() { set(.literal("null")) }
-    mutating func encode(_ value: Bool) { set(.literal(value ? "true" : "false")) }
-    mutating func encode(_ value: String) { set(.string(value)) }
-    mutating func encode(_ value: Double) throws { set(try NodeEncoder.float(value, path: codingPath)) }
-    mutating func encode(_ value: Float) throws { set(try NodeEncoder.float(value, path: codingPath)) }
-    mutating func encode(_ value: Int) { set(.literal(String(value))) }
-    mutating func encode(_ value: Int8) { set(.literal(String(value))) }
-    mutating func encode(_ value: Int16) { set(.literal(String(value))) }
-    mutating func encode(_ value: Int32) { set(.literal(String(value))) }
-    mutating func encode(_ value: Int64) { set(.literal(String(value))) }
-    mutating func encode(_ value: UInt) { set(.literal(String(value))) }
-    mutating func encode(_ value: UInt8) { set(.literal(String(value))) }
-    mutating func encode(_ value: UInt16) { set(.literal(String(value))) }
-    mutating func encode(_ value: UInt32) { set(.literal(String(value))) }
-    mutating func encode(_ value: UInt64) { set(.literal(String(value))) }
     mutating func encode<T: Encodable>(_ value: T) throws { try encoder.box(value) }
 }
 
