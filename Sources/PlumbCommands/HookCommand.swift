@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import PlumbJSON
 import PlumbEngine
+import PlumbJSON
 import PlumbManifest
 import PlumbTypes
 

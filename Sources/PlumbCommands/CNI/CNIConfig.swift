@@ -59,8 +59,10 @@ struct CNIConfig: Decodable {
         let obj: [String: JSONNode]
         do {
             let node = try JSONDecoding.parse(data)
+            guard case .object(let o) = node else {
+                throw CNIError(CNIError.decodeFailure, "the network configuration is not a JSON object")
+            }
             c = try JSONDecoding.decode(CNIConfig.self, from: node)
-            guard case .object(let o) = node else { throw CNIError(CNIError.decodeFailure, "the network configuration is not a JSON object") }
             obj = o.members
         } catch let e as CNIError {
             throw e

@@ -1,6 +1,6 @@
 import Foundation
-import PlumbJSON
 import PlumbEngine
+import PlumbJSON
 import PlumbManifest
 import PlumbSystem
 import PlumbTypes
@@ -115,7 +115,7 @@ struct CNIRun {
     /// The previous plugin's result in a chain, or nil; a garbled one is the runtime's fault.
     func previousResult() throws -> CNIResult? {
         guard let prev = config.prevResult else { return nil }
-        do { return try JSONDecoding.decode(CNIResult.self, from: try JSONEncoding.encode(prev)) } catch {
+        do { return try JSONDecoding.decode(CNIResult.self, from: prev) } catch {
             throw CNIError(CNIError.invalidConfig, "prevResult is not a CNI result", details: describeDecoding(error))
         }
     }
