@@ -47,6 +47,30 @@ struct ProvisionTests {
         #expect(w.recordFiles().isEmpty)
     }
 
+    @Test("a container's verify reads its host links by name, never a dump of every link, and still sees its port detached or down")
+    func attachmentVerifyReadsItsOwnLinks() throws {
+        let w = World()
+        let process = w.kernel.addProcess(4242)
+        let c = container(pid: 4242)
+        let binding = ContainerBinding(containerID: "abc", process: process, namespace: try w.kernel.identity(of: .pid(4242)))
+        try w.engine().provision(host: host, container: c, binding: binding)
+        w.kernel.linkDumps = [:]
+        let fine = try w.engine().verify(c)
+        #expect(fine.ok, "\(fine.failures)")
+        #expect(w.kernel.linkDumps[FakeKernel.hostID, default: 0] == 0)
+        let end = manifest.containers[0].interfaces[0].hostSideName(container: "web")
+        w.kernel.edit(end) { $0.master = nil }
+        let detached = try w.engine().verify(c)
+        #expect(detached.containers[0].checks.first { $0.name == "bridge-port" }?.status == .fail)
+        w.kernel.edit(end) { $0.up = false }
+        let down = try w.engine().verify(c)
+        #expect(down.containers[0].checks.first { $0.name == "link-up" }?.status == .fail, "\(down.failures)")
+        // The host layer, which manages the host, still reads every link (a bridge's ports).
+        w.kernel.linkDumps = [:]
+        _ = try w.engine().verify(host)
+        #expect(w.kernel.linkDumps[FakeKernel.hostID, default: 0] > 0)
+    }
+
     @Test("a container that fails verification is undone with its host layer, records included")
     func verificationFailure() throws {
         let w = World()

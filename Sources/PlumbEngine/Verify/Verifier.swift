@@ -30,7 +30,7 @@ public struct Verifier {
     public func verify() throws -> VerifyReport {
         // Its namespace is made on another core while the host is read and probed.
         if needsOutside { kernel.prepareOutside(mark: outsideMark) }
-        let host = try Observer(kernel: kernel).snapshot(.host)
+        let host = try hostSnapshot()
         let hostNeighbours = Set(try kernel.links(in: .host).neighbours().map(\.address))
         Trace.mark("verify: host observed")
         let session = VerifySession()

@@ -59,6 +59,9 @@ final class FakeKernel: Kernel {
     /// Every change requested, in order (the names `fail` takes).
     var log: [String] = []
     var faults: [Fault] = []
+    /// Dumps of every link (`ip link`), by namespace id: what a verify that should read
+    /// links one by one must not do.
+    var linkDumps: [Int: Int] = [:]
     /// Namespaces released by the engine (`release`), in order.
     var released: [NamespaceRef] = []
     var macCounter = 0

@@ -40,7 +40,8 @@ final class FakeLinks: LinkOps {
     // MARK: Reading
 
     func links() throws -> [LinkInfo] {
-        try ns("RTM_GETLINK").links.values.sorted { $0.index < $1.index }.map { kernel.info($0, in: id) }
+        kernel.linkDumps[id, default: 0] += 1
+        return try ns("RTM_GETLINK").links.values.sorted { $0.index < $1.index }.map { kernel.info($0, in: id) }
     }
 
     func link(index: Int) throws -> LinkInfo? { try ns("RTM_GETLINK").links[index].map { kernel.info($0, in: id) } }
