@@ -45,7 +45,7 @@ let package = Package(
         // --no-export-dynamic: the Swift driver exports every symbol of an executable (~11,000
         // with the static runtime); the loader then hashes them on each start, and the
         // runtime's backtracer set-up searches them with dladdr. Nothing looks symbols up in
-        // the binary by name. VERSION ~0.4 ms faster per process (README, "CNI").
+        // the binary by name. VERSION ~0.3 ms faster per process (README, "CNI").
         .executableTarget(name: "plumb", dependencies: ["PlumbCommands"], swiftSettings: metadataAccess,
                           linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"])]),
         .testTarget(name: "PlumbTypesTests", dependencies: ["PlumbTypes"]),
