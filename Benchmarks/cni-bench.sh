@@ -7,7 +7,8 @@
 # The two plugins' calls are interleaved one by one (who goes first alternates), so both
 # see the same machine: on a shared host the load moves by the minute, and a ratio of two
 # phases run minutes apart measures the load more than the plugins.
-#   first ADD   container 1's ADD: creates the bridge, the NAT rules, the IPAM state
+#   first ADD   a host's first ADD: creates the bridge, the NAT rules, the IPAM state; FIRSTS
+#               (default 5) hosts made for it alone, then the run's own (mean; median printed)
 #   ADD         the ADDs of containers 2..N (ms each)
 #   CHECK       N CHECKs, each with its ADD's result as prevResult
 #   DEL         N DELs
@@ -30,14 +31,14 @@ n=${1:-100}
 [ "$(id -u)" = 0 ] || { echo "cni-bench: run as root (sandbox namespaces)" >&2; exit 1; }
 [ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] || scripts/install-runtimes.sh >/dev/null
 if [ -z "${PLUMB_BIN:-}" ]; then
-  build=(swift build -c release --static-swift-stdlib -Xlinker -no-pie)   # scripts/package.sh's flags
+  repo=$PWD; . scripts/release-build.sh   # scripts/package.sh's build
   "${build[@]}" --product plumb 2>&1 | tail -1
   PLUMB_BIN="$("${build[@]}" --show-bin-path)/plumb"
 fi
 work=$(mktemp -d /tmp/plumb-cnibench.XXXXXX)
 declare -A holder bin config us fails
 cleanup() {
-  for p in "${!holder[@]}"; do kill "${holder[$p]}" 2>/dev/null || true; done
+  for p in "${!holder[@]}"; do [ -z "${holder[$p]}" ] || kill "${holder[$p]}" 2>/dev/null || true; done
   [ -n "${KEEP:-}" ] && echo "cni-bench: work directory $work (kept)" || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -62,15 +63,19 @@ config[plumb]=$work/plumb.json; config[bridge]=$work/bridge.json
 plugins=(plumb bridge)
 if [ -n "${PLUMB_BIN_B:-}" ]; then bin[plumb-b]=$PLUMB_BIN_B; config[plumb-b]=$work/plumb.json; plugins+=(plumb-b); fi
 
-# A sandbox per plugin, held open by a process of ours (its PID is where nsenter goes).
-for p in "${plugins[@]}"; do
-  mkdir -p "$work/$p"
+# A sandbox, held open by a process of ours (its PID is where nsenter goes): sandbox P
+# makes plugin P's, with containers c1..cN (`ip netns add`).
+sandbox() {
+  local p=$1 count=$2
+  mkdir -p "$work/$p"; rm -f "$work/$p/pid"
   scripts/sandbox.sh /bin/sh -c 'echo $$ >"$1.tmp" && mv "$1.tmp" "$1" && exec sleep 100000' holder "$work/$p/pid" &
+  job[$p]=$!
   for _ in $(seq 100); do [ -s "$work/$p/pid" ] && break; sleep 0.05; done
   holder[$p]=$(cat "$work/$p/pid")
-done
+  inside "$p" /bin/sh -c 'i=1; while [ $i -le $1 ]; do ip netns add c$i; i=$((i + 1)); done' x "$count"
+}
 inside() { local p=$1; shift; nsenter -t "${holder[$p]}" --net --mount -- "$@"; }
-for p in "${plugins[@]}"; do inside "$p" /bin/sh -c 'i=1; while [ $i -le $1 ]; do ip netns add c$i; i=$((i + 1)); done' x "$n"; done
+declare -A job
 
 now() { local t=$EPOCHREALTIME; echo "${t/./}"; }
 # call PLUGIN PHASE COMMAND I [CONFIG]: one invocation, its µs added to the phase; a failure counted.
@@ -95,6 +100,20 @@ phase() {
     done
   done
 }
+
+# A host's first ADD, FIRSTS times per plugin (default 5) before the run below (whose own
+# first ADD is one more): each in a sandbox of its own, gone after it — one sample is one
+# draw of the machine's noise.
+firsts=${FIRSTS:-5}
+for ((k = 1; k <= firsts; k++)); do
+  order=("${plugins[@]}"); (( k % 2 )) || order=($(printf '%s\n' "${plugins[@]}" | tac))
+  for p in "${order[@]}"; do
+    sandbox "$p" 1
+    call "$p" first ADD 1
+    kill "${holder[$p]}"; wait "${job[$p]}" 2>/dev/null || true; holder[$p]=
+  done
+done
+for p in "${plugins[@]}"; do sandbox "$p" "$n"; done
 
 # nsenter's own cost per call, measured the same way (in both plugins' figures alike).
 t0=$(now); for ((i = 0; i < 20; i++)); do inside plumb /bin/true; done; t1=$(now); launch=$(( (t1 - t0) / 20 ))
@@ -132,7 +151,7 @@ printf '%-8s %10s %10s %10s %10s %10s   %-16s %9s %6s %18s\n' plugin "first ADD"
 for p in "${plugins[@]}"; do
   gcms=n/a; gcfail=-
   [ "$p" = plumb ] && { gcms=$(figure plumb GC "$n"); gcfail=$(fail plumb GC); }
-  printf '%-8s %10s %10s %10s %10s %10s   %-16s %9s %6s %18s\n' "$p" "$(figure "$p" first 1)" "$(figure "$p" ADD $((n - 1)))" \
+  printf '%-8s %10s %10s %10s %10s %10s   %-16s %9s %6s %18s\n' "$p" "$(figure "$p" first $((firsts + 1)))" "$(figure "$p" ADD $((n - 1)))" \
     "$(figure "$p" CHECK "$n")" "$(figure "$p" DEL "$n")" "$gcms" \
     "$(( $(fail "$p" first) + $(fail "$p" ADD) ))/$(fail "$p" CHECK)/$(fail "$p" DEL)/$gcfail" \
     "$(cat "$work/$p/ports")" "$(cat "$work/$p/pings")/2" "$(cat "$work/$p/left")"
@@ -140,15 +159,17 @@ done
 # Medians beside the means: one call slowed by the host (a neighbour's burst) moves a mean of
 # 100 by as much as the difference between two builds.
 median() { awk -v ph="$2" '$1 == ph { print $2 }' "$work/$1/calls" | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) / 1000 }'; }
-echo "medians (ms): $(for p in "${plugins[@]}"; do printf '%s ADD %s DEL %s; ' "$p" "$(median "$p" ADD)" "$(median "$p" DEL)"; done)"
+echo "medians (ms): $(for p in "${plugins[@]}"; do printf '%s first ADD %s ADD %s DEL %s; ' "$p" "$(median "$p" first)" "$(median "$p" ADD)" "$(median "$p" DEL)"; done)"
+echo "a host's first ADD / the later ADDs (medians): $(for p in "${plugins[@]}"; do printf '%s %s; ' "$p" "$(ratio "$(median "$p" first)" "$(median "$p" ADD)")"; done)"
 r() { ratio "$(figure plumb "$1" "$2")" "$(figure bridge "$1" "$2")"; }
-echo "plumb/bridge: first ADD $(r first 1), ADD $(r ADD $((n - 1))), CHECK $(r CHECK "$n"), DEL $(r DEL "$n")"
+echo "plumb/bridge: first ADD $(r first $((firsts + 1))), ADD $(r ADD $((n - 1))), CHECK $(r CHECK "$n"), DEL $(r DEL "$n")"
 if [ -n "${PLUMB_BIN_B:-}" ]; then
   rb() { ratio "$(figure plumb "$1" "$2")" "$(figure plumb-b "$1" "$2")"; }
-  echo "plumb/plumb-b: first ADD $(rb first 1), ADD $(rb ADD $((n - 1))), CHECK $(rb CHECK "$n"), DEL $(rb DEL "$n")  (plumb-b: $PLUMB_BIN_B)"
+  echo "plumb/plumb-b: first ADD $(rb first $((firsts + 1))), ADD $(rb ADD $((n - 1))), CHECK $(rb CHECK "$n"), DEL $(rb DEL "$n")  (plumb-b: $PLUMB_BIN_B)"
 fi
 echo "plumb GC: $(ms "${us[plumb,GC]}" 1) ms for one GC removing $n attachments; left after it (links/leases): $(cat "$work/plumb/gc-left")"
-echo "(in every figure: nsenter into the sandbox, $(ms "$launch" 1) ms a call; ms/ADD: containers 2..N; ms/GC: the"
+echo "(in every figure: nsenter into the sandbox, $(ms "$launch" 1) ms a call; first ADD: $((firsts + 1)) hosts' first, each"
+echo " in a fresh sandbox; ms/ADD: containers 2..N; ms/GC: the"
 echo " GC's time per attachment it removed; br ports: veths on cni-br0 after the ADDs; pings: the first"
 echo " and the last container to 10.99.0.1; left: after the DELs)"
 echo "plumb: $PLUMB_BIN; bridge: /usr/lib/cni/bridge (containernetworking-plugins $(dpkg-query -W -f='${Version}' containernetworking-plugins))"

@@ -14,6 +14,7 @@ pkgs=(
   systemd-container                                           # systemd-nspawn: BootTests boot a real systemd with plumb.service
   prometheus curl                                             # promtool checks plumb metrics; curl scrapes --listen in tests
   dpkg-dev xz-utils binutils                                  # scripts/package.sh (dpkg-shlibdeps: the .deb's Depends); readelf checks them
+  libstdc++-12-dev                                            # libstdc++.a: the release binary links the C++ runtime in (scripts/release-build.sh)
 )
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done

@@ -9,7 +9,7 @@
 #   /usr/share/man/man8/plumb.8.gz           the manual, generated from the command definitions
 #   /etc/plumb/                              the manifest directory (empty)
 # Depends: is computed from the binary's shared libraries (dpkg-shlibdeps), so it names
-# exactly Debian's libnl, libnftables and C/C++ runtime packages the binary links.
+# exactly Debian's libnl, libnftables and C runtime packages the binary links.
 # Needs dpkg-dev (scripts/install.sh) and swift on PATH; root is not needed
 # (dpkg-deb --root-owner-group makes every file root's).
 # Environment: PLUMB_PACKAGE_DIR (where the .deb goes), PLUMB_MAINTAINER ("Name <email>").
@@ -22,13 +22,11 @@ cd "$repo"
 say() { echo "package: $*"; }
 fail() { echo "package: $*" >&2; exit 1; }
 
-# 1. The binary: the Swift runtime and Foundation linked in, so only system libraries remain.
-# generate-manual is swift-argument-parser's own tool (what its GenerateManual plugin runs),
-# built with the same flags so the two builds share one build plan.
-# -no-pie: a position-dependent executable, as Debian builds its own CNI plugins and
-# containerd; its shared libraries are still placed at random. The loader then applies no
-# relocations to the image at start (a PIE one has ~85,000: ~2 ms of every CNI call).
-build=(swift build -c release --static-swift-stdlib -Xlinker -no-pie)
+# 1. The binary: the Swift runtime, Foundation and libstdc++ linked in, so only system
+# libraries remain (scripts/release-build.sh says why each flag). generate-manual is
+# swift-argument-parser's own tool (what its GenerateManual plugin runs), built with the same
+# flags so the two builds share one build plan.
+. "$repo/scripts/release-build.sh"
 say "${build[*]}"
 "${build[@]}" --product plumb 2>&1 | tail -1
 "${build[@]}" --product generate-manual 2>&1 | tail -1

@@ -71,9 +71,13 @@ public final class NFTables {
         return try listTable(family: family, name: name)
     }
 
-    /// The table as nft text, or nil when it does not exist.
-    /// Equivalent to: `nft list table inet plumb`.
-    public func listTable(family: TableFamily, name: String) throws -> String? {
+    /// The table as nft text, or nil when it does not exist; `handles` annotates the table,
+    /// each chain and each rule with ` # handle N`.
+    /// Equivalent to: `nft list table inet plumb` (`nft -a list table inet plumb`).
+    public func listTable(family: TableFamily, name: String, handles: Bool = false) throws -> String? {
+        let flags = nft_ctx_output_get_flags(context)
+        if handles { nft_ctx_output_set_flags(context, flags | UInt32(NFT_CTX_OUTPUT_HANDLE)) }
+        defer { nft_ctx_output_set_flags(context, flags) }
         do {
             return try run("list table \(family.rawValue) \(name)")
         } catch let error as FirewallError where error.isNoSuchObject {

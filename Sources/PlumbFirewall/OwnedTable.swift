@@ -20,6 +20,13 @@ public struct OwnedTable {
         try nft.run(Renderer.replaceScript(ruleset, table: table, comment: comment), operation: "replace table \(table)")
     }
 
+    /// Makes the table, absent when it was observed, holding `ruleset`: refused, changing
+    /// nothing, if a table of that name exists by now.
+    /// Equivalent to: `nft -f -` with `create table inet plumb { comment "…"; }; table inet plumb { … }`.
+    public func create(with ruleset: NATRuleset, comment: String = Renderer.defaultComment) throws {
+        try nft.run(Renderer.createScript(ruleset, table: table, comment: comment), operation: "create table \(table)")
+    }
+
     /// Swaps in a table's listed text (an undo), atomically.
     public func replace(withText text: String) throws {
         try nft.run(Renderer.replaceScript(text: text, table: table), operation: "restore table \(table)")
@@ -32,9 +39,13 @@ public struct OwnedTable {
         try nft.check(Renderer.replaceScript(ruleset, table: table, comment: comment), operation: "replace table \(table)")
     }
 
-    /// The table as the kernel holds it, or nil when it does not exist.
-    /// Equivalent to: `nft -j list table inet plumb`.
+    /// The table as the kernel holds it, or nil when it does not exist: one text listing
+    /// with handles (`ObservedFirewall(listing:)`); a table holding more than Plumb writes
+    /// is read from its JSON listing instead, whose printer names every expression.
+    /// Equivalent to: `nft -a list table inet plumb` (then `nft -j list table inet plumb`).
     public func observe() throws -> ObservedFirewall? {
+        guard let listing = try nft.listTable(family: table.family, name: table.name, handles: true) else { return nil }
+        if let seen = ObservedFirewall(listing: listing) { return seen }
         guard let json = try nft.listTableJSON(family: table.family, name: table.name) else { return nil }
         var seen = try ObservedFirewall(listingJSON: json)
         seen.text = try nft.listTable(family: table.family, name: table.name)

@@ -33,6 +33,18 @@ public enum Renderer {
         deleteScript(table: table) + self.table(ruleset, table: table, comment: comment)
     }
 
+    /// A table made where none was seen, one transaction.
+    /// Equivalent to: `nft -f create.nft` with `create table inet plumb { comment "…"; }; table inet plumb { … }`.
+    /// `create` is refused (EEXIST) when a table of that name appeared since it was seen
+    /// absent: someone else's table is never merged into or replaced. The comment goes with
+    /// the `create`: a table's comment is set only when it is made. Unlike the replace, it
+    /// deletes nothing, so the kernel has no deferred destroy of this transaction to flush
+    /// — which it does, after an RCU grace period (2–8 ms measured), when the nft socket
+    /// closes at the process's end: a host's first CNI ADD paid it.
+    public static func createScript(_ ruleset: NATRuleset, table: TableName = .plumb, comment: String = defaultComment) -> String {
+        "create table \(table) { comment \"\(comment)\"; }\n" + self.table(ruleset, table: table, comment: comment)
+    }
+
     /// The same swap with a table's listed text (an undo puts back what was there).
     public static func replaceScript(text: String, table: TableName) -> String {
         deleteScript(table: table) + text

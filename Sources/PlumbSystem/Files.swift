@@ -5,8 +5,9 @@ import Glibc
 /// Paths are read with plain syscalls: no Foundation on the hot path.
 public enum Files {
     /// Reads a whole (small) file as UTF-8 text.
-    public static func read(_ path: String) throws -> String {
-        let fd = try check("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+    /// `followingSymlinks: false`: a symlink at `path` is an error (ELOOP), in the same one open(2).
+    public static func read(_ path: String, followingSymlinks: Bool = true) throws -> String {
+        let fd = try check("open", path) { open(path, O_RDONLY | O_CLOEXEC | (followingSymlinks ? 0 : O_NOFOLLOW)) }
         defer { close(fd) }
         return String(decoding: try readAll(fd: fd, limit: Int.max - 1, name: path), as: UTF8.self)
     }

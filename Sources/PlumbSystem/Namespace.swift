@@ -30,6 +30,11 @@ public final class NetworkNamespace {
         try NetnsThread.run(inNamespace: fd, body)
     }
 
+    /// Starts `body` on a fresh thread inside this namespace; `join` waits for it.
+    public func start<T>(_ body: @escaping () throws -> T) throws -> NetnsThread.Started<T> {
+        try NetnsThread.start(inNamespace: fd, body)
+    }
+
     /// The namespace inode: equal inodes mean the same namespace.
     public func inode() throws -> UInt64 {
         var st = stat()

@@ -38,7 +38,20 @@ public enum NetnsThread {
         return started
     }
 
-    /// Work running on its own pthread (`startInNewNamespace`); joined exactly once.
+    /// Starts `body` on a new thread that first enters the namespace behind `fd`, and
+    /// returns at once; `join` waits for it. The caller keeps `fd` open until then.
+    public static func start<T>(inNamespace fd: Int32, _ body: @escaping () throws -> T) throws -> Started<T> {
+        let started = Started<T>()
+        try started.job.start {
+            started.result = Result {
+                try check("setns", "netns fd \(fd)") { plumb_setns(fd, plumb_clone_newnet()) }
+                return try body()
+            }
+        }
+        return started
+    }
+
+    /// Work running on its own pthread (`start`, `startInNewNamespace`); joined exactly once.
     public final class Started<T>: @unchecked Sendable {
         fileprivate let job = ThreadJob()
         fileprivate var result: Result<T, Error>?

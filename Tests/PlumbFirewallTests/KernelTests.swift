@@ -1,3 +1,4 @@
+import Foundation
 import PlumbSystem
 import Testing
 @testable import PlumbFirewall
@@ -112,6 +113,25 @@ let foreignTable = """
         #expect(ruleset == foreignTable) // ours is gone, theirs alone remains
     }
 
+    /// `create` (a table seen absent) makes exactly what `replace` makes, comment included,
+    /// and is refused when any table of that name exists by then: theirs stays as it was.
+    @Test func createMakesTheTableAndNeverTouchesOneThatExists() throws {
+        let theirs = foreignTable.replacingOccurrences(of: "inet foreign", with: "inet plumb")
+        let (made, comment, refused, after) = try inPrivateNamespace { nft, table in
+            try table.create(with: Examples.ruleset)
+            let made = try nft.listTable(family: .inet, name: "plumb")
+            let comment = try table.observe()?.comment
+            try table.delete()
+            try nft.run(theirs)
+            let refused = failure { try table.create(with: Examples.ruleset) }
+            return (made, comment, refused, try nft.listTable(family: .inet, name: "plumb"))
+        }
+        #expect(made == Examples.rulesetTable)
+        #expect(comment == Renderer.defaultComment)
+        #expect("\(refused.map { String(describing: $0) } ?? "none")".contains("File exists"), "\(String(describing: refused))")
+        #expect(after == theirs)
+    }
+
     @Test func deletingAnAbsentTableIsFine() throws {
         let (observed, json, ruleset) = try inPrivateNamespace { nft, table in
             try table.delete()
@@ -190,5 +210,87 @@ let foreignTable = """
         }
         #expect(observed == nil)
         #expect(ruleset == "")
+    }
+}
+
+/// The owned table is read from one text listing with handles; the JSON listing (whose
+/// printer names every expression) reads the same table alike. Each case is a table the
+/// kernel really holds, read both ways.
+@Suite struct TableListingTests {
+    let web = "containers[1] web port tcp/8080"
+
+    /// The table read from its text listing, and from its JSON listing (plus the plain text
+    /// listing for the comment and the undo text, as the JSON reading needs).
+    func readBothWays(_ setUp: @escaping (NFTables, OwnedTable) throws -> Void) throws -> (text: ObservedFirewall?, json: ObservedFirewall, observed: ObservedFirewall?) {
+        try inPrivateNamespace { nft, table in
+            try setUp(nft, table)
+            let listing = try #require(try nft.listTable(family: .inet, name: "plumb", handles: true))
+            var json = try ObservedFirewall(listingJSON: try #require(try nft.listTableJSON(family: .inet, name: "plumb")))
+            json.text = try nft.listTable(family: .inet, name: "plumb")
+            json.comment = json.text.flatMap(ObservedFirewall.comment(inListing:))
+            return (ObservedFirewall(listing: listing), json, try table.observe())
+        }
+    }
+
+    @Test func everyRulesetPlumbWritesReadsTheSameFromText() throws {
+        for ruleset in [Examples.ruleset, Examples.dualStack, NATRuleset()] {
+            let read = try readBothWays { _, table in try table.replace(with: ruleset, comment: "plumb:net-1") }
+            #expect(read.text != nil, "the text reader declined Plumb's own table")
+            #expect(read.text == read.json)
+            #expect(read.observed == read.json)
+            #expect(read.text?.comment == "plumb:net-1")
+            #expect(OwnedTable.diff(desired: ruleset, observed: read.text).isEmpty)
+        }
+    }
+
+    @Test func handEditsReadTheSameFromText() throws {
+        let read = try readBothWays { nft, table in
+            try table.replace(with: Examples.ruleset)
+            let handle = try handle(of: web, in: "output", table)
+            try nft.run("""
+                replace rule inet plumb output handle \(handle) fib daddr type local tcp dport 9090 dnat ip to 10.88.0.2:80 comment "\(web)"
+                add rule inet plumb forward tcp dport 22 counter drop
+                add rule inet plumb forward counter comment "only a comment"
+                add chain inet plumb late { type nat hook postrouting priority srcnat + 5; policy accept; }
+                add chain inet plumb early { type filter hook forward priority -7; policy drop; }
+                add chain inet plumb mine
+                add rule inet plumb mine ip daddr 192.0.2.1 return
+                add table inet plumb { flags dormant; }
+                """)
+        }
+        #expect(read.text != nil)
+        #expect(read.text == read.json)
+        #expect(read.text?.hasFlags == true)
+        #expect(read.text?.chain(named: "late")?.priority == 105)
+        #expect(read.text?.chain(named: "early")?.priority == -7)
+        #expect(read.text?.chain(named: "forward")?.rules.map(\.statement).contains("tcp dport 22 counter drop") == true)
+        #expect(!OwnedTable.diff(desired: Examples.ruleset, observed: read.text).isEmpty)
+    }
+
+    @Test func aTableHoldingMoreThanPlumbWritesIsReadFromJSON() throws {
+        let read = try readBothWays { nft, table in
+            try table.replace(with: Examples.ruleset)
+            try nft.run("""
+                add set inet plumb theirs { type ipv4_addr; }
+                add chain inet plumb postrouting { comment "theirs"; }
+                """)
+        }
+        #expect(read.text == nil, "a set and a chain comment are not Plumb's: not guessed at")
+        #expect(read.observed == read.json)
+    }
+
+    @Test func listingsOfOtherShapesAreDeclined() {
+        let ok = "table inet plumb { # handle 1\n\tcomment \"c\"\n\tchain c { # handle 2\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n\t\tmasquerade comment \"r\" # handle 3\n\t}\n}\n"
+        #expect(ObservedFirewall(listing: ok)?.chains.first?.rules.first == ObservedRule(handle: 3, comment: "r", statement: "masquerade"))
+        #expect(ObservedFirewall(listing: ok)?.text == ok.replacingOccurrences(of: #" # handle \d+"#, with: "", options: .regularExpression))
+        for bad in [
+            String(ok.dropLast(2)),                                    // no closing brace
+            ok.replacingOccurrences(of: "table inet", with: "table bogus"),
+            ok.replacingOccurrences(of: "priority srcnat;", with: "priority soon;"),
+            ok.replacingOccurrences(of: "\t\tmasquerade", with: "\t\tdevices = { eth0 }\n\t\tmasquerade"),
+            ok + "table inet other {\n}\n",
+        ] {
+            #expect(ObservedFirewall(listing: bad) == nil, "\(bad)")
+        }
     }
 }

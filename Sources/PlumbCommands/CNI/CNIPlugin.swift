@@ -123,21 +123,23 @@ struct CNIRun {
     /// ADD: addresses from IPAM, then one provisioning — the network's host layer
     /// (bridge), this attachment's layer, a verification probe — undone as a whole,
     /// IPAM included, if any part fails. The IPAM plugin runs while the engine locks the
-    /// store and reads the host, which needs no address.
+    /// store and reads the host, which needs no address — and, on the network's first ADD
+    /// on this node, makes the network from the gateways its IPAM configuration implies
+    /// (`predictedHostLayer`).
     func add() throws -> Data {
         guard config.vf == nil else { return try CNIVF(run: self).add() }
         let a = try attachment(needNetns: true)
         _ = try require("CNI_PATH")
         let prev = try previousResult()
         let ipam = try ipamStart()
-        defer { ipam.settle() }
         do {
             let engine = try Engine()
             engine.outsideRemoval = .released   // the pod's start must not wait for the kernel's netns cleanup
             Trace.mark("cni: engine opened")
             var given = CNIResult(cniVersion: config.cniVersion)
             try engine.provision(binding: ContainerBinding(containerID: a.containerID, process: nil, namespace: nil),
-                                 hostOwner: config.lower == nil ? a.networkOwner : nil, namespace: a.namespace) {
+                                 hostOwner: config.lower == nil ? a.networkOwner : nil, namespace: a.namespace,
+                                 early: a.predictedHostLayer()) {
                 given = try ipam.finish()
                 Trace.mark("cni: IPAM ADD done")
                 let host = try a.hostLayer(given)
@@ -156,7 +158,6 @@ struct CNIRun {
     /// IPAM's ADD, finished (none for a VF network without `ipam`, as sriov-cni allows).
     func ipamAdd() throws -> CNIResult {
         let ipam = try ipamStart()
-        defer { ipam.settle() }
         return try ipam.finish()
     }
 

@@ -45,10 +45,6 @@ final class IPAMAdd {
         return result
     }
 
-    /// Waits for what runs beside the call (a host's first VERSION, cached for the next
-    /// calls): once the ADD's work is done, not before it.
-    func settle() { pending?.settle() }
-
     /// After a failure elsewhere: the plugin is waited for first (a DEL must not race its
     /// ADD), then what it gave is released.
     func release() {

@@ -134,6 +134,9 @@ public final class Applier {
     func replaceTable(_ t: TableReplacement) throws {
         let fw = try kernel.firewall(t.table)
         switch t.content {
+        // Seen absent (`previous` nil): made, never a replace that could delete a table
+        // someone made since.
+        case .ruleset(let r, let comment) where t.previous == nil: try fw.create(with: r, comment: comment)
         case .ruleset(let r, let comment): try fw.replace(with: r, comment: comment)
         case .text(let text): try fw.replace(withText: text)
         }

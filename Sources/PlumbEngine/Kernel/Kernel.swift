@@ -34,6 +34,10 @@ public protocol Kernel: AnyObject {
 
     /// The rtnetlink handle of `ns`; throws ENOENT when the namespace does not exist.
     func links(in ns: NamespaceRef) throws -> any LinkOps
+    /// Starts opening `ns`'s handle (a thread enters the namespace to open its socket) and
+    /// returns at once; `links(in:)` takes it when it is first asked for. Any failure is
+    /// left for that call to say.
+    func prepareLinks(in ns: NamespaceRef)
     /// The ethtool genetlink handle of `ns`.
     func ethtool(in ns: NamespaceRef) throws -> any EthtoolOps
     /// The nftables table `table` of the namespace Plumb runs in.
@@ -265,6 +269,9 @@ public protocol FirewallOps: AnyObject {
     func observe() throws -> ObservedFirewall?
     /// `nft -f -`: add, delete and define the table in one transaction.
     func replace(with ruleset: NATRuleset, comment: String) throws
+    /// `nft -f -`: `create table T { comment … }` and define it, one transaction; refused
+    /// (EEXIST) when a table of that name exists.
+    func create(with ruleset: NATRuleset, comment: String) throws
     /// The same swap with a listed table's text (undo).
     func replace(withText text: String) throws
     /// `nft delete table T` (absent is fine).

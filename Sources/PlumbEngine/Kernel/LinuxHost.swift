@@ -42,6 +42,7 @@ final class LinuxFirewall: FirewallOps {
     init(_ table: OwnedTable) { self.table = table }
     func observe() throws -> ObservedFirewall? { try table.observe() }
     func replace(with ruleset: NATRuleset, comment: String) throws { try table.replace(with: ruleset, comment: comment) }
+    func create(with ruleset: NATRuleset, comment: String) throws { try table.create(with: ruleset, comment: comment) }
     func replace(withText text: String) throws { try table.replace(withText: text) }
     func delete() throws { try table.delete() }
 }

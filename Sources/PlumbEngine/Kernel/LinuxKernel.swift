@@ -21,6 +21,8 @@ public final class LinuxKernel: Kernel {
     /// of descriptors (a caller still using a handle keeps it alive until it is done).
     private var handles: [NamespaceRef: Handle] = [:]
     private var lastUse: [NamespaceRef: Int] = [:]
+    /// Handles being opened on their own thread (`prepareLinks`), taken by `handle`.
+    private var opening: [NamespaceRef: (NetworkNamespace, NetnsThread.Started<RouteSocket>)] = [:]
     private var clock = 0
     let capacity = max(1, min(256, (ResourceLimits.descriptors() - 32) / 3))
     private var nft: NFTables?
@@ -92,6 +94,11 @@ public final class LinuxKernel: Kernel {
     func handle(_ ns: NamespaceRef) throws -> Handle {
         clock += 1
         if let h = handles[ns] { lastUse[ns] = clock; return h }
+        if let (opened, started) = opening.removeValue(forKey: ns), let socket = try? started.join() {
+            let h = Handle(namespace: opened, links: LinuxLinks(socket: socket, kernel: self))
+            keep(h, for: ns)
+            return h
+        }
         guard let path = ns.path, try identity(of: ns) != nil else {
             throw SystemError("open", "\(ns) (\(ns.path ?? "?"))", .noEntry)
         }
@@ -100,6 +107,13 @@ public final class LinuxKernel: Kernel {
         let h = Handle(namespace: opened, links: LinuxLinks(socket: socket, kernel: self))
         keep(h, for: ns)
         return h
+    }
+
+    public func prepareLinks(in ns: NamespaceRef) {
+        guard ns != .host, handles[ns] == nil, opening[ns] == nil, let path = ns.path,
+              (try? identity(of: ns)) != nil, let opened = try? NetworkNamespace.open(path: path) else { return }
+        let label = ns.description
+        if let started = try? opened.start({ try RouteSocket(label: label) }) { opening[ns] = (opened, started) }
     }
 
     /// Caches a handle, closing the least recently used ones past capacity.

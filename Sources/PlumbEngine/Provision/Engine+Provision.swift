@@ -25,13 +25,20 @@ extension Engine {
     /// (and the table and record of `hostOwner`, the host layer's owner) read first, and
     /// the container's `namespace` opened, so those overlap whatever `layers` waits for.
     /// The reads stay true while the lock is held; the layers then plan on them.
+    /// `early`: the host layer as it will most likely be. When its owner has no record yet
+    /// (the network's first attachment on this node) it is applied at once, also while
+    /// `layers` waits. A host layer from `layers` that declares the same is then done; any
+    /// other is applied on top of it. Any failure undoes both.
     public func provision(binding: ContainerBinding?, verify: Bool = true, hostOwner: Owner? = nil,
-                          namespace: NamespaceRef? = nil,
+                          namespace: NamespaceRef? = nil, early: Layer? = nil,
                           layers: () throws -> (host: Layer?, container: Layer)) throws -> Provisioned {
         let lock = try store.lock()
         defer { withExtendedLifetime(lock) {} }
         Trace.mark("provision: store locked")
-        let seen = try Observer(kernel: kernel).base()
+        // A thread enters the container's namespace to open a netlink socket there while
+        // this one reads the host; the kernel keeps the handle for the layer's observation.
+        if let namespace { kernel.prepareLinks(in: namespace) }
+        var seen: ObservedState? = try Observer(kernel: kernel).base()
         if let hostOwner {
             let table = Marks(hostOwner).table
             tablesRead = [table: try kernel.firewall(table).observe()]
@@ -39,21 +46,35 @@ extension Engine {
             // first record decode is ~1 ms of JSON and type metadata.
             _ = try store.load(hostOwner)
         }
-        // A thread enters the namespace to open a netlink socket there; the kernel keeps
-        // the handle for the layer's observation. Any failure is the observation's to say.
-        if let namespace { _ = try? kernel.links(in: namespace) }
         defer { tablesRead = [:] }
         Trace.mark("provision: host read")
-        let (host, container) = try layers()
-        return try provisionLocked(host: host, container: container, binding: binding, verify: verify, seen: seen)
+        var made: [(Applied, Owner)] = []
+        if let early, try store.load(early.owner) == nil {
+            made = [(try applyLocked(early, host: seen), early.owner)]
+            tablesRead = [:]; seen = nil   // stale now: the host layer observes again
+            Trace.mark("provision: early host layer applied")
+        }
+        let host: Layer?, container: Layer
+        do { (host, container) = try layers() } catch { try undoing(made, after: error) }
+        // The guess was right: its apply is the host layer's (planning it again would read
+        // the host and the table once more, to find nothing to do).
+        let hostMade = !made.isEmpty && host == early
+        return try provisionLocked(host: host, container: container, binding: binding, verify: verify, seen: seen,
+                                   made: made, hostMade: hostMade)
     }
 
+    /// `made`: applies this provisioning already made (undone with the rest on failure);
+    /// `hostMade`: the last of them is `host`'s.
     func provisionLocked(host: Layer?, container: Layer, binding: ContainerBinding?, verify: Bool,
-                         seen: ObservedState?) throws -> Provisioned {
-        if let binding { try claim(container.owner, for: binding) }
-        let hostApplied = try host.map { try applyLocked($0, host: seen) }
+                         seen: ObservedState?, made: [(Applied, Owner)] = [], hostMade: Bool = false) throws -> Provisioned {
+        let hostApplied: Applied?
+        do {
+            if let binding { try claim(container.owner, for: binding) }
+            hostApplied = hostMade ? made.last?.0 : try host.map { try applyLocked($0, host: seen) }
+        } catch { try undoing(made, after: error) }
         tablesRead = [:]   // read before the host layer's apply: stale now
-        var undoers: [(Applied, Owner)] = hostApplied.map { [($0, host!.owner)] } ?? []
+        var undoers: [(Applied, Owner)] = made
+        if !hostMade, let hostApplied, let host { undoers.append((hostApplied, host.owner)) }
         do {
             // A host layer that changed nothing leaves its observation of the host true (the
             // lock is held): the container layer plans on it instead of reading the host again.
@@ -69,12 +90,18 @@ extension Engine {
             guard report.ok else { throw VerificationFailed(owner: container.owner, report: report) }
             return Provisioned(host: hostApplied?.plan, container: applied.plan, report: report)
         } catch {
-            var failures: [UndoFailure] = []
             if let host { try removeUser(container.owner.id, from: host.owner) }
-            for (a, owner) in undoers.reversed() { failures += try undo(a, owner: owner) }
-            if failures.isEmpty { throw error }
-            throw ProvisionError(cause: error, undoFailures: failures)
+            try undoing(undoers, after: error)
         }
+    }
+
+    /// Undoes the applies this provisioning made, newest first, then throws `error` — or,
+    /// when an undo left something behind, an error naming both.
+    func undoing(_ undoers: [(Applied, Owner)], after error: Error) throws -> Never {
+        var failures: [UndoFailure] = []
+        for (a, owner) in undoers.reversed() { failures += try undo(a, owner: owner) }
+        if failures.isEmpty { throw error }
+        throw ProvisionError(cause: error, undoFailures: failures)
     }
 
     /// Tears a container layer down (a poststop, a CNI DEL), and its host layer when

@@ -4,7 +4,7 @@ import PlumbTypes
 /// What one owner declares: a manifest (or the part of one a front end hands over)
 /// and who owns it. A container layer (hook container, CNI attachment) rests on a
 /// host layer: it only *references* the bridges and NICs, which its parent manages.
-public struct Layer: Sendable {
+public struct Layer: Sendable, Equatable {
     public let owner: Owner
     public var manifest: Manifest
     /// The host layer this one rests on; nil for a CLI manifest, which is its own host layer.

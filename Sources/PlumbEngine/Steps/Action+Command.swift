@@ -42,6 +42,8 @@ extension Action {
         case .deleteRoute(let r): return "\(r.link.namespace.ipCommand) route del \(r.routeText)"
         case .addRule(let r): return "\(r.namespace.ipCommand)\(r.rule.family == .v6 ? " -6" : "") rule add \(r.rule.text) proto \(r.rule.proto)"
         case .deleteRule(let r): return "\(r.namespace.ipCommand)\(r.rule.family == .v6 ? " -6" : "") rule del \(r.rule.text)"
+        case .replaceTable(let t) where t.previous == nil && t.content.isRuleset:
+            return "nft -f - (create table \(t.table) { comment … }; table \(t.table) { … })"
         case .replaceTable(let t):
             return "nft -f - (add table \(t.table); delete table \(t.table); table \(t.table) { … })"
         case .deleteTable(let t): return "nft delete table \(t.table)"

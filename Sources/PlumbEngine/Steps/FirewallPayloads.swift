@@ -5,6 +5,8 @@ import PlumbFirewall
 public enum TableContent: Hashable, Sendable, Codable {
     case ruleset(NATRuleset, comment: String)
     case text(String)
+
+    var isRuleset: Bool { if case .ruleset = self { true } else { false } }
 }
 
 /// Equivalent to: `nft -f -` with `add table T; delete table T; table T { … }`: one transaction.

@@ -25,6 +25,13 @@ final class FakeFirewall: FirewallOps {
         kernel.tables[table] = Renderer.table(ruleset, table: table, comment: comment)
     }
 
+    /// `create table T { comment … }; table T { … }`: refused when T exists.
+    func create(with ruleset: NATRuleset, comment: String) throws {
+        try kernel.enter("createTable") { refuse("create", "Error: \($0.message)") }
+        guard kernel.tables[table] == nil else { throw refuse("create", "Error: Could not process rule: File exists") }
+        kernel.tables[table] = Renderer.table(ruleset, table: table, comment: comment)
+    }
+
     /// The same with a listed table's text: whatever table that text defines takes T's place.
     func replace(withText text: String) throws {
         try kernel.enter("replaceTable") { refuse("restore", "Error: \($0.message)") }
@@ -39,48 +46,21 @@ final class FakeFirewall: FirewallOps {
     }
 }
 
-/// Reads a table listing (`table inet T {`, `comment "…"`, `chain C {`, its declaration,
-/// `STATEMENT comment "…"` rules, `}`) into an `ObservedFirewall`; nil when it is not one.
+/// Reads a stored table listing the way the real one is read: annotated with handles as
+/// `nft -a list table` prints it (the table, each chain, each rule), then through
+/// `ObservedFirewall(listing:)`; nil when it is not one.
 enum FakeListing {
-    static let priorities = ["raw": -300, "mangle": -150, "dstnat": -100, "filter": 0, "security": 50, "srcnat": 100]
+    static func parse(_ text: String) -> ObservedFirewall? { ObservedFirewall(listing: withHandles(text)) }
 
-    static func parse(_ text: String) -> ObservedFirewall? {
-        var lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }[...]
-        guard let head = lines.popFirst(), head.hasPrefix("table "), head.hasSuffix(" {") else { return nil }
-        let words = head.dropFirst(6).dropLast(2).split(separator: " ")
-        guard words.count == 2, let family = TableFamily(rawValue: String(words[0])) else { return nil }
-        var seen = ObservedFirewall(table: TableName(family: family, name: String(words[1])), text: text, chains: [])
-        var handle = 1
-        while let line = lines.popFirst(), line != "}" {
-            if line.hasPrefix("flags ") { seen.hasFlags = true; continue }
-            if line.hasPrefix("comment \"") { seen.comment = ObservedFirewall.comment(inListing: line); continue }
-            guard line.hasPrefix("chain "), line.hasSuffix(" {") else { return nil }
-            var chain = ObservedChain(name: String(line.dropFirst(6).dropLast(2)))
-            while let body = lines.popFirst(), body != "}" {
-                handle += 1
-                if body.hasPrefix("type ") { declare(&chain, body); continue }
-                chain.rules.append(rule(body, handle: handle))
-            }
-            seen.chains.append(chain)
-        }
-        return seen
-    }
-
-    /// `type nat hook prerouting priority dstnat; policy accept;`
-    static func declare(_ chain: inout ObservedChain, _ line: String) {
-        let w = line.replacingOccurrences(of: ";", with: "").split(separator: " ").map(String.init)
-        func after(_ key: String) -> String? { w.firstIndex(of: key).flatMap { $0 + 1 < w.count ? w[$0 + 1] : nil } }
-        chain.type = after("type")
-        chain.hook = after("hook")
-        chain.priority = after("priority").flatMap { priorities[$0] ?? Int($0) }
-        chain.policy = after("policy")
-    }
-
-    /// `STATEMENT comment "C"`.
-    static func rule(_ line: String, handle: Int) -> ObservedRule {
-        guard line.hasSuffix("\""), let r = line.range(of: " comment \"", options: .backwards) else {
-            return ObservedRule(handle: handle, comment: nil, statement: line)
-        }
-        return ObservedRule(handle: handle, comment: String(line[r.upperBound...].dropLast()), statement: String(line[..<r.lowerBound]))
+    static func withHandles(_ text: String) -> String {
+        var handle = 0, depth = 0
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            let t = line.trimmingCharacters(in: .whitespaces)
+            if t.hasSuffix("{") { depth += 1; handle += 1; return "\(line) # handle \(handle)" }
+            if t == "}" { depth -= 1; return String(line) }
+            guard depth == 2, !t.isEmpty, !t.hasPrefix("type ") else { return String(line) }
+            handle += 1
+            return "\(line) # handle \(handle)"
+        }.joined(separator: "\n")
     }
 }

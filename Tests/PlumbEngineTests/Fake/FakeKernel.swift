@@ -171,6 +171,7 @@ final class FakeKernel: Kernel {
         FakeLinks(kernel: self, id: try namespace(ns).id, label: ns == .host ? "the host namespace" : ns.description)
     }
 
+    func prepareLinks(in ns: NamespaceRef) {}
     func ethtool(in ns: NamespaceRef) throws -> any EthtoolOps { FakeEthtool(kernel: self, id: try namespace(ns).id) }
     func firewall(_ table: TableName) throws -> any FirewallOps { FakeFirewall(kernel: self, table: table) }
     var sriov: any SRIOVOps { FakeSRIOV(kernel: self) }
