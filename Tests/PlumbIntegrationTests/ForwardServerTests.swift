@@ -34,7 +34,7 @@ struct ForwardServerTests {
     /// datagram; `udp-silent` reads and never answers. Bound to ADDRESS (0.0.0.0: all).
     static let server = #"""
         import signal, socket, sys
-        signal.alarm(30)   # it cannot outlive the test, whatever happens to the test
+        signal.alarm(300)   # it cannot outlive the test, whatever happens to it; long enough for a loaded machine
         mode, address, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
         if mode == "tcp":
             s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -39,7 +39,7 @@ struct ForwardVerifyTests {
     /// Servers that keep serving (TCP: accept and close; UDP: read and answer) for 20 s.
     static let server = #"""
         import signal, socket, sys
-        signal.alarm(20)   # it cannot outlive the test, whatever happens to the test
+        signal.alarm(300)   # it cannot outlive the test, whatever happens to it; long enough for a loaded machine
         proto, port = sys.argv[1], int(sys.argv[2])
         if proto == "tcp":
             s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

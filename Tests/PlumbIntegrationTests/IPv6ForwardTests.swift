@@ -43,7 +43,7 @@ struct IPv6ForwardTests {
     /// with its peer's address and closes; it cannot outlive the test (alarm).
     static let server = #"""
         import signal, socket, sys
-        signal.alarm(60)
+        signal.alarm(300)   # it cannot outlive the test; long enough for the slowest run on a loaded machine
         s = socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
         s.bind(("::", int(sys.argv[1]))); s.listen(16)
