@@ -139,4 +139,17 @@ extension ProvisionTests {
         #expect(made.host?.converged == false, "the host layer's plan is the early apply's")
         #expect(right < wrong, "host link dumps after the layers came: right guess \(right), wrong guess \(wrong)")
     }
+
+    @Test("a guess the kernel refuses is dropped, rolled back, and does not fail the provisioning: the host layer from the layers is made")
+    func refusedGuessDropped() throws {
+        let w = World()
+        w.kernel.addProcess(4242)
+        w.kernel.fail("createBridge", with: .exists)   // the guess's bridge only: the fault fires once
+        let done = try provisionEarly(w, pid: 4242, early: wrongGuess) { (host, container(pid: 4242)) }
+        #expect(done.report?.ok == true)
+        #expect(done.host?.converged == false, "the host layer was made after the refused guess")
+        #expect(w.kernel.log.filter { $0 == "createBridge" }.count == 2, "\(w.kernel.log)")
+        let addresses = hostAddresses(w)
+        #expect(addresses.contains { $0.contains(" 10.88.0.1/16 ") } && !addresses.contains { $0.contains("10.88.0.254") }, "\(addresses)")
+    }
 }

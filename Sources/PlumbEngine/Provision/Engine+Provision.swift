@@ -50,9 +50,11 @@ extension Engine {
         Trace.mark("provision: host read")
         var made: [(Applied, Owner)] = []
         if let early, try store.load(early.owner) == nil {
-            made = [(try applyLocked(early, host: seen), early.owner)]
+            // Only a guess: one the kernel or the planner refuses (its address taken, say)
+            // rolls itself back and is dropped; the host layer from `layers` says what is wrong.
+            if let applied = try? applyLocked(early, host: seen) { made = [(applied, early.owner)] }
             tablesRead = [:]; seen = nil   // stale now: the host layer observes again
-            Trace.mark("provision: early host layer applied")
+            Trace.mark("provision: early host layer \(made.isEmpty ? "refused" : "applied")")
         }
         let host: Layer?, container: Layer
         do { (host, container) = try layers() } catch { try undoing(made, after: error) }
