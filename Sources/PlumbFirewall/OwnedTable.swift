@@ -48,7 +48,7 @@ public struct OwnedTable {
         if let seen = ObservedFirewall(listing: listing) { return seen }
         guard let json = try nft.listTableJSON(family: table.family, name: table.name) else { return nil }
         var seen = try ObservedFirewall(listingJSON: json)
-        seen.text = try nft.listTable(family: table.family, name: table.name)
+        seen.text = TableListing.plain(listing)
         seen.comment = seen.text.flatMap(ObservedFirewall.comment(inListing:))
         return seen
     }

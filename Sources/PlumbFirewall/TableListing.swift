@@ -1,3 +1,5 @@
+import PlumbTypes
+
 /// Reads the owned table from one text listing with handles (`nft -a list table T`).
 ///
 /// Why text: nft 1.0.6 leaves the table's comment — Plumb's mark — out of its JSON, so a
@@ -25,12 +27,10 @@ extension ObservedFirewall {
         let words = head.line.dropFirst(6).dropLast(2).split(separator: " ")
         guard words.count == 2, let family = TableFamily(rawValue: String(words[0])) else { return nil }
         self.init(table: TableName(family: family, name: String(words[1])), chains: [])
-        var text = [head.line]
         var closed = false
         while let raw = lines.popFirst() {
             let (line, handle) = TableListing.unhandled(raw)
-            text.append(line)
-            let t = TableListing.trimmed(line)
+            let t = Substring(line.trimmingSpace())
             if closed { guard t.isEmpty else { return nil }; continue }
             if t.isEmpty { continue }
             if t == "}" { closed = true; continue }
@@ -40,14 +40,14 @@ extension ObservedFirewall {
             } else if t.hasPrefix("flags ") {
                 hasFlags = true
             } else if t.hasPrefix("chain "), t.hasSuffix(" {"), handle != nil {
-                guard let chain = TableListing.chain(String(t.dropFirst(6).dropLast(2)), &lines, &text) else { return nil }
+                guard let chain = TableListing.chain(String(t.dropFirst(6).dropLast(2)), &lines) else { return nil }
                 chains.append(chain)
             } else {
                 return nil
             }
         }
         guard closed else { return nil }
-        self.text = text.joined(separator: "\n")
+        text = TableListing.plain(listing)
     }
 }
 
@@ -56,12 +56,11 @@ enum TableListing {
     static let priorities = ["raw": -300, "mangle": -150, "dstnat": -100, "filter": 0, "security": 50, "srcnat": 100]
 
     /// A chain's body up to its `}`: its declaration, then one rule per line.
-    static func chain(_ name: String, _ lines: inout ArraySlice<Substring>, _ text: inout [Substring]) -> ObservedChain? {
+    static func chain(_ name: String, _ lines: inout ArraySlice<Substring>) -> ObservedChain? {
         var chain = ObservedChain(name: name)
         while let raw = lines.popFirst() {
             let (line, handle) = unhandled(raw)
-            text.append(line)
-            let t = trimmed(line)
+            let t = Substring(line.trimmingSpace())
             if t == "}" { return chain }
             if let handle {
                 chain.rules.append(rule(t, handle: handle))
@@ -77,7 +76,7 @@ enum TableListing {
     /// `type nat hook prerouting priority dstnat; policy accept;` (the priority may also be
     /// a number or `NAME ± N`).
     static func declare(_ chain: inout ObservedChain, _ line: Substring) -> Bool {
-        let parts = line.split(separator: ";").map { trimmed($0) }.filter { !$0.isEmpty }
+        let parts = line.split(separator: ";").map { Substring($0.trimmingSpace()) }.filter { !$0.isEmpty }
         guard let spec = parts.first else { return false }
         let w = spec.split(separator: " ")
         guard w.count >= 6, w[0] == "type", w[2] == "hook", w[4] == "priority",
@@ -140,11 +139,9 @@ enum TableListing {
         return (line[..<r.lowerBound], n)
     }
 
-    static func trimmed(_ s: Substring) -> Substring {
-        var t = s
-        while let f = t.first, f == " " || f == "\t" { t = t.dropFirst() }
-        while let l = t.last, l == " " || l == "\t" { t = t.dropLast() }
-        return t
+    /// A listing without its handle annotations: what `nft list table T` prints.
+    static func plain(_ listing: String) -> String {
+        listing.split(separator: "\n", omittingEmptySubsequences: false).map { unhandled($0).line }.joined(separator: "\n")
     }
 
     /// The last occurrence of `needle` in `s`.

@@ -34,14 +34,18 @@ extension ProvisionTests {
         expectSame(w.kernel.snapshot(), start, "after unprovision")
     }
 
-    @Test("layers that fail to come (the IPAM plugin failed) leave nothing and the store unlocked")
-    func layersFail() throws {
+    @Test("layers that fail to come (the IPAM plugin failed) leave nothing and the store unlocked, a host layer guessed early undone with the rest",
+          arguments: [false, true])
+    func layersFail(guessed: Bool) throws {
         struct NoAddresses: Error {}
         let w = World()
         let before = w.kernel.snapshot()
         #expect(throws: NoAddresses.self) {
-            try w.engine().provision(binding: nil, hostOwner: host.owner) { () throws -> (host: Layer?, container: Layer) in throw NoAddresses() }
+            try w.engine().provision(binding: nil, hostOwner: host.owner, early: guessed ? host : nil) { () throws -> (host: Layer?, container: Layer) in
+                throw NoAddresses()
+            }
         }
+        #expect(w.kernel.log.contains("createBridge") == guessed, "the guess was \(guessed ? "not " : "")applied: \(w.kernel.log)")
         expectSame(w.kernel.snapshot(), before, "after layers that never came")
         #expect(w.recordFiles().isEmpty)
         w.kernel.addProcess(4242)
@@ -79,7 +83,7 @@ extension ProvisionTests {
         w.kernel.snapshot().namespaces.first { $0.names.contains("host") }?.addresses ?? []
     }
 
-    func provisionEarly(_ w: World, pid: Int, early: Layer, layers: () throws -> (host: Layer?, container: Layer)) throws -> Engine.Provisioned {
+    func provisionEarly(_ w: World, early: Layer, layers: () throws -> (host: Layer?, container: Layer)) throws -> Engine.Provisioned {
         try w.engine().provision(binding: nil, hostOwner: host.owner, early: early, layers: layers)
     }
 
@@ -89,7 +93,7 @@ extension ProvisionTests {
         let start = w.kernel.snapshot()
         w.kernel.addProcess(4242)
         var seenDuring: [String] = []
-        let first = try provisionEarly(w, pid: 4242, early: wrongGuess) {
+        let first = try provisionEarly(w, early: wrongGuess) {
             seenDuring = hostAddresses(w)
             return (host, container(pid: 4242))
         }
@@ -99,7 +103,7 @@ extension ProvisionTests {
         #expect(after.contains { $0.contains(" 10.88.0.1/16 ") } && !after.contains { $0.contains("10.88.0.254") }, "\(after)")
         // The host layer has a record now: a second guess is not applied.
         w.kernel.log.removeAll()
-        let again = try provisionEarly(w, pid: 4242, early: wrongGuess) {
+        let again = try provisionEarly(w, early: wrongGuess) {
             #expect(w.kernel.log.isEmpty, "the guess was applied over a recorded host layer: \(w.kernel.log)")
             return (host, container(pid: 4242))
         }
@@ -109,25 +113,12 @@ extension ProvisionTests {
         expectSame(w.kernel.snapshot(), start, "after unprovision")
     }
 
-    @Test("layers that fail to come after a host layer was guessed early: the guess is undone, no record is left")
-    func earlyHostLayerUndone() throws {
-        struct NoAddresses: Error {}
-        let w = World()
-        let before = w.kernel.snapshot()
-        #expect(throws: NoAddresses.self) {
-            try provisionEarly(w, pid: 4242, early: host) { () throws -> (host: Layer?, container: Layer) in throw NoAddresses() }
-        }
-        #expect(w.kernel.log.contains("createBridge"), "the guess was not applied: \(w.kernel.log)")
-        expectSame(w.kernel.snapshot(), before, "after layers that never came")
-        #expect(w.recordFiles().isEmpty)
-    }
-
     @Test("a right guess is the host layer's apply: once the layers come, the host is not read again to plan it, and the container is provisioned and verified on it")
     func rightGuessNotPlannedAgain() throws {
         func hostDumpsAfterLayers(early: Layer) throws -> (Int, Engine.Provisioned) {
             let w = World()
             w.kernel.addProcess(4242)
-            let done = try provisionEarly(w, pid: 4242, early: early) {
+            let done = try provisionEarly(w, early: early) {
                 w.kernel.linkDumps = [:]
                 return (host, container(pid: 4242))
             }
@@ -145,7 +136,7 @@ extension ProvisionTests {
         let w = World()
         w.kernel.addProcess(4242)
         w.kernel.fail("createBridge", with: .exists)   // the guess's bridge only: the fault fires once
-        let done = try provisionEarly(w, pid: 4242, early: wrongGuess) { (host, container(pid: 4242)) }
+        let done = try provisionEarly(w, early: wrongGuess) { (host, container(pid: 4242)) }
         #expect(done.report?.ok == true)
         #expect(done.host?.converged == false, "the host layer was made after the refused guess")
         #expect(w.kernel.log.filter { $0 == "createBridge" }.count == 2, "\(w.kernel.log)")

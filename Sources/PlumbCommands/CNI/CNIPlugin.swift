@@ -203,11 +203,11 @@ struct CNIRun {
                 if ipamReachable { release = Result { try IPAM.start(command: "DEL", config: input, type: try ipamType(), env: env) } }
             }
         } catch {
-            _ = try? release?.get().finish()
+            _ = try? release?.get().answer()
             throw error
         }
         Trace.mark("cni: unprovisioned")
-        _ = try release?.get().finish()
+        _ = try release?.get().answer()
     }
 
     /// CHECK: the attachment still matches prevResult and passes verification.
@@ -226,15 +226,15 @@ struct CNIRun {
             engine.outsideRemoval = .released
             report = try engine.verify(container)
         } catch {
-            _ = try? ipam?.finish()
+            _ = try? ipam?.answer()
             throw error
         }
         guard report.ok else {
-            _ = try? ipam?.finish()
+            _ = try? ipam?.answer()
             throw CNIError(CNIError.checkFailed, "attachment \(a.containerName) does not match prevResult",
                            details: report.failures.joined(separator: "; "))
         }
-        _ = try ipam?.finish()
+        _ = try ipam?.answer()
     }
 
     /// GC (spec 1.1.0): removes this network's attachments that are not in

@@ -9,7 +9,7 @@ import PlumbTypes
 /// process-based.
 enum IPAM {
     static func run(command: String, config: Data, type: String, env: EnvironmentList) throws -> Data {
-        try start(command: command, config: config, type: type, env: env).finish()
+        try start(command: command, config: config, type: type, env: env).answer()
     }
 
     /// An IPAM call under way (`start`): the plugin runs while Plumb does work that does
@@ -22,7 +22,6 @@ enum IPAM {
             if result == nil { result = Result { try work() } }
             return try result!.get()
         }
-        func finish() throws -> Data { try answer() }
     }
 
     /// `run`, started: one spawn that runs while the caller goes on, the configuration

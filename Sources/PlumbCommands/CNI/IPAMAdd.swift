@@ -48,7 +48,7 @@ final class IPAMAdd {
     /// After a failure elsewhere: the plugin is waited for first (a DEL must not race its
     /// ADD), then what it gave is released.
     func release() {
-        if state == .running, let pending { state = (try? pending.finish()) != nil ? .leased : .settled }
+        if state == .running, let pending { state = (try? pending.answer()) != nil ? .leased : .settled }
         releaseLease()
     }
 

@@ -94,16 +94,18 @@ public final class LinuxKernel: Kernel {
     func handle(_ ns: NamespaceRef) throws -> Handle {
         clock += 1
         if let h = handles[ns] { lastUse[ns] = clock; return h }
-        if let (opened, started) = opening.removeValue(forKey: ns), let socket = try? started.join() {
-            let h = Handle(namespace: opened, links: LinuxLinks(socket: socket, kernel: self))
-            keep(h, for: ns)
-            return h
+        let opened: NetworkNamespace, socket: RouteSocket
+        // Opened beside other work (`prepareLinks`); one that failed is opened again here,
+        // where its error is thrown.
+        if let (o, started) = opening.removeValue(forKey: ns), let s = try? started.join() {
+            (opened, socket) = (o, s)
+        } else {
+            guard let path = ns.path, try identity(of: ns) != nil else {
+                throw SystemError("open", "\(ns) (\(ns.path ?? "?"))", .noEntry)
+            }
+            opened = try NetworkNamespace.open(path: path)
+            socket = try opened.run { try RouteSocket(label: ns.description) }
         }
-        guard let path = ns.path, try identity(of: ns) != nil else {
-            throw SystemError("open", "\(ns) (\(ns.path ?? "?"))", .noEntry)
-        }
-        let opened = try NetworkNamespace.open(path: path)
-        let socket = try opened.run { try RouteSocket(label: ns.description) }
         let h = Handle(namespace: opened, links: LinuxLinks(socket: socket, kernel: self))
         keep(h, for: ns)
         return h
