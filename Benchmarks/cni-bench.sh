@@ -8,7 +8,8 @@
 # see the same machine: on a shared host the load moves by the minute, and a ratio of two
 # phases run minutes apart measures the load more than the plugins.
 #   first ADD   a host's first ADD: creates the bridge, the NAT rules, the IPAM state; FIRSTS
-#               (default 5) hosts made for it alone, then the run's own (mean; median printed)
+#               (default 19) hosts made for it alone, their first ADDs timed among the later
+#               ADDs, and the run's own (mean; median printed)
 #   ADD         the ADDs of containers 2..N (ms each)
 #   CHECK       N CHECKs, each with its ADD's result as prevResult
 #   DEL         N DELs
@@ -80,10 +81,10 @@ declare -A job
 now() { local t=$EPOCHREALTIME; echo "${t/./}"; }
 # call PLUGIN PHASE COMMAND I [CONFIG]: one invocation, its µs added to the phase; a failure counted.
 call() {
-  local p=$1 phase=$2 cmd=$3 i=$4 cfg=${5:-${config[$1]}} out="$work/$1/$3-$4.out" t0 t1 rc=0
+  local p=$1 phase=$2 cmd=$3 i=$4 cfg=${5:-${config[$1]}} out="$work/$1/$3-$4${box:+-first-${box##*@}}.out" t0 t1 rc=0
   t0=$EPOCHREALTIME
   CNI_COMMAND=$cmd CNI_CONTAINERID=bench-$i CNI_NETNS=/run/netns/c$i CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni \
-    inside "$p" "${bin[$p]}" <"$cfg" >"$out" 2>>"$work/$p/$cmd.err" || rc=$?
+    inside "${box:-$p}" "${bin[$p]}" <"$cfg" >"$out" 2>>"$work/$p/$cmd.err" || rc=$?
   t1=$EPOCHREALTIME
   us[$p,$phase]=$(( ${us[$p,$phase]:-0} + ${t1/./} - ${t0/./} ))
   echo "$phase $(( ${t1/./} - ${t0/./} ))" >>"$work/$p/calls"
@@ -101,25 +102,38 @@ phase() {
   done
 }
 
-# A host's first ADD, FIRSTS times per plugin (default 5) before the run below (whose own
-# first ADD is one more): each in a sandbox of its own, gone after it — one sample is one
-# draw of the machine's noise.
-firsts=${FIRSTS:-5}
-for ((k = 1; k <= firsts; k++)); do
-  order=("${plugins[@]}"); (( k % 2 )) || order=($(printf '%s\n' "${plugins[@]}" | tac))
-  for p in "${order[@]}"; do
-    sandbox "$p" 1
-    call "$p" first ADD 1
-    kill "${holder[$p]}"; wait "${job[$p]}" 2>/dev/null || true; holder[$p]=
-  done
-done
+# A host's first ADD, FIRSTS times per plugin (default 19) besides the run's own: each in a
+# sandbox of its own, timed among the later ADDs (spread evenly through them), so the first
+# and the later ADDs are measured in the same minutes — on a shared machine the load moves.
+# All those sandboxes are made before anything is timed and go after the ADDs: a
+# namespace's teardown is kernel work (cleanup_net, on a worker thread) that would run on
+# the other core while the next call is timed.
+settle() { sleep 1; }
+firsts=${FIRSTS:-19}
+for p in "${plugins[@]}"; do mkdir -p "$work/$p"; done
+for ((k = 1; k <= firsts; k++)); do for p in "${plugins[@]}"; do sandbox "$p@$k" 1; done; done
 for p in "${plugins[@]}"; do sandbox "$p" "$n"; done
+settle
+# firstADD K: the K-th extra first ADD of every plugin (who goes first alternating).
+firstADD() {
+  local k=$1 p order=("${plugins[@]}"); (( k % 2 )) || order=($(printf '%s\n' "${plugins[@]}" | tac))
+  for p in "${order[@]}"; do box="$p@$k" call "$p" first ADD 1; done
+}
 
 # nsenter's own cost per call, measured the same way (in both plugins' figures alike).
 t0=$(now); for ((i = 0; i < 20; i++)); do inside plumb /bin/true; done; t1=$(now); launch=$(( (t1 - t0) / 20 ))
 
 phase first ADD 1 1
-phase ADD ADD 2 "$n"
+next=1
+for ((i = 2; i <= n; i++)); do
+  phase ADD ADD "$i" "$i"
+  if (( next <= firsts && (i - 1) * firsts >= next * (n - 1) )); then firstADD "$next"; next=$((next + 1)); fi
+done
+for p in "${!holder[@]}"; do
+  [[ $p == *@* && -n ${holder[$p]} ]] || continue
+  kill "${holder[$p]}"; wait "${job[$p]}" 2>/dev/null || true; holder[$p]=
+done
+settle
 for p in "${plugins[@]}"; do
   inside "$p" /bin/sh -c 'ip -o link show master cni-br0 2>/dev/null | wc -l' >"$work/$p/ports"
   ok=0
@@ -169,7 +183,7 @@ if [ -n "${PLUMB_BIN_B:-}" ]; then
 fi
 echo "plumb GC: $(ms "${us[plumb,GC]}" 1) ms for one GC removing $n attachments; left after it (links/leases): $(cat "$work/plumb/gc-left")"
 echo "(in every figure: nsenter into the sandbox, $(ms "$launch" 1) ms a call; first ADD: $((firsts + 1)) hosts' first, each"
-echo " in a fresh sandbox; ms/ADD: containers 2..N; ms/GC: the"
+echo " in a fresh sandbox, timed among the later ADDs; ms/ADD: containers 2..N; ms/GC: the"
 echo " GC's time per attachment it removed; br ports: veths on cni-br0 after the ADDs; pings: the first"
 echo " and the last container to 10.99.0.1; left: after the DELs)"
 echo "plumb: $PLUMB_BIN; bridge: /usr/lib/cni/bridge (containernetworking-plugins $(dpkg-query -W -f='${Version}' containernetworking-plugins))"
