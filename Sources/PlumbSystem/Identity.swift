@@ -46,6 +46,18 @@ extension Identities {
     /// /proc/PID/ns/net), not a plain file or directory with a namespace's name.
     /// Equivalent to: `stat -f -L -c %T PATH` printing `nsfs`.
     public static func isNamespaceFile(_ path: String) -> Bool {
-        plumb_is_nsfs(path) == 1
+        namespaceFileProblem(path) == nil
+    }
+
+    /// Why `path` is not a namespace file; nil when it is. A file that cannot be read says
+    /// the errno (a process's /proc/PID/ns/net another user's, say), not "not a namespace".
+    public static func namespaceFileProblem(_ path: String) -> String? {
+        switch plumb_is_nsfs(path) {
+        case 1: return nil
+        case 0: return "it is not a namespace file"
+        default:
+            let e = Errno(rawValue: errno)
+            return "it cannot be read: \(e.message) (\(e.name))"
+        }
     }
 }

@@ -166,6 +166,29 @@ struct CNIPluginTests {
         #expect(again.succeeded, "a second DEL failed:\n\(again)")
     }
 
+    @Test("an ADD whose verify fails (the bridge drops what the container sends its gateway) fails with code 101 and leaves no veth, lease, record or lock file")
+    func failedVerifyLeavesNothing() throws {
+        let sandbox = try Self.sandbox()
+        let plumb = try CNIPlugin.plumb()
+        let config = Self.plumbConfig()
+        // A table of the operator's own, not Plumb's: no frame of a port reaches the bridge
+        // itself, so the gateway never hears a container (nor answers its ARP).
+        try sandbox.must(["nft", "add table bridge theirs; add chain bridge theirs in { type filter hook input priority 0; }; "
+                          + "add rule bridge theirs in ether type arp drop; add rule bridge theirs in ether type ip drop"])
+        try sandbox.must(["ip", "netns", "add", "a"])
+        let add = try sandbox.cni(plumb, "ADD", config: config, containerID: "ctr-dropped", netns: "/run/netns/a")
+        #expect(!add.succeeded && CNISchema.errorCode(add.stdout) == 101, "\(add)")
+        #expect(CNISchema.errorViolations(add.stdout) == [], "\(add)")
+        #expect(try eventually { try Self.veths(sandbox) == [] }, "left: \((try? sandbox.links()) ?? [])")
+        #expect(try sandbox.links(netns: "a") == ["lo"], "eth0 is still in the namespace")
+        let leases = try sandbox.sh("ls \(Self.ipamDir)/plumbnet 2>/dev/null | grep -c '^10\\.' ; true").stdout
+        #expect(leases.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "a lease outlived the failed ADD: \(leases)")
+        try expectNoRecord(of: "ctr-dropped", in: sandbox)
+        let records = try sandbox.sh("ls -A /run/plumb 2>/dev/null | grep -v '^\\.' ; true").stdout
+        #expect(records.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "records left: \(records)")
+        #expect(try sandbox.sh("nft list table bridge theirs").stdout.contains("ether type arp drop"), "the operator's table changed")
+    }
+
     @Test("DEL after the namespace is gone succeeds and releases the lease")
     func delAfterNetnsGone() throws {
         let sandbox = try Self.sandbox()
@@ -313,12 +336,17 @@ struct CNIPluginTests {
             BadInput(what: "bridge of the wrong type", config: #"{"cniVersion": "1.1.0", "name": "plumbnet", "type": "plumb", "bridge": 42, "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.99.0.0/16"}]]}}"#, codes: [6, 7]),
             BadInput(what: "an unknown cniVersion", config: plumbConfig(version: "9.9.9"), codes: [1]),
             BadInput(what: "no CNI_CONTAINERID", config: plumbConfig(), codes: [4], containerID: nil),
+            BadInput(what: "CNI_NETNS a plain file", config: plumbConfig(), codes: [4], netns: "/etc/hostname",
+                     says: "CNI_NETNS /etc/hostname: it is not a namespace file"),
+            BadInput(what: "CNI_NETNS missing", config: plumbConfig(), codes: [4], netns: "/run/netns/gone",
+                     says: "CNI_NETNS /run/netns/gone: it cannot be read: No such file or directory (ENOENT)"),
           ])
     func badInput(_ input: BadInput) throws {
         let sandbox = try Self.sandbox()
         try sandbox.must(["ip", "netns", "add", "a"])
         let add = try sandbox.cni(try CNIPlugin.plumb(), "ADD", config: input.config,
-                                  containerID: input.containerID, netns: "/run/netns/a")
+                                  containerID: input.containerID, netns: input.netns)
+        #expect(input.says.isEmpty || add.stdout.contains(input.says), "\(add)")
         #expect(!add.succeeded && !add.timedOut, "\(add)")
         #expect(CNISchema.errorViolations(add.stdout) == [], "\(add)")
         let code = CNISchema.errorCode(add.stdout)
@@ -332,6 +360,9 @@ struct CNIPluginTests {
         var config: String
         var codes: [Int]
         var containerID: String? = "ctr-a"
+        var netns = "/run/netns/a"
+        /// What the error's message must say (the empty string: anything).
+        var says = ""
         var testDescription: String { what }
     }
 
@@ -375,11 +406,14 @@ struct CNIPluginTests {
         return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
     }
 
-    /// No file under /run/plumb names the container or mentions it.
+    /// No file under /run/plumb names the container or mentions it, and none is left of an
+    /// owner that has no record (an owner's verify lock goes with its record).
     private func expectNoRecord(of containerID: String, in sandbox: Sandbox,
                                 sourceLocation: SourceLocation = #_sourceLocation) throws {
         let found = try sandbox.sh("grep -rl -- '\(containerID)' /run/plumb 2>/dev/null; ls /run/plumb 2>/dev/null | grep -- '\(containerID)'; true").stdout
         #expect(found.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
                 "records of \(containerID) left under /run/plumb:\n\(found)", sourceLocation: sourceLocation)
+        let orphans = try sandbox.ownerlessStoreFiles()
+        #expect(orphans.isEmpty, "files of owners without a record left under /run/plumb: \(orphans)", sourceLocation: sourceLocation)
     }
 }

@@ -137,7 +137,7 @@ struct ConcurrencyTests {
             for i in 0..<count { innerLeft += try sandbox.links(netns: "ctr\(i)").filter { $0 != "lo" }.map { "ctr\(i)/\($0)" } }
             return CNI(adds: adds, dels: dels, addresses: addresses, ports: ports, inside: inside, records: records,
                        hostLinks: try sandbox.links(), innerLeft: innerLeft,
-                       recordsAfter: try sandbox.list("/run/plumb").filter(CrashTests.isRecord),
+                       recordsAfter: try sandbox.list("/run/plumb").filter(CrashTests.isRecord) + sandbox.ownerlessStoreFiles(),
                        nft: try sandbox.must(["nft", "list", "ruleset"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines),
                        leases: try sandbox.list("/run/cni-ipam/plumbnet").filter { $0.hasPrefix("10.") },
                        forward: try sandbox.ipForward())

@@ -18,6 +18,23 @@ extension Sandbox {
         }
         let temporaries = try list("/run/plumb").filter { $0.contains(".json.tmp.") }
         #expect(temporaries == [], "temporary record files left", sourceLocation: sourceLocation)
+        let ownerless = try ownerlessStoreFiles()
+        #expect(ownerless == [], "files of owners without a record left under /run/plumb", sourceLocation: sourceLocation)
+    }
+
+    /// Files under /run/plumb that are neither a record, nor the store's own (its lock, the
+    /// IPAM version cache, the watcher's counters), nor the verify lock of an owner with a
+    /// record: what an owner left behind once its record went.
+    func ownerlessStoreFiles() throws -> [String] { Self.ownerless(try list("/run/plumb")) }
+
+    static func ownerless(_ names: [String]) -> [String] {
+        let records = Set(names.filter { !$0.hasPrefix(".") && $0.hasSuffix(".json") }.map { String($0.dropLast(5)) })
+        return names.filter { n in
+            if n == ".lock" || n == ".watch-counters.json" || n.hasPrefix(".ipam-version-") { return false }
+            if !n.hasPrefix(".") && n.hasSuffix(".json") { return false }
+            if n.hasPrefix(".verify-") && n.hasSuffix(".lock") { return !records.contains(String(n.dropFirst(8).dropLast(5))) }
+            return true
+        }
     }
 
     /// Applies `manifestPath` and requires success: the setup of tests about what comes after.

@@ -93,8 +93,8 @@ struct CNIRun {
         }
         let netns = needNetns ? try require("CNI_NETNS") : env["CNI_NETNS"]
         if needNetns, let netns {
-            guard NamespaceRef.path(netns).problem == nil, Identities.isNamespaceFile(netns) else {
-                throw CNIError(CNIError.invalidEnvironment, "CNI_NETNS \(netns.prefix(200)) is not a network namespace file")
+            if let why = NamespaceRef.path(netns).problem ?? Identities.namespaceFileProblem(netns) {
+                throw CNIError(CNIError.invalidEnvironment, "CNI_NETNS \(netns.prefix(200)): \(why)")
             }
         }
         return CNIAttachment(config: config, containerID: try require("CNI_CONTAINERID"), ifname: try require("CNI_IFNAME"),

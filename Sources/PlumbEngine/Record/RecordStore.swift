@@ -30,7 +30,17 @@ public struct RecordStore: Sendable {
     /// broken path. Separate from the store's lock, which a provision holds around its verify.
     public func verifyLock(_ id: OwnerID) throws -> FileLock {
         try prepare()
-        return try FileLock(path: "\(directory)/.verify-\(id.rawValue).lock")
+        return try FileLock(path: verifyLockPath(id))
+    }
+
+    func verifyLockPath(_ id: OwnerID) -> String { "\(directory)/.verify-\(id.rawValue).lock" }
+
+    /// The owner's verify lock file goes with its record (one per CNI attachment would
+    /// otherwise pile up for the node's life). Taken first: a verify of it running now
+    /// ends before the file goes, and one waiting opens a new file.
+    func removeVerifyLock(_ id: OwnerID) {
+        guard Files.exists(verifyLockPath(id)), let lock = try? FileLock(path: verifyLockPath(id)) else { return }
+        lock.removeFile()
     }
 
     /// The owner's record, nil when it has none. A file there that is not this owner's
@@ -65,6 +75,7 @@ public struct RecordStore: Sendable {
     public func remove(_ id: OwnerID) throws {
         memo.forget(path(id))
         try Files.remove(path(id))
+        removeVerifyLock(id)
     }
 
     /// Every record file: the healthy ones decoded, the others with why they are not.
