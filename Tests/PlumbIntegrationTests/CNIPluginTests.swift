@@ -189,6 +189,31 @@ struct CNIPluginTests {
         #expect(try sandbox.sh("nft list table bridge theirs").stdout.contains("ether type arp drop"), "the operator's table changed")
     }
 
+    @Test("an ADD whose IPAM answer holds another gateway (the network's subnet changed while attachments use it) adds it to the bridge: the earlier attachment keeps its gateway and masquerade; the last DEL removes both")
+    func anotherGatewayIsAdded() throws {
+        let sandbox = try Self.sandbox()
+        let plumb = try CNIPlugin.plumb()
+        let before = Self.plumbConfig(subnet: "10.99.0.0/16"), after = Self.plumbConfig(subnet: "10.98.0.0/16")
+        _ = try addOrFail(sandbox, plumb, config: before, id: "ctr-old", netns: "a", version: "1.1.0")
+        _ = try addOrFail(sandbox, plumb, config: after, id: "ctr-new", netns: "b", version: "1.1.0")
+        let held = try sandbox.addresses(dev: "cni-br0")
+        #expect(held.contains("10.99.0.1/16") && held.contains("10.98.0.1/16"), "cni-br0 holds \(held)")
+        for (netns, gateway) in [("a", "10.99.0.1"), ("b", "10.98.0.1")] {
+            let ping = try sandbox.ping(from: netns, gateway)
+            #expect(ping.succeeded, "\(netns) cannot reach \(gateway): \(ping)")
+        }
+        let rules = try sandbox.must(["nft", "list", "ruleset"]).stdout
+        #expect(rules.contains("ip saddr 10.99.0.0/16") && rules.contains("ip saddr 10.98.0.0/16"), "masquerade rules:\n\(rules)")
+
+        for (id, netns, config) in [("ctr-old", "a", before), ("ctr-new", "b", after)] {
+            let del = try sandbox.cni(plumb, "DEL", config: config, containerID: id, netns: "/run/netns/\(netns)")
+            #expect(del.succeeded, "\(del)")
+        }
+        #expect(try eventually { try sandbox.links() == ["lo"] }, "left: \((try? sandbox.links()) ?? [])")
+        #expect(try sandbox.must(["nft", "list", "tables"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+        try expectNoRecord(of: "ctr-old", in: sandbox)
+    }
+
     @Test("DEL after the namespace is gone succeeds and releases the lease")
     func delAfterNetnsGone() throws {
         let sandbox = try Self.sandbox()

@@ -35,7 +35,7 @@ struct CNIAttachment {
         }
         let m = Manifest(name: config.name, bridges: [Bridge(name: b.name, addresses: Array(Set(gateways)).sorted { $0.description < $1.description },
                                                               mtu: b.mtu ?? config.mtu, nat: NAT(masquerade: b.masquerade ?? false))])
-        return Layer(owner: networkOwner, manifest: m)
+        return Layer(owner: networkOwner, manifest: m, additive: true)
     }
 
     /// This attachment's layer: the veth into CNI_NETNS with the IPAM addresses and routes,

@@ -11,9 +11,15 @@ public struct Layer: Sendable, Equatable {
     public var parent: Owner?
     /// The owner's marks (its id hashed once).
     public let marks: Marks
+    /// A host layer each user brings its own part of (a CNI network: every attachment's
+    /// gateway comes from its own IPAM answer — another range of the set once the first is
+    /// full, another subnet once the configuration changed). While any user rests on it, an
+    /// apply only adds to its bridges' addresses (`keepingUsersAddresses`): a gateway other
+    /// attachments route through stays until the layer goes.
+    public var additive: Bool
 
-    public init(owner: Owner, manifest: Manifest, parent: Owner? = nil) {
-        self.owner = owner; self.manifest = manifest; self.parent = parent
+    public init(owner: Owner, manifest: Manifest, parent: Owner? = nil, additive: Bool = false) {
+        self.owner = owner; self.manifest = manifest; self.parent = parent; self.additive = additive
         marks = Marks(owner)
     }
     /// Bridges, NICs, host sysctls and masquerade are managed here (not by a parent).
