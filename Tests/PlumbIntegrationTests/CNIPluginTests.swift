@@ -12,10 +12,10 @@ struct CNIPluginTests {
     static let ipamDir = "/run/cni-ipam"
 
     static func plumbConfig(version: String = "1.1.0", name: String = "plumbnet", bridge: String = "cni-br0",
-                            subnet: String = "10.99.0.0/16", extra: String = "") -> String {
+                            subnet: String = "10.99.0.0/16", masquerade: Bool = true, extra: String = "") -> String {
         """
         {"cniVersion": "\(version)", "name": "\(name)", "type": "plumb",
-         "bridge": {"name": "\(bridge)", "masquerade": true},
+         "bridge": {"name": "\(bridge)", "masquerade": \(masquerade)},
          "ipam": {"type": "host-local", "ranges": [[{"subnet": "\(subnet)"}]], "routes": [{"dst": "0.0.0.0/0"}],
                   "dataDir": "\(ipamDir)"}\(extra)}
         """
@@ -189,11 +189,11 @@ struct CNIPluginTests {
         #expect(try sandbox.sh("nft list table bridge theirs").stdout.contains("ether type arp drop"), "the operator's table changed")
     }
 
-    @Test("an ADD whose IPAM answer holds another gateway (the network's subnet changed while attachments use it) adds it to the bridge: the earlier attachment keeps its gateway and masquerade; the last DEL removes both")
+    @Test("an ADD whose configuration changed while attachments use the network (another subnet, masquerade off) adds its gateway to the bridge: the earlier attachment keeps its gateway and masquerade; the last DEL removes both")
     func anotherGatewayIsAdded() throws {
         let sandbox = try Self.sandbox()
         let plumb = try CNIPlugin.plumb()
-        let before = Self.plumbConfig(subnet: "10.99.0.0/16"), after = Self.plumbConfig(subnet: "10.98.0.0/16")
+        let before = Self.plumbConfig(subnet: "10.99.0.0/16"), after = Self.plumbConfig(subnet: "10.98.0.0/16", masquerade: false)
         _ = try addOrFail(sandbox, plumb, config: before, id: "ctr-old", netns: "a", version: "1.1.0")
         _ = try addOrFail(sandbox, plumb, config: after, id: "ctr-new", netns: "b", version: "1.1.0")
         let held = try sandbox.addresses(dev: "cni-br0")

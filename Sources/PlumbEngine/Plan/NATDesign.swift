@@ -17,10 +17,13 @@ public enum NATDesign {
         return layer.manifest.bridges.enumerated().flatMap { (i, b) -> [Masquerade] in
             guard b.nat?.masquerade == true else { return [] }
             return b.addresses.map {
-                Masquerade(subnet: $0.network.description, bridge: b.name, comment: "bridges[\(i)] \(b.name) masquerade")
+                Masquerade(subnet: $0.network.description, bridge: b.name, comment: masqueradeComment(bridge: b.name, at: i))
             }
         }
     }
+
+    /// The comment on the masquerade rules of the manifest's bridge `i`.
+    static func masqueradeComment(bridge: String, at i: Int) -> String { "bridges[\(i)] \(bridge) masquerade" }
 
     /// host:port → the container's first address on a bridge, per family: an IPv4 and an
     /// IPv6 DNAT for a dual-stack container, so the forward answers on both of the host's.

@@ -44,7 +44,7 @@ public final class Engine {
     /// The plan for `layer`, with what it was made from: what `plan` shows, `apply` does.
     func planned(_ layer: Layer, host: ObservedState? = nil) throws -> (plan: Plan, observed: ObservedState, record: Record?) {
         let (observed, record) = try observe(layer, host: host)
-        let layer = layer.keepingUsersAddresses(observed: observed, record: record)
+        let layer = layer.keepingWhatUsersRestOn(observed: observed, record: record)
         let plan = try Planner(layer: layer, observed: observed, record: record, allowDisruptive: allowDisruptive,
                                portsElsewhere: try portClaims(layer)).applyPlan()
         return (plan, observed, record)

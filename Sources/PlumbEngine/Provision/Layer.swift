@@ -14,7 +14,7 @@ public struct Layer: Sendable, Equatable {
     /// A host layer each user brings its own part of (a CNI network: every attachment's
     /// gateway comes from its own IPAM answer — another range of the set once the first is
     /// full, another subnet once the configuration changed). While any user rests on it, an
-    /// apply only adds to its bridges' addresses (`keepingUsersAddresses`): a gateway other
+    /// apply only adds to its bridges' addresses (`keepingWhatUsersRestOn`): a gateway other
     /// attachments route through stays until the layer goes.
     public var additive: Bool
 
