@@ -361,6 +361,9 @@ struct CNIPluginTests {
             BadInput(what: "bridge of the wrong type", config: #"{"cniVersion": "1.1.0", "name": "plumbnet", "type": "plumb", "bridge": 42, "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.99.0.0/16"}]]}}"#, codes: [6, 7]),
             BadInput(what: "an unknown cniVersion", config: plumbConfig(version: "9.9.9"), codes: [1]),
             BadInput(what: "no CNI_CONTAINERID", config: plumbConfig(), codes: [4], containerID: nil),
+            BadInput(what: "a refused runtimeConfig field in a 0.4.0 configuration: the error is labelled 0.4.0",
+                     config: plumbConfig(version: "0.4.0", extra: #", "runtimeConfig": {"portMappings": [{"hostPort": 8080, "containerPort": 80, "protocol": "tcp", "hostIP": "127.0.0.1"}]}"#),
+                     codes: [2], labelled: "0.4.0"),
             BadInput(what: "CNI_NETNS a plain file", config: plumbConfig(), codes: [4], netns: "/etc/hostname",
                      says: "CNI_NETNS /etc/hostname: it is not a namespace file"),
             BadInput(what: "CNI_NETNS missing", config: plumbConfig(), codes: [4], netns: "/run/netns/gone",
@@ -372,6 +375,7 @@ struct CNIPluginTests {
         let add = try sandbox.cni(try CNIPlugin.plumb(), "ADD", config: input.config,
                                   containerID: input.containerID, netns: input.netns)
         #expect(input.says.isEmpty || add.stdout.contains(input.says), "\(add)")
+        if let v = input.labelled { #expect(CNISchema.object(add.stdout)?["cniVersion"] as? String == v, "\(add)") }
         #expect(!add.succeeded && !add.timedOut, "\(add)")
         #expect(CNISchema.errorViolations(add.stdout) == [], "\(add)")
         let code = CNISchema.errorCode(add.stdout)
@@ -388,6 +392,8 @@ struct CNIPluginTests {
         var netns = "/run/netns/a"
         /// What the error's message must say (the empty string: anything).
         var says = ""
+        /// The cniVersion the error must carry (nil: not checked).
+        var labelled: String? = nil
         var testDescription: String { what }
     }
 

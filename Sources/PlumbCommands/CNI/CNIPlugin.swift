@@ -44,11 +44,19 @@ public enum CNIPlugin {
             Trace.mark("cni: \(command) done")
             exit(0)
         } catch var e as CNIError {
-            e.cniVersion = version
+            e.cniVersion = errorVersion(version, input)
             fail(e)
         } catch {
-            fail(CNIError(error, version: version))
+            fail(CNIError(error, version: errorVersion(version, input)))
         }
+    }
+
+    /// The version an error is labelled with: the configuration's, also when the rest of it
+    /// was refused (a runtimeConfig field, say) — an older runtime reads the error it asked for.
+    static func errorVersion(_ known: String, _ input: Data) -> String {
+        guard known == CNIVersions.current, let asked = (try? JSONDecoding.parse(input))?["cniVersion"]?.string,
+              CNIVersions.supported.contains(asked) else { return known }
+        return asked
     }
 
     /// VERSION: the versions Plumb speaks, labelled with the one asked about (encoded,
