@@ -8,7 +8,7 @@
 # see the same machine: on a shared host the load moves by the minute, and a ratio of two
 # phases run minutes apart measures the load more than the plugins.
 #   first ADD   a host's first ADD: creates the bridge, the NAT rules, the IPAM state; FIRSTS
-#               (default 19) hosts made for it alone, their first ADDs timed among the later
+#               (default 49) hosts made for it alone, their first ADDs timed among the later
 #               ADDs, and the run's own (mean; median printed)
 #   ADD         the ADDs of containers 2..N (ms each)
 #   CHECK       N CHECKs, each with its ADD's result as prevResult
@@ -102,14 +102,14 @@ phase() {
   done
 }
 
-# A host's first ADD, FIRSTS times per plugin (default 19) besides the run's own: each in a
+# A host's first ADD, FIRSTS times per plugin (default 49) besides the run's own: each in a
 # sandbox of its own, timed among the later ADDs (spread evenly through them), so the first
 # and the later ADDs are measured in the same minutes — on a shared machine the load moves.
 # All those sandboxes are made before anything is timed and go after the ADDs: a
 # namespace's teardown is kernel work (cleanup_net, on a worker thread) that would run on
 # the other core while the next call is timed.
 settle() { sleep 1; }
-firsts=${FIRSTS:-19}
+firsts=${FIRSTS:-49}
 for p in "${plugins[@]}"; do mkdir -p "$work/$p"; done
 for ((k = 1; k <= firsts; k++)); do for p in "${plugins[@]}"; do sandbox "$p@$k" 1; done; done
 for p in "${plugins[@]}"; do sandbox "$p" "$n"; done
