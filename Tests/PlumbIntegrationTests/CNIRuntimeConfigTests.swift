@@ -50,6 +50,31 @@ struct CNIRuntimeConfigTests {
         #expect(!o.leaseAfterDel, "the lease outlived DEL:\n\(o.del)")
     }
 
+    struct StaticIPs: Sendable { var add: String, result: String, bridge: [String], ping: Bool }
+
+    @Test("static IPAM given runtimeConfig.ips alone (no gateway, as Multus passes a pod's static IP): the bridge takes the subnet's first address as gateway, the result says it, the pod reaches it")
+    func staticIPsWithoutGateway() async throws {
+        let o = try await Heavy.run { () throws -> StaticIPs in
+            let sandbox = try CNIPluginTests.sandbox()
+            let plumb = try CNIPlugin.plumb()
+            let config = """
+                {"cniVersion": "1.0.0", "name": "staticnet", "type": "plumb", "capabilities": {"ips": true},
+                 "bridge": {"name": "cni-st0"},
+                 "ipam": {"type": "static", "routes": [{"dst": "0.0.0.0/0", "gw": "10.97.0.1"}]},
+                 "runtimeConfig": {"ips": ["10.97.0.50/24"]}}
+                """
+            try sandbox.must(["ip", "netns", "add", "a"])
+            let add = try sandbox.cni(plumb, "ADD", config: config, containerID: "ctr-st", netns: "/run/netns/a")
+            let ips = CNISchema.object(add.stdout)?["ips"] as? [[String: Any]]
+            let gateway = ips?.first?["gateway"] as? String ?? "none"
+            return StaticIPs(add: "\(add)", result: gateway, bridge: try sandbox.addresses(dev: "cni-st0"),
+                             ping: try sandbox.ping(from: "a", "10.97.0.1").succeeded)
+        }
+        #expect(o.result == "10.97.0.1", "the result's gateway: \(o.result)\n\(o.add)")
+        #expect(o.bridge.contains("10.97.0.1/24"), "cni-st0 holds \(o.bridge)\n\(o.add)")
+        #expect(o.ping, "the pod cannot reach 10.97.0.1\n\(o.add)")
+    }
+
     struct Refused: Sendable { var add: CommandResultText; var links: [String]; var leases: [String] }
     struct CommandResultText: Sendable, CustomStringConvertible {
         var succeeded: Bool, stdout: String, description: String

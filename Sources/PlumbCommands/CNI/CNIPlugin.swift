@@ -149,6 +149,7 @@ struct CNIRun {
                                  hostOwner: config.lower == nil ? a.networkOwner : nil, namespace: a.namespace,
                                  early: a.predictedHostLayer()) {
                 given = try ipam.finish()
+                if config.lower == nil { given = given.withBridgeGateways() }
                 Trace.mark("cni: IPAM ADD done")
                 let host = try a.hostLayer(given)
                 return (host, try a.containerLayer(host, given))
