@@ -7,11 +7,7 @@ import Testing
 /// (almost) never a temporary: the content goes to an unnamed file first.
 @Suite("Atomic writes")
 struct AtomicWriteTests {
-    func scratch() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-atomic-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    func scratch() throws -> String { try scratchDirectory("plumb-atomic") }
 
     @Test("a write replaces the file whole, with its mode, and leaves no temporary beside it")
     func replaces() throws {

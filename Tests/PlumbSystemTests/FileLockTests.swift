@@ -16,10 +16,11 @@ struct FileLockTests {
         return errno == EWOULDBLOCK
     }
 
+    func scratch() throws -> URL { URL(fileURLWithPath: try scratchDirectory("plumb-lock")) }
+
     @Test("a waiter that wins the lock of a removed file locks the path's new file; the next locker waits for it")
     func waiterMovesToTheNewFile() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-lock-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("x.lock").path
 
@@ -43,8 +44,7 @@ struct FileLockTests {
 
     @Test("removeFile then release: the path is free, and the next lock makes and holds a new file")
     func removeThenLockAgain() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-lock-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("y.lock").path
         do {
