@@ -75,6 +75,27 @@ struct CNIRuntimeConfigTests {
         #expect(o.ping, "the pod cannot reach 10.97.0.1\n\(o.add)")
     }
 
+    @Test("a port mapping for a pod without a default route fails ADD (101) saying the pod has no route back, and leaves no veth")
+    func portMappingWithoutRouteBack() async throws {
+        let o = try await Heavy.run { () throws -> Refused in
+            let sandbox = try CNIPluginTests.sandbox()
+            let config = """
+                {"cniVersion": "1.0.0", "name": "plumbnet", "type": "plumb", "capabilities": {"portMappings": true},
+                 "bridge": {"name": "cni-br0", "masquerade": true},
+                 "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.99.0.0/16"}]], "dataDir": "\(Self.ipamDir)"},
+                 "runtimeConfig": {"portMappings": [{"hostPort": 8080, "containerPort": 80, "protocol": "tcp"}]}}
+                """
+            try sandbox.must(["ip", "netns", "add", "a"])
+            let add = try sandbox.cni(try CNIPlugin.plumb(), "ADD", config: config, containerID: "ctr-noroute", netns: "/run/netns/a")
+            return Refused(add: CommandResultText(add), links: try CNIPluginTests.veths(sandbox),
+                           leases: try sandbox.list("\(Self.ipamDir)/plumbnet").filter { $0.hasPrefix("10.") })
+        }
+        #expect(!o.add.succeeded && CNISchema.errorCode(o.add.stdout) == 101, "\(o.add)")
+        #expect(o.add.stdout.contains("has no route back") && o.add.stdout.contains("no default route"), "\(o.add)")
+        #expect(o.links.isEmpty, "left: \(o.links)")
+        #expect(o.leases.isEmpty, "leases left: \(o.leases)")
+    }
+
     struct Refused: Sendable { var add: CommandResultText; var links: [String]; var leases: [String] }
     struct CommandResultText: Sendable, CustomStringConvertible {
         var succeeded: Bool, stdout: String, description: String

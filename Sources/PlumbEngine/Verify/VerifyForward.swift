@@ -110,8 +110,13 @@ extension Verifier {
             return Check("port-forward", name, .pass, expected: expected, observed: "\(flow): \(how)\(ct)",
                          evidence: entry == nil ? evidence.filter { $0 != .conntrack } : evidence)
         }
-        return try forwardFailure(p, r, entry: entry, flow: flow, expected: expected, to: want, at: at, bridge: bridge, outside: o, ends: ends,
-                                  evidence: evidence, session: session)
+        // The commonest cause of an unanswered forward is the container's: no way back.
+        let routed = inner.routes.contains { $0.destination.family == ends.outside.family && $0.destination.contains(ends.outside) }
+        let back = routed ? "" : "; \(c.name) has no route back to \(ends.outside) (no default route): its answers cannot leave it"
+        var failed = try forwardFailure(p, r, entry: entry, flow: flow, expected: expected, to: want, at: at, bridge: bridge, outside: o,
+                                        ends: ends, evidence: evidence, session: session)
+        failed.observed += back
+        return failed
     }
 
     /// A forward that did not arrive: why, what conntrack shows, and the rules that explain
