@@ -384,6 +384,26 @@ struct CNIPluginTests {
         #expect(try sandbox.links(netns: "a") == ["lo"])
     }
 
+    @Test("a CNI_IFNAME a foreign link holds in the container, a bridge.name that is a foreign veth: code 7 naming the CNI field (never a manifest path), theirs untouched, nothing made")
+    func errorsNameCNIFields() throws {
+        let sandbox = try Self.sandbox()
+        let plumb = try CNIPlugin.plumb()
+        try sandbox.must(["ip", "netns", "add", "a"])
+        try sandbox.must(["ip", "link", "add", "theirs0", "type", "veth", "peer", "name", "eth0", "netns", "a"])
+        let taken = try sandbox.cni(plumb, "ADD", config: Self.plumbConfig(), containerID: "ctr-a", netns: "/run/netns/a")
+        #expect(CNISchema.errorCode(taken.stdout) == 7, "\(taken)")
+        #expect(taken.stdout.contains("CNI_IFNAME: eth0 already exists") && !taken.stdout.contains("containers["), "\(taken)")
+        #expect(!taken.stdout.contains("manifest"), "\(taken)")
+
+        try sandbox.must(["ip", "netns", "add", "b"])
+        let bridge = try sandbox.cni(plumb, "ADD", config: Self.plumbConfig(bridge: "theirs0"), containerID: "ctr-b", netns: "/run/netns/b")
+        #expect(CNISchema.errorCode(bridge.stdout) == 7, "\(bridge)")
+        #expect(bridge.stdout.contains("bridge.name: theirs0") && !bridge.stdout.contains("bridges["), "\(bridge)")
+        #expect(try sandbox.links() == ["lo", "theirs0"], "host links: \((try? sandbox.links()) ?? [])")
+        #expect(Set(try sandbox.links(netns: "a")) == ["lo", "eth0"], "the container's own eth0 is gone or renamed")
+        #expect(try sandbox.links(netns: "b") == ["lo"])
+    }
+
     struct BadInput: CustomTestStringConvertible, Sendable {
         var what: String
         var config: String

@@ -24,13 +24,15 @@ struct CNIError: Error, Encodable, CustomStringConvertible {
         let hint = (error as? any ErrnoCarrying)?.errno.hint
             ?? (error as? ApplyError)?.errno?.hint ?? (error as? DestroyError)?.errno?.hint
         let code: Int
+        var text = "\(error)"
         switch error {
         case is VerificationFailed: code = CNIError.checkFailed
-        case is PlanErrors, is PlanError: code = CNIError.invalidConfig
+        case let e as PlanErrors: code = CNIError.invalidConfig; text = CNIPlanFields.said(e)
+        case let e as PlanError: code = CNIError.invalidConfig; text = CNIPlanFields.said(e)
         case is StoreError: code = CNIError.ioFailure
         default: code = CNIError.applyFailed
         }
-        self.init(code, "\(error)", details: hint, version: version)
+        self.init(code, text, details: hint, version: version)
     }
 
     var description: String { msg + (details.map { ": \($0)" } ?? "") }
