@@ -25,6 +25,7 @@ enum CNIPlanFields {
         (#"^bridges\[\d+\]\.addresses(\[\d+\])?"#, "the IPAM result's gateway"),
         (#"^bridges\[\d+\]\.mtu"#, "bridge.mtu"),
         (#"^bridges\[\d+\]"#, "bridge"),
+        (#"^nics\[\d+\]"#, "deviceID's PF"),
     ]
 
     /// `e` with its path as the CNI field and its advice in CNI's words.
