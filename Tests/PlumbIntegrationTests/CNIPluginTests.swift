@@ -214,6 +214,27 @@ struct CNIPluginTests {
         try expectNoRecord(of: "ctr-old", in: sandbox)
     }
 
+    @Test("host-local's range set with a full first range: the next ADD gets the second range's gateway too; every attachment reaches its own")
+    func nextRangeOfTheSet() throws {
+        let sandbox = try Self.sandbox()
+        let plumb = try CNIPlugin.plumb()
+        // A /30 holds one address besides its gateway: the second ADD takes the next range.
+        let config = """
+            {"cniVersion": "1.1.0", "name": "plumbnet", "type": "plumb", "bridge": {"name": "cni-br0", "masquerade": true},
+             "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.96.0.0/30"}, {"subnet": "10.95.0.0/24"}]],
+                      "routes": [{"dst": "0.0.0.0/0"}], "dataDir": "\(Self.ipamDir)"}}
+            """
+        let (_, first) = try addOrFail(sandbox, plumb, config: config, id: "ctr-a", netns: "a", version: "1.1.0")
+        let (_, second) = try addOrFail(sandbox, plumb, config: config, id: "ctr-b", netns: "b", version: "1.1.0")
+        #expect(first.ip == "10.96.0.2" && second.ip == "10.95.0.2", "addresses: \(first.ip), \(second.ip)")
+        let held = try sandbox.addresses(dev: "cni-br0")
+        #expect(held.contains("10.96.0.1/30") && held.contains("10.95.0.1/24"), "cni-br0 holds \(held)")
+        for (netns, gateway) in [("a", "10.96.0.1"), ("b", "10.95.0.1")] {
+            let ping = try sandbox.ping(from: netns, gateway)
+            #expect(ping.succeeded, "\(netns) cannot reach \(gateway): \(ping)")
+        }
+    }
+
     @Test("DEL after the namespace is gone succeeds and releases the lease")
     func delAfterNetnsGone() throws {
         let sandbox = try Self.sandbox()
