@@ -20,6 +20,17 @@ func failure(_ body: () throws -> Void) -> Error? {
 }
 
 /// The handle of the rule with `comment` in `chain`, read back from the kernel.
+/// `Examples.ruleset` in place, then edited by hand: the DNAT commented `web` moved to port
+/// 9090 (by its handle), then `more`, in one nft run.
+func handEdit(_ nft: NFTables, _ table: OwnedTable, web: String, _ more: String) throws {
+    try table.replace(with: Examples.ruleset)
+    let handle = try handle(of: web, in: "output", table)
+    try nft.run("""
+        replace rule inet plumb output handle \(handle) fib daddr type local tcp dport 9090 dnat ip to 10.88.0.2:80 comment "\(web)"
+        \(more)
+        """)
+}
+
 func handle(of comment: String, in chain: String, _ table: OwnedTable) throws -> Int {
     let rules = try table.observe()?.chain(named: chain)?.rules ?? []
     guard let rule = rules.first(where: { $0.comment == comment }) else {
@@ -82,10 +93,7 @@ let foreignTable = """
 
     @Test func handEditsAreNamed() throws {
         let drifts = try inPrivateNamespace { nft, table in
-            try table.replace(with: Examples.ruleset)
-            let handle = try handle(of: web, in: "output", table)
-            try nft.run("""
-                replace rule inet plumb output handle \(handle) fib daddr type local tcp dport 9090 dnat ip to 10.88.0.2:80 comment "\(web)"
+            try handEdit(nft, table, web: web, """
                 add rule inet plumb forward tcp dport 22 drop
                 add table inet plumb { flags dormant; }
                 """)
@@ -245,10 +253,7 @@ let foreignTable = """
 
     @Test func handEditsReadTheSameFromText() throws {
         let read = try readBothWays { nft, table in
-            try table.replace(with: Examples.ruleset)
-            let handle = try handle(of: web, in: "output", table)
-            try nft.run("""
-                replace rule inet plumb output handle \(handle) fib daddr type local tcp dport 9090 dnat ip to 10.88.0.2:80 comment "\(web)"
+            try handEdit(nft, table, web: web, """
                 add rule inet plumb forward tcp dport 22 counter drop
                 add rule inet plumb forward counter comment "only a comment"
                 add chain inet plumb late { type nat hook postrouting priority srcnat + 5; policy accept; }

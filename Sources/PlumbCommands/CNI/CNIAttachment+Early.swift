@@ -44,12 +44,20 @@ extension CNIAttachment {
     static func gateway(subnet: String?, gateway: String?) -> IPPrefix? {
         guard let net = subnet.flatMap({ IPPrefix($0) })?.network else { return nil }
         if let gw = gateway.flatMap(IPAddress.init) { return IPPrefix(address: gw, length: net.length) }
-        var bytes = net.address.bytes
+        return net.firstHost
+    }
+}
+
+extension IPPrefix {
+    /// The first address after the network's own, with the prefix length: where host-local
+    /// and the reference bridge plugin put a gateway nobody gave.
+    var firstHost: IPPrefix? {
+        var bytes = network.address.bytes
         for i in bytes.indices.reversed() {
             bytes[i] &+= 1
             if bytes[i] != 0 { break }
         }
-        return IPAddress(bytes: bytes).flatMap { IPPrefix(address: $0, length: net.length) }
+        return IPAddress(bytes: bytes).flatMap { IPPrefix(address: $0, length: length) }
     }
 }
 

@@ -9,9 +9,7 @@ extension CNIResult {
     func withBridgeGateways() -> CNIResult {
         var r = self
         r.ips = ips?.map { ip in
-            guard ip.gateway == nil, let p = IPPrefix(ip.address),
-                  let first = CNIAttachment.gateway(subnet: p.network.description, gateway: nil), first.address != p.address
-            else { return ip }
+            guard ip.gateway == nil, let p = IPPrefix(ip.address), let first = p.firstHost, first.address != p.address else { return ip }
             var ip = ip
             ip.gateway = first.address.description
             return ip
